@@ -1,0 +1,151 @@
+"""Run the selected rules over a loaded bundle: findings, rule summaries, mitigations.
+
+A rule that crashes is reported as that rule's error and the others still run. Findings are
+sorted and their ids derived from (institution, rule, entity), so the same inputs give the
+same findings byte for byte, and two runs can be compared finding by finding.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import string
+import traceback
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .i18n import label, t
+from .load import Bundle
+from .params import AuditParams
+from .rules import REGISTRY
+from .rules.base import Rule, RuleContext, RuleOutput
+
+FINDINGS_COLUMNS = ["finding_id", "rule_code", "severity", "status", "entity_type", "entity_id", "occurred_at",
+                    "detail"]
+SUMMARY_COLUMNS = ["rule_code", "tested", "not_tested_reason", "population", "exceptions", "exception_rate"]
+SUMMARY_EXTRA = ["family", "severity", "title", "status", "open", "mitigated", "error", "version"]
+
+
+@dataclass
+class AuditResult:
+    params: AuditParams
+    bundle: Bundle
+    findings: pd.DataFrame  # FINDINGS_COLUMNS + title, staff_id, evidence, mitigation
+    summary: pd.DataFrame  # SUMMARY_COLUMNS + SUMMARY_EXTRA
+    #: each rule's own findings frame (all the values it used), for evidence and working papers
+    rule_frames: dict[str, pd.DataFrame]
+
+
+def finding_id(institution_id: str, rule_code: str, entity_id: str) -> str:
+    """Stable across runs and versions: a digest of what the finding is about, nothing else."""
+    return hashlib.sha256(f"{institution_id}|{rule_code}|{entity_id}".encode()).hexdigest()[:16]
+
+
+def render_details(r: Rule, frame: pd.DataFrame, lang: str) -> list[str]:
+    """Fill the rule's detail template; `<name>_<lang>` columns give language-specific values."""
+    if frame.empty:
+        return []
+    template = r.detail[lang]
+    names = [f for _, f, _, _ in string.Formatter().parse(template) if f]
+    cols = {}
+    for n in names:
+        col = frame[f"{n}_{lang}"] if f"{n}_{lang}" in frame else frame[n]
+        values = col.astype("string").fillna("")
+        if n in r.localize:
+            values = values.map(lambda v: label(v, lang))
+        cols[n] = values.tolist()
+    return [template.format(**dict(zip(cols, row, strict=True))) for row in zip(*cols.values(), strict=True)] \
+        if cols else [template] * len(frame)
+
+
+def _context(params: AuditParams, bundle: Bundle, code: str) -> RuleContext:
+    return RuleContext(
+        tables=bundle.tables, params=params.rule_params(code),
+        period_start=pd.Timestamp(params.period_start), period_end=pd.Timestamp(params.period_end),
+        as_of=pd.Timestamp(params.as_of), calendar_params=params.calendar, institution_id=params.institution_id,
+    )
+
+
+def _apply_mitigations(findings: pd.DataFrame, params: AuditParams) -> pd.DataFrame:
+    """Approved exceptions turn matching findings `mitigated`, never drop them."""
+    findings["status"] = "open"
+    findings["mitigation"] = ""
+    for m in params.mitigations:
+        hit = (findings["rule_code"] == m.rule) | (findings["family"] == m.rule)
+        if m.staff_id:
+            hit &= findings["staff_id"].astype("string").eq(m.staff_id).fillna(False)
+        if m.entity_id:
+            hit &= findings["entity_id"] == m.entity_id
+        hit &= findings["occurred_at"].isna() | (findings["occurred_at"] <= pd.Timestamp(m.valid_until)
+                                                 + pd.Timedelta(days=1) - pd.Timedelta(seconds=1))
+        hit &= findings["status"] == "open"
+        findings.loc[hit, "status"] = "mitigated"
+        findings.loc[hit, "mitigation"] = f"{m.reason} ({m.approved_by}, → {m.valid_until})"
+    return findings
+
+
+def run_rule(r: Rule, params: AuditParams, bundle: Bundle) -> tuple[dict, pd.DataFrame | None]:
+    """Run one rule; never raises: a missing table or a crash becomes the rule's status."""
+    base = {"rule_code": r.code, "family": r.family, "severity": r.severity, "title": r.title[params.language],
+            "version": r.version, "population": 0, "exceptions": 0, "exception_rate": np.nan, "open": 0,
+            "mitigated": 0, "error": "", "not_tested_reason": "", "tested": False}
+    missing = [tb for tb in r.tables if not bundle.has(tb)]
+    if missing:
+        return {**base, "status": "not_tested",
+                "not_tested_reason": t("not_provided", params.language, tables=", ".join(missing))}, None
+    try:
+        out: RuleOutput = r.func(_context(params, bundle, r.code))
+        frame = out.findings.reset_index(drop=True)
+        frame["entity_id"] = frame["entity_id"].astype("string")
+        frame = frame.sort_values("entity_id", kind="stable").drop_duplicates("entity_id").reset_index(drop=True)
+        frame["detail"] = render_details(r, frame, params.language)
+    except Exception as e:  # noqa: BLE001 - a rule's crash is that rule's result, the others go on
+        stack = traceback.extract_tb(e.__traceback__)
+        where = next((f for f in reversed(stack) if "/auditlib/" in f.filename.replace("\\", "/")), stack[-1])
+        return {**base, "status": "error", "not_tested_reason": "rule error",
+                "error": f"{type(e).__name__}: {e} (at {where.name}:{where.lineno})"}, None
+    n = len(frame)
+    rate = n / out.population if out.population else (np.nan if n == 0 else 1.0)
+    return {**base, "tested": True, "population": int(out.population), "exceptions": n,
+            "exception_rate": rate, "status": "exceptions" if n else "passed"}, frame
+
+
+def run_audit(params: AuditParams, bundle: Bundle) -> AuditResult:
+    selected = set(params.selected())
+    rows, frames, parts = [], {}, []
+    for code, r in REGISTRY.items():
+        if code not in selected:
+            rows.append({"rule_code": code, "family": r.family, "severity": r.severity,
+                         "title": r.title[params.language], "version": r.version, "tested": False,
+                         "status": "not_tested", "not_tested_reason": t("disabled", params.language),
+                         "population": 0, "exceptions": 0, "exception_rate": np.nan, "open": 0, "mitigated": 0,
+                         "error": ""})
+            continue
+        row, frame = run_rule(r, params, bundle)
+        rows.append(row)
+        if frame is None:
+            continue
+        frames[code] = frame
+        parts.append(pd.DataFrame({
+            "rule_code": code, "family": r.family, "severity": r.severity, "entity_type": r.entity,
+            "entity_id": frame["entity_id"], "occurred_at": pd.to_datetime(frame["occurred_at"]),
+            "detail": frame["detail"], "title": r.title[params.language],
+            "staff_id": frame["staff_id"] if "staff_id" in frame else pd.NA,
+            "evidence": frame["evidence"] if "evidence" in frame else "",
+        }))
+    findings = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
+        columns=["rule_code", "family", "severity", "entity_type", "entity_id", "occurred_at", "detail", "title",
+                 "staff_id", "evidence"])
+    findings["finding_id"] = [finding_id(params.institution_id, c, e)
+                              for c, e in zip(findings["rule_code"], findings["entity_id"], strict=True)]
+    findings = _apply_mitigations(findings, params)
+    findings = findings.sort_values(["rule_code", "entity_id"], kind="stable").reset_index(drop=True)
+    summary = pd.DataFrame(rows)
+    counts = findings.groupby(["rule_code", "status"]).size().unstack(fill_value=0)
+    for status in ("open", "mitigated"):
+        if status in counts:
+            summary[status] = summary["rule_code"].map(counts[status]).fillna(0).astype(int)
+    summary = summary[SUMMARY_COLUMNS + SUMMARY_EXTRA]
+    return AuditResult(params, bundle, findings[FINDINGS_COLUMNS + ["family", "title", "staff_id", "evidence",
+                                                                      "mitigation"]], summary, frames)

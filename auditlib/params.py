@@ -1,0 +1,190 @@
+"""The params file (../shared/spec/outputs.md) -> validated, typed settings.
+
+Everything is checked before any data is read: an unknown key, a wrong type, an unknown rule
+code, family or parameter name is an error that names it. Values are data: YAML is read with
+`safe_load`, and nothing from a params file is ever evaluated.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from .rules import REGISTRY
+from .rules.base import FAMILIES
+
+ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
+
+
+class ParamsError(Exception):
+    """Bad params; `problems` names every offending key."""
+
+    def __init__(self, source: str, problems: list[str]):
+        self.source, self.problems = source, problems
+        super().__init__(f"{source}: " + "; ".join(problems))
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class CalendarParams(_Strict):
+    extra_holidays: list[dt.date] = []
+    extra_workdays: list[dt.date] = []
+    #: CSV `date,kind` (kind holiday|workday) for a year the maintained calendar does not know yet
+    holiday_file: str | None = None
+    work_start: str = Field("09:00", pattern=r"^\d{2}:\d{2}$")
+    work_end: str = Field("17:00", pattern=r"^\d{2}:\d{2}$")
+    lunch_break: tuple[str, str] | None = None
+
+
+class Mitigation(_Strict):
+    """An approved exception: matching findings are reported as `mitigated`, never dropped."""
+
+    rule: str
+    staff_id: str | None = None
+    entity_id: str | None = None
+    reason: str
+    approved_by: str
+    valid_until: dt.date
+
+    @model_validator(mode="after")
+    def _one_target(self):
+        if not (self.staff_id or self.entity_id):
+            raise ValueError("a mitigation needs staff_id or entity_id")
+        return self
+
+
+class AuditParams(_Strict):
+    institution_id: str = Field(pattern=ID_PATTERN)
+    institution_name: str
+    data_dir: str
+    period_start: dt.date
+    period_end: dt.date
+    as_of: dt.date
+    language: Literal["zh", "en"] = "zh"
+    rules: Literal["all"] | list[str] = "all"
+    overrides: dict[str, dict[str, Any]] = {}
+    calendar: CalendarParams = CalendarParams()
+    mitigations: list[Mitigation] = []
+    # extensions to the run contract
+    encoding: str | None = None  # CSV encoding when detection should be overridden
+    show_personal_data: bool = False  # unmasked PII in the auditor's notebook and Excel only
+    sample_size: int = Field(25, ge=0, le=10000)  # per-rule audit sample for manual re-performance
+    previous_dir: str | None = None  # last period's output folder, for new/recurring/resolved
+
+    @field_validator("rules")
+    @classmethod
+    def _known_rules(cls, v):
+        if v == "all":
+            return v
+        unknown = [c for c in v if c not in REGISTRY and c not in FAMILIES]
+        if unknown:
+            raise ValueError(f"unknown rule code or family: {', '.join(unknown)}")
+        return v
+
+    @model_validator(mode="after")
+    def _check(self):
+        if self.period_start > self.period_end:
+            raise ValueError(f"period_start {self.period_start} is after period_end {self.period_end}")
+        if self.as_of < self.period_start:
+            raise ValueError(f"as_of {self.as_of} is before period_start {self.period_start}")
+        problems = []
+        for target, values in self.overrides.items():
+            rules = rules_of(target)
+            if not rules:
+                problems.append(f"overrides.{target}: unknown rule code or family")
+                continue
+            for name, value in values.items():
+                owners = [r for r in rules if name in r.params]
+                if not owners:
+                    known = sorted({p for r in rules for p in r.params})
+                    problems.append(f"overrides.{target}.{name}: unknown parameter (known: {', '.join(known)})")
+                elif not _same_type(owners[0].params[name], value):
+                    problems.append(f"overrides.{target}.{name}: expected {type(owners[0].params[name]).__name__}, "
+                                    f"got {type(value).__name__}")
+        for i, m in enumerate(self.mitigations):
+            if not rules_of(m.rule):
+                problems.append(f"mitigations[{i}].rule: unknown rule code or family {m.rule}")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    # ------------------------------------------------------------ derived settings
+
+    def selected(self) -> list[str]:
+        """Codes of the rules this audit runs, in catalogue order."""
+        if self.rules == "all":
+            return list(REGISTRY)
+        wanted = set(self.rules)
+        return [c for c, r in REGISTRY.items() if c in wanted or r.family in wanted]
+
+    def rule_params(self, code: str) -> dict[str, Any]:
+        """Defaults, then family overrides, then rule overrides."""
+        r = REGISTRY[code]
+        p = dict(r.params)
+        for target in (r.family, code):
+            p.update({k: v for k, v in self.overrides.get(target, {}).items() if k in r.params})
+        return p
+
+
+def rules_of(target: str):
+    if target in REGISTRY:
+        return [REGISTRY[target]]
+    return [r for r in REGISTRY.values() if r.family == target]
+
+
+def _same_type(default: Any, value: Any) -> bool:
+    if isinstance(default, bool) or isinstance(value, bool):
+        return isinstance(default, bool) and isinstance(value, bool)
+    if isinstance(default, int | float):
+        return isinstance(value, int | float)
+    return isinstance(value, type(default))
+
+
+def _messages(e: ValidationError) -> list[str]:
+    out = []
+    for err in e.errors():
+        where = ".".join(str(x) for x in err["loc"]) or "params"
+        msg = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            msg = "unknown key"
+        out.append(f"{where}: {msg}")
+    return out
+
+
+def parse_params(data: dict, source: str = "params") -> AuditParams:
+    if not isinstance(data, dict):
+        raise ParamsError(source, ["the params file must be a YAML mapping"])
+    try:
+        return AuditParams.model_validate(data)
+    except ValidationError as e:
+        raise ParamsError(source, _messages(e)) from None
+
+
+def load_params(path: str | Path) -> AuditParams:
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as e:
+        raise ParamsError(str(path), [f"cannot read: {e.strerror}"]) from None
+    except yaml.YAMLError as e:
+        raise ParamsError(str(path), [f"not valid YAML: {e}"]) from None
+    return parse_params(data, str(path))
+
+
+def resolve_data_dir(params: AuditParams, params_file: str | Path | None) -> Path:
+    """`data_dir` is relative to the params file. Run by plain papermill the notebook does not know that file,
+    so it also tries `params/` and the working directory, the places a params file lives in this layout."""
+    d = Path(params.data_dir)
+    if d.is_absolute():
+        return d
+    bases = [Path(params_file).resolve().parent] if params_file else [Path.cwd() / "params", Path.cwd()]
+    for base in bases:
+        if (base / d).is_dir():
+            return (base / d).resolve()
+    return (bases[0] / d).resolve()

@@ -1,0 +1,139 @@
+"""Rule declarations, the registry, and what a rule receives and returns.
+
+A rule is one small declared unit (like a sqlfluff or ruff rule): its code, titles, citation,
+default severity, parameters with defaults, input tables, entity type, the text of what it
+requires, and a pure function from tables to findings. The docstring of the function is the
+rule's documentation page (`auditlib rules --docs`).
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+import pandas as pd
+
+SEVERITIES = ("high", "medium", "low")
+FAMILIES = ("SOD", "SUIT", "ABN", "RET", "CMP", "STAFF", "REC")
+
+#: columns every findings frame returned by a rule must have
+FINDING_COLUMNS = ("entity_id", "occurred_at")
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    family: str
+    severity: str
+    tables: tuple[str, ...]
+    citation: str
+    entity: str
+    title: dict[str, str]
+    requirement: dict[str, str]  # what is required, a template over the parameters
+    detail: dict[str, str]  # one finding's sentence, a template over the finding's columns
+    params: dict[str, Any]
+    func: Callable[[RuleContext], RuleOutput]
+    version: str = "1"
+    #: finding columns holding vocabulary values to show in the report language (e.g. roles)
+    localize: tuple[str, ...] = ()
+
+    @property
+    def doc(self) -> str:
+        return inspect.getdoc(self.func) or ""
+
+    def requirement_text(self, lang: str, params: dict[str, Any]) -> str:
+        return self.requirement[lang].format(**{k: _fmt_param(v) for k, v in params.items()})
+
+
+def _fmt_param(v: Any) -> str:
+    if isinstance(v, list | tuple):
+        return ", ".join(_fmt_param(x) for x in v)
+    if isinstance(v, dict):
+        return "; ".join(f"{k}: {_fmt_param(x)}" for k, x in v.items())
+    return str(v)
+
+
+REGISTRY: dict[str, Rule] = {}
+
+
+def rule(code: str, *, family: str, severity: str, tables: tuple[str, ...], citation: str, entity: str,
+         title: dict[str, str], requirement: dict[str, str], detail: dict[str, str],
+         params: dict[str, Any] | None = None, version: str = "1", localize: tuple[str, ...] = ()):
+    """Declare and register a rule."""
+    assert family in FAMILIES and severity in SEVERITIES and code.startswith(family + "-"), code
+
+    def register(func):
+        if code in REGISTRY:
+            raise ValueError(f"rule {code} declared twice")
+        REGISTRY[code] = Rule(code, family, severity, tuple(tables), citation, entity, title, requirement,
+                              detail, dict(params or {}), func, version, localize)
+        return func
+
+    return register
+
+
+@dataclass
+class RuleOutput:
+    """What a rule found: the population it tested and one row per exception.
+
+    `findings` has `entity_id` (str) and `occurred_at` (timestamp), the columns the detail
+    template uses, optionally `staff_id` (for mitigations) and `evidence` (source rows, e.g.
+    ``operations row 12``).
+    """
+
+    population: int
+    findings: pd.DataFrame
+
+
+@dataclass
+class RuleContext:
+    """Everything a rule may read: tables, its effective parameters, the period and calendars."""
+
+    tables: dict[str, pd.DataFrame]
+    params: dict[str, Any]
+    period_start: pd.Timestamp
+    period_end: pd.Timestamp
+    as_of: pd.Timestamp
+    calendar_params: Any = None
+    institution_id: str = ""
+    _cache: dict = field(default_factory=dict)
+
+    @property
+    def period_end_exclusive(self) -> pd.Timestamp:
+        return self.period_end + pd.Timedelta(days=1)
+
+    def in_period(self, s: pd.Series) -> pd.Series:
+        """True where a date or timestamp falls on a day of the audit period."""
+        return (s >= self.period_start) & (s < self.period_end_exclusive)
+
+    @cached_property
+    def workdays(self):
+        from ..calendar import from_params
+
+        return from_params(self.calendar_params or {})
+
+    @cached_property
+    def trading(self):
+        from ..calendar import TradingCalendar
+
+        return TradingCalendar()
+
+
+def no_findings() -> pd.DataFrame:
+    return pd.DataFrame({"entity_id": pd.Series(dtype="string"), "occurred_at": pd.Series(dtype="datetime64[ns]")})
+
+
+def evidence(table: str, rows: pd.Series) -> pd.Series:
+    """`table row N` for each source row: where an auditor re-performs the check."""
+    return table + " row " + rows.astype("int64").astype(str)
+
+
+def fmt_day(s: pd.Series) -> pd.Series:
+    return s.dt.strftime("%Y-%m-%d")
+
+
+def fmt_ts(s: pd.Series) -> pd.Series:
+    return s.dt.strftime("%Y-%m-%d %H:%M:%S")

@@ -1,0 +1,220 @@
+"""The data contract (../shared/spec/data-contract.md) as declarations.
+
+One source for the loader, the data request list (`auditlib datarequest`) and the docs:
+declaring a table is separate from loading it, the way pandera separates a schema from its validation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+TYPES = ("str", "date", "ts", "bool", "dec", "int")
+
+ROLES = (
+    "promotion", "counter", "sales", "info_processing", "fund_processing", "risk_monitoring", "audit",
+    "complaint_handling", "it_head", "infosec_head", "it_dev", "it_ops",
+)
+BUSINESS_ROLES = ("promotion", "counter", "sales", "info_processing", "fund_processing")
+BUSINESS_TYPES = (
+    "account_open", "account_close", "info_change", "bank_account_change", "subscription", "purchase",
+    "redemption", "conversion", "fund_transfer", "complaint", "other",
+)
+PURCHASE_CODES = ("020", "022", "039")
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str = "str"
+    required: bool = False
+    meaning: str = ""
+    pii: bool = False
+    #: allowed values (compared after trimming and lower-casing); None = free text
+    choices: tuple[str, ...] | None = None
+    #: "table.column" this column refers to
+    references: str | None = None
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    required: bool
+    meaning: str
+    columns: tuple[Column, ...]
+    primary_key: tuple[str, ...] = ()
+    #: the column that places a row in time (rules test the audit period on it)
+    time_column: str | None = None
+    heavy: bool = False
+
+    def column(self, name: str) -> Column:
+        return next(c for c in self.columns if c.name == name)
+
+    @property
+    def required_columns(self) -> list[str]:
+        return [c.name for c in self.columns if c.required]
+
+
+def _c(name, type="str", required=False, meaning="", **kw) -> Column:
+    return Column(name, type, required, meaning, **kw)
+
+
+TABLES: dict[str, Table] = {t.name: t for t in (
+    Table("staff", True, "员工 staff", (
+        _c("staff_id", required=True, meaning="primary key"),
+        _c("name", required=True, meaning="staff name", pii=True),
+        _c("department"),
+        _c("hire_date", "date"),
+        _c("leave_date", "date", meaning="null while employed"),
+        _c("qualified", "bool", meaning="holds the fund practitioner qualification (基金从业资格)"),
+    ), primary_key=("staff_id",)),
+    Table("staff_roles", True, "岗位 roles held by staff", (
+        _c("staff_id", required=True, meaning="-> staff", references="staff.staff_id"),
+        _c("role", required=True, meaning="a role from the vocabulary", choices=ROLES),
+        _c("start_date", "date", True, "first day the role is held"),
+        _c("end_date", "date", meaning="last day held; null = still held"),
+    )),
+    Table("operations", False, "业务操作日志 the sales system's operation log", (
+        _c("op_id", required=True, meaning="primary key"),
+        _c("ts", "ts", True, "when"),
+        _c("staff_id", required=True, meaning="-> staff", references="staff.staff_id"),
+        _c("action", required=True, meaning="enter (maker), review (checker), approve, view, other",
+           choices=("enter", "review", "approve", "view", "other")),
+        _c("business_type", required=True, meaning="from the vocabulary", choices=BUSINESS_TYPES),
+        _c("ref_id", required=True, meaning="the business item acted on"),
+    ), primary_key=("op_id",), time_column="ts", heavy=True),
+    Table("customers", True, "客户 customers", (
+        _c("customer_id", required=True, meaning="primary key"),
+        _c("name", required=True, meaning="customer name", pii=True),
+        _c("id_type", meaning="e.g. ID_CARD"),
+        _c("id_number", meaning="identity document number", pii=True),
+        _c("phone", pii=True),
+        _c("investor_type", meaning="individual / institution"),
+        _c("open_date", "date", True, "business relationship start"),
+        _c("close_date", "date", meaning="business relationship end; null = active"),
+    ), primary_key=("customer_id",)),
+    Table("account_events", False, "账户事件 account events", (
+        _c("event_id", required=True, meaning="primary key"),
+        _c("customer_id", required=True, meaning="-> customers", references="customers.customer_id"),
+        _c("event_type", required=True, choices=("open", "close", "info_change", "bank_account_change")),
+        _c("event_at", "ts", True),
+        _c("new_bank_account", meaning="for bank_account_change", pii=True),
+        _c("new_account_holder", meaning="name on the new account", pii=True),
+        _c("identity_verified", "bool", meaning="identity of the requester checked (IC 23(1))"),
+        _c("flagged_abnormal", "bool", meaning="handled as an abnormal transaction (IC 23(1), 31(4))"),
+        _c("staff_id", meaning="-> staff, null for self-service", references="staff.staff_id"),
+    ), primary_key=("event_id",), time_column="event_at"),
+    Table("risk_assessments", True, "风险测评 risk assessments (full history)", (
+        _c("customer_id", required=True, meaning="-> customers", references="customers.customer_id"),
+        _c("assessed_at", "ts", True),
+        _c("risk_tolerance", required=True, meaning="C1-C5 (or a mapped label)"),
+    )),
+    Table("products", True, "产品 products", (
+        _c("product_code", required=True, meaning="primary key, e.g. 000001"),
+        _c("name", required=True),
+        _c("risk_level", required=True, meaning="R1-R5 (or a mapped label), the current rating"),
+        _c("rated_at", "date", True, "date of the current rating"),
+    ), primary_key=("product_code",)),
+    Table("transactions", True, "交易 transactions", (
+        _c("txn_id", required=True, meaning="primary key"),
+        _c("customer_id", required=True, meaning="-> customers", references="customers.customer_id"),
+        _c("product_code", required=True, meaning="-> products", references="products.product_code"),
+        _c("business_code", required=True, meaning="020/022/024/036/039"),
+        _c("applied_at", "ts", True, "when the investor applied"),
+        _c("trade_date", "date", True, "the trade (T) date the institution assigned"),
+        _c("amount", "dec", meaning="money amount (purchases)"),
+        _c("shares", "dec", meaning="shares (redemptions)"),
+        _c("status", required=True, choices=("confirmed", "failed", "rejected")),
+        _c("channel", choices=("counter", "online", "app", "phone")),
+        _c("branch_id", meaning="selling branch (null for online)"),
+        _c("staff_id", meaning="-> staff, for counter sales", references="staff.staff_id"),
+        _c("risk_mismatch_confirmed", "bool", meaning="investor signed the risk-mismatch confirmation"),
+        _c("notified_at", "ts", meaning="investor told of the rejection/failure"),
+    ), primary_key=("txn_id",), time_column="applied_at", heavy=True),
+    Table("fund_transfers", False, "资金划转 fund transfers", (
+        _c("transfer_id", required=True, meaning="primary key"),
+        _c("transfer_type", required=True, choices=("redemption_payout", "dividend", "refund", "branch_sweep")),
+        _c("txn_id", meaning="-> transactions, for payouts/refunds", references="transactions.txn_id"),
+        _c("customer_id", meaning="-> customers", references="customers.customer_id"),
+        _c("branch_id", meaning="for branch_sweep"),
+        _c("business_date", "date", True, "the day whose money this moves"),
+        _c("due_at", "ts", True, "agreed latest time of the transfer"),
+        _c("executed_at", "ts", meaning="null = not executed"),
+        _c("to_account", pii=True),
+        _c("to_account_holder", meaning="name on the receiving account", pii=True),
+        _c("amount", "dec", True),
+    ), primary_key=("transfer_id",), time_column="business_date", heavy=True),
+    Table("complaints", True, "投诉 complaints", (
+        _c("complaint_id", required=True, meaning="primary key"),
+        _c("customer_id", meaning="-> customers, null for anonymous", references="customers.customer_id"),
+        _c("received_at", "ts", True, "first received by anyone in the institution (首问)"),
+        _c("channel", required=True, choices=("phone", "letter", "visit", "online", "regulator")),
+        _c("severity", required=True, choices=("general", "major")),
+        _c("category", meaning="e.g. service_attitude, suitability, product, fees, system, other"),
+        _c("description", meaning="free text as recorded (untrusted)"),
+        _c("registered_at", "ts"),
+        _c("forwarded_at", "ts"),
+        _c("interim_measure_at", "ts"),
+        _c("responded_at", "ts"),
+        _c("resolved_at", "ts"),
+        _c("callback_at", "ts"),
+        _c("recording_ref"),
+        _c("root_cause"),
+        _c("involves_violation", "bool"),
+        _c("reported_to_compliance_at", "ts"),
+    ), primary_key=("complaint_id",), time_column="received_at", heavy=True),
+    Table("archive_records", False, "档案 records inventory", (
+        _c("record_id", required=True, meaning="primary key"),
+        _c("record_type", required=True,
+           choices=("customer_identity", "transaction", "complaint", "call_recording")),
+        _c("subject_id", required=True, meaning="customer_id / txn_id / complaint_id the record is about"),
+        _c("archived_at", "date"),
+        _c("disposed_at", "date", meaning="null = still held"),
+        _c("location"),
+    ), primary_key=("record_id",)),
+    Table("backups", False, "备份 backups", (
+        _c("backup_id", required=True, meaning="primary key"),
+        _c("backup_date", "date", True, "the business day whose data it holds"),
+        _c("completed_at", "ts"),
+        _c("status", required=True, choices=("success", "failed")),
+        _c("site"),
+        _c("offsite", "bool", True, "stored at a different site from production (异地)"),
+        _c("immutable", "bool", True, "write-once, unmodifiable medium"),
+        _c("retain_until", "date"),
+        _c("contains_investor_data", "bool", True, "holds investor information or transaction records"),
+    ), primary_key=("backup_id",), time_column="backup_date"),
+    Table("reconciliations", False, "对账 reconciliations", (
+        _c("recon_date", "date", True, "business day reconciled"),
+        _c("branch_id", required=True),
+        _c("performed_at", "ts", meaning="null = not performed"),
+        _c("differences", "int", meaning="unresolved differences found"),
+    ), primary_key=("recon_date", "branch_id"), time_column="recon_date"),
+    Table("training", False, "培训 training", (
+        _c("staff_id", required=True, meaning="-> staff", references="staff.staff_id"),
+        _c("date", "date", True),
+        _c("course"),
+        _c("hours", "dec", True),
+    ), time_column="date"),
+)}
+
+PII_COLUMNS: dict[str, tuple[str, ...]] = {
+    t.name: tuple(c.name for c in t.columns if c.pii) for t in TABLES.values()
+}
+
+
+@dataclass
+class DataRequestRow:
+    table: str
+    table_required: bool
+    column: str
+    type: str
+    column_required: bool
+    meaning: str
+    allowed: str = field(default="")
+
+
+def data_request_rows() -> list[DataRequestRow]:
+    """The data request list, one row per column, in contract order."""
+    return [
+        DataRequestRow(t.name, t.required, c.name, c.type, c.required, c.meaning, "|".join(c.choices or ()))
+        for t in TABLES.values() for c in t.columns
+    ]

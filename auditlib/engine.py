@@ -18,11 +18,14 @@ import pandas as pd
 from .i18n import label, t
 from .load import Bundle
 from .params import AuditParams
+from .report.mask import mask_series
 from .rules import REGISTRY
 from .rules.base import Rule, RuleContext, RuleOutput
 
 FINDINGS_COLUMNS = ["finding_id", "rule_code", "severity", "status", "entity_type", "entity_id", "occurred_at",
                     "detail"]
+#: kept beside the contract columns for the report and working papers (not written to findings.csv)
+EXTRA_FINDING_COLUMNS = ["family", "title", "staff_id", "evidence", "mitigation", "detail_full"]
 SUMMARY_COLUMNS = ["rule_code", "tested", "not_tested_reason", "population", "exceptions", "exception_rate"]
 SUMMARY_EXTRA = ["family", "severity", "title", "status", "open", "mitigated", "error", "version"]
 
@@ -42,8 +45,10 @@ def finding_id(institution_id: str, rule_code: str, entity_id: str) -> str:
     return hashlib.sha256(f"{institution_id}|{rule_code}|{entity_id}".encode()).hexdigest()[:16]
 
 
-def render_details(r: Rule, frame: pd.DataFrame, lang: str) -> list[str]:
-    """Fill the rule's detail template; `<name>_<lang>` columns give language-specific values."""
+def render_details(r: Rule, frame: pd.DataFrame, lang: str, mask: bool = True) -> list[str]:
+    """Fill the rule's detail template; `<name>_<lang>` columns give language-specific values.
+
+    With `mask`, the rule's declared personal-data columns are masked (the examiner's copy)."""
     if frame.empty:
         return []
     template = r.detail[lang]
@@ -54,6 +59,8 @@ def render_details(r: Rule, frame: pd.DataFrame, lang: str) -> list[str]:
         values = col.astype("string").fillna("")
         if n in r.localize:
             values = values.map(lambda v: label(v, lang))
+        if mask and n in r.pii:
+            values = mask_series(values, r.pii[n]).fillna("")
         cols[n] = values.tolist()
     return [template.format(**dict(zip(cols, row, strict=True))) for row in zip(*cols.values(), strict=True)] \
         if cols else [template] * len(frame)
@@ -100,6 +107,7 @@ def run_rule(r: Rule, params: AuditParams, bundle: Bundle) -> tuple[dict, pd.Dat
         frame["entity_id"] = frame["entity_id"].astype("string")
         frame = frame.sort_values("entity_id", kind="stable").drop_duplicates("entity_id").reset_index(drop=True)
         frame["detail"] = render_details(r, frame, params.language)
+        frame["detail_full"] = render_details(r, frame, params.language, mask=False) if r.pii else frame["detail"]
     except Exception as e:  # noqa: BLE001 - a rule's crash is that rule's result, the others go on
         stack = traceback.extract_tb(e.__traceback__)
         where = next((f for f in reversed(stack) if "/auditlib/" in f.filename.replace("\\", "/")), stack[-1])
@@ -130,12 +138,13 @@ def run_audit(params: AuditParams, bundle: Bundle) -> AuditResult:
         parts.append(pd.DataFrame({
             "rule_code": code, "family": r.family, "severity": r.severity, "entity_type": r.entity,
             "entity_id": frame["entity_id"], "occurred_at": pd.to_datetime(frame["occurred_at"]),
-            "detail": frame["detail"], "title": r.title[params.language],
+            "detail": frame["detail"], "detail_full": frame["detail_full"], "title": r.title[params.language],
             "staff_id": frame["staff_id"] if "staff_id" in frame else pd.NA,
             "evidence": frame["evidence"] if "evidence" in frame else "",
         }))
     findings = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
-        columns=["rule_code", "family", "severity", "entity_type", "entity_id", "occurred_at", "detail", "title",
+        columns=["rule_code", "family", "severity", "entity_type", "entity_id", "occurred_at", "detail", "detail_full",
+                 "title",
                  "staff_id", "evidence"])
     findings["finding_id"] = [finding_id(params.institution_id, c, e)
                               for c, e in zip(findings["rule_code"], findings["entity_id"], strict=True)]
@@ -147,5 +156,4 @@ def run_audit(params: AuditParams, bundle: Bundle) -> AuditResult:
         if status in counts:
             summary[status] = summary["rule_code"].map(counts[status]).fillna(0).astype(int)
     summary = summary[SUMMARY_COLUMNS + SUMMARY_EXTRA]
-    return AuditResult(params, bundle, findings[FINDINGS_COLUMNS + ["family", "title", "staff_id", "evidence",
-                                                                      "mitigation"]], summary, frames)
+    return AuditResult(params, bundle, findings[FINDINGS_COLUMNS + EXTRA_FINDING_COLUMNS], summary, frames)

@@ -39,6 +39,8 @@ class Rule:
     version: str = "1"
     #: finding columns holding vocabulary values to show in the report language (e.g. roles)
     localize: tuple[str, ...] = ()
+    #: finding columns holding personal data, with how to mask them (name, id_number, phone, account)
+    pii: dict[str, str] = field(default_factory=dict)
 
     @property
     def doc(self) -> str:
@@ -61,7 +63,8 @@ REGISTRY: dict[str, Rule] = {}
 
 def rule(code: str, *, family: str, severity: str, tables: tuple[str, ...], citation: str, entity: str,
          title: dict[str, str], requirement: dict[str, str], detail: dict[str, str],
-         params: dict[str, Any] | None = None, version: str = "1", localize: tuple[str, ...] = ()):
+         params: dict[str, Any] | None = None, version: str = "1", localize: tuple[str, ...] = (),
+         pii: dict[str, str] | None = None):
     """Declare and register a rule."""
     assert family in FAMILIES and severity in SEVERITIES and code.startswith(family + "-"), code
 
@@ -69,7 +72,7 @@ def rule(code: str, *, family: str, severity: str, tables: tuple[str, ...], cita
         if code in REGISTRY:
             raise ValueError(f"rule {code} declared twice")
         REGISTRY[code] = Rule(code, family, severity, tuple(tables), citation, entity, title, requirement,
-                              detail, dict(params or {}), func, version, localize)
+                              detail, dict(params or {}), func, version, localize, dict(pii or {}))
         return func
 
     return register
@@ -81,7 +84,8 @@ class RuleOutput:
 
     `findings` has `entity_id` (str) and `occurred_at` (timestamp), the columns the detail
     template uses, optionally `staff_id` (for mitigations) and `evidence` (source rows, e.g.
-    ``operations row 12``).
+    ``operations row 12``). A column `<name>_zh` / `<name>_en` gives `{name}` per report language.
+    Columns with personal data must be declared in the rule's `pii` so the examiner's copy is masked.
     """
 
     population: int

@@ -31,6 +31,7 @@ import csv
 import datetime as _dt
 import functools
 import re
+import warnings
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -490,9 +491,7 @@ class WorkCalendar:
         ns, shape = _to_ns(dates)
         counts = _as_counts(n, "n")
         ns, counts, shape = _broadcast(ns, shape, counts)
-        out = _valid_apply(
-            ns, lambda v: self._days.nth_after(_floor_days(ns[v]), counts[v]), np.int64(_NAT)
-        )
+        out = _valid_apply(ns, lambda v: self._days.nth_after(_floor_days(ns[v]), counts[v]), np.int64(_NAT))
         return _shape_out(_days_to_dt64(out), shape)
 
     def workday_deadline(self, ts, n):
@@ -607,14 +606,17 @@ _XSHG_FIRST_YEAR = 1999
 def _xshg_sessions() -> tuple[frozenset[int], np.ndarray]:
     """(years exchange_calendars' hard-coded XSHG holiday list covers, session day numbers)."""
     import exchange_calendars as xcals  # imported lazily: ~0.3 s, only trading-day rules need it
+    from exchange_calendars.exchange_calendar_xshg import XSHGExchangeCalendar
 
-    cls = type(xcals.get_calendar("XSHG"))
-    try:
-        bound = pd.Timestamp(cls.bound_max())
-    except AttributeError:  # older exchange_calendars: take the default last session
-        bound = pd.Timestamp(xcals.get_calendar("XSHG").last_session)
-    last_year = bound.year if (bound.month, bound.day) == (12, 31) else bound.year - 1
-    cal = xcals.get_calendar("XSHG", start=f"{_XSHG_FIRST_YEAR}-01-01", end=f"{last_year}-12-31")
+    with warnings.catch_warnings():
+        # exchange_calendars 4.13 reads tz-aware Series.values, deprecated in pandas 3.1: not ours to fix
+        warnings.filterwarnings("ignore", message=r"Series\.values returning an ndarray")
+        try:
+            bound = pd.Timestamp(XSHGExchangeCalendar.bound_max())
+        except AttributeError:  # older exchange_calendars: take the default last session
+            bound = pd.Timestamp(xcals.get_calendar("XSHG").last_session)
+        last_year = bound.year if (bound.month, bound.day) == (12, 31) else bound.year - 1
+        cal = xcals.get_calendar("XSHG", start=f"{_XSHG_FIRST_YEAR}-01-01", end=f"{last_year}-12-31")
     sessions = cal.sessions.to_numpy().astype("datetime64[D]").astype(np.int64)
     return frozenset(range(_XSHG_FIRST_YEAR, last_year + 1)), sessions
 
@@ -678,9 +680,7 @@ class TradingCalendar:
         ns, shape = _to_ns(dates)
         counts = _as_counts(n, "n")
         ns, counts, shape = _broadcast(ns, shape, counts)
-        out = _valid_apply(
-            ns, lambda v: self._days.nth_after(_floor_days(ns[v]), counts[v]), np.int64(_NAT)
-        )
+        out = _valid_apply(ns, lambda v: self._days.nth_after(_floor_days(ns[v]), counts[v]), np.int64(_NAT))
         return _shape_out(_days_to_dt64(out), shape)
 
     def trading_days(self, start, end):

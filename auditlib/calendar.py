@@ -131,8 +131,26 @@ def _to_ns(values) -> tuple[np.ndarray, tuple[int, ...]]:
         arr = np.asarray(values)
     else:
         arr = _parse_objects(np.asarray(values, dtype=object))
-    arr = arr.astype("datetime64[ns]")
+    if arr.dtype != np.dtype("datetime64[ns]"):
+        # numpy wraps silently when a coarser unit does not fit in ns (e.g. a 9999-12-31 sentinel)
+        bad = (arr < _NS_MIN) | (arr > _NS_MAX)  # NaT compares False
+        if bad.any():
+            year = int(arr.ravel()[np.argmax(bad.ravel())].astype("datetime64[Y]").astype(np.int64)) + 1970
+            raise _OutsideNsRange(year)
+        arr = arr.astype("datetime64[ns]")
     return np.ascontiguousarray(arr).view(np.int64).ravel(), arr.shape
+
+
+_NS_MIN = np.datetime64("1678-01-01", "D")
+_NS_MAX = np.datetime64("2262-01-01", "D")
+
+
+class _OutsideNsRange(Exception):
+    """A date nanosecond timestamps cannot hold; the calendars turn it into CalendarRangeError."""
+
+    def __init__(self, year: int):
+        super().__init__(year)
+        self.year = year
 
 
 def _parse_objects(obj: np.ndarray) -> np.ndarray:
@@ -206,6 +224,12 @@ def _parse_time_of_day(value, what: str) -> int:
     return ((h * 60 + mi) * 60 + s) * NS_PER_SECOND
 
 
+def _format_time_of_day(ns: int) -> str:
+    secs = ns // NS_PER_SECOND
+    h, m, sec = secs // 3600, secs // 60 % 60, secs % 60
+    return f"{h:02d}:{m:02d}" + (f":{sec:02d}" if sec else "")
+
+
 def _as_counts(n, what: str) -> np.ndarray:
     """Non-negative integer counts (scalar or array); floats are accepted when integral."""
     arr = np.asarray(n)
@@ -259,6 +283,12 @@ class _DaySet:
         self.days = np.unique(np.asarray(members, dtype=np.int64))
         self.flags = np.zeros(n_days, dtype=bool)
         self.flags[self.days - self.base] = True
+
+    def to_ns(self, values) -> tuple[np.ndarray, tuple[int, ...]]:
+        try:
+            return _to_ns(values)
+        except _OutsideNsRange as exc:
+            raise _range_error(exc.year, self.known_years, self.kind) from None
 
     # -- checks -------------------------------------------------------------------------------
     def check_known(self, days: np.ndarray, detail: str = "") -> np.ndarray:
@@ -438,21 +468,23 @@ class WorkCalendar:
         self._days = _DaySet(all_days[flags & year_known], known, "work")
         self.known_years = self._days.known_years
 
-        self.work_start = _parse_time_of_day(work_start, "work_start")
-        self.work_end = _parse_time_of_day(work_end, "work_end")
-        if not self.work_start < self.work_end:
+        ws = _parse_time_of_day(work_start, "work_start")
+        we = _parse_time_of_day(work_end, "work_end")
+        if not ws < we:
             raise ValueError(f"work_start {work_start!r} must be before work_end {work_end!r}")
-        segments = [(self.work_start, self.work_end)]
+        segments = [(ws, we)]
+        #: working hours as "HH:MM[:SS]" strings, for reports
+        self.work_start, self.work_end = _format_time_of_day(ws), _format_time_of_day(we)
         self.lunch_break = None
         if lunch_break is not None and len(lunch_break) > 0:
             if len(lunch_break) != 2:
                 raise ValueError(f"lunch_break must be (start, end), got {lunch_break!r}")
             ls = _parse_time_of_day(lunch_break[0], "lunch_break start")
             le = _parse_time_of_day(lunch_break[1], "lunch_break end")
-            if not (self.work_start <= ls < le <= self.work_end):
+            if not (ws <= ls < le <= we):
                 raise ValueError(f"lunch_break {lunch_break!r} must lie inside working hours, start < end")
-            self.lunch_break = (ls, le)
-            segments = [(s, e) for s, e in ((self.work_start, ls), (le, self.work_end)) if e > s]
+            self.lunch_break = (_format_time_of_day(ls), _format_time_of_day(le))
+            segments = [(s, e) for s, e in ((ws, ls), (le, we)) if e > s]
         self._build_segments(segments)
 
     def _build_segments(self, segments: list[tuple[int, int]]) -> None:
@@ -476,7 +508,7 @@ class WorkCalendar:
         >>> WorkCalendar().is_workday(["2025-01-26", "2025-01-28", "2025-02-08"]).tolist()
         [True, False, True]
         """
-        ns, shape = _to_ns(dates)
+        ns, shape = self._days.to_ns(dates)
         out = _valid_apply(ns, lambda v: self._days.contains(_floor_days(ns[v])), False)
         return _shape_out(out, shape)
 
@@ -488,7 +520,7 @@ class WorkCalendar:
         >>> WorkCalendar().next_workday(["2025-01-24", "2025-01-27", "2025-02-07"]).astype(str).tolist()
         ['2025-01-26', '2025-02-05', '2025-02-08']
         """
-        ns, shape = _to_ns(dates)
+        ns, shape = self._days.to_ns(dates)
         counts = _as_counts(n, "n")
         ns, counts, shape = _broadcast(ns, shape, counts)
         out = _valid_apply(ns, lambda v: self._days.nth_after(_floor_days(ns[v]), counts[v]), np.int64(_NAT))
@@ -509,7 +541,7 @@ class WorkCalendar:
         >>> str(cal.workday_deadline("2025-10-09 08:00", 2))
         '2025-10-11T23:59:59.000000000'
         """
-        ns, shape = _to_ns(ts)
+        ns, shape = self._days.to_ns(ts)
         counts = _as_counts(n, "n")
         ns, counts, shape = _broadcast(ns, shape, counts)
 
@@ -542,7 +574,7 @@ class WorkCalendar:
         >>> str(cal.working_time_deadline("2025-09-26 11:45", 30))   # across lunch
         '2025-09-26T13:15:00.000000000'
         """
-        ns, shape = _to_ns(ts)
+        ns, shape = self._days.to_ns(ts)
         m = np.asarray(minutes, dtype=np.float64)
         if np.any(m < 0):
             raise ValueError(f"minutes must be >= 0, got {minutes!r}")
@@ -577,8 +609,8 @@ class WorkCalendar:
         >>> float(cal.working_minutes_between("2025-09-26 16:00", "2025-09-28 10:00"))
         120.0
         """
-        s, s_shape = _to_ns(start)
-        e, e_shape = _to_ns(end)
+        s, s_shape = self._days.to_ns(start)
+        e, e_shape = self._days.to_ns(end)
         s2, e2 = np.broadcast_arrays(s.reshape(s_shape), e.reshape(e_shape))
         shape = s2.shape
         s, e = s2.ravel(), e2.ravel()
@@ -667,7 +699,7 @@ class TradingCalendar:
 
     def is_trading_day(self, dates):
         """True on exchange sessions; NaT -> False; unknown year -> CalendarRangeError."""
-        ns, shape = _to_ns(dates)
+        ns, shape = self._days.to_ns(dates)
         out = _valid_apply(ns, lambda v: self._days.contains(_floor_days(ns[v])), False)
         return _shape_out(out, shape)
 
@@ -677,7 +709,7 @@ class TradingCalendar:
         >>> str(TradingCalendar().next_trading_day("2025-01-27"))   # closed 28 Jan-4 Feb and Sat 8 Feb
         '2025-02-05'
         """
-        ns, shape = _to_ns(dates)
+        ns, shape = self._days.to_ns(dates)
         counts = _as_counts(n, "n")
         ns, counts, shape = _broadcast(ns, shape, counts)
         out = _valid_apply(ns, lambda v: self._days.nth_after(_floor_days(ns[v]), counts[v]), np.int64(_NAT))
@@ -685,8 +717,8 @@ class TradingCalendar:
 
     def trading_days(self, start, end):
         """All trading days in [start, end] (calendar dates, both inclusive), as datetime64[D]."""
-        (s,), _ = _to_ns(start)
-        (e,), _ = _to_ns(end)
+        (s,), _ = self._days.to_ns(start)
+        (e,), _ = self._days.to_ns(end)
         if s == _NAT or e == _NAT:
             raise ValueError("trading_days needs two dates, got NaT")
         s_day, e_day = int(_floor_days(s)), int(_floor_days(e))

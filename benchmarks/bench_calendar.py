@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -34,6 +35,7 @@ def main(n: int = 1_000_000) -> None:
     start = np.datetime64("2025-01-01T00:00:00", "ns").astype(np.int64)
     span = 365 * 86_400 * 10**9
     ts = (start + rng.integers(0, span - 30 * 86_400 * 10**9, n)).view("datetime64[ns]")
+    ts_us = pd.Series(ts.astype("datetime64[us]"))  # what pandas 3 gives for parsed strings
     later = ts + rng.integers(0, 10 * 86_400 * 10**9, n).astype("timedelta64[ns]")
 
     t0 = time.perf_counter()
@@ -52,6 +54,10 @@ def main(n: int = 1_000_000) -> None:
         ("TradingCalendar() first build", build_tc),
         ("is_workday", best_of(lambda: cal.is_workday(ts))),
         ("workday_deadline(n=3)", best_of(lambda: cal.workday_deadline(ts, 3))),
+        (
+            "workday_deadline(n=3), pandas Series datetime64[us]",
+            best_of(lambda: cal.workday_deadline(ts_us, 3)),
+        ),
         ("working_time_deadline(30 min)", best_of(lambda: cal.working_time_deadline(ts, 30))),
         ("working_time_deadline(480 min, lunch)", best_of(lambda: lunch.working_time_deadline(ts, 480))),
         ("working_minutes_between", best_of(lambda: cal.working_minutes_between(ts, later))),

@@ -188,7 +188,8 @@ def test_working_time_deadline_with_lunch(lunch_cal, received, minutes, deadline
 
 
 def test_working_hours_configurable():
-    c = WorkCalendar(work_start="08:30", work_end="17:30", lunch_break=("11:30", "13:00"))
+    c = WorkCalendar(work_start="8:30", work_end="17:30", lunch_break=("11:30", "13:00"))
+    assert (c.work_start, c.work_end, c.lunch_break) == ("08:30", "17:30", ("11:30", "13:00"))
     assert c.working_time_deadline("2025-03-03 07:00", 0) == T("2025-03-03 08:30")
     assert c.working_time_deadline("2025-03-03 11:00", 60) == T("2025-03-03 13:30")
     assert c.working_minutes_between("2025-03-03 00:00", "2025-03-04 00:00") == 450.0
@@ -297,6 +298,17 @@ def test_unknown_year_raises_naming_the_year(cal):
         cal.working_minutes_between(f"{CC_LAST_YEAR}-12-01", f"{CC_LAST_YEAR + 1}-01-05")
     with pytest.raises(CalendarRangeError, match=str(y)):
         WorkCalendar(extra_holidays=[f"{y}-01-02"])
+
+
+def test_far_dates_are_not_wrapped(cal, tc):
+    """9999-12-31 (an "open-ended" sentinel) does not fit in ns: numpy would wrap it silently."""
+    sentinel = np.array(["2025-03-03", "9999-12-31"], dtype="datetime64[D]")
+    with pytest.raises(CalendarRangeError, match="9999"):
+        cal.is_workday(sentinel)
+    with pytest.raises(CalendarRangeError, match="9999"):
+        cal.workday_deadline(pd.Series(["2025-03-03", "9999-12-31"]), 1)
+    with pytest.raises(CalendarRangeError, match="9999"):
+        tc.trading_days("2025-01-01", "9999-12-31")
 
 
 def _write_holiday_file(path, year):

@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .errors import AuditError
 from .schema import TABLES, Column, Table
 
 ROW = "_row"  # the spreadsheet row number every loaded table carries, for evidence
@@ -30,7 +31,7 @@ FALSE = {"false", "0", "n", "no", "f", "否"}
 QUALITY_COLUMNS = ["table", "row", "column", "reason", "action"]
 
 
-class DataContractError(Exception):
+class DataContractError(AuditError):
     """The bundle cannot be audited as handed over; `problems` lists every reason found."""
 
     def __init__(self, problems: list[str]):

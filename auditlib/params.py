@@ -14,13 +14,14 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from .errors import AuditError
 from .rules import REGISTRY
 from .rules.base import FAMILIES
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
 
 
-class ParamsError(Exception):
+class ParamsError(AuditError):
     """Bad params; `problems` names every offending key."""
 
     def __init__(self, source: str, problems: list[str]):

@@ -93,7 +93,7 @@ def cover(result, run: dict) -> str:
         (t("version", lang), run.get("version", "")),
     ]
     body = "".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in rows)
-    return wrap(f'<div class="cover"><h1>{esc(t("report_title", lang))}</h1><table>{body}</table>'
+    return style() + wrap(f'<div class="cover"><h1>{esc(t("report_title", lang))}</h1><table>{body}</table>'
                 f'<p class="muted">{esc(t("masked_note", lang))}</p></div>')
 
 

@@ -1,0 +1,147 @@
+"""What the audit notebook calls: one `Audit` per run, one method per section of the report.
+
+The notebook holds narrative and these calls only; everything here is plain, testable Python.
+Run by the CLI, the notebook gets `params_file`, `output_dir` and `run_id`; run by plain
+`papermill -f params/x.yaml`, it gets the params keys themselves as variables. Either way the
+values are validated here, as data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from . import __version__
+from .engine import AuditResult, run_audit
+from .load import load_bundle
+from .params import AuditParams, ParamsError, parse_params, resolve_data_dir
+from .report import html
+from .report.files import write_tables, write_workbook
+from .report.sections import load_all
+
+PACKAGES = ("auditlib", "pandas", "numpy", "pyarrow", "papermill", "nbconvert", "nbclient", "ipykernel",
+            "xlsxwriter", "chinese-calendar", "exchange-calendars", "matplotlib", "mplfonts", "pydantic")
+RUN_FILE = "_run.json"  # handed from the kernel to the runner, folded into manifest.json
+
+
+def package_versions() -> dict[str, str]:
+    out = {}
+    for name in PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+def fingerprint(bundle) -> str:
+    """One digest of every input file, so two reports can be seen to rest on the same data."""
+    text = "\n".join(f"{i.table}:{i.sha256}" for i in sorted(bundle.files.values(), key=lambda i: i.table))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _html(fragment: str):
+    from IPython.display import HTML
+
+    return HTML(fragment)
+
+
+@dataclass
+class Audit:
+    params: AuditParams
+    result: AuditResult
+    params_file: str | None
+    output_dir: Path | None
+    run_id: str
+    started_at: str
+    extras: dict = field(default_factory=dict)
+
+    @classmethod
+    def start(cls, params_file: str | None = None, output_dir: str | None = None, run_id: str | None = None,
+              **given) -> Audit:
+        """Validate the params, load the bundle, run the rules."""
+        started = dt.datetime.now().astimezone().isoformat(timespec="seconds")
+        data = {}
+        if params_file:
+            data = yaml.safe_load(Path(params_file).read_text(encoding="utf-8")) or {}
+            if not isinstance(data, dict):
+                raise ParamsError(str(params_file), ["the params file must be a YAML mapping"])
+        data.update({k: v for k, v in given.items() if v is not None})
+        params = parse_params(data, str(params_file or "notebook parameters"))
+        bundle = load_bundle(resolve_data_dir(params, params_file), encoding=params.encoding)
+        result = run_audit(params, bundle)
+        return cls(params, result, params_file, Path(output_dir) if output_dir else None,
+                   run_id or uuid.uuid4().hex[:12], started, load_all())
+
+    @property
+    def lang(self) -> str:
+        return self.params.language
+
+    def run_info(self) -> dict:
+        return {"run_id": self.run_id, "fingerprint": fingerprint(self.result.bundle), "version": __version__,
+                "packages": package_versions()}
+
+    # ------------------------------------------------------------ report sections (examiner HTML)
+
+    def style(self):
+        return _html(html.style())
+
+    def cover(self):
+        return _html(html.cover(self.result, self.run_info()))
+
+    def summary(self):
+        return _html(html.executive_summary(self.result))
+
+    def families(self) -> list[str]:
+        selected = set(self.params.selected())
+        return list(dict.fromkeys(code.split("-")[0] for code in self.result.summary["rule_code"]
+                                  if code in selected))
+
+    def section(self, family: str):
+        return _html(html.family_section(self.result, family, self.extras.get(family, ())))
+
+    def data_quality(self):
+        return _html(html.data_quality_section(self.result))
+
+    def appendix(self):
+        return _html(html.appendix(self.result, self.run_info()))
+
+    # ------------------------------------------------------------ auditor-only
+
+    def findings_with_evidence(self) -> pd.DataFrame:
+        """Every finding with the source rows it rests on; unmasked only when params ask for it."""
+        f = self.result.findings
+        detail = f["detail_full"] if self.params.show_personal_data else f["detail"]
+        return pd.DataFrame({"rule": f["rule_code"], "entity_id": f["entity_id"], "status": f["status"],
+                             "detail": detail, "evidence": f["evidence"]})
+
+    # ------------------------------------------------------------ files
+
+    def write_outputs(self) -> list[Path]:
+        """Write the tables and working papers into output_dir (the runner's staging folder)."""
+        if self.output_dir is None:
+            return []
+        out = self.output_dir
+        paths = write_tables(self.result, out)
+        paths.append(write_workbook(self.result, out / "findings.xlsx", self.params.show_personal_data))
+        files = {i.table: {"file": i.path.name, "format": i.format, "encoding": i.encoding, "sha256": i.sha256,
+                           "rows_read": i.rows_read, "rows_loaded": i.rows_loaded,
+                           "rows_quarantined": i.rows_quarantined}
+                 for i in self.result.bundle.files.values()}
+        s = self.result.summary
+        run = {**self.run_info(), "started_at": self.started_at, "params": self.params.model_dump(mode="json"),
+               "data_dir": str(self.result.bundle.data_dir), "inputs": files,
+               "findings": {"total": int(len(self.result.findings)),
+                            **{sev: int((self.result.findings["severity"] == sev).sum())
+                               for sev in ("high", "medium", "low")}},
+               "rules": {"tested": int(s["tested"].sum()), "errors": int((s["status"] == "error").sum())}}
+        (out / RUN_FILE).write_text(json.dumps(run, ensure_ascii=False, indent=2), encoding="utf-8")
+        return paths

@@ -1,0 +1,263 @@
+"""SUIT: suitability (适用性): match of product risk and investor tolerance, assessments, product ratings (SU 17-32).
+
+Every SUIT rule tests the confirmed purchase-type transactions (020/022/039) applied in the period.
+The investor's tolerance is the latest assessment at or before `applied_at` (an assessment on the very
+instant of the application counts), found for all transactions at once with one `merge_asof`.
+
+Labels: the standard scales are C1-C5 and R1-R5. An institution on the three-level scheme
+(保守型/稳健型/积极型, 低/中/高风险) maps its labels with the family parameters `investor_label_map` and
+`product_label_map`; every SUIT rule declares both so that `overrides: {SUIT: {...}}` reaches each of them.
+A label that is neither standard nor mapped cannot be placed on the scale: the sale cannot be shown to be
+suitable, so SUIT-001 reports it (unless the investor signed the mismatch confirmation), naming the label.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from ..schema import PURCHASE_CODES
+from .base import RuleContext, RuleOutput, evidence, fmt_day, fmt_ts, no_findings, rule
+
+LEVELS = 5
+#: default matching matrix: a product Rk may be sold to an investor Cj when k <= j
+MATRIX = {f"C{j}": [f"R{k}" for k in range(1, j + 1)] for j in range(1, LEVELS + 1)}
+LABEL_MAPS = {"investor_label_map": {}, "product_label_map": {}}
+
+BUSINESS_NAMES = {
+    "zh": {"020": "认购", "022": "申购", "024": "赎回", "036": "转换", "039": "定期定额申购"},
+    "en": {"020": "subscription", "022": "purchase", "024": "redemption", "036": "conversion",
+           "039": "regular investment purchase"},
+}
+
+
+def business_names(codes: pd.Series, lang: str) -> pd.Series:
+    """`申购(022)` / `purchase (022)`: the business code in words, for detail sentences."""
+    names = codes.map(BUSINESS_NAMES[lang]).fillna("")
+    sep = "" if lang == "zh" else " "
+    return (names + sep + "(" + codes.fillna("") + ")").where(names != "", codes)
+
+
+def purchases_in_period(ctx: RuleContext) -> pd.DataFrame:
+    """Confirmed purchase-type transactions applied in the period: every SUIT rule's population."""
+    tx = ctx.tables["transactions"]
+    keep = tx["business_code"].isin(PURCHASE_CODES) & (tx["status"] == "confirmed") & ctx.in_period(tx["applied_at"])
+    return tx[keep.fillna(False).to_numpy(dtype=bool)]
+
+
+def scale_level(labels: pd.Series, label_map: dict, prefix: str) -> pd.Series:
+    """Level 1..5 of each label (`C3`, or a mapped label such as 稳健型 -> C3); <NA> when not recognised.
+
+    Computed on the distinct labels only, so 10^7 rows cost one factorize."""
+    codes, uniques = pd.factorize(labels, use_na_sentinel=True)
+    pattern = re.compile(rf"^{prefix}([1-{LEVELS}])$")
+    lut = np.zeros(len(uniques) + 1, dtype=np.int8)  # last slot: missing label (code -1)
+    for i, value in enumerate(uniques):
+        standard = str(label_map.get(value, value)).strip().upper()
+        m = pattern.match(standard)
+        lut[i] = int(m.group(1)) if m else 0
+    level = pd.Series(lut[codes], index=labels.index, dtype="Int8")
+    return level.mask(level == 0)
+
+
+def matrix_table(matrix: dict) -> np.ndarray:
+    """allowed[j, k]: a product Rk may be sold to an investor Cj (index 0 = unknown, never allowed)."""
+    allowed = np.zeros((LEVELS + 1, LEVELS + 1), dtype=bool)
+    for investor, products in matrix.items():
+        m = re.fullmatch(r"C([1-5])", str(investor).strip().upper())
+        if not m:
+            raise ValueError(f"matrix: investor level {investor!r} is not C1-C5")
+        for p in products:
+            n = re.fullmatch(r"R([1-5])", str(p).strip().upper())
+            if not n:
+                raise ValueError(f"matrix: product level {p!r} (for {investor}) is not R1-R5")
+            allowed[int(m.group(1)), int(n.group(1))] = True
+    return allowed
+
+
+def shown_label(raw: pd.Series, level: pd.Series, prefix: str, unknown: str) -> pd.Series:
+    """`C3` as is, a mapped label as `稳健型(C3)`, an unrecognised one as `稳健(<unknown>)`."""
+    raw = raw.astype("string")
+    std = prefix + level.astype("string")
+    mapped = raw + "(" + std + ")"
+    out = mapped.where((raw.str.upper() != std).fillna(True), raw)
+    return out.where(level.notna(), raw.fillna("") + "(" + unknown + ")")
+
+
+def with_assessment(ctx: RuleContext) -> pd.DataFrame:
+    """Each purchase in the period with its investor's latest assessment at or before `applied_at`.
+
+    Adds `assessed_at`, `risk_tolerance`, `_row_ra` (NaT/<NA> when there is none) and `tolerance_level`."""
+    tx = purchases_in_period(ctx).sort_values("applied_at", kind="stable")
+    ra = ctx.tables["risk_assessments"]
+    ra = pd.DataFrame({"customer_id": ra["customer_id"], "assessed_at": ra["assessed_at"],
+                       "risk_tolerance": ra["risk_tolerance"], "_row_ra": ra["_row"]})
+    # ties on the same instant: the later row of the file is the later assessment
+    ra = ra.sort_values(["assessed_at", "_row_ra"], kind="stable")
+    m = pd.merge_asof(tx, ra, left_on="applied_at", right_on="assessed_at", by="customer_id",
+                      direction="backward", allow_exact_matches=True)
+    m["tolerance_level"] = scale_level(m["risk_tolerance"], ctx.params["investor_label_map"], "C")
+    return m
+
+
+def assessment_evidence(m: pd.DataFrame) -> pd.Series:
+    ev = evidence("transactions", m["_row"])
+    has = m["_row_ra"].notna()
+    return ev.where(~has, ev + "; " + evidence("risk_assessments", m["_row_ra"].fillna(0)))
+
+
+_LABELS = dict(LABEL_MAPS)
+_TABLES = ("transactions", "risk_assessments")
+
+
+@rule("SUIT-001", family="SUIT", severity="high", tables=(*_TABLES, "products"), citation="SU 30–32",
+      entity="txn_id", params={"matrix": MATRIX, **_LABELS},
+      title={"zh": "向投资者销售超出其风险承受能力的产品且未签署风险不匹配确认",
+             "en": "Product above the investor's risk tolerance sold without a mismatch confirmation"},
+      requirement={"zh": "认购、申购、定投（已确认）的产品风险等级须与投资者在申请时点最近一次风险测评结果匹配"
+                         "（可销售矩阵：{matrix}）；不匹配时须有投资者签署的风险不匹配确认",
+                   "en": "For each confirmed subscription, purchase or regular investment, the product's risk level "
+                         "must match the investor's latest assessment at the application (allowed: {matrix}); "
+                         "otherwise the investor must have signed the risk-mismatch confirmation"},
+      detail={"zh": "交易 {txn_id}（{business}）于 {applied_at} 申请：产品 {product_code} 风险等级 {product_risk}，"
+                    "客户 {customer_id} 于 {assessed_at} 测评为 {tolerance}；{what}",
+              "en": "Transaction {txn_id} ({business}) applied {applied_at}: product {product_code} rated "
+                    "{product_risk} sold to customer {customer_id}, assessed {tolerance} on {assessed_at}; {what}"})
+def suit_001(ctx: RuleContext) -> RuleOutput:
+    """A product riskier than the investor can bear may be sold only when the investor, warned, signs a
+    risk-mismatch confirmation (SU 30-32). Tested on the latest assessment at or before the application;
+    purchases with no assessment at all are SUIT-002's. A risk label that is neither C1-C5/R1-R5 nor mapped
+    cannot be matched and is reported as not assessable."""
+    m = with_assessment(ctx)
+    population = len(m)
+    m = m[m["assessed_at"].notna().to_numpy()]
+    products = ctx.tables["products"].drop_duplicates("product_code").set_index("product_code")
+    m = m.assign(risk_level=m["product_code"].map(products["risk_level"]),
+                 _row_p=m["product_code"].map(products["_row"]))
+    m["product_level"] = scale_level(m["risk_level"], ctx.params["product_label_map"], "R")
+    allowed = matrix_table(ctx.params["matrix"])
+    j = m["tolerance_level"].fillna(0).to_numpy(dtype=np.int64)
+    k = m["product_level"].fillna(0).to_numpy(dtype=np.int64)
+    confirmed = m["risk_mismatch_confirmed"].fillna(False).to_numpy(dtype=bool)
+    hit = m[~allowed[j, k] & ~confirmed]
+    if hit.empty:
+        return RuleOutput(population, no_findings())
+    unknown_inv = hit["tolerance_level"].isna()
+    unknown_prod = hit["product_level"].isna()
+    assessable = ~(unknown_inv | unknown_prod)
+    what = {
+        "zh": pd.Series("产品风险等级超出投资者风险承受能力，且无风险不匹配确认", index=hit.index).where(
+            assessable, "风险等级标签无法识别（未映射），无法判断是否匹配，且无风险不匹配确认"),
+        "en": pd.Series("the product's risk exceeds the investor's tolerance and there is no mismatch "
+                        "confirmation", index=hit.index).where(
+            assessable, "a risk label is not recognised (not mapped), so suitability cannot be shown, and "
+                        "there is no mismatch confirmation"),
+    }
+    unknown_text = {"zh": "无法识别", "en": "unrecognised"}
+    ev = assessment_evidence(hit)
+    ev = ev.where(hit["_row_p"].isna(), ev + "; " + evidence("products", hit["_row_p"].fillna(0)))
+    out = {
+        "entity_id": hit["txn_id"], "occurred_at": hit["applied_at"], "staff_id": hit["staff_id"],
+        "txn_id": hit["txn_id"], "customer_id": hit["customer_id"], "product_code": hit["product_code"],
+        "applied_at": fmt_ts(hit["applied_at"]), "assessed_at": fmt_day(hit["assessed_at"]),
+        "evidence": ev,
+    }
+    for lang in ("zh", "en"):
+        out[f"business_{lang}"] = business_names(hit["business_code"], lang)
+        out[f"what_{lang}"] = what[lang]
+        out[f"tolerance_{lang}"] = shown_label(hit["risk_tolerance"], hit["tolerance_level"], "C", unknown_text[lang])
+        out[f"product_risk_{lang}"] = shown_label(hit["risk_level"], hit["product_level"], "R", unknown_text[lang])
+    return RuleOutput(population, pd.DataFrame(out))
+
+
+@rule("SUIT-002", family="SUIT", severity="high", tables=_TABLES, citation="SU 21", entity="txn_id",
+      params=_LABELS,
+      title={"zh": "销售前未对投资者进行风险承受能力测评", "en": "Sale without any risk assessment of the investor"},
+      requirement={"zh": "认购、申购、定投（已确认）前须已对投资者进行风险承受能力测评",
+                   "en": "Before any confirmed subscription, purchase or regular investment the investor must have "
+                         "been assessed for risk tolerance"},
+      detail={"zh": "交易 {txn_id}（{business}）于 {applied_at} 申请，客户 {customer_id} 在此之前无任何风险测评记录",
+              "en": "Transaction {txn_id} ({business}) applied {applied_at}: customer {customer_id} had no risk "
+                    "assessment at or before it"})
+def suit_002(ctx: RuleContext) -> RuleOutput:
+    """The institution must assess an investor's risk tolerance before selling (SU 21): a purchase with no
+    assessment at or before its application. Such a purchase is reported here only, not as SUIT-001/003."""
+    m = with_assessment(ctx)
+    hit = m[m["assessed_at"].isna().to_numpy()]
+    out = {
+        "entity_id": hit["txn_id"], "occurred_at": hit["applied_at"], "staff_id": hit["staff_id"],
+        "txn_id": hit["txn_id"], "customer_id": hit["customer_id"], "applied_at": fmt_ts(hit["applied_at"]),
+        "evidence": evidence("transactions", hit["_row"]),
+    }
+    for lang in ("zh", "en"):
+        out[f"business_{lang}"] = business_names(hit["business_code"], lang)
+    return RuleOutput(len(m), pd.DataFrame(out))
+
+
+@rule("SUIT-003", family="SUIT", severity="medium", tables=_TABLES, citation="SU 26", entity="txn_id",
+      params={"assessment_valid_months": 24, **_LABELS},
+      title={"zh": "据以销售的风险测评已过有效期", "en": "Sale on an out-of-date risk assessment"},
+      requirement={"zh": "据以销售的最近一次风险测评距申请时点不得超过 {assessment_valid_months} 个月",
+                   "en": "The latest risk assessment at a sale must be no older than {assessment_valid_months} "
+                         "months at the application"},
+      detail={"zh": "交易 {txn_id}（{business}）于 {applied_at} 申请，客户 {customer_id} 最近一次测评为 {assessed_at}"
+                    "（{tolerance}），已于 {expired_at} 过期",
+              "en": "Transaction {txn_id} ({business}) applied {applied_at}: customer {customer_id}'s latest "
+                    "assessment was on {assessed_at} ({tolerance}), out of date since {expired_at}"})
+def suit_003(ctx: RuleContext) -> RuleOutput:
+    """Assessments must be kept current (SU 26): stale when assessed_at + `assessment_valid_months`
+    calendar months is before applied_at (exactly at the anniversary is still valid)."""
+    m = with_assessment(ctx)
+    has = m["assessed_at"].notna().to_numpy()
+    expires = m["assessed_at"] + pd.DateOffset(months=int(ctx.params["assessment_valid_months"]))
+    hit_mask = has & (expires < m["applied_at"]).fillna(False).to_numpy(dtype=bool)
+    hit, expired = m[hit_mask], expires[hit_mask]
+    out = {
+        "entity_id": hit["txn_id"], "occurred_at": hit["applied_at"], "staff_id": hit["staff_id"],
+        "txn_id": hit["txn_id"], "customer_id": hit["customer_id"], "applied_at": fmt_ts(hit["applied_at"]),
+        "assessed_at": fmt_ts(hit["assessed_at"]), "expired_at": fmt_ts(expired),
+        "tolerance": hit["risk_tolerance"], "evidence": assessment_evidence(hit),
+    }
+    for lang in ("zh", "en"):
+        out[f"business_{lang}"] = business_names(hit["business_code"], lang)
+    return RuleOutput(len(m), pd.DataFrame(out))
+
+
+@rule("SUIT-004", family="SUIT", severity="medium", tables=("transactions", "products"), citation="SU 17",
+      entity="product_code", params={"rating_valid_months": 12, **_LABELS},
+      title={"zh": "在售产品风险评级未及时更新", "en": "Product sold on an out-of-date risk rating"},
+      requirement={"zh": "检查期间内销售的产品，其当前风险评级日期不得早于期末前 {rating_valid_months} 个月",
+                   "en": "A product sold in the period must have a current risk rating no older than "
+                         "{rating_valid_months} months at the end of the period"},
+      detail={"zh": "产品 {product_code}{rating}；期间内确认销售 {sales} 笔，首笔申请于 {first_sale}",
+              "en": "Product {product_code} {rating}; {sales} confirmed sale(s) in the period, the first applied "
+                    "{first_sale}"})
+def suit_004(ctx: RuleContext) -> RuleOutput:
+    """Products must be rated, and the rating kept current (SU 17): a product with at least one confirmed
+    purchase-type transaction applied in the period whose rated_at is before period_end minus
+    `rating_valid_months` calendar months. A product sold but missing from the products table has no
+    rating at all and is reported too."""
+    tx = purchases_in_period(ctx)
+    sold = tx.groupby("product_code", sort=True)["applied_at"].agg(["min", "size"])
+    products = ctx.tables["products"].drop_duplicates("product_code").set_index("product_code")
+    cutoff = ctx.period_end - pd.DateOffset(months=int(ctx.params["rating_valid_months"]))
+    p = sold.join(products[["name", "risk_level", "rated_at", "_row"]], how="left")
+    hit = p[(p["rated_at"].isna() | (p["rated_at"] < cutoff)).to_numpy(dtype=bool)]
+    if hit.empty:
+        return RuleOutput(len(sold), no_findings())
+    codes = hit.index.to_series()
+    cut = cutoff.strftime("%Y-%m-%d")
+    known = hit["rated_at"].notna()
+    rated, name, level = fmt_day(hit["rated_at"]), hit["name"].fillna(""), hit["risk_level"].fillna("")
+    rating_zh = ("（" + name + "，" + level + "）评级日期 " + rated + "，早于 " + cut).where(
+        known, "不在产品表中，无任何风险评级")
+    rating_en = ("(" + name + ", " + level + ") was rated on " + rated + ", before " + cut).where(
+        known, "is not in the products table: it has no risk rating at all")
+    return RuleOutput(len(sold), pd.DataFrame({
+        "entity_id": codes, "occurred_at": hit["min"], "product_code": codes, "rating_zh": rating_zh,
+        "rating_en": rating_en, "rated_at": rated, "cutoff": cut, "sales": hit["size"],
+        "first_sale": fmt_ts(hit["min"]),
+        "evidence": evidence("products", hit["_row"].fillna(0)).where(known, "products: none"),
+    }).reset_index(drop=True))

@@ -94,25 +94,6 @@ class AuditParams(_Strict):
             raise ValueError(f"period_start {self.period_start} is after period_end {self.period_end}")
         if self.as_of < self.period_start:
             raise ValueError(f"as_of {self.as_of} is before period_start {self.period_start}")
-        problems = []
-        for target, values in self.overrides.items():
-            rules = rules_of(target)
-            if not rules:
-                problems.append(f"overrides.{target}: unknown rule code or family")
-                continue
-            for name, value in values.items():
-                owners = [r for r in rules if name in r.params]
-                if not owners:
-                    known = sorted({p for r in rules for p in r.params})
-                    problems.append(f"overrides.{target}.{name}: unknown parameter (known: {', '.join(known)})")
-                elif not _same_type(owners[0].params[name], value):
-                    problems.append(f"overrides.{target}.{name}: expected {type(owners[0].params[name]).__name__}, "
-                                    f"got {type(value).__name__}")
-        for i, m in enumerate(self.mitigations):
-            if not rules_of(m.rule):
-                problems.append(f"mitigations[{i}].rule: unknown rule code or family {m.rule}")
-        if problems:
-            raise ValueError("; ".join(problems))
         return self
 
     # ------------------------------------------------------------ derived settings
@@ -147,6 +128,33 @@ def _same_type(default: Any, value: Any) -> bool:
     return isinstance(value, type(default))
 
 
+def rule_reference_problems(data: dict) -> list[str]:
+    """Unknown rule codes, families and parameter names in overrides and mitigations.
+
+    Checked on the raw mapping, beside the model's own validation, so that a typo in a key and an
+    unknown parameter are reported together rather than one run at a time."""
+    problems = []
+    overrides = data.get("overrides") or {}
+    for target, values in (overrides.items() if isinstance(overrides, dict) else ()):
+        rules = rules_of(str(target))
+        if not rules:
+            problems.append(f"overrides.{target}: unknown rule code or family")
+            continue
+        for name, value in (values.items() if isinstance(values, dict) else ()):
+            owners = [r for r in rules if name in r.params]
+            if not owners:
+                known = sorted({p for r in rules for p in r.params})
+                problems.append(f"overrides.{target}.{name}: unknown parameter (known: {', '.join(known)})")
+            elif not _same_type(owners[0].params[name], value):
+                problems.append(f"overrides.{target}.{name}: expected {type(owners[0].params[name]).__name__}, "
+                                f"got {type(value).__name__}")
+    mitigations = data.get("mitigations") or []
+    for i, m in enumerate(mitigations if isinstance(mitigations, list) else ()):
+        if isinstance(m, dict) and m.get("rule") and not rules_of(str(m["rule"])):
+            problems.append(f"mitigations.{i}.rule: unknown rule code or family {m['rule']}")
+    return problems
+
+
 def _messages(e: ValidationError) -> list[str]:
     out = []
     for err in e.errors():
@@ -161,10 +169,14 @@ def _messages(e: ValidationError) -> list[str]:
 def parse_params(data: dict, source: str = "params") -> AuditParams:
     if not isinstance(data, dict):
         raise ParamsError(source, ["the params file must be a YAML mapping"])
+    problems = rule_reference_problems(data)
     try:
-        return AuditParams.model_validate(data)
+        params = AuditParams.model_validate(data)
     except ValidationError as e:
-        raise ParamsError(source, _messages(e)) from None
+        problems = _messages(e) + problems
+    if problems:
+        raise ParamsError(source, problems)
+    return params
 
 
 def load_params(path: str | Path) -> AuditParams:

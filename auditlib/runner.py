@@ -20,6 +20,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import nbformat
+from jupyter_client.manager import AsyncKernelManager
 
 from .manifest import write_manifest
 from .notebook import RUN_FILE
@@ -28,6 +29,15 @@ from .params import AuditParams, load_params
 NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "institution_audit.ipynb"
 TEMPLATES = Path(__file__).resolve().parent / "report" / "templates"
 HIDDEN_TAGS = {"auditor", "parameters", "injected-parameters"}
+
+
+class IPCKernelManager(AsyncKernelManager):
+    """Kernels talk over Unix sockets: no TCP ports to clash between parallel audits, no unencrypted-TCP
+    warning on the operator's console."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("transport", "ipc")
+        super().__init__(**kwargs)
 
 
 @dataclass
@@ -134,7 +144,7 @@ def run_one(params_path: str | Path, out_root: str | Path = "outputs", *, notebo
             str(notebook), str(stage / "report.ipynb"),
             parameters={"params_file": str(params_path), "output_dir": str(stage), "run_id": run_id},
             progress_bar=False, log_output=False, execution_timeout=timeout, kernel_name="python3",
-            cwd=str(params_path.parent),
+            cwd=str(params_path.parent), kernel_manager_class=IPCKernelManager,
         )
         title = f"{params.institution_name} {params.period_end}"
         export_html(stage / "report.ipynb", stage / "report.html", params.language, title)

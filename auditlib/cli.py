@@ -1,0 +1,167 @@
+"""`auditlib`: the command line (run contract: ../shared/spec/outputs.md).
+
+Exit status: 0 every audit completed (findings are results, not failures); 1 at least one audit
+failed; 2 bad usage or bad params. Errors are one or two lines, no traceback unless --debug.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+from pathlib import Path
+
+from . import __version__
+
+OK, FAILED, USAGE = 0, 1, 2
+
+
+def _err(msg: str) -> None:
+    print(f"auditlib: error: {msg}", file=sys.stderr)
+
+
+def cmd_run(a) -> int:
+    from .params import load_params
+    from .runner import run_one
+
+    params = load_params(a.params)  # ParamsError -> exit 2 in main()
+    outcome = run_one(a.params, a.out, timeout=a.timeout, params=params)
+    if outcome.status != "ok":
+        _err(f"{outcome.institution_id}: audit failed: {outcome.error}")
+        print(f"auditlib: the failed notebook and error are in {Path(outcome.report).parent}", file=sys.stderr)
+        return FAILED
+    print(f"{outcome.institution_id}: {outcome.findings} findings (high {outcome.high}, medium {outcome.medium}, "
+          f"low {outcome.low}) in {outcome.seconds:.1f}s -> {outcome.report}")
+    return OK
+
+
+def cmd_batch(a) -> int:
+    from .batch import run_batch
+
+    if a.scheduler:
+        from .distributed import run_batch_dask
+
+        outcomes, bad = run_batch_dask(a.paths, a.out, a.scheduler, timeout=a.timeout)
+    else:
+        outcomes, bad = run_batch(a.paths, a.out, workers=a.workers, timeout=a.timeout)
+    failed = [o for o in outcomes if o.status != "ok"]
+    for o in failed:
+        _err(f"{o.institution_id}: {o.error}")
+    print(f"{len(outcomes) - len(failed)} ok, {len(failed)} failed -> {Path(a.out) / 'batch_summary.csv'}")
+    if not outcomes:
+        _err("no params files found")
+        return USAGE
+    return USAGE if bad else (FAILED if failed else OK)
+
+
+def cmd_demo(a) -> int:
+    from .demo import write_demo
+
+    for folder in write_demo(a.out, names=a.only or None, transactions=a.transactions, seed=a.seed):
+        print(folder)
+    return OK
+
+
+def cmd_verify(a) -> int:
+    from .manifest import verify
+
+    problems = verify(Path(a.folder))
+    for p in problems:
+        _err(p)
+    if not problems:
+        print(f"{a.folder}: every output file matches manifest.json")
+    return FAILED if problems else OK
+
+
+def cmd_rules(a) -> int:
+    from .docs import write_rule_docs
+    from .rules import REGISTRY
+
+    if a.docs:
+        stale = write_rule_docs(Path(a.docs), check=a.check)
+        if a.check and stale:
+            for s in stale:
+                _err(f"rule docs out of date: {s} (run `auditlib rules --docs {a.docs}`)")
+            return FAILED
+        return OK
+    for code, r in REGISTRY.items():
+        print(f"{code:10} {r.severity:6} {r.citation:16} {r.title['zh']} / {r.title['en']}")
+    return OK
+
+
+def cmd_datarequest(a) -> int:
+    from .docs import write_data_request
+
+    for p in write_data_request(Path(a.out)):
+        print(p)
+    return OK
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="auditlib", description="Supervisory audit kit for fund sales institutions")
+    p.add_argument("--version", action="version", version=f"auditlib {__version__}")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks")
+    p.add_argument("--debug", action="store_true", help="show tracebacks")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    s = sub.add_parser("run", parents=[common], help="audit one institution")
+    s.add_argument("params", help="params YAML file")
+    s.add_argument("--out", default="outputs", help="output root (default: outputs)")
+    s.add_argument("--timeout", type=float, default=None, help="per-cell timeout in seconds")
+    s.set_defaults(func=cmd_run)
+
+    s = sub.add_parser("batch", parents=[common], help="audit many institutions")
+    s.add_argument("paths", nargs="+", help="params files or folders of them")
+    s.add_argument("--out", default="outputs")
+    s.add_argument("--workers", type=int, default=None, help="parallel audits (default: CPU count)")
+    s.add_argument("--scheduler", default=None, help="Dask scheduler address (default: local process pool)")
+    s.add_argument("--timeout", type=float, default=None)
+    s.set_defaults(func=cmd_batch)
+
+    s = sub.add_parser("demo", parents=[common], help="generate the synthetic demo institutions")
+    s.add_argument("--out", default="data")
+    s.add_argument("--only", nargs="*", help="institution ids (default: all)")
+    s.add_argument("--transactions", type=int, default=None, help="scale (benchmarks)")
+    s.add_argument("--seed", type=int, default=None)
+    s.set_defaults(func=cmd_demo)
+
+    s = sub.add_parser("verify", parents=[common], help="check a run's output files against its manifest")
+    s.add_argument("folder")
+    s.set_defaults(func=cmd_verify)
+
+    s = sub.add_parser("rules", parents=[common], help="list the rule catalogue, or write its docs")
+    s.add_argument("--docs", default=None, help="write one Markdown page per rule into this folder")
+    s.add_argument("--check", action="store_true", help="with --docs: fail if the docs are out of date")
+    s.set_defaults(func=cmd_rules)
+
+    s = sub.add_parser("datarequest", parents=[common], help="write the data request list (Excel and Markdown)")
+    s.add_argument("--out", default=".")
+    s.set_defaults(func=cmd_datarequest)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    from .errors import AuditError
+    from .params import ParamsError
+
+    args = parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except AuditError as e:
+        if args.debug:
+            traceback.print_exc()
+        _err(str(e))
+        return USAGE if isinstance(e, ParamsError) else FAILED
+    except KeyboardInterrupt:
+        _err("interrupted")
+        return 130
+    except Exception as e:  # noqa: BLE001 - one line for users; --debug for developers
+        if args.debug:
+            raise
+        _err(f"{type(e).__name__}: {e} (rerun with --debug for the traceback)")
+        return FAILED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

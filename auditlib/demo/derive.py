@@ -1,0 +1,299 @@
+"""Dependent tables, built from the final primary tables so that every item gets its controls.
+
+Each table is clean by construction; the plants' directives (`own_ops`, `no_archive`, `no_sweep`,
+`no_recon`, `no_backup`, `training_hours`) carve out the items whose rows are planted explicitly.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from . import cal, pii
+from .base import (
+    AS_OF_S,
+    BUSINESS_TYPE,
+    DAY,
+    HOUR,
+    MIN,
+    P_END_DAY,
+    P_START,
+    PURCHASE_CODES,
+    SALES_ROLES,
+    Demo,
+)
+
+ARCHIVE_SITES = np.array(["总部档案室", "电子档案系统", "异地档案库"], dtype=object)
+
+
+def _ts(days: np.ndarray, seconds: np.ndarray) -> np.ndarray:
+    return days.astype("datetime64[D]").astype("datetime64[s]") + np.asarray(seconds, dtype="int64") * np.timedelta64(1, "s")
+
+
+def _other(rng, pool: np.ndarray, maker: np.ndarray) -> np.ndarray:
+    """A staff from pool different from maker (pool has at least two members)."""
+    pool = np.sort(pool)
+    k = len(pool)
+    i = rng.integers(0, k, len(maker))
+    pick = pool[i]
+    return np.where(pick == maker, pool[(i + 1) % k], pick)
+
+
+# ---------------------------------------------------------------------- fund transfers
+def transfers(d: Demo) -> None:
+    rng, t, c = d.rng, d.t["transactions"], d.t["customers"]
+    name = pd.Series(c["name"].to_numpy(), index=c["customer_id"].to_numpy())
+    bank = pd.Series(c["_bank"].to_numpy(), index=c["customer_id"].to_numpy())
+    name = name[~name.index.duplicated()]
+    bank = bank[~bank.index.duplicated()]
+    conf = (t["status"] == "confirmed").to_numpy()
+    code = t["business_code"].to_numpy()
+    td = t["trade_date"].to_numpy().astype("datetime64[D]")
+    parts = []
+
+    # redemption payouts: due at 17:00 on T+3 trading days, executed on T+2 (ABN-005 clean)
+    m = conf & (code == "024")
+    n = int(m.sum())
+    cid = t["customer_id"].to_numpy()[m]
+    parts.append(pd.DataFrame({
+        "transfer_type": "redemption_payout", "txn_id": t["txn_id"].to_numpy()[m],
+        "customer_id": np.where(rng.random(n) < 0.95, cid, None), "branch_id": None, "business_date": td[m],
+        "due_at": _ts(cal.next_trading_after(td[m], 3), np.full(n, 17 * 3600)),
+        "executed_at": _ts(cal.next_trading_after(td[m], 2), rng.integers(9 * 3600, 16 * 3600, n)),
+        "to_account": bank.reindex(cid).to_numpy(), "to_account_holder": name.reindex(cid).to_numpy(),
+        "amount": np.round(t["shares"].to_numpy()[m] * rng.uniform(0.9, 1.6, n), 2)}))
+
+    # refunds of failed/rejected purchases: T+1 trading day; 20% carry only the txn_id (ABN-004 falls back to it)
+    m = (~conf) & np.isin(code, PURCHASE_CODES) & (t["amount"].to_numpy() > 0)
+    n = int(m.sum())
+    cid = t["customer_id"].to_numpy()[m]
+    parts.append(pd.DataFrame({
+        "transfer_type": "refund", "txn_id": t["txn_id"].to_numpy()[m],
+        "customer_id": np.where(rng.random(n) < 0.8, cid, None), "branch_id": None, "business_date": td[m],
+        "due_at": _ts(cal.next_trading_after(td[m], 1), np.full(n, 17 * 3600)),
+        "executed_at": _ts(cal.next_trading_after(td[m], 1), rng.integers(9 * 3600, 16 * 3600, n)),
+        "to_account": bank.reindex(cid).to_numpy(), "to_account_holder": name.reindex(cid).to_numpy(),
+        "amount": t["amount"].to_numpy()[m]}))
+
+    # quarterly dividends to a sample of bulk customers
+    bulk = c[(c["customer_id"] < "0009000001").to_numpy() & ~c["_closed"].to_numpy().astype(bool)]
+    ex = np.array(["2025-03-18", "2025-06-17", "2025-09-16", "2025-12-16"], dtype="datetime64[D]")
+    k = max(len(bulk) // 20, 1)
+    who = rng.choice(len(bulk), (len(ex), k))
+    days = np.repeat(ex, k)
+    cid = bulk["customer_id"].to_numpy()[who.ravel()]
+    ok = bulk["_open_ts"].to_numpy()[who.ravel()].astype("datetime64[D]") < days
+    cid, days = cid[ok], days[ok]
+    n = len(cid)
+    parts.append(pd.DataFrame({
+        "transfer_type": "dividend", "txn_id": None, "customer_id": cid, "branch_id": None, "business_date": days,
+        "due_at": _ts(cal.next_trading_after(days, 2), np.full(n, 17 * 3600)),
+        "executed_at": _ts(cal.next_trading_after(days, 2), rng.integers(9 * 3600, 15 * 3600, n)),
+        "to_account": bank.reindex(cid).to_numpy(), "to_account_holder": name.reindex(cid).to_numpy(),
+        "amount": np.round(rng.uniform(5, 3000, n), 2)}))
+
+    # branch sweeps: each branch's confirmed purchase-type collections of a trade date, swept that evening
+    m = conf & np.isin(code, PURCHASE_CODES) & t["branch_id"].notna().to_numpy()
+    g = (pd.DataFrame({"branch_id": t["branch_id"].to_numpy()[m], "business_date": td[m],
+                       "amount": t["amount"].to_numpy()[m]})
+         .groupby(["branch_id", "business_date"], as_index=False, sort=True)["amount"].sum())
+    key = g["branch_id"] + ":" + pd.Series(g["business_date"].to_numpy().astype("datetime64[D]").astype(str))
+    g = g[~key.isin({f"{b}:{x}" for b, x in d.no_sweep}).to_numpy()]
+    n = len(g)
+    bd = g["business_date"].to_numpy().astype("datetime64[D]")
+    parts.append(pd.DataFrame({
+        "transfer_type": "branch_sweep", "txn_id": None, "customer_id": None, "branch_id": g["branch_id"].to_numpy(),
+        "business_date": bd, "due_at": _ts(bd, np.full(n, 18 * 3600)),
+        "executed_at": _ts(bd, rng.integers(17 * 3600 + 300, 17 * 3600 + 3300, n)),
+        "to_account": d.settlement_account, "to_account_holder": d.settlement_holder,
+        "amount": np.round(g["amount"].to_numpy(), 2)}))
+
+    f = pd.concat(parts, ignore_index=True)
+    for col in ("business_date", "due_at", "executed_at"):
+        f[col] = f[col].astype("datetime64[s]")
+    f = f.sort_values(["business_date", "due_at", "transfer_type"], kind="stable", ignore_index=True)
+    f.insert(0, "transfer_id", pii.fmt_ids("F", np.arange(1, len(f) + 1), 10))
+    d.t["fund_transfers"] = f
+
+
+# ---------------------------------------------------------------------- operations
+def operations(d: Demo) -> None:
+    rng = d.rng
+    info, fund, cmp = d.pool["info_processing"], d.pool["fund_processing"], d.pool["complaint_handling"]
+    parts = []
+
+    t = d.t["transactions"]
+    t = t[~t["txn_id"].isin(d.own_ops).to_numpy()]
+    n = len(t)
+    counter = (t["channel"] == "counter").to_numpy()
+    maker = np.where(counter, t["staff_id"].to_numpy(), info[rng.integers(0, len(info), n)])
+    bidx = pd.Series(np.arange(len(d.branches)), index=d.branches).reindex(t["branch_id"].fillna(d.branches[0])).to_numpy()
+    kk = d.counter_by_branch.shape[1]
+    r = rng.integers(0, kk, n)
+    rev_counter = d.counter_by_branch[bidx, r]
+    rev_counter = np.where(rev_counter == maker, d.counter_by_branch[bidx, (r + 1) % kk], rev_counter)
+    reviewer = np.where(counter, rev_counter, _other(rng, info, maker))
+    enter_at = t["applied_at"].to_numpy() + np.where(counter, 0, rng.integers(1, 30, n)) * MIN
+    btype = t["business_code"].map(BUSINESS_TYPE).to_numpy()
+    ref = t["txn_id"].to_numpy()
+    parts.append(pd.DataFrame({"ts": enter_at, "staff_id": maker, "action": "enter", "business_type": btype,
+                               "ref_id": ref}))
+    parts.append(pd.DataFrame({"ts": enter_at + rng.integers(3, 90, n) * MIN, "staff_id": reviewer,
+                               "action": "review", "business_type": btype, "ref_id": ref}))
+
+    e = d.t["account_events"]
+    e = e[((e["event_at"] >= P_START) & (e["event_at"].to_numpy() < np.datetime64("2026-01-01", "s"))).to_numpy()
+          & ~e["event_id"].isin(d.own_ops).to_numpy()]
+    n = len(e)
+    maker = np.where(e["staff_id"].notna().to_numpy(), e["staff_id"].to_numpy(), info[rng.integers(0, len(info), n)])
+    at = e["event_at"].to_numpy()
+    parts.append(pd.DataFrame({"ts": at, "staff_id": maker, "action": "enter", "business_type": e["event_type"].map(
+        {"open": "account_open", "close": "account_close", "info_change": "info_change",
+         "bank_account_change": "bank_account_change"}).to_numpy(), "ref_id": e["event_id"].to_numpy()}))
+    parts.append(parts[-1].assign(ts=at + rng.integers(5, 120, n) * MIN, staff_id=_other(rng, info, maker),
+                                  action="review"))
+
+    f = d.t["fund_transfers"]
+    f = f[~f["transfer_id"].isin(d.own_ops).to_numpy()]
+    n = len(f)
+    when = f["executed_at"].fillna(f["due_at"]).to_numpy()
+    maker = fund[rng.integers(0, len(fund), n)]
+    parts.append(pd.DataFrame({"ts": when - rng.integers(20, 50, n) * MIN, "staff_id": maker, "action": "enter",
+                               "business_type": "fund_transfer", "ref_id": f["transfer_id"].to_numpy()}))
+    parts.append(pd.DataFrame({"ts": when - rng.integers(2, 15, n) * MIN, "staff_id": _other(rng, fund, maker),
+                               "action": "review", "business_type": "fund_transfer",
+                               "ref_id": f["transfer_id"].to_numpy()}))
+
+    c = d.t["complaints"]
+    c = c[c["received_at"].notna().to_numpy()]
+    n = len(c)
+    parts.append(pd.DataFrame({"ts": c["registered_at"].fillna(c["received_at"]).to_numpy(),
+                               "staff_id": cmp[rng.integers(0, len(cmp), n)], "action": "enter",
+                               "business_type": "complaint", "ref_id": c["complaint_id"].to_numpy()}))
+
+    # daily batch jobs (info_processing, `other`) and read-only look-ups by audit, risk and IT staff (`view`)
+    wd = cal.workdays()
+    wd = wd[(wd >= P_START.astype("datetime64[D]")) & (wd <= P_END_DAY)]
+    n = len(wd)
+    parts.append(pd.DataFrame({"ts": _ts(wd, np.full(n, 8 * 3600 + 1800)), "staff_id": info[rng.integers(0, len(info), n)],
+                               "action": "enter", "business_type": "other", "ref_id": pii.fmt_ids("BATCH", np.arange(1, n + 1), 5)}))
+    viewers = np.concatenate([d.pool["audit"], d.pool["risk_monitoring"], d.pool.get("it_ops", np.array([], dtype=object))])
+    k = max(len(d.t["transactions"]) // 100, 10)
+    pick = rng.integers(0, len(d.t["transactions"]), k)
+    tt = d.t["transactions"]
+    parts.append(pd.DataFrame({"ts": tt["applied_at"].to_numpy()[pick] + rng.integers(1, 72, k) * HOUR,
+                               "staff_id": viewers[rng.integers(0, len(viewers), k)], "action": "view",
+                               "business_type": tt["business_code"].map(BUSINESS_TYPE).to_numpy()[pick],
+                               "ref_id": tt["txn_id"].to_numpy()[pick]}))
+
+    ops = pd.concat(parts, ignore_index=True)
+    ops["ts"] = ops["ts"].astype("datetime64[s]")
+    ops = ops.sort_values(["ts", "ref_id", "action"], kind="stable", ignore_index=True)
+    ops.insert(0, "op_id", pii.fmt_ids("OP", np.arange(1, len(ops) + 1), 10))
+    d.t["operations"] = ops
+
+
+# ---------------------------------------------------------------------- archive
+def archive(d: Demo) -> None:
+    rng = d.rng
+    parts = []
+    c = d.t["customers"].drop_duplicates("customer_id")
+    c = c[~c["customer_id"].isin(d.no_archive).to_numpy()]
+    n = len(c)
+    parts.append(pd.DataFrame({"record_type": "customer_identity", "subject_id": c["customer_id"].to_numpy(),
+                               "archived_at": c["open_date"].to_numpy() + rng.integers(0, 4, n) * DAY}))
+    t = d.t["transactions"]
+    t = t[(t["status"] == "confirmed").to_numpy() & ~t["txn_id"].isin(d.no_archive).to_numpy()]
+    n = len(t)
+    parts.append(pd.DataFrame({"record_type": "transaction", "subject_id": t["txn_id"].to_numpy(),
+                               "archived_at": t["trade_date"].to_numpy() + rng.integers(1, 16, n) * DAY}))
+    cp = d.t["complaints"]
+    cp = cp[cp["received_at"].notna().to_numpy()]
+    done = cp["resolved_at"].fillna(cp["received_at"]).to_numpy().astype("datetime64[D]").astype("datetime64[s]")
+    parts.append(pd.DataFrame({"record_type": "complaint", "subject_id": cp["complaint_id"].to_numpy(),
+                               "archived_at": done + rng.integers(1, 8, len(cp)) * DAY}))
+    ph = cp["recording_ref"].notna().to_numpy()
+    parts.append(pd.DataFrame({"record_type": "call_recording", "subject_id": cp["complaint_id"].to_numpy()[ph],
+                               "archived_at": done[ph] + DAY}))
+    a = pd.concat(parts, ignore_index=True)
+    a["archived_at"] = a["archived_at"].astype("datetime64[s]").clip(upper=AS_OF_S)
+    a["disposed_at"] = pd.Series([pd.NaT] * len(a), dtype="datetime64[s]")
+    a["location"] = ARCHIVE_SITES[rng.integers(0, len(ARCHIVE_SITES), len(a))]
+    a = a.sort_values(["archived_at", "record_type", "subject_id"], kind="stable", ignore_index=True)
+    a.insert(0, "record_id", pii.fmt_ids("AR", np.arange(1, len(a) + 1), 10))
+    d.t["archive_records"] = a
+
+
+# ---------------------------------------------------------------------- backups
+def backups(d: Demo) -> None:
+    rng = d.rng
+    days = np.arange(np.datetime64("2024-12-25"), np.datetime64("2026-01-31"), dtype="datetime64[D]")
+    days = days[~np.isin(days.astype(str), sorted(d.no_backup))]
+    n = len(days)
+    year = days.astype("datetime64[Y]").astype(int) + 1970
+    full = pd.DataFrame({
+        "backup_date": days, "completed_at": _ts(days + 1, rng.integers(3600, 3 * 3600, n)), "status": "success",
+        "site": "异地灾备中心（贵安）", "offsite": True, "immutable": True,
+        # retained to the end of the 15th following year: always >= backup_date + 15 years (RET-006 clean)
+        "retain_until": np.array([f"{y + 15}-12-31" for y in year], dtype="datetime64[D]"),
+        "contains_investor_data": True})
+    sundays = days[(days.astype("int64") + 3) % 7 == 6]
+    m = len(sundays)
+    conf = pd.DataFrame({
+        "backup_date": sundays, "completed_at": _ts(sundays, rng.integers(20 * 3600, 22 * 3600, m)),
+        "status": "success", "site": "同城灾备机房", "offsite": True, "immutable": False,
+        "retain_until": sundays + 365, "contains_investor_data": False})
+    b = pd.concat([full, conf], ignore_index=True)
+    for col in ("backup_date", "completed_at", "retain_until"):
+        b[col] = b[col].astype("datetime64[s]")
+    b = b.sort_values(["backup_date", "completed_at"], kind="stable", ignore_index=True)
+    b.insert(0, "backup_id", pii.fmt_ids("BK", np.arange(1, len(b) + 1), 8))
+    d.t["backups"] = b
+
+
+# ---------------------------------------------------------------------- reconciliations
+def reconciliations(d: Demo) -> None:
+    rng = d.rng
+    td = cal.trading_days()
+    td = td[(td >= np.datetime64("2025-01-01")) & (td <= np.datetime64("2026-01-09"))]
+    b = np.repeat(np.array(d.branches, dtype=object), len(td))
+    days = np.tile(td, len(d.branches))
+    key = pd.Series(b) + ":" + pd.Series(days.astype(str))
+    keep = ~key.isin({f"{x}:{y}" for x, y in d.no_recon}).to_numpy()
+    b, days = b[keep], days[keep]
+    n = len(b)
+    r = pd.DataFrame({"recon_date": days, "branch_id": b,
+                      "performed_at": _ts(days, rng.integers(17 * 3600 + 1800, 21 * 3600, n)),
+                      "differences": np.zeros(n, dtype=np.int64)})
+    r["recon_date"] = r["recon_date"].astype("datetime64[s]")
+    r["performed_at"] = r["performed_at"].astype("datetime64[s]")
+    d.t["reconciliations"] = r.sort_values(["recon_date", "branch_id"], ignore_index=True)
+
+
+# ---------------------------------------------------------------------- training
+def training(d: Demo) -> None:
+    rng = d.rng
+    courses = ["基金销售适用性管理", "反洗钱与客户身份识别", "投资者权益保护", "基金法律法规更新", "信息安全意识",
+               "合规风险案例分析", "产品知识培训"]
+    roles = d.t["staff_roles"]
+    staff = d.t["staff"]
+    sales_staff = set(roles.loc[roles["role"].isin(SALES_ROLES), "staff_id"])
+    rows = []
+    wd = cal.workdays()
+    wd = wd[(wd >= np.datetime64("2025-01-06")) & (wd <= np.datetime64("2025-12-19"))]
+    for sid in staff["staff_id"].drop_duplicates():  # staff is small (<= a few hundred): a loop is fine
+        if sid in d.training_hours:
+            rows += [(sid, np.datetime64(day, "D"), courses[i % len(courses)], h)
+                     for i, (day, h) in enumerate(d.training_hours[sid])]
+            continue
+        if sid in sales_staff:
+            hours = rng.choice([3.0, 3.5, 4.0], 5)  # five sessions: at least 15 hours
+        else:
+            hours = rng.choice([2.0, 2.5, 3.0], int(rng.integers(1, 4)))
+        days = np.sort(wd[rng.integers(0, len(wd), len(hours))])
+        rows += [(sid, day, courses[int(rng.integers(0, len(courses)))], float(h)) for day, h in zip(days, hours, strict=True)]
+        if rng.random() < 0.2:  # last year's training does not count for this period
+            rows.append((sid, np.datetime64("2024-12-13"), "年度合规培训（2024）", 4.0))
+    tr = pd.DataFrame(rows, columns=["staff_id", "date", "course", "hours"])
+    tr["date"] = tr["date"].astype("datetime64[s]")
+    d.t["training"] = tr.sort_values(["date", "staff_id"], kind="stable", ignore_index=True)

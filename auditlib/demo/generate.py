@@ -1,0 +1,67 @@
+"""The generation pipeline: bulk population, plants, dependent tables, answer key."""
+
+from __future__ import annotations
+
+from . import derive, plant_sod
+from .base import Demo
+from .profiles import Profile
+
+PLANTERS = [plant_sod]
+PRIMARY = ["staff", "staff_roles", "products", "customers", "risk_assessments", "transactions", "complaints"]
+
+# the tables each rule reads: a rule whose table is absent is not tested, so it has no expected findings
+RULE_TABLES = {
+    **{f"SOD-00{i}": ("staff_roles",) for i in range(1, 5)},
+    "SOD-005": ("operations", "staff_roles"), "SOD-006": ("operations",),
+    "SOD-007": ("operations", "staff_roles", "staff"),
+    **{f"SUIT-00{i}": ("transactions", "risk_assessments", "products") for i in range(1, 5)},
+    "ABN-001": ("account_events",), "ABN-002": ("transactions",), "ABN-003": ("account_events",),
+    "ABN-004": ("fund_transfers",), "ABN-005": ("fund_transfers",), "ABN-006": ("fund_transfers", "transactions"),
+    "ABN-007": ("transactions",), "ABN-008": ("transactions",),
+    "RET-001": ("archive_records",), "RET-002": ("archive_records",), "RET-003": ("archive_records",),
+    "RET-004": ("backups",), "RET-005": ("backups",), "RET-006": ("backups",),
+    **{f"CMP-{i:03d}": ("complaints",) for i in range(1, 11)},
+    "STAFF-001": ("staff", "staff_roles"), "STAFF-002": ("staff_roles", "training"),
+    "REC-001": ("reconciliations",),
+}
+
+
+def build(profile: Profile, transactions: int | None = None, seed: int | None = None) -> Demo:
+    d = Demo(profile, transactions, seed)
+    d.build_staff()
+    d.build_products()
+    d.build_customers()
+    d.build_transactions()
+    d.build_complaints()
+    for m in PLANTERS:
+        m.plant(d)
+    d.merge_extra(PRIMARY)
+    d.build_events()
+    d.merge_extra(["account_events"])
+    derive.transfers(d)
+    d.merge_extra(["fund_transfers"])
+    derive.operations(d)
+    d.merge_extra(["operations"])
+    derive.archive(d)
+    derive.backups(d)
+    derive.reconciliations(d)
+    derive.training(d)
+    d.merge_extra()
+    for hook in d.post:
+        hook(d)
+    d.merge_extra()
+    t = d.t
+    t["transactions"] = t["transactions"].sort_values(["applied_at", "txn_id"], ignore_index=True)
+    t["operations"] = t["operations"].sort_values(["ts", "op_id"], ignore_index=True)
+    t["account_events"] = t["account_events"].sort_values(["event_at", "event_id"], ignore_index=True)
+    t["complaints"] = t["complaints"].sort_values(["received_at", "complaint_id"], ignore_index=True)
+    t["fund_transfers"] = t["fund_transfers"].sort_values(["business_date", "transfer_id"], ignore_index=True)
+    t["archive_records"] = t["archive_records"].sort_values(["archived_at", "record_id"], ignore_index=True)
+    t["staff"] = t["staff"].sort_values("staff_id", ignore_index=True)
+    t["staff_roles"] = t["staff_roles"].sort_values(["staff_id", "start_date", "role"], ignore_index=True)
+    t["customers"] = t["customers"].sort_values("customer_id", ignore_index=True)
+    t["risk_assessments"] = t["risk_assessments"].sort_values(["customer_id", "assessed_at"], ignore_index=True)
+    t["products"] = t["products"].sort_values("product_code", ignore_index=True)
+    for table in profile.absent:
+        t.pop(table, None)
+    return d

@@ -1,0 +1,119 @@
+"""The three demo institutions: size, shape, file formats and the rule parameters the answer key uses."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+PERIOD_START = dt.date(2025, 1, 1)
+PERIOD_END = dt.date(2025, 12, 31)
+AS_OF = dt.date(2026, 1, 31)
+
+ALL_TABLES = (
+    "staff", "staff_roles", "operations", "customers", "account_events", "risk_assessments", "products",
+    "transactions", "fund_transfers", "complaints", "archive_records", "backups", "reconciliations", "training",
+)
+
+# default rule parameters (rules.md); an institution's overrides are applied on top
+DEFAULTS: dict[str, dict[str, Any]] = {
+    "CMP-001": {"forward_working_minutes": 30},
+    "CMP-002": {"general_reply_working_days": 3},
+    "CMP-003": {"major_interim_working_hours": 8},
+    "CMP-004": {"major_reply_working_days": 2},
+    "CMP-005": {"regulator_register_working_days": 1},
+    "CMP-006": {"violation_report_working_days": 3},
+    "CMP-008": {"callback_working_days": 1},
+    "CMP-010": {"repeat_days": 30},
+}
+
+
+@dataclass(frozen=True)
+class Profile:
+    institution_id: str
+    name: str
+    name_en: str
+    seed: int
+    language: str
+    n_staff_hint: int
+    n_branches: int
+    transactions: int
+    # staff per branch, and head-office staff per role
+    per_branch: dict[str, int]
+    head_office: dict[str, int]
+    channel_mix: dict[str, float]
+    three_level: bool = False
+    parquet: tuple[str, ...] = ()
+    absent: tuple[str, ...] = ()
+    encoding: str = "utf-8"
+    encodings: dict[str, str] = field(default_factory=dict)  # per-table override
+    bool_style: dict[str, str] = field(default_factory=dict)  # table.column -> "yn" | "shifou" | "10"
+    ts_minutes: tuple[str, ...] = ()  # tables whose timestamps are written as YYYY-MM-DD HH:MM
+    overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
+    mitigations: tuple[dict[str, Any], ...] = ()
+
+    def param(self, code: str, name: str):
+        return self.overrides.get(code, {}).get(name, DEFAULTS[code][name])
+
+    def tables(self) -> tuple[str, ...]:
+        return tuple(t for t in ALL_TABLES if t not in self.absent)
+
+
+DEMO_A = Profile(
+    institution_id="demo-a",
+    name="示例基金销售有限公司",
+    name_en="Shili Fund Distribution Co., Ltd.",
+    seed=20250101,
+    language="zh",
+    n_staff_hint=60,
+    n_branches=6,
+    transactions=30_000,
+    per_branch={"counter": 2, "sales": 2},
+    head_office={"promotion": 3, "info_processing": 5, "fund_processing": 3, "risk_monitoring": 2, "audit": 2,
+                 "complaint_handling": 3, "it_head": 1, "infosec_head": 1, "it_dev": 3, "it_ops": 2},
+    channel_mix={"online": 0.38, "app": 0.34, "counter": 0.22, "phone": 0.06},
+)
+
+DEMO_B = Profile(
+    institution_id="demo-b",
+    name="青禾基金销售（杭州）有限公司",
+    name_en="Qinghe Fund Sales (Hangzhou) Co., Ltd.",
+    seed=20250202,
+    language="en",
+    n_staff_hint=15,
+    n_branches=2,
+    transactions=3_000,
+    per_branch={"counter": 2, "sales": 1},
+    head_office={"promotion": 1, "info_processing": 2, "fund_processing": 2, "risk_monitoring": 1, "audit": 1,
+                 "complaint_handling": 1, "it_head": 1, "infosec_head": 1, "it_ops": 1},
+    channel_mix={"online": 0.45, "app": 0.30, "counter": 0.20, "phone": 0.05},
+    absent=("backups", "training", "reconciliations"),
+    encoding="gb18030",
+    encodings={"products": "utf-8-sig", "risk_assessments": "utf-8-sig"},
+    bool_style={"staff.qualified": "shifou", "transactions.risk_mismatch_confirmed": "yn",
+                "account_events.identity_verified": "shifou", "account_events.flagged_abnormal": "shifou",
+                "complaints.involves_violation": "10"},
+    ts_minutes=("complaints",),
+    overrides={"CMP-002": {"general_reply_working_days": 5}},
+)
+
+DEMO_C = Profile(
+    institution_id="demo-c",
+    name="瀚海商业银行股份有限公司（示例）",
+    name_en="Hanhai Commercial Bank Co., Ltd. (demo)",
+    seed=20250303,
+    language="zh",
+    n_staff_hint=150,
+    n_branches=20,
+    transactions=200_000,
+    per_branch={"counter": 3, "sales": 2},
+    head_office={"promotion": 4, "info_processing": 8, "fund_processing": 5, "risk_monitoring": 4, "audit": 4,
+                 "complaint_handling": 6, "it_head": 1, "infosec_head": 1, "it_dev": 6, "it_ops": 4},
+    channel_mix={"counter": 0.5, "app": 0.3, "online": 0.15, "phone": 0.05},
+    three_level=True,
+    parquet=("transactions", "operations"),
+    overrides={"SUIT": {"investor_label_map": {"保守型": "C1", "稳健型": "C3", "积极型": "C5"},
+                        "product_label_map": {"低风险": "R1", "中风险": "R3", "高风险": "R5"}}},
+)
+
+PROFILES: dict[str, Profile] = {p.institution_id: p for p in (DEMO_A, DEMO_B, DEMO_C)}

@@ -1,0 +1,197 @@
+"""Writing a demo institution's tables (CSV in its encoding, or Parquet) and its answer key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from .base import Demo
+
+SCHEMA: dict[str, list[tuple[str, str]]] = {
+    "staff": [("staff_id", "str"), ("name", "str"), ("department", "str"), ("hire_date", "date"),
+              ("leave_date", "date"), ("qualified", "bool")],
+    "staff_roles": [("staff_id", "str"), ("role", "str"), ("start_date", "date"), ("end_date", "date")],
+    "operations": [("op_id", "str"), ("ts", "ts"), ("staff_id", "str"), ("action", "str"), ("business_type", "str"),
+                   ("ref_id", "str")],
+    "customers": [("customer_id", "str"), ("name", "str"), ("id_type", "str"), ("id_number", "str"),
+                  ("phone", "str"), ("investor_type", "str"), ("open_date", "date"), ("close_date", "date")],
+    "account_events": [("event_id", "str"), ("customer_id", "str"), ("event_type", "str"), ("event_at", "ts"),
+                       ("new_bank_account", "str"), ("new_account_holder", "str"), ("identity_verified", "bool"),
+                       ("flagged_abnormal", "bool"), ("staff_id", "str")],
+    "risk_assessments": [("customer_id", "str"), ("assessed_at", "ts"), ("risk_tolerance", "level_c")],
+    "products": [("product_code", "str"), ("name", "str"), ("risk_level", "level_r"), ("rated_at", "date")],
+    "transactions": [("txn_id", "str"), ("customer_id", "str"), ("product_code", "str"), ("business_code", "str"),
+                     ("applied_at", "ts"), ("trade_date", "date"), ("amount", "dec"), ("shares", "dec"),
+                     ("status", "str"), ("channel", "str"), ("branch_id", "str"), ("staff_id", "str"),
+                     ("risk_mismatch_confirmed", "bool"), ("notified_at", "ts")],
+    "fund_transfers": [("transfer_id", "str"), ("transfer_type", "str"), ("txn_id", "str"), ("customer_id", "str"),
+                       ("branch_id", "str"), ("business_date", "date"), ("due_at", "ts"), ("executed_at", "ts"),
+                       ("to_account", "str"), ("to_account_holder", "str"), ("amount", "dec")],
+    "complaints": [("complaint_id", "str"), ("customer_id", "str"), ("received_at", "ts"), ("channel", "str"),
+                   ("severity", "str"), ("category", "str"), ("description", "str"), ("registered_at", "ts"),
+                   ("forwarded_at", "ts"), ("interim_measure_at", "ts"), ("responded_at", "ts"),
+                   ("resolved_at", "ts"), ("callback_at", "ts"), ("recording_ref", "str"), ("root_cause", "str"),
+                   ("involves_violation", "bool"), ("reported_to_compliance_at", "ts")],
+    "archive_records": [("record_id", "str"), ("record_type", "str"), ("subject_id", "str"), ("archived_at", "date"),
+                        ("disposed_at", "date"), ("location", "str")],
+    "backups": [("backup_id", "str"), ("backup_date", "date"), ("completed_at", "ts"), ("status", "str"),
+                ("site", "str"), ("offsite", "bool"), ("immutable", "bool"), ("retain_until", "date"),
+                ("contains_investor_data", "bool")],
+    "reconciliations": [("recon_date", "date"), ("branch_id", "str"), ("performed_at", "ts"), ("differences", "int")],
+    "training": [("staff_id", "str"), ("date", "date"), ("course", "str"), ("hours", "dec")],
+}
+
+# required columns (data-contract.md, marked *)
+REQUIRED: dict[str, tuple[str, ...]] = {
+    "staff": ("staff_id", "name"), "staff_roles": ("staff_id", "role", "start_date"),
+    "operations": ("op_id", "ts", "staff_id", "action", "business_type", "ref_id"),
+    "customers": ("customer_id", "name", "open_date"),
+    "account_events": ("event_id", "customer_id", "event_type", "event_at"),
+    "risk_assessments": ("customer_id", "assessed_at", "risk_tolerance"),
+    "products": ("product_code", "name", "risk_level", "rated_at"),
+    "transactions": ("txn_id", "customer_id", "product_code", "business_code", "applied_at", "trade_date", "status"),
+    "fund_transfers": ("transfer_id", "transfer_type", "business_date", "due_at", "amount"),
+    "complaints": ("complaint_id", "received_at", "channel", "severity"),
+    "archive_records": ("record_id", "record_type", "subject_id"),
+    "backups": ("backup_id", "backup_date", "status", "offsite", "immutable", "contains_investor_data"),
+    "reconciliations": ("recon_date", "branch_id"),
+    "training": ("staff_id", "date", "hours"),
+}
+REQUIRED_TABLES = ("staff", "staff_roles", "customers", "risk_assessments", "products", "transactions", "complaints")
+
+CHUNK = 500_000  # rows formatted and written at a time (bad rows are always in the first chunk)
+INVESTOR_3 = {1: "保守型", 3: "稳健型", 5: "积极型"}
+PRODUCT_3 = {1: "低风险", 3: "中风险", 5: "高风险"}
+BOOL_STYLES = {"tf": ("true", "false"), "yn": ("Y", "N"), "shifou": ("是", "否"), "10": ("1", "0")}
+
+
+def _fmt_time(values, minutes: bool, date: bool) -> np.ndarray:
+    """datetime64 -> 'YYYY-MM-DD[ HH:MM[:SS]]' strings (None for NaT), vectorized."""
+    arr = np.asarray(values, dtype="datetime64[s]")
+    nat = np.isnat(arr)
+    width = 10 if date else (16 if minutes else 19)
+    s = np.datetime_as_string(np.where(nat, np.datetime64("2000-01-01T00:00:00"), arr), unit="s")
+    b = np.ascontiguousarray(s.astype("S19")).view(np.uint8).reshape(-1, 19)[:, :width].copy()
+    if not date:
+        b[:, 10] = ord(" ")
+    out = b.view(f"S{width}").ravel().astype(f"U{width}").astype(object)
+    out[nat] = None
+    return out
+
+
+def format_table(d: Demo, table: str, df: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The table (or a slice of it) as written to CSV: every cell a string or None."""
+    df = d.t[table] if df is None else df
+    out = {}
+    minutes = table in d.p.ts_minutes
+    for col, kind in SCHEMA[table]:
+        v = df[col]
+        if kind == "str":
+            out[col] = v.astype(object).where(v.notna(), None).to_numpy(dtype=object)
+        elif kind in ("ts", "date"):
+            out[col] = _fmt_time(v.to_numpy(dtype="datetime64[s]"), minutes, kind == "date")
+        elif kind == "bool":
+            yes, no = BOOL_STYLES[d.p.bool_style.get(f"{table}.{col}", "tf")]
+            b = pd.array(v, dtype="boolean")
+            out[col] = np.where(b.isna(), None, np.where(b.fillna(False), yes, no)).astype(object)
+        elif kind == "dec":
+            x = v.to_numpy(dtype="float64")
+            s = pd.Series(np.round(x, 2)).map("{:.2f}".format).to_numpy(dtype=object) if len(x) < 50_000 else \
+                _fmt_dec(x)
+            s[np.isnan(x)] = None
+            out[col] = s
+        elif kind == "int":
+            x = pd.array(v, dtype="Int64")
+            out[col] = np.where(x.isna(), None, x.astype(str)).astype(object)
+        elif kind in ("level_c", "level_r"):
+            lv = pd.Series(v.to_numpy(dtype="int64"))
+            if d.p.three_level:
+                out[col] = lv.map(INVESTOR_3 if kind == "level_c" else PRODUCT_3).to_numpy(dtype=object)
+            else:
+                out[col] = (("C" if kind == "level_c" else "R") + lv.astype(str)).to_numpy(dtype=object)
+    return pd.DataFrame(out)
+
+
+def _fmt_dec(x: np.ndarray) -> np.ndarray:
+    """Two-decimal strings for large arrays, vectorized on integers (cents)."""
+    cents = np.round(np.nan_to_num(x) * 100).astype(np.int64)
+    neg = cents < 0
+    cents = np.abs(cents)
+    whole = pd.Series(cents // 100).astype(str)
+    frac = pd.Series(cents % 100).astype(str).str.zfill(2)
+    s = (whole + "." + frac).to_numpy(dtype=object)
+    s[neg] = np.char.add("-", s[neg].astype(str)).astype(object)
+    return s
+
+
+def insert_bad_rows(d: Demo, table: str, df: pd.DataFrame) -> pd.DataFrame:
+    """Insert this table's deliberately bad rows; record their spreadsheet row numbers (header = row 1)."""
+    bad = [b for b in d.bad_rows if b["table"] == table]
+    if not bad:
+        return df
+    df = df.copy()
+    df["_bad"] = -1
+    for i, b in enumerate(bad):
+        row = dict.fromkeys(df.columns, None) | b["row"] | {"_bad": i}
+        pos = b["after"](df) + 1  # index position after which the bad row goes
+        df = pd.concat([df.iloc[:pos], pd.DataFrame([row]), df.iloc[pos:]], ignore_index=True)
+    for i, b in enumerate(bad):
+        idx = int(np.flatnonzero(df["_bad"].to_numpy() == i)[0])
+        d.quarantine.append((table, idx + 2, b["column"]))
+    return df.drop(columns="_bad")
+
+
+def to_arrow(d: Demo, table: str) -> pa.Table:
+    df = d.t[table]
+    cols, fields = [], []
+    for col, kind in SCHEMA[table]:
+        v = df[col]
+        if kind == "str":
+            arr = pa.array(v.astype(object).where(v.notna(), None).to_numpy(dtype=object), type=pa.string())
+        elif kind == "ts":
+            arr = pa.array(v.to_numpy(dtype="datetime64[s]"), type=pa.timestamp("s"), from_pandas=True)
+        elif kind == "date":
+            arr = pa.array(v.to_numpy(dtype="datetime64[s]").astype("datetime64[D]"), type=pa.date32(), from_pandas=True)
+        elif kind == "bool":
+            arr = pa.array(pd.array(v, dtype="boolean"), type=pa.bool_())
+        elif kind == "dec":
+            arr = pa.array(np.round(v.to_numpy(dtype="float64"), 2), type=pa.float64(), from_pandas=True)
+        elif kind == "int":
+            arr = pa.array(pd.array(v, dtype="Int64"), type=pa.int64())
+        else:
+            arr = pa.array(format_table(d, table)[col].to_numpy(dtype=object), type=pa.string())
+        cols.append(arr)
+        fields.append(pa.field(col, arr.type))
+    return pa.Table.from_arrays(cols, schema=pa.schema(fields))
+
+
+def write_institution(d: Demo, out: Path) -> Path:
+    folder = Path(out) / d.p.institution_id
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in list(folder.glob("*.csv")) + list(folder.glob("*.parquet")):
+        old.unlink()
+    d.quarantine = []
+    for table in d.p.tables():
+        if table in d.p.parquet:
+            pq.write_table(to_arrow(d, table), folder / f"{table}.parquet", compression="zstd")
+            continue
+        enc = d.p.encodings.get(table, d.p.encoding)
+        full = d.t[table]
+        with open(folder / f"{table}.csv", "w", encoding=enc, newline="") as fh:
+            for start in range(0, max(len(full), 1), CHUNK):
+                df = format_table(d, table, full.iloc[start:start + CHUNK])
+                if start == 0:
+                    df = insert_bad_rows(d, table, df)
+                df.to_csv(fh, index=False, header=start == 0, lineterminator="\n")
+    exp = pd.DataFrame([(p.rule, p.entity, p.status) for p in d.plants if p.kind == "hit"],
+                       columns=["rule_code", "entity_id", "status"])
+    exp = exp[exp["rule_code"].map(lambda c: d.rule_tested(c))]
+    exp = exp.drop_duplicates().sort_values(["rule_code", "entity_id"], ignore_index=True)
+    exp.to_csv(folder / "_expected_findings.csv", index=False, encoding="utf-8", lineterminator="\n")
+    q = pd.DataFrame(sorted(d.quarantine), columns=["table", "row", "column"])
+    q.to_csv(folder / "_expected_quarantine.csv", index=False, encoding="utf-8", lineterminator="\n")
+    return folder

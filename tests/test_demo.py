@@ -1,0 +1,147 @@
+"""The demo data generator and its answer key (only auditlib.demo is imported: the rules are not under test)."""
+
+from __future__ import annotations
+
+import csv
+import filecmp
+import io
+from pathlib import Path
+
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+import yaml
+
+from auditlib.demo import INSTITUTIONS, build, write_demo
+from auditlib.demo.check import compare
+from auditlib.demo.writer import REQUIRED, REQUIRED_TABLES, SCHEMA
+
+ROOT = Path(__file__).resolve().parents[1]
+SMALL = {"demo-b": None, "demo-a": 2000}
+
+
+@pytest.fixture(scope="module")
+def out(tmp_path_factory) -> Path:
+    base = tmp_path_factory.mktemp("demo")
+    for name, n in SMALL.items():
+        write_demo(base, names=[name], transactions=n)
+    return base
+
+
+def _text(path: Path) -> str:
+    raw = path.read_bytes()
+    for enc in ("utf-8-sig", "gb18030"):
+        try:
+            return raw.decode(enc)
+        except UnicodeDecodeError:
+            continue
+    raise AssertionError(f"{path}: neither UTF-8 nor GB18030")
+
+
+def _read(folder: Path, table: str) -> pd.DataFrame:
+    if (folder / f"{table}.parquet").exists():
+        return pq.read_table(folder / f"{table}.parquet").to_pandas()
+    return pd.read_csv(io.StringIO(_text(folder / f"{table}.csv")), dtype=str, keep_default_na=False)
+
+
+def test_deterministic(out, tmp_path):
+    for name, n in SMALL.items():
+        again = write_demo(tmp_path, names=[name], transactions=n)[0]
+        files = sorted(p.name for p in (out / name).iterdir())
+        assert files == sorted(p.name for p in again.iterdir())
+        match, mismatch, errors = filecmp.cmpfiles(out / name, again, files, shallow=False)
+        assert not mismatch and not errors, (name, mismatch, errors)
+
+
+def test_seed_changes_data(tmp_path):
+    a = write_demo(tmp_path / "a", names=["demo-b"], transactions=500)[0]
+    b = write_demo(tmp_path / "b", names=["demo-b"], transactions=500, seed=7)[0]
+    assert (a / "customers.csv").read_bytes() != (b / "customers.csv").read_bytes()
+
+
+@pytest.mark.parametrize("name", list(SMALL))
+def test_files_and_required_columns(out, name):
+    folder = out / name
+    prof = INSTITUTIONS[name]
+    assert (folder / "_expected_findings.csv").exists() and (folder / "_expected_quarantine.csv").exists()
+    for table in SCHEMA:
+        present = (folder / f"{table}.csv").exists() or (folder / f"{table}.parquet").exists()
+        assert present == (table not in prof.absent), table
+        if table in REQUIRED_TABLES:
+            assert present
+        if not present:
+            continue
+        df = _read(folder, table)
+        assert [c for c, _ in SCHEMA[table]] == list(df.columns)
+        assert set(REQUIRED[table]) <= set(df.columns)
+
+
+def test_encodings(out):
+    b = out / "demo-b"
+    assert (b / "products.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+    raw = (b / "customers.csv").read_bytes()
+    with pytest.raises(UnicodeDecodeError):
+        raw.decode("utf-8")
+    raw.decode("gb18030")
+    assert not (out / "demo-a" / "customers.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+    (out / "demo-a" / "customers.csv").read_bytes().decode("utf-8")
+
+
+@pytest.mark.parametrize("name", list(SMALL))
+def test_identifiers_keep_leading_zeros(out, name):
+    folder = out / name
+    products = _read(folder, "products")
+    assert products["product_code"].str.fullmatch(r"\d{6}").all()
+    assert products["product_code"].str.startswith("0").any()
+    customers = _read(folder, "customers")
+    assert customers["customer_id"].str.fullmatch(r"0\d{9}").all()
+    staff = _read(folder, "staff")
+    assert staff["staff_id"].str.fullmatch(r"0\d{3}").all()
+    tx = _read(folder, "transactions")
+    assert set(tx["business_code"].dropna()) <= {"020", "022", "024", "036", "039"}
+
+
+@pytest.mark.parametrize("name", list(SMALL))
+def test_answer_key_covers_every_family(out, name):
+    exp = pd.read_csv(out / name / "_expected_findings.csv", dtype=str)
+    assert list(exp.columns) == ["rule_code", "entity_id", "status"]
+    assert set(exp["status"]) <= {"open", "mitigated"}
+    assert not exp.duplicated(["rule_code", "entity_id"]).any()
+    families = set(exp["rule_code"].str.split("-").str[0])
+    assert families >= {"SOD"}
+
+
+@pytest.mark.parametrize("name", list(SMALL))
+def test_independent_check_agrees(name):
+    d = build(INSTITUTIONS[name], transactions=SMALL[name])
+    assert compare(d) == []
+
+
+def test_mitigation_matches_answer_key(out):
+    params = yaml.safe_load((ROOT / "params" / "demo-a.yaml").read_text(encoding="utf-8"))
+    exp = pd.read_csv(out / "demo-a" / "_expected_findings.csv", dtype=str)
+    mitigated = exp[exp["status"] == "mitigated"]
+    assert [(m["rule"], m["staff_id"]) for m in params["mitigations"]] == \
+        list(zip(mitigated["rule_code"], mitigated["entity_id"], strict=True))
+
+
+@pytest.mark.parametrize("name", list(INSTITUTIONS))
+def test_params_files(name):
+    p = yaml.safe_load((ROOT / "params" / f"{name}.yaml").read_text(encoding="utf-8"))
+    assert p["institution_id"] == name
+    assert p["data_dir"] == f"../data/{name}"
+    assert str(p["period_start"]) == "2025-01-01" and str(p["period_end"]) == "2025-12-31"
+    assert str(p["as_of"]) == "2026-01-31"
+    assert p["institution_name"] == INSTITUTIONS[name].name
+
+
+def test_quarantine_rows_point_at_bad_cells(out):
+    for name in SMALL:
+        folder = out / name
+        q = pd.read_csv(folder / "_expected_quarantine.csv", dtype={"row": int})
+        for table, rows in q.groupby("table"):
+            lines = list(csv.reader(io.StringIO(_text(folder / f"{table}.csv"))))
+            header = lines[0]
+            for _, r in rows.iterrows():
+                assert r["column"] in header
+                assert 2 <= r["row"] <= len(lines)

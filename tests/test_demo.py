@@ -108,7 +108,9 @@ def test_answer_key_covers_every_family(out, name):
     assert set(exp["status"]) <= {"open", "mitigated"}
     assert not exp.duplicated(["rule_code", "entity_id"]).any()
     families = set(exp["rule_code"].str.split("-").str[0])
-    assert families >= {"SOD"}
+    assert families >= {"SOD", "SUIT", "ABN", "STAFF"}
+    if name == "demo-a":
+        assert "REC" in families
 
 
 @pytest.mark.parametrize("name", list(SMALL))
@@ -133,6 +135,18 @@ def test_params_files(name):
     assert str(p["period_start"]) == "2025-01-01" and str(p["period_end"]) == "2025-12-31"
     assert str(p["as_of"]) == "2026-01-31"
     assert p["institution_name"] == INSTITUTIONS[name].name
+
+
+def test_trading_days_match_the_exchange():
+    import exchange_calendars as xc
+    import numpy as np
+
+    from auditlib.demo import cal
+
+    sessions = xc.get_calendar("XSHG", start="2025-01-01", end="2026-06-30").sessions
+    mine = cal.trading_days()
+    mine = mine[(mine >= np.datetime64("2025-01-01")) & (mine <= np.datetime64("2026-06-30"))]
+    assert list(mine.astype(str)) == [f"{s:%Y-%m-%d}" for s in sessions]
 
 
 def test_quarantine_rows_point_at_bad_cells(out):

@@ -100,8 +100,9 @@ class Demo:
         # directives from the plants to `derive`
         self.own_ops: set[str] = set()  # ref_ids whose operations are planted explicitly
         self.no_archive: set[str] = set()  # subject_ids that must get no archive record
-        self.no_sweep: set[tuple[str, str]] = set()  # (branch, day) whose sweeps are planted explicitly
         self.no_recon: set[tuple[str, str]] = set()
+        self.no_transfer_for: set[str] = set()  # txn_ids whose payout/refund is planted explicitly
+        self.sweep_plan: dict = {}  # (branch, day) -> f(collected) -> [sweep rows]; an empty list = no sweep
         self.no_backup: set[str] = set()
         self.training_hours: dict[str, list[tuple[str, float]]] = {}  # planted staff -> [(date, hours)]
         self.counters = {}
@@ -363,11 +364,12 @@ class Demo:
                                        "new_account_holder", "identity_verified", "flagged_abnormal", "staff_id"]]
         _ = n
 
-    def new_event(self, cid: str, event_type: str, at: str, staff_id=None, verified=True, flagged=None,
+    def new_event(self, cid: str, event_type: str, at: str, staff_id=None, verified=True, flagged="auto",
                   new_account=None, holder=None) -> str:
         eid = self.next_id("event", "E", 900000001, 9)
+        if flagged == "auto":
+            flagged = True if event_type == "bank_account_change" else None
         if event_type == "bank_account_change":
-            flagged = True if flagged is None else flagged
             new_account = new_account or pii.bank_cards(self.rng, 1)[0]
             holder = holder or self.customer_name(cid)
         self.add("account_events", event_id=eid, customer_id=cid, event_type=event_type,

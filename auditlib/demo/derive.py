@@ -1,6 +1,6 @@
 """Dependent tables, built from the final primary tables so that every item gets its controls.
 
-Each table is clean by construction; the plants' directives (`own_ops`, `no_archive`, `no_sweep`,
+Each table is clean by construction; the plants' directives (`own_ops`, `no_archive`, `sweep_plan`, `no_transfer_for`,
 `no_recon`, `no_backup`, `training_hours`) carve out the items whose rows are planted explicitly.
 """
 
@@ -47,12 +47,13 @@ def transfers(d: Demo) -> None:
     name = name[~name.index.duplicated()]
     bank = bank[~bank.index.duplicated()]
     conf = (t["status"] == "confirmed").to_numpy()
+    own = t["txn_id"].isin(d.no_transfer_for).to_numpy()
     code = t["business_code"].to_numpy()
     td = t["trade_date"].to_numpy().astype("datetime64[D]")
     parts = []
 
     # redemption payouts: due at 17:00 on T+3 trading days, executed on T+2 (ABN-005 clean)
-    m = conf & (code == "024")
+    m = conf & (code == "024") & ~own
     n = int(m.sum())
     cid = t["customer_id"].to_numpy()[m]
     parts.append(pd.DataFrame({
@@ -64,7 +65,7 @@ def transfers(d: Demo) -> None:
         "amount": np.round(t["shares"].to_numpy()[m] * rng.uniform(0.9, 1.6, n), 2)}))
 
     # refunds of failed/rejected purchases: T+1 trading day; 20% carry only the txn_id (ABN-004 falls back to it)
-    m = (~conf) & np.isin(code, PURCHASE_CODES) & (t["amount"].to_numpy() > 0)
+    m = (~conf) & np.isin(code, PURCHASE_CODES) & (t["amount"].to_numpy() > 0) & ~own
     n = int(m.sum())
     cid = t["customer_id"].to_numpy()[m]
     parts.append(pd.DataFrame({
@@ -97,8 +98,13 @@ def transfers(d: Demo) -> None:
     g = (pd.DataFrame({"branch_id": t["branch_id"].to_numpy()[m], "business_date": td[m],
                        "amount": t["amount"].to_numpy()[m]})
          .groupby(["branch_id", "business_date"], as_index=False, sort=True)["amount"].sum())
-    key = g["branch_id"] + ":" + pd.Series(g["business_date"].to_numpy().astype("datetime64[D]").astype(str))
-    g = g[~key.isin({f"{b}:{x}" for b, x in d.no_sweep}).to_numpy()]
+    key = (g["branch_id"] + ":" + pd.Series(g["business_date"].to_numpy().astype("datetime64[D]").astype(str))).to_numpy()
+    planned = np.isin(key, [f"{b}:{x}" for b, x in d.sweep_plan])
+    for k, collected in zip(key[planned], g["amount"].to_numpy()[planned], strict=True):
+        b, day = k.split(":")
+        for row in d.sweep_plan[(b, day)](float(collected)):
+            d.new_transfer("branch_sweep", day, row["due_at"], row["executed_at"], row["amount"], branch_id=b)
+    g = g[~planned]
     n = len(g)
     bd = g["business_date"].to_numpy().astype("datetime64[D]")
     parts.append(pd.DataFrame({
@@ -156,7 +162,8 @@ def operations(d: Demo) -> None:
     f = d.t["fund_transfers"]
     f = f[~f["transfer_id"].isin(d.own_ops).to_numpy()]
     n = len(f)
-    when = f["executed_at"].fillna(f["due_at"]).to_numpy()
+    # entered and reviewed before execution (or, when not executed, on the business date)
+    when = f["executed_at"].fillna(f["business_date"] + pd.Timedelta(hours=11)).to_numpy()
     maker = fund[rng.integers(0, len(fund), n)]
     parts.append(pd.DataFrame({"ts": when - rng.integers(20, 50, n) * MIN, "staff_id": maker, "action": "enter",
                                "business_type": "fund_transfer", "ref_id": f["transfer_id"].to_numpy()}))

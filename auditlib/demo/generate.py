@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from . import derive, plant_sod
+from . import derive, plant_abn, plant_sod, plant_staff_rec, plant_suit
 from .base import Demo
 from .profiles import Profile
 
-PLANTERS = [plant_sod]
+PLANTERS = [plant_sod, plant_suit, plant_abn, plant_staff_rec]
 PRIMARY = ["staff", "staff_roles", "products", "customers", "risk_assessments", "transactions", "complaints"]
 
 # the tables each rule reads: a rule whose table is absent is not tested, so it has no expected findings

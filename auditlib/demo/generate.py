@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from . import derive, plant_abn, plant_sod, plant_staff_rec, plant_suit
+from . import derive, plant_abn, plant_cmp, plant_quality, plant_ret, plant_sod, plant_staff_rec, plant_suit
 from .base import Demo
 from .profiles import Profile
 
-PLANTERS = [plant_sod, plant_suit, plant_abn, plant_staff_rec]
+PLANTERS = [plant_sod, plant_suit, plant_abn, plant_staff_rec, plant_cmp, plant_ret, plant_quality]
 PRIMARY = ["staff", "staff_roles", "products", "customers", "risk_assessments", "transactions", "complaints"]
 
 # the tables each rule reads: a rule whose table is absent is not tested, so it has no expected findings

@@ -136,8 +136,9 @@ def insert_bad_rows(d: Demo, table: str, df: pd.DataFrame) -> pd.DataFrame:
     df = df.copy()
     df["_bad"] = -1
     for i, b in enumerate(bad):
-        row = dict.fromkeys(df.columns, None) | b["row"] | {"_bad": i}
-        pos = b["after"](df) + 1  # index position after which the bad row goes
+        values = b["row"](df) if callable(b["row"]) else b["row"]
+        row = dict.fromkeys(df.columns, None) | values | {"_bad": i}
+        pos = min(b["after"](df), len(df) - 1) + 1  # the bad row goes after this index position
         df = pd.concat([df.iloc[:pos], pd.DataFrame([row]), df.iloc[pos:]], ignore_index=True)
     for i, b in enumerate(bad):
         idx = int(np.flatnonzero(df["_bad"].to_numpy() == i)[0])

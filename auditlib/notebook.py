@@ -17,12 +17,11 @@ from importlib import metadata
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
 from . import __version__
 from .engine import AuditResult, run_audit
 from .load import load_bundle
-from .params import AuditParams, ParamsError, parse_params, resolve_data_dir
+from .params import AuditParams, parse_params, read_params_file, resolve_data_dir
 from .report import html
 from .report.files import write_tables, write_workbook
 from .report.sections import load_all
@@ -69,11 +68,7 @@ class Audit:
               **given) -> Audit:
         """Validate the params, load the bundle, run the rules."""
         started = dt.datetime.now().astimezone().isoformat(timespec="seconds")
-        data = {}
-        if params_file:
-            data = yaml.safe_load(Path(params_file).read_text(encoding="utf-8")) or {}
-            if not isinstance(data, dict):
-                raise ParamsError(str(params_file), ["the params file must be a YAML mapping"])
+        data = read_params_file(params_file) if params_file else {}
         data.update({k: v for k, v in given.items() if v is not None})
         params = parse_params(data, str(params_file or "notebook parameters"))
         bundle = load_bundle(resolve_data_dir(params, params_file), encoding=params.encoding)
@@ -90,9 +85,6 @@ class Audit:
                 "packages": package_versions()}
 
     # ------------------------------------------------------------ report sections (examiner HTML)
-
-    def style(self):
-        return _html(html.style())
 
     def cover(self):
         return _html(html.cover(self.result, self.run_info()))

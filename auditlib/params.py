@@ -179,15 +179,33 @@ def parse_params(data: dict, source: str = "params") -> AuditParams:
     return params
 
 
-def load_params(path: str | Path) -> AuditParams:
+class _TextDatesLoader(yaml.SafeLoader):
+    """YAML without implicit timestamps: dates stay text and are validated field by field, so a bad date
+    is reported with its key (`as_of: ...`), not as an anonymous YAML error."""
+
+
+_TextDatesLoader.yaml_implicit_resolvers = {
+    first: [r for r in resolvers if r[0] != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def read_params_file(path: str | Path) -> dict:
+    """The raw mapping of a params file; unreadable files and bad YAML are ParamsErrors."""
     path = Path(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_TextDatesLoader)  # noqa: S506 - a SafeLoader
     except OSError as e:
         raise ParamsError(str(path), [f"cannot read: {e.strerror}"]) from None
     except yaml.YAMLError as e:
         raise ParamsError(str(path), [f"not valid YAML: {e}"]) from None
-    return parse_params(data, str(path))
+    if not isinstance(data, dict):
+        raise ParamsError(str(path), ["the params file must be a YAML mapping"])
+    return data
+
+
+def load_params(path: str | Path) -> AuditParams:
+    return parse_params(read_params_file(path), str(path))
 
 
 def resolve_data_dir(params: AuditParams, params_file: str | Path | None) -> Path:

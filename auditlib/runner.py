@@ -14,6 +14,7 @@ import json
 import os
 import shutil
 import sys
+import tempfile
 import time
 import uuid
 from dataclasses import asdict, dataclass
@@ -37,6 +38,9 @@ class IPCKernelManager(AsyncKernelManager):
 
     def __init__(self, **kwargs):
         kwargs.setdefault("transport", "ipc")
+        # socket files are `<ip>-<n>`; the default `kernel-ipc` in the working directory would collide
+        # between audits run in parallel from the same folder
+        kwargs.setdefault("ip", os.path.join(tempfile.gettempdir(), f"auditlib-{uuid.uuid4().hex[:16]}"))
         super().__init__(**kwargs)
 
 

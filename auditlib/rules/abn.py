@@ -65,19 +65,30 @@ def parse_cutoff(value: str) -> pd.Timedelta:
     return pd.Timedelta(hours=int(m[1]), minutes=int(m[2]), seconds=int(m[3] or 0))
 
 
-def transactions_in_period(ctx: RuleContext) -> pd.DataFrame:
+#: the transaction columns the ABN rules read (selecting them before filtering keeps 10^7-row copies small)
+TX_COLUMNS = ["_row", "txn_id", "customer_id", "product_code", "business_code", "applied_at", "trade_date",
+              "amount", "status", "branch_id", "staff_id", "notified_at"]
+
+
+def select(df: pd.DataFrame, keep, columns=None) -> pd.DataFrame:
+    """Rows where `keep` (nullable booleans: NA = no), only `columns`: one copy, of what is used."""
+    keep = np.asarray(pd.array(keep, dtype="boolean").fillna(False), dtype=bool)
+    return df.loc[keep, list(columns) if columns is not None else df.columns]
+
+
+def is_confirmed_purchase(tx: pd.DataFrame) -> pd.Series:
+    return tx["business_code"].isin(PURCHASE_CODES) & (tx["status"] == "confirmed")
+
+
+def transactions_in_period(ctx: RuleContext, keep=True, columns=TX_COLUMNS) -> pd.DataFrame:
+    """Transactions applied in the period (and where `keep`), with `columns`."""
     tx = ctx.tables["transactions"]
-    return tx[ctx.in_period(tx["applied_at"]).to_numpy(dtype=bool)]
+    return select(tx, ctx.in_period(tx["applied_at"]) & keep, columns)
 
 
-def confirmed_purchases(tx: pd.DataFrame) -> pd.DataFrame:
-    keep = tx["business_code"].isin(PURCHASE_CODES) & (tx["status"] == "confirmed")
-    return tx[keep.fillna(False).to_numpy(dtype=bool)]
-
-
-def transfers_in_period(ctx: RuleContext) -> pd.DataFrame:
+def transfers_in_period(ctx: RuleContext, keep=True) -> pd.DataFrame:
     ft = ctx.tables["fund_transfers"]
-    return ft[ctx.in_period(ft["business_date"]).to_numpy(dtype=bool)]
+    return select(ft, ctx.in_period(ft["business_date"]) & keep)
 
 
 def transfer_type_names(types: pd.Series) -> dict[str, pd.Series]:
@@ -101,7 +112,8 @@ def abn_001(ctx: RuleContext) -> RuleOutput:
     `min_events` open/close events in the period whose first and last are at most `window_days` x 24 h
     apart (inclusive). One finding per customer, dated at the earliest such window's last event."""
     ev = ctx.tables["account_events"]
-    ev = ev[(ev["event_type"].isin(["open", "close"]).fillna(False) & ctx.in_period(ev["event_at"])).to_numpy()]
+    ev = select(ev, ev["event_type"].isin(["open", "close"]) & ctx.in_period(ev["event_at"]),
+                ["_row", "customer_id", "event_at"])
     ev = ev.sort_values(["customer_id", "event_at", "_row"], kind="stable").reset_index(drop=True)
     k = max(int(ctx.params["min_events"]), 1) - 1
     window = pd.Timedelta(days=float(ctx.params["window_days"]))
@@ -145,9 +157,11 @@ def abn_002(ctx: RuleContext) -> RuleOutput:
     the trade date of the same customer's latest confirmed purchase-type transaction of the same product
     (which may lie before the period)."""
     tx = ctx.tables["transactions"]
-    red = transactions_in_period(ctx)
-    red = red[((red["business_code"] == REDEMPTION) & (red["status"] == "confirmed")).fillna(False).to_numpy()]
-    buy = confirmed_purchases(tx)
+    red = transactions_in_period(ctx, (tx["business_code"] == REDEMPTION) & (tx["status"] == "confirmed"),
+                                 ["_row", "txn_id", "customer_id", "product_code", "applied_at", "trade_date",
+                                  "staff_id"])
+    buy = select(tx, is_confirmed_purchase(tx),
+                 ["_row", "txn_id", "customer_id", "product_code", "business_code", "trade_date"])
     buy = pd.DataFrame({"customer_id": buy["customer_id"], "product_code": buy["product_code"],
                         "purchase_date": buy["trade_date"], "purchase_txn_id": buy["txn_id"],
                         "purchase_code": buy["business_code"], "_row_p": buy["_row"]})
@@ -186,7 +200,7 @@ def abn_003(ctx: RuleContext) -> RuleOutput:
     investor's money: the requester's identity must be verified (IC 23(1)) and the change handled as an
     abnormal transaction (IC 31(4)). A null flag counts as not done."""
     ev = ctx.tables["account_events"]
-    ev = ev[((ev["event_type"] == "bank_account_change").fillna(False) & ctx.in_period(ev["event_at"])).to_numpy()]
+    ev = select(ev, (ev["event_type"] == "bank_account_change") & ctx.in_period(ev["event_at"]))
     verified = ev["identity_verified"].fillna(False).to_numpy(dtype=bool)
     flagged = ev["flagged_abnormal"].fillna(False).to_numpy(dtype=bool)
     bad = ~verified | ~flagged
@@ -228,14 +242,21 @@ def abn_004(ctx: RuleContext) -> RuleOutput:
     the transfer's customer_id, or, when that is empty, of the customer of its txn_id. Names are compared
     without whitespace and case. An empty holder, or a customer that cannot be identified, cannot be shown
     to be the investor's own account and is reported too."""
-    ft = transfers_in_period(ctx)
-    ft = ft[ft["transfer_type"].isin(ctx.params["transfer_types"]).fillna(False).to_numpy()]
-    tx = ctx.tables["transactions"].drop_duplicates("txn_id").set_index("txn_id")["customer_id"]
+    ft = ctx.tables["fund_transfers"]
+    ft = transfers_in_period(ctx, ft["transfer_type"].isin(ctx.params["transfer_types"]))
+    customer = ft["customer_id"].copy()
+    via_txn = (customer.isna() & ft["txn_id"].notna()).to_numpy()
+    if via_txn.any():  # look up only the transactions these transfers name, not all 10^7
+        tx = ctx.tables["transactions"]
+        tx = select(tx, tx["txn_id"].isin(ft.loc[via_txn, "txn_id"]), ["txn_id", "customer_id"])
+        customer[via_txn] = ft.loc[via_txn, "txn_id"].map(tx.drop_duplicates("txn_id").set_index("txn_id")["customer_id"])
     names = ctx.tables["customers"].drop_duplicates("customer_id").set_index("customer_id")["name"]
-    customer = ft["customer_id"].fillna(ft["txn_id"].map(tx))
     name = customer.map(names)
     holder = ft["to_account_holder"]
-    differs = (_name_key(holder) != _name_key(name)).fillna(True).to_numpy(dtype=bool)
+    # exact equality settles almost every row; only the rest are normalized (whitespace, case)
+    differs = ~(holder == name).fillna(False).to_numpy(dtype=bool)
+    if differs.any():
+        differs[differs] = (_name_key(holder[differs]) != _name_key(name[differs])).fillna(True).to_numpy(dtype=bool)
     hit = ft[differs]
     c, n, h = customer[differs], name[differs], holder[differs]
     no_customer, no_holder = n.isna().to_numpy(), h.isna().to_numpy()
@@ -259,6 +280,16 @@ def abn_004(ctx: RuleContext) -> RuleOutput:
 
 # ------------------------------------------------------------------------------------------ ABN-005
 
+def transfer_timeliness(ctx: RuleContext) -> tuple[pd.DataFrame, pd.Series, np.ndarray, np.ndarray]:
+    """Transfers with business_date in the period, their deadline (due_at + grace), and which were
+    executed late and which are missing and overdue at as_of (shared with the report's ABN section)."""
+    ft = transfers_in_period(ctx)
+    deadline = ft["due_at"] + pd.Timedelta(minutes=float(ctx.params["grace_minutes"]))
+    late = (ft["executed_at"] > deadline).fillna(False).to_numpy(dtype=bool)
+    missing = (ft["executed_at"].isna() & (deadline < ctx.as_of)).fillna(False).to_numpy(dtype=bool)
+    return ft, deadline, late, missing
+
+
 @rule("ABN-005", family="ABN", severity="medium", tables=("fund_transfers",), citation="IC 23(3), 31(6)",
       entity="transfer_id", params={"grace_minutes": 0},
       title={"zh": "资金划转未按约定时间完成", "en": "Fund transfer late or not executed"},
@@ -272,10 +303,7 @@ def abn_005(ctx: RuleContext) -> RuleOutput:
     """Settlement money must move on time (IC 23(3), 31(6)): a transfer with business_date in the period
     executed after due_at + `grace_minutes` (exactly at it is on time), or not executed although that
     deadline is before as_of (00:00 of the as_of day). A transfer not executed and not yet due is not."""
-    ft = transfers_in_period(ctx)
-    deadline = ft["due_at"] + pd.Timedelta(minutes=float(ctx.params["grace_minutes"]))
-    late = (ft["executed_at"] > deadline).fillna(False).to_numpy(dtype=bool)
-    missing = (ft["executed_at"].isna() & (deadline < ctx.as_of)).fillna(False).to_numpy(dtype=bool)
+    ft, deadline, late, missing = transfer_timeliness(ctx)
     bad = late | missing
     hit, dl, is_late = ft[bad], deadline[bad], late[bad]
     delay = np.ceil((hit["executed_at"] - dl).dt.total_seconds().fillna(0).to_numpy() / 60).astype(np.int64)
@@ -314,15 +342,16 @@ def abn_006(ctx: RuleContext) -> RuleOutput:
     period with confirmed purchase-type money collected, the `branch_sweep` transfers of that branch with
     that business_date and executed on that same calendar day must total at least the collected amount,
     less `tolerance`. Amounts are compared in whole cents (short by exactly the tolerance is not a finding)."""
-    tx = confirmed_purchases(ctx.tables["transactions"])
-    tx = tx[(tx["branch_id"].notna() & ctx.in_period(tx["trade_date"])).to_numpy(dtype=bool)]
+    tx = ctx.tables["transactions"]
+    tx = select(tx, is_confirmed_purchase(tx) & tx["branch_id"].notna() & ctx.in_period(tx["trade_date"]),
+                ["_row", "branch_id", "trade_date", "amount"])
     coll = (pd.DataFrame({"branch_id": tx["branch_id"], "day": tx["trade_date"], "c": cents(tx["amount"]),
                           "_row": tx["_row"]})
             .groupby(["branch_id", "day"], sort=True).agg(collected=("c", "sum"), txns=("c", "size"),
                                                            first_row=("_row", "min")))
     ft = ctx.tables["fund_transfers"]
-    sw = ft[((ft["transfer_type"] == "branch_sweep").fillna(False)
-             & (ft["executed_at"].dt.normalize() == ft["business_date"]).fillna(False)).to_numpy(dtype=bool)]
+    sw = select(ft, (ft["transfer_type"] == "branch_sweep") & (ft["executed_at"].dt.normalize() == ft["business_date"]),
+                ["branch_id", "business_date", "amount"])
     swept = (pd.DataFrame({"branch_id": sw["branch_id"], "day": sw["business_date"], "s": cents(sw["amount"])})
              .groupby(["branch_id", "day"])["s"].sum())
     coll["swept"] = swept.reindex(coll.index).fillna(0).astype("int64").to_numpy()
@@ -343,6 +372,21 @@ def abn_006(ctx: RuleContext) -> RuleOutput:
 
 # ------------------------------------------------------------------------------------------ ABN-007
 
+def cutoff_check(ctx: RuleContext) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, np.ndarray]:
+    """Transactions applied in the period with the trade date the cut-off rule gives each, and whether
+    the application day was a trading day and the time before the cut-off (shared with the report)."""
+    tx = transactions_in_period(ctx)
+    cal = ctx.trading
+    cutoff = parse_cutoff(ctx.params["cutoff"])
+    applied = tx["applied_at"]
+    trading = by_day(applied, cal.is_trading_day).astype(bool)
+    nxt = by_day(applied, cal.next_trading_day).astype("datetime64[ns]")
+    today = applied.dt.normalize()
+    before = ((applied - today) < cutoff).to_numpy(dtype=bool)
+    expected = np.where(trading & before, today.to_numpy(), nxt)
+    return tx, expected, trading, before
+
+
 @rule("ABN-007", family="ABN", severity="medium", tables=("transactions",), citation="IC 21(2)", entity="txn_id",
       params={"cutoff": "15:00"},
       title={"zh": "交易申请的交易日（T 日）认定错误", "en": "Wrong trade date for the application time"},
@@ -358,16 +402,7 @@ def abn_007(ctx: RuleContext) -> RuleOutput:
     make-up Saturdays), belongs to the next trading day; one before the cut-off of a trading day to that
     day. Every status is tested: a late application booked into today is the abuse whether or not it was
     later confirmed."""
-    tx = transactions_in_period(ctx)
-    cal = ctx.trading
-    cutoff = parse_cutoff(ctx.params["cutoff"])
-    applied = tx["applied_at"]
-    trading = by_day(applied, cal.is_trading_day).astype(bool)
-    nxt = by_day(applied, cal.next_trading_day).astype("datetime64[ns]")
-    today = applied.dt.normalize().to_numpy()
-    before = ((applied - applied.dt.normalize()) < cutoff).to_numpy(dtype=bool)
-    same_day = trading & before
-    expected = np.where(same_day, today, nxt)
+    tx, expected, trading, before = cutoff_check(ctx)
     bad = tx["trade_date"].to_numpy() != expected
     hit, exp = tx[bad], pd.Series(expected[bad], index=tx.index[bad])
     tr, bf = trading[bad], before[bad]
@@ -407,8 +442,7 @@ def abn_008(ctx: RuleContext) -> RuleOutput:
     transaction applied in the period notified after the end of the `notify_working_days`-th working day
     strictly after the application's date (exactly 23:59:59 is on time), or never notified although that
     deadline is before as_of. Missing but not yet due is not a finding."""
-    tx = transactions_in_period(ctx)
-    tx = tx[tx["status"].isin(["failed", "rejected"]).fillna(False).to_numpy()]
+    tx = transactions_in_period(ctx, ctx.tables["transactions"]["status"].isin(["failed", "rejected"]))
     n = int(ctx.params["notify_working_days"])
     deadline = pd.Series(by_day(tx["applied_at"], lambda d: ctx.workdays.workday_deadline(d, n)),
                          index=tx.index, dtype="datetime64[ns]")

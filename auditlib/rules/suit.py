@@ -40,11 +40,16 @@ def business_names(codes: pd.Series, lang: str) -> pd.Series:
     return (names + sep + "(" + codes.fillna("") + ")").where(names != "", codes)
 
 
+#: the transaction columns the SUIT rules read (selected before filtering: 10^7-row copies stay small)
+SUIT_COLUMNS = ["_row", "txn_id", "customer_id", "product_code", "business_code", "applied_at", "staff_id",
+                "risk_mismatch_confirmed"]
+
+
 def purchases_in_period(ctx: RuleContext) -> pd.DataFrame:
     """Confirmed purchase-type transactions applied in the period: every SUIT rule's population."""
     tx = ctx.tables["transactions"]
     keep = tx["business_code"].isin(PURCHASE_CODES) & (tx["status"] == "confirmed") & ctx.in_period(tx["applied_at"])
-    return tx[keep.fillna(False).to_numpy(dtype=bool)]
+    return tx.loc[keep.fillna(False).to_numpy(dtype=bool), SUIT_COLUMNS]
 
 
 def scale_level(labels: pd.Series, label_map: dict, prefix: str) -> pd.Series:
@@ -89,17 +94,44 @@ def shown_label(raw: pd.Series, level: pd.Series, prefix: str, unknown: str) -> 
 def with_assessment(ctx: RuleContext) -> pd.DataFrame:
     """Each purchase in the period with its investor's latest assessment at or before `applied_at`.
 
-    Adds `assessed_at`, `risk_tolerance`, `_row_ra` (NaT/<NA> when there is none) and `tolerance_level`."""
-    tx = purchases_in_period(ctx).sort_values("applied_at", kind="stable")
+    Adds `assessed_at`, `risk_tolerance`, `_row_ra` (NaT/<NA> when there is none) and `tolerance_level`,
+    keeping the transactions' own order. Only the two key columns are sorted for the `merge_asof` (not
+    the whole frame: at 10^7 rows copying every string column in time order is most of the cost)."""
+    tx = purchases_in_period(ctx)
     ra = ctx.tables["risk_assessments"]
     ra = pd.DataFrame({"customer_id": ra["customer_id"], "assessed_at": ra["assessed_at"],
                        "risk_tolerance": ra["risk_tolerance"], "_row_ra": ra["_row"]})
     # ties on the same instant: the later row of the file is the later assessment
     ra = ra.sort_values(["assessed_at", "_row_ra"], kind="stable")
-    m = pd.merge_asof(tx, ra, left_on="applied_at", right_on="assessed_at", by="customer_id",
+    order = np.argsort(tx["applied_at"].to_numpy(), kind="stable")
+    left = pd.DataFrame({"applied_at": tx["applied_at"].to_numpy()[order],
+                         "customer_id": tx["customer_id"].array.take(order)})
+    m = pd.merge_asof(left, ra, left_on="applied_at", right_on="assessed_at", by="customer_id",
                       direction="backward", allow_exact_matches=True)
-    m["tolerance_level"] = scale_level(m["risk_tolerance"], ctx.params["investor_label_map"], "C")
-    return m
+    back = np.empty_like(order)
+    back[order] = np.arange(len(order))  # row i of tx is row back[i] of m
+    tolerance = pd.Series(m["risk_tolerance"].array.take(back), index=tx.index)
+    return tx.assign(assessed_at=m["assessed_at"].to_numpy()[back], risk_tolerance=tolerance,
+                     _row_ra=pd.array(m["_row_ra"].to_numpy(dtype="float64", na_value=np.nan)[back],
+                                      dtype="Int64"),
+                     tolerance_level=scale_level(tolerance, ctx.params["investor_label_map"], "C"))
+
+
+def product_levels(ctx: RuleContext, codes: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """(risk_level label, level 1..5 or <NA>, products row or <NA>) of each product code.
+
+    Levels are worked out per product, then spread to the rows by one `get_indexer`."""
+    products = ctx.tables["products"].drop_duplicates("product_code")
+    level = scale_level(products["risk_level"], ctx.params["product_label_map"], "R")
+    pos = pd.Index(products["product_code"]).get_indexer(codes)
+    found = pos >= 0
+
+    def spread(values) -> pd.Series:
+        if not len(values):
+            return pd.Series(pd.NA, index=codes.index, dtype="object")
+        return pd.Series(pd.array(values).take(np.where(found, pos, 0)), index=codes.index).where(found)
+
+    return spread(products["risk_level"].array), spread(level.array), spread(products["_row"].array)
 
 
 def assessment_evidence(m: pd.DataFrame) -> pd.Series:
@@ -131,19 +163,16 @@ def suit_001(ctx: RuleContext) -> RuleOutput:
     purchases with no assessment at all are SUIT-002's. A risk label that is neither C1-C5/R1-R5 nor mapped
     cannot be matched and is reported as not assessable."""
     m = with_assessment(ctx)
-    population = len(m)
-    m = m[m["assessed_at"].notna().to_numpy()]
-    products = ctx.tables["products"].drop_duplicates("product_code").set_index("product_code")
-    m = m.assign(risk_level=m["product_code"].map(products["risk_level"]),
-                 _row_p=m["product_code"].map(products["_row"]))
-    m["product_level"] = scale_level(m["risk_level"], ctx.params["product_label_map"], "R")
+    risk_level, product_level, product_row = product_levels(ctx, m["product_code"])
     allowed = matrix_table(ctx.params["matrix"])
     j = m["tolerance_level"].fillna(0).to_numpy(dtype=np.int64)
-    k = m["product_level"].fillna(0).to_numpy(dtype=np.int64)
+    k = product_level.fillna(0).to_numpy(dtype=np.int64)
+    assessed = m["assessed_at"].notna().to_numpy()
     confirmed = m["risk_mismatch_confirmed"].fillna(False).to_numpy(dtype=bool)
-    hit = m[~allowed[j, k] & ~confirmed]
+    bad = assessed & ~allowed[j, k] & ~confirmed
+    hit = m[bad].assign(risk_level=risk_level[bad], product_level=product_level[bad], _row_p=product_row[bad])
     if hit.empty:
-        return RuleOutput(population, no_findings())
+        return RuleOutput(len(m), no_findings())
     unknown_inv = hit["tolerance_level"].isna()
     unknown_prod = hit["product_level"].isna()
     assessable = ~(unknown_inv | unknown_prod)
@@ -169,7 +198,7 @@ def suit_001(ctx: RuleContext) -> RuleOutput:
         out[f"what_{lang}"] = what[lang]
         out[f"tolerance_{lang}"] = shown_label(hit["risk_tolerance"], hit["tolerance_level"], "C", unknown_text[lang])
         out[f"product_risk_{lang}"] = shown_label(hit["risk_level"], hit["product_level"], "R", unknown_text[lang])
-    return RuleOutput(population, pd.DataFrame(out))
+    return RuleOutput(len(m), pd.DataFrame(out))
 
 
 @rule("SUIT-002", family="SUIT", severity="high", tables=_TABLES, citation="SU 21", entity="txn_id",

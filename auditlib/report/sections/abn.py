@@ -1,0 +1,186 @@
+"""ABN extras: fund transfers on time or late by month, and trade dates around the cut-off.
+
+Information for the examiner beside the ABN rule blocks, computed exactly as ABN-005 and ABN-007 do
+(same helpers, their effective parameters):
+
+* transfers by month of business date: executed on time, executed late, not executed and overdue
+  at as_of, not yet due; the late share per month as a line;
+* applications by hour of the day: all applications, and those whose trade date breaks the cut-off rule,
+  split by why (booked into today at or after the cut-off, pushed to a later day before it, on a
+  non-trading day). A cluster just after the cut-off is the "late trading" pattern IC 21(2) targets.
+
+Counts only: no ids, no names, no accounts.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from matplotlib.ticker import MaxNLocator
+
+from ...calendar import CalendarRangeError
+from ...rules.abn import cutoff_check, parse_cutoff, transfer_timeliness
+from ..charts import figure_html, new_figure
+from ..html import esc, table_html
+from . import family_extra
+from .suit import rule_context
+
+GREEN, ORANGE, RED, GREY, BLUE = "#3a8f4b", "#e8a33d", "#c0392b", "#c9d2dc", "#24527a"
+TRANSFER_STATES = ("on_time", "late", "missing", "not_due")
+STATE_COLOURS = (GREEN, ORANGE, RED, GREY)
+CUTOFF_KINDS = ("after_cutoff", "before_cutoff", "non_trading")
+CUTOFF_COLOURS = (RED, ORANGE, BLUE)
+
+TEXT = {
+    "zh": {
+        "transfers": "资金划转时效（按业务日所在月份，信息性统计）",
+        "no_transfers": "未提供资金划转数据（fund_transfers），无法统计划转时效。",
+        "none_transfers": "检查期间内无资金划转。",
+        "transfers_summary": "检查期间内业务日的资金划转 {n} 笔：按时执行 {on_time} 笔，迟延执行 {late} 笔，"
+                             "截至检查基准日已到期仍未执行 {missing} 笔，尚未到期 {not_due} 笔（宽限 {grace} 分钟）。",
+        "on_time": "按时执行", "late": "迟延执行", "missing": "逾期未执行", "not_due": "未到期",
+        "month": "月份", "count": "笔数", "late_share": "迟延或逾期占比",
+        "transfers_title": "每月资金划转执行情况", "transfers_alt": "按月统计的资金划转按时、迟延与逾期未执行笔数",
+        "cutoff": "交易申请时间与交易日认定（信息性统计）",
+        "cutoff_summary": "检查期间内交易申请 {n} 笔，其中交易日认定不符合 {cutoff} 截止时间规则的 {bad} 笔："
+                          "交易日 {cutoff} 及以后申请却记为当日 {after_cutoff} 笔，{cutoff} 前申请却记为其后交易日 "
+                          "{before_cutoff} 笔，非交易日申请未记为下一交易日 {non_trading} 笔。",
+        "after_cutoff": "截止后申请记为当日", "before_cutoff": "截止前申请记为其后", "non_trading": "非交易日申请",
+        "all": "全部申请（右轴）", "hour": "申请时刻（小时）", "wrong": "交易日认定错误笔数", "applications": "申请笔数",
+        "cutoff_title": "按申请时刻统计的交易日认定错误", "cutoff_alt": "按申请小时统计的申请笔数与交易日认定错误笔数",
+    },
+    "en": {
+        "transfers": "Fund transfer timeliness by month of business date (information)",
+        "no_transfers": "No fund_transfers provided: no transfer timeliness.",
+        "none_transfers": "No fund transfers in the period.",
+        "transfers_summary": "{n} transfers with a business date in the period: {on_time} executed on time, {late} "
+                             "late, {missing} not executed and overdue at as_of, {not_due} not yet due "
+                             "(grace {grace} minute(s)).",
+        "on_time": "on time", "late": "late", "missing": "not executed, overdue", "not_due": "not yet due",
+        "month": "Month", "count": "Transfers", "late_share": "Late or overdue share",
+        "transfers_title": "Fund transfers by month", "transfers_alt": "Transfers on time, late and overdue by month",
+        "cutoff": "Application time and trade date (information)",
+        "cutoff_summary": "{n} applications in the period, {bad} with a trade date that breaks the {cutoff} cut-off "
+                          "rule: {after_cutoff} at or after {cutoff} booked into the same day, {before_cutoff} "
+                          "before {cutoff} pushed to a later day, {non_trading} on a non-trading day not booked "
+                          "to the next trading day.",
+        "after_cutoff": "after cut-off, booked same day", "before_cutoff": "before cut-off, booked later",
+        "non_trading": "non-trading day", "all": "all applications (right axis)", "hour": "Hour of application",
+        "wrong": "Wrong trade date", "applications": "Applications",
+        "cutoff_title": "Wrong trade dates by hour of application",
+        "cutoff_alt": "Applications and wrong trade dates by hour of application",
+    },
+}
+
+
+def _tx(key: str, lang: str, **kw) -> str:
+    s = TEXT[lang][key]
+    return s.format(**kw) if kw else s
+
+
+def transfer_months(result) -> pd.DataFrame:
+    """Transfers per month of business date (index `YYYY-MM`) and state (columns TRANSFER_STATES)."""
+    ctx = rule_context(result, "ABN-005")
+    ft, _, late, missing = transfer_timeliness(ctx)
+    executed = ft["executed_at"].notna().to_numpy()
+    state = np.select([late, missing, executed], ["late", "missing", "on_time"], "not_due")
+    month = ft["business_date"].dt.strftime("%Y-%m").to_numpy()
+    counts = pd.crosstab(pd.Series(month, name="month"), pd.Series(state, name="state"))
+    return counts.reindex(columns=list(TRANSFER_STATES), fill_value=0)
+
+
+def cutoff_hours(result) -> pd.DataFrame:
+    """Applications per hour of the day (0-23): `all` and the wrong trade dates by kind (CUTOFF_KINDS)."""
+    ctx = rule_context(result, "ABN-007")
+    tx, expected, trading, before = cutoff_check(ctx)
+    wrong = tx["trade_date"].to_numpy() != expected
+    kind = np.select([~trading, before], ["non_trading", "before_cutoff"], "after_cutoff")
+    hour = tx["applied_at"].dt.hour.to_numpy()
+    out = pd.DataFrame(index=pd.RangeIndex(24, name="hour"))
+    out["all"] = np.bincount(hour, minlength=24)
+    for k in CUTOFF_KINDS:
+        out[k] = np.bincount(hour[wrong & (kind == k)], minlength=24)
+    return out
+
+
+def _finish(ax, ax2, ncol: int) -> None:
+    """Whole-number count axes, small ticks, one legend for both axes under the chart."""
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    for a in (ax, ax2):
+        a.tick_params(labelsize=7)
+    handles = ax.get_legend_handles_labels()[0] + ax2.get_legend_handles_labels()[0]
+    ax.legend(handles=handles, fontsize=7, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.22),
+              ncol=ncol)
+
+
+def transfers_chart(result, lang: str) -> str:
+    head = f"<h3>{esc(_tx('transfers', lang))}</h3>"
+    if not result.bundle.has("fund_transfers"):
+        return head + f'<p class="muted">{esc(_tx("no_transfers", lang))}</p>'
+    months = transfer_months(result)
+    if months.empty:
+        return head + f"<p>{esc(_tx('none_transfers', lang))}</p>"
+    totals = months.sum()
+    grace = result.params.rule_params("ABN-005")["grace_minutes"]
+    summary = _tx("transfers_summary", lang, n=f"{int(totals.sum()):,}", grace=grace,
+                  **{s: f"{int(totals[s]):,}" for s in TRANSFER_STATES})
+    fig, ax = new_figure(7.5, 3.2)
+    x = np.arange(len(months))
+    bottom = np.zeros(len(months))
+    for state, colour in zip(TRANSFER_STATES, STATE_COLOURS, strict=True):
+        ax.bar(x, months[state], bottom=bottom, color=colour, label=_tx(state, lang), width=0.75)
+        bottom += months[state].to_numpy()
+    ax.set_xticks(x, [str(m) for m in months.index], rotation=45, ha="right", fontsize=7)
+    ax.set_ylabel(_tx("count", lang), fontsize=8)
+    ax.set_title(_tx("transfers_title", lang), fontsize=9)
+    share = (months["late"] + months["missing"]) / months.sum(axis=1).replace(0, np.nan)
+    ax2 = ax.twinx()
+    ax2.plot(x, share.to_numpy() * 100, color=RED, marker="o", markersize=3, linewidth=1.2,
+             label=_tx("late_share", lang))
+    ax2.set_ylabel(_tx("late_share", lang) + " (%)", fontsize=8)
+    ax2.set_ylim(0, max(float(np.nanmax(share.to_numpy() * 100)) * 1.3, 1.0))
+    ax2.spines[["top"]].set_visible(False)
+    _finish(ax, ax2, ncol=5)
+    tab = months.reset_index()
+    tab.columns = [_tx("month", lang)] + [_tx(s, lang) for s in TRANSFER_STATES]
+    return (head + f"<p>{esc(summary)}</p>" + figure_html(fig, _tx("transfers_alt", lang))
+            + table_html(tab, numeric=[_tx(s, lang) for s in TRANSFER_STATES]))
+
+
+def cutoff_chart(result, lang: str) -> str:
+    head = f"<h3>{esc(_tx('cutoff', lang))}</h3>"
+    try:
+        hours = cutoff_hours(result)
+    except CalendarRangeError as e:  # ABN-007 reports the same error as its own; the report goes on
+        return head + f'<p class="muted">{esc(e)}</p>'
+    cutoff = result.params.rule_params("ABN-007")["cutoff"]
+    summary = _tx("cutoff_summary", lang, n=f"{int(hours['all'].sum()):,}", cutoff=cutoff,
+                  bad=f"{int(hours[list(CUTOFF_KINDS)].to_numpy().sum()):,}",
+                  **{k: f"{int(hours[k].sum()):,}" for k in CUTOFF_KINDS})
+    fig, ax = new_figure(7.5, 3.0)
+    x = hours.index.to_numpy()
+    bottom = np.zeros(24)
+    for kind, colour in zip(CUTOFF_KINDS, CUTOFF_COLOURS, strict=True):
+        ax.bar(x, hours[kind], bottom=bottom, color=colour, label=_tx(kind, lang), width=0.8)
+        bottom += hours[kind].to_numpy()
+    ax.set_ylim(0, max(bottom.max() * 1.15, 1))
+    ax.set_xticks(range(0, 24, 2), [f"{h:02d}" for h in range(0, 24, 2)], fontsize=7)
+    ax.set_xlabel(_tx("hour", lang), fontsize=8)
+    ax.set_ylabel(_tx("wrong", lang), fontsize=8)
+    ax.set_title(_tx("cutoff_title", lang), fontsize=9)
+    # bar h covers [h:00, h+1:00): the cut-off instant sits half a bar left of its hour's centre
+    ax.axvline(parse_cutoff(cutoff) / pd.Timedelta(hours=1) - 0.5, color="#1d232b", linestyle="--", linewidth=1)
+    ax2 = ax.twinx()
+    ax2.plot(x, hours["all"].to_numpy(), color=GREY, linewidth=1.2, label=_tx("all", lang))
+    ax2.set_ylabel(_tx("applications", lang), fontsize=8)
+    ax2.set_ylim(0, max(int(hours["all"].max()) * 1.15, 1))
+    ax2.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax2.spines[["top"]].set_visible(False)
+    _finish(ax, ax2, ncol=4)
+    return head + f"<p>{esc(summary)}</p>" + figure_html(fig, _tx("cutoff_alt", lang))
+
+
+@family_extra("ABN")
+def abn_extras(result, lang: str) -> str:
+    """Transfer timeliness by month, then trade-date errors by hour of application."""
+    return transfers_chart(result, lang) + cutoff_chart(result, lang)

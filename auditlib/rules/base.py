@@ -51,6 +51,8 @@ class Rule:
 
 
 def _fmt_param(v: Any) -> str:
+    if isinstance(v, list | tuple) and v and all(isinstance(x, list | tuple) for x in v):
+        return "; ".join(" + ".join(map(str, x)) for x in v)  # pairs: "promotion + counter; ..."
     if isinstance(v, list | tuple):
         return ", ".join(_fmt_param(x) for x in v)
     if isinstance(v, dict):

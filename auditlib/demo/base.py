@@ -424,42 +424,42 @@ class Demo:
         branch_i = rng.integers(0, len(self.branches), n)
         k = rng.integers(0, self.counter_by_branch.shape[1], n)
         counter = channel == "counter"
-        t = pd.DataFrame({
-            "customer_id": c["customer_id"].to_numpy()[ci], "product_code": pr["product_code"].to_numpy()[pidx],
-            "business_code": code, "applied_at": applied, "trade_date": cal.trade_date_for(applied).astype("datetime64[s]"),
-            "amount": np.where(purchase, amount, np.nan), "shares": np.where(purchase, np.nan, shares),
-            "status": status, "channel": channel,
-            "branch_id": np.where(counter, np.array(self.branches, dtype=object)[branch_i], None),
-            "staff_id": np.where(counter, self.counter_by_branch[branch_i, k], None),
-            "risk_mismatch_confirmed": mism})
+        trade = cal.trade_date_for(applied)
         # failed/rejected: the investor is told within minutes to hours (ABN-008 clean)
         bad = status != "confirmed"
-        t["notified_at"] = pd.Series(np.where(bad, applied + rng.integers(10, 240, n) * MIN, np.datetime64("NaT")),
-                                     dtype="datetime64[s]")
-        t = self._fix_quick_redemptions(t)
-        t = t.sort_values(["applied_at", "customer_id"], kind="stable", ignore_index=True)
-        t.insert(0, "txn_id", pii.fmt_ids("T", np.arange(1, len(t) + 1), 10))
+        notified = np.where(bad, applied + rng.integers(10, 240, n) * MIN, np.datetime64("NaT"))
+        code = self._fix_quick_redemptions(code, status, ci * len(pr) + pidx, trade)
+        order = np.lexsort((ci, applied.astype("int64")))
+        t = pd.DataFrame({
+            "txn_id": pii.id_series("T", np.arange(1, n + 1), 10),
+            "customer_id": c["customer_id"].to_numpy()[ci[order]],
+            "product_code": pr["product_code"].to_numpy()[pidx[order]],
+            "business_code": code[order], "applied_at": applied[order], "trade_date": trade[order].astype("datetime64[s]"),
+            "amount": np.where(purchase, amount, np.nan)[order], "shares": np.where(purchase, np.nan, shares)[order],
+            "status": status[order], "channel": channel[order],
+            "branch_id": np.where(counter, np.array(self.branches, dtype=object)[branch_i], None)[order],
+            "staff_id": np.where(counter, self.counter_by_branch[branch_i, k], None)[order],
+            "risk_mismatch_confirmed": mism[order],
+            "notified_at": notified[order].astype("datetime64[s]")})
         self.t["transactions"] = t
 
     @staticmethod
-    def _fix_quick_redemptions(t: pd.DataFrame) -> pd.DataFrame:
+    def _fix_quick_redemptions(code, status, key, trade) -> np.ndarray:
         """ABN-002 clean: a confirmed redemption 0-7 days after a confirmed purchase of the same product by the
-        same customer becomes a conversion (036), which is neither a purchase nor a redemption."""
-        conf = t["status"].to_numpy() == "confirmed"
-        key = t["customer_id"].astype(str) + "|" + t["product_code"].astype(str)
-        buy = conf & np.isin(t["business_code"].to_numpy(), PURCHASE_CODES)
-        red = conf & (t["business_code"].to_numpy() == "024")
-        b = pd.DataFrame({"k": key[buy].to_numpy(), "d": t["trade_date"].to_numpy()[buy]}).sort_values("d")
-        r = pd.DataFrame({"k": key[red].to_numpy(), "d": t["trade_date"].to_numpy()[red],
-                          "i": np.flatnonzero(red)}).sort_values("d")
-        b["pd"] = b["d"]
-        m = pd.merge_asof(r, b, on="d", by="k", direction="backward")
-        quick = m["pd"].notna() & ((m["d"] - m["pd"]) <= pd.Timedelta(days=7))
-        rows = m.loc[quick, "i"].to_numpy()
-        code = t["business_code"].to_numpy().copy()
-        code[rows] = "036"
-        t["business_code"] = code
-        return t
+        same customer (key) becomes a conversion (036), which is neither a purchase nor a redemption."""
+        conf = status == "confirmed"
+        buy = conf & np.isin(code, PURCHASE_CODES)
+        red = conf & (code == "024")
+        day = trade.astype("datetime64[D]").astype("int64")
+        combined = key.astype("int64") * 100_000 + day  # sorted by key, then day
+        b = np.sort(combined[buy])
+        r = combined[red]
+        pos = np.searchsorted(b, r, side="right") - 1  # the latest purchase at or before, if of the same key
+        prev = b[pos.clip(min=0)]
+        quick = (pos >= 0) & (prev // 100_000 == r // 100_000) & (r - prev <= 7)
+        code = code.copy()
+        code[np.flatnonzero(red)[quick]] = "036"
+        return code
 
     def new_txn(self, cid: str, product: str, code: str, applied: str, *, status="confirmed", amount=None,
                 shares=None, channel="online", branch=None, staff=None, mismatch=False, trade_date=None,

@@ -117,86 +117,114 @@ def transfers(d: Demo) -> None:
     f = pd.concat(parts, ignore_index=True)
     for col in ("business_date", "due_at", "executed_at"):
         f[col] = f[col].astype("datetime64[s]")
-    f = f.sort_values(["business_date", "due_at", "transfer_type"], kind="stable", ignore_index=True)
-    f.insert(0, "transfer_id", pii.fmt_ids("F", np.arange(1, len(f) + 1), 10))
+    f = f.iloc[stable_order(f["business_date"], f["due_at"])].reset_index(drop=True)
+    f.insert(0, "transfer_id", pii.id_series("F", np.arange(1, len(f) + 1), 10))
     d.t["fund_transfers"] = f
 
 
 # ---------------------------------------------------------------------- operations
+ACTIONS = ["enter", "review", "approve", "view", "other"]
+BUSINESS_TYPES = ["account_open", "account_close", "info_change", "bank_account_change", "subscription", "purchase",
+                  "redemption", "conversion", "fund_transfer", "complaint", "other"]
+EVENT_TYPE = {"open": "account_open", "close": "account_close", "info_change": "info_change",
+              "bank_account_change": "bank_account_change"}
+
+
+def stable_order(*keys) -> np.ndarray:
+    """Row order by the keys (first = primary), stable: numpy lexsort on int64 views of datetime/ints."""
+    cols = [np.asarray(k).astype("int64") for k in keys]
+    return np.lexsort(cols[::-1])
+
+
 def operations(d: Demo) -> None:
+    """Built on integer codes (staff, action, business type) so that 2-3 x 10^7 rows stay small."""
     rng = d.rng
-    info, fund, cmp = d.pool["info_processing"], d.pool["fund_processing"], d.pool["complaint_handling"]
-    parts = []
+    staff_cats = np.sort(d.t["staff"]["staff_id"].drop_duplicates().to_numpy(dtype=object)).astype(str)
+
+    def code(values) -> np.ndarray:
+        return pd.Categorical(values, categories=staff_cats).codes.astype(np.int32)
+
+    info, fund, cmp = (code(d.pool[r]) for r in ("info_processing", "fund_processing", "complaint_handling"))
+    cbb = code(d.counter_by_branch.ravel()).reshape(d.counter_by_branch.shape)
+    bt = {b: i for i, b in enumerate(BUSINESS_TYPES)}
+    ts, st, act, typ, ref = [], [], [], [], []
+
+    def part(t_, s_, a_, b_, r_):
+        n_ = len(t_)
+        ts.append(np.asarray(t_, dtype="datetime64[s]"))
+        st.append(np.broadcast_to(np.asarray(s_, dtype=np.int32), (n_,)))
+        act.append(np.full(n_, ACTIONS.index(a_), dtype=np.int8))
+        typ.append(np.broadcast_to(np.asarray(b_, dtype=np.int8), (n_,)))
+        ref.append(r_.reset_index(drop=True) if isinstance(r_, pd.Series) else pd.Series(r_, dtype="str"))
 
     t = d.t["transactions"]
     t = t[~t["txn_id"].isin(d.own_ops).to_numpy()]
     n = len(t)
     counter = (t["channel"] == "counter").to_numpy()
-    maker = np.where(counter, t["staff_id"].to_numpy(), info[rng.integers(0, len(info), n)])
-    bidx = pd.Series(np.arange(len(d.branches)), index=d.branches).reindex(t["branch_id"].fillna(d.branches[0])).to_numpy()
-    kk = d.counter_by_branch.shape[1]
+    maker = np.where(counter, code(t["staff_id"]), info[rng.integers(0, len(info), n)])
+    bidx = pd.Categorical(t["branch_id"], categories=d.branches).codes.clip(min=0)
+    kk = cbb.shape[1]
     r = rng.integers(0, kk, n)
-    rev_counter = d.counter_by_branch[bidx, r]
-    rev_counter = np.where(rev_counter == maker, d.counter_by_branch[bidx, (r + 1) % kk], rev_counter)
+    rev_counter = cbb[bidx, r]
+    rev_counter = np.where(rev_counter == maker, cbb[bidx, (r + 1) % kk], rev_counter)
     reviewer = np.where(counter, rev_counter, _other(rng, info, maker))
-    enter_at = t["applied_at"].to_numpy() + np.where(counter, 0, rng.integers(1, 30, n)) * MIN
-    btype = t["business_code"].map(BUSINESS_TYPE).to_numpy()
-    ref = t["txn_id"].to_numpy()
-    parts.append(pd.DataFrame({"ts": enter_at, "staff_id": maker, "action": "enter", "business_type": btype,
-                               "ref_id": ref}))
-    parts.append(pd.DataFrame({"ts": enter_at + rng.integers(3, 90, n) * MIN, "staff_id": reviewer,
-                               "action": "review", "business_type": btype, "ref_id": ref}))
+    enter_at = t["applied_at"].to_numpy(dtype="datetime64[s]") + np.where(counter, 0, rng.integers(1, 30, n)) * MIN
+    codes = ["020", "022", "039", "024", "036"]
+    btype = np.array([bt[BUSINESS_TYPE[c]] for c in codes], dtype=np.int8)[
+        pd.Categorical(t["business_code"], categories=codes).codes]
+    part(enter_at, maker, "enter", btype, t["txn_id"])
+    part(enter_at + rng.integers(3, 90, n) * MIN, reviewer, "review", btype, t["txn_id"])
 
     e = d.t["account_events"]
     e = e[((e["event_at"] >= P_START) & (e["event_at"].to_numpy() < np.datetime64("2026-01-01", "s"))).to_numpy()
           & ~e["event_id"].isin(d.own_ops).to_numpy()]
     n = len(e)
-    maker = np.where(e["staff_id"].notna().to_numpy(), e["staff_id"].to_numpy(), info[rng.integers(0, len(info), n)])
-    at = e["event_at"].to_numpy()
-    parts.append(pd.DataFrame({"ts": at, "staff_id": maker, "action": "enter", "business_type": e["event_type"].map(
-        {"open": "account_open", "close": "account_close", "info_change": "info_change",
-         "bank_account_change": "bank_account_change"}).to_numpy(), "ref_id": e["event_id"].to_numpy()}))
-    parts.append(parts[-1].assign(ts=at + rng.integers(5, 120, n) * MIN, staff_id=_other(rng, info, maker),
-                                  action="review"))
+    sc = code(e["staff_id"])
+    maker = np.where(sc >= 0, sc, info[rng.integers(0, len(info), n)])
+    at = e["event_at"].to_numpy(dtype="datetime64[s]")
+    etype = np.array([bt[EVENT_TYPE[x]] for x in e["event_type"].to_numpy(dtype=object)], dtype=np.int8)
+    part(at, maker, "enter", etype, e["event_id"])
+    part(at + rng.integers(5, 120, n) * MIN, _other(rng, info, maker), "review", etype, e["event_id"])
 
     f = d.t["fund_transfers"]
     f = f[~f["transfer_id"].isin(d.own_ops).to_numpy()]
     n = len(f)
     # entered and reviewed before execution (or, when not executed, on the business date)
-    when = f["executed_at"].fillna(f["business_date"] + pd.Timedelta(hours=11)).to_numpy()
+    when = f["executed_at"].fillna(f["business_date"] + pd.Timedelta(hours=11)).to_numpy(dtype="datetime64[s]")
     maker = fund[rng.integers(0, len(fund), n)]
-    parts.append(pd.DataFrame({"ts": when - rng.integers(20, 50, n) * MIN, "staff_id": maker, "action": "enter",
-                               "business_type": "fund_transfer", "ref_id": f["transfer_id"].to_numpy()}))
-    parts.append(pd.DataFrame({"ts": when - rng.integers(2, 15, n) * MIN, "staff_id": _other(rng, fund, maker),
-                               "action": "review", "business_type": "fund_transfer",
-                               "ref_id": f["transfer_id"].to_numpy()}))
+    part(when - rng.integers(20, 50, n) * MIN, maker, "enter", bt["fund_transfer"], f["transfer_id"])
+    part(when - rng.integers(2, 15, n) * MIN, _other(rng, fund, maker), "review", bt["fund_transfer"],
+         f["transfer_id"])
 
     c = d.t["complaints"]
     c = c[c["received_at"].notna().to_numpy()]
-    n = len(c)
-    parts.append(pd.DataFrame({"ts": c["registered_at"].fillna(c["received_at"]).to_numpy(),
-                               "staff_id": cmp[rng.integers(0, len(cmp), n)], "action": "enter",
-                               "business_type": "complaint", "ref_id": c["complaint_id"].to_numpy()}))
+    part(c["registered_at"].fillna(c["received_at"]).to_numpy(dtype="datetime64[s]"),
+         cmp[rng.integers(0, len(cmp), len(c))], "enter", bt["complaint"], c["complaint_id"])
 
     # daily batch jobs (info_processing, `other`) and read-only look-ups by audit, risk and IT staff (`view`)
     wd = cal.workdays()
     wd = wd[(wd >= P_START.astype("datetime64[D]")) & (wd <= P_END_DAY)]
     n = len(wd)
-    parts.append(pd.DataFrame({"ts": _ts(wd, np.full(n, 8 * 3600 + 1800)), "staff_id": info[rng.integers(0, len(info), n)],
-                               "action": "enter", "business_type": "other", "ref_id": pii.fmt_ids("BATCH", np.arange(1, n + 1), 5)}))
-    viewers = np.concatenate([d.pool["audit"], d.pool["risk_monitoring"], d.pool.get("it_ops", np.array([], dtype=object))])
-    k = max(len(d.t["transactions"]) // 100, 10)
-    pick = rng.integers(0, len(d.t["transactions"]), k)
+    part(_ts(wd, np.full(n, 8 * 3600 + 1800)), info[rng.integers(0, len(info), n)], "enter", bt["other"],
+         pii.fmt_ids("BATCH", np.arange(1, n + 1), 5))
+    viewers = code(np.concatenate([d.pool["audit"], d.pool["risk_monitoring"], d.pool.get("it_ops", [])]))
     tt = d.t["transactions"]
-    parts.append(pd.DataFrame({"ts": tt["applied_at"].to_numpy()[pick] + rng.integers(1, 72, k) * HOUR,
-                               "staff_id": viewers[rng.integers(0, len(viewers), k)], "action": "view",
-                               "business_type": tt["business_code"].map(BUSINESS_TYPE).to_numpy()[pick],
-                               "ref_id": tt["txn_id"].to_numpy()[pick]}))
+    k = max(len(tt) // 100, 10)
+    pick = np.sort(rng.integers(0, len(tt), k))
+    vt = np.array([bt[BUSINESS_TYPE[c]] for c in codes], dtype=np.int8)[
+        pd.Categorical(tt["business_code"].iloc[pick], categories=codes).codes]
+    part(tt["applied_at"].to_numpy(dtype="datetime64[s]")[pick] + rng.integers(1, 72, k) * HOUR,
+         viewers[rng.integers(0, len(viewers), k)], "view", vt, tt["txn_id"].iloc[pick])
 
-    ops = pd.concat(parts, ignore_index=True)
-    ops["ts"] = ops["ts"].astype("datetime64[s]")
-    ops = ops.sort_values(["ts", "ref_id", "action"], kind="stable", ignore_index=True)
-    ops.insert(0, "op_id", pii.fmt_ids("OP", np.arange(1, len(ops) + 1), 10))
+    ts_all = np.concatenate(ts)
+    order = np.argsort(ts_all, kind="stable")
+    ops = pd.DataFrame({
+        "op_id": pii.id_series("OP", np.arange(1, len(ts_all) + 1), 10),
+        "ts": ts_all[order],
+        "staff_id": pd.Categorical.from_codes(np.concatenate(st)[order], categories=staff_cats),
+        "action": pd.Categorical.from_codes(np.concatenate(act)[order], categories=ACTIONS),
+        "business_type": pd.Categorical.from_codes(np.concatenate(typ)[order], categories=BUSINESS_TYPES),
+        "ref_id": pd.concat(ref, ignore_index=True).iloc[order].reset_index(drop=True)})
     d.t["operations"] = ops
 
 
@@ -212,8 +240,8 @@ def archive(d: Demo) -> None:
     t = d.t["transactions"]
     t = t[(t["status"] == "confirmed").to_numpy() & ~t["txn_id"].isin(d.no_archive).to_numpy()]
     n = len(t)
-    parts.append(pd.DataFrame({"record_type": "transaction", "subject_id": t["txn_id"].to_numpy(),
-                               "archived_at": t["trade_date"].to_numpy() + rng.integers(1, 16, n) * DAY}))
+    parts.append(pd.DataFrame({"record_type": "transaction", "subject_id": t["txn_id"].reset_index(drop=True),
+                               "archived_at": t["trade_date"].to_numpy(dtype="datetime64[s]") + rng.integers(1, 16, n) * DAY}))
     cp = d.t["complaints"]
     cp = cp[cp["received_at"].notna().to_numpy()]
     done = cp["resolved_at"].fillna(cp["received_at"]).to_numpy().astype("datetime64[D]").astype("datetime64[s]")
@@ -226,8 +254,8 @@ def archive(d: Demo) -> None:
     a["archived_at"] = a["archived_at"].astype("datetime64[s]").clip(upper=AS_OF_S)
     a["disposed_at"] = pd.Series([pd.NaT] * len(a), dtype="datetime64[s]")
     a["location"] = ARCHIVE_SITES[rng.integers(0, len(ARCHIVE_SITES), len(a))]
-    a = a.sort_values(["archived_at", "record_type", "subject_id"], kind="stable", ignore_index=True)
-    a.insert(0, "record_id", pii.fmt_ids("AR", np.arange(1, len(a) + 1), 10))
+    a = a.iloc[stable_order(a["archived_at"])].reset_index(drop=True)
+    a.insert(0, "record_id", pii.id_series("AR", np.arange(1, len(a) + 1), 10))
     d.t["archive_records"] = a
 
 

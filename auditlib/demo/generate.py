@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pandas as pd
+
 from . import derive, plant_abn, plant_cmp, plant_quality, plant_ret, plant_sod, plant_staff_rec, plant_suit
 from .base import Demo
 from .profiles import Profile
@@ -24,6 +26,19 @@ RULE_TABLES = {
     "STAFF-001": ("staff", "staff_roles"), "STAFF-002": ("staff_roles", "training"),
     "REC-001": ("reconciliations",),
 }
+
+
+SORT_KEYS = {"transactions": ["applied_at"], "operations": ["ts"], "account_events": ["event_at"],
+             "complaints": ["received_at"], "fund_transfers": ["business_date"], "archive_records": ["archived_at"],
+             "staff": ["staff_id"], "staff_roles": ["staff_id", "start_date"], "customers": ["customer_id"],
+             "risk_assessments": ["customer_id", "assessed_at"], "products": ["product_code"]}
+
+
+def _key(s):
+    """An int64 sort key: datetimes as such (NaT first), digit strings as numbers."""
+    if str(s.dtype).startswith("datetime64"):
+        return s.to_numpy(dtype="datetime64[s]").astype("int64")
+    return pd.Categorical(s, categories=sorted(s.dropna().unique())).codes
 
 
 def build(profile: Profile, transactions: int | None = None, seed: int | None = None) -> Demo:
@@ -51,17 +66,10 @@ def build(profile: Profile, transactions: int | None = None, seed: int | None = 
         hook(d)
     d.merge_extra()
     t = d.t
-    t["transactions"] = t["transactions"].sort_values(["applied_at", "txn_id"], ignore_index=True)
-    t["operations"] = t["operations"].sort_values(["ts", "op_id"], ignore_index=True)
-    t["account_events"] = t["account_events"].sort_values(["event_at", "event_id"], ignore_index=True)
-    t["complaints"] = t["complaints"].sort_values(["received_at", "complaint_id"], ignore_index=True)
-    t["fund_transfers"] = t["fund_transfers"].sort_values(["business_date", "transfer_id"], ignore_index=True)
-    t["archive_records"] = t["archive_records"].sort_values(["archived_at", "record_id"], ignore_index=True)
-    t["staff"] = t["staff"].sort_values("staff_id", ignore_index=True)
-    t["staff_roles"] = t["staff_roles"].sort_values(["staff_id", "start_date", "role"], ignore_index=True)
-    t["customers"] = t["customers"].sort_values("customer_id", ignore_index=True)
-    t["risk_assessments"] = t["risk_assessments"].sort_values(["customer_id", "assessed_at"], ignore_index=True)
-    t["products"] = t["products"].sort_values("product_code", ignore_index=True)
+    # final row order: by the table's time key, stable (planted rows were appended after the bulk)
+    for table, keys in SORT_KEYS.items():
+        df = t[table]
+        t[table] = df.iloc[derive.stable_order(*(_key(df[k]) for k in keys))].reset_index(drop=True)
     for table in profile.absent:
         t.pop(table, None)
     return d

@@ -152,7 +152,12 @@ def to_arrow(d: Demo, table: str) -> pa.Table:
     for col, kind in SCHEMA[table]:
         v = df[col]
         if kind == "str":
-            arr = pa.array(v.astype(object).where(v.notna(), None).to_numpy(dtype=object), type=pa.string())
+            if isinstance(v.dtype, pd.CategoricalDtype):
+                arr = pa.array(v).dictionary_decode().cast(pa.string())
+            elif str(v.dtype) == "str":
+                arr = pa.array(v).cast(pa.string())
+            else:
+                arr = pa.array(v.astype(object).where(v.notna(), None).to_numpy(dtype=object), type=pa.string())
         elif kind == "ts":
             arr = pa.array(v.to_numpy(dtype="datetime64[s]"), type=pa.timestamp("s"), from_pandas=True)
         elif kind == "date":

@@ -1,0 +1,158 @@
+"""docs/demo-data.md, generated from the profiles and the plants themselves (so it cannot drift).
+
+    python -m auditlib.demo.doc > docs/demo-data.md
+"""
+
+from __future__ import annotations
+
+from .generate import RULE_TABLES, build
+from .profiles import PROFILES
+
+FAMILIES = ["SOD", "SUIT", "ABN", "RET", "CMP", "STAFF", "REC"]
+
+HEADER = """# Demo data: three fictitious institutions and their answer key
+
+`auditlib.demo` generates realistic data for three fictitious fund sales institutions, each with
+deliberately planted violations (**hits**) and cases that sit just inside a rule (**near-misses**).
+The bulk of the data is clean for all 38 rules; the answer key lists exactly the findings the rules
+must produce. All names, ID numbers, phone and card numbers are invented (ID numbers and cards carry
+valid check digits so that masking and validation code meets realistic values).
+
+## Generate
+
+```bash
+auditlib demo                       # calls write_demo('data'): data/demo-a, data/demo-b, data/demo-c
+python -c "from auditlib.demo import write_demo; write_demo('data')"
+python -c "from auditlib.demo import write_demo; write_demo('data', names=['demo-b'])"
+python -c "from auditlib.demo import write_demo; write_demo('/tmp/big', names=['demo-c'], transactions=10**7)"
+```
+
+`write_demo(out_dir, names=None, transactions=None, seed=None) -> list[Path]` writes
+`<out_dir>/<institution_id>/<table>.csv|parquet` and returns the folders. `transactions` changes the
+size (customers ~10%, operations ~2-3x, complaints ~1% of transactions); `seed` replaces the
+institution's fixed seed. The same arguments always give byte-identical files. The planted cases do
+not depend on size or seed: their entity ids are the same at any size. `params/demo-*.yaml` point at
+`../data/<institution_id>`.
+
+Each folder also holds the answer key (not tables of the data contract; the leading underscore keeps
+them apart):
+
+- `_expected_findings.csv`: `rule_code, entity_id, status` (`open` or `mitigated`), exactly the findings
+  the rules must produce, entity ids formatted as rules.md states.
+- `_expected_quarantine.csv`: `table, row, column` of the deliberately bad rows, numbered as a
+  spreadsheet shows them (header = row 1, first data row = row 2).
+
+`auditlib.demo.check` is an independent, plain re-reading of every rule; `tests/test_demo.py` asserts
+that it finds exactly the planted hits (and none of the near-misses) in the generated data.
+
+## Calendar conventions
+
+Working days come from `chinese_calendar` (statutory holidays and 调休 make-up days); trading days are
+weekdays that are not statutory holidays (the exchange stays closed on make-up weekends; this matches
+the XSHG calendar for 2025-2026). Working hours are 09:00-17:00 without a lunch break. The 2025 holidays
+used by the plants: Spring Festival 28 Jan-4 Feb (make-up Sun 26 Jan, Sat 8 Feb), National Day 1-8 Oct
+(make-up Sun 28 Sep, Sat 11 Oct); and 2026-01-04 (Sunday) is a make-up working day after New Year.
+"""
+
+PROFILES_TEXT = """
+## The three institutions
+
+| | demo-a | demo-b | demo-c |
+|---|---|---|---|
+| name | {a.name} | {b.name} | {c.name} |
+| profile | fund sales company, medium | fund sales company, small | bank distributing funds, many branches |
+| staff / branches | ~{a.n_staff_hint} / {a.n_branches} | ~{b.n_staff_hint} / {b.n_branches} | ~{c.n_staff_hint} / {c.n_branches} |
+| transactions (default) | {a.transactions:,} | {b.transactions:,} | {c.transactions:,} |
+| customers / complaints | ~10% / ~1% of transactions | same | same |
+| files | CSV, UTF-8 | CSV in GB18030 (products and risk_assessments UTF-8 with BOM) | transactions, operations as Parquet; the rest CSV UTF-8 |
+| booleans | `true/false` | staff.qualified and account_events flags `是/否`, risk_mismatch_confirmed `Y/N`, complaints.involves_violation `1/0` | `true/false` |
+| timestamps | `YYYY-MM-DD HH:MM:SS` | complaints as `YYYY-MM-DD HH:MM` | `YYYY-MM-DD HH:MM:SS` (Parquet: typed) |
+| optional tables absent | none | backups, training, reconciliations (RET-004..006, STAFF-002, REC-001 not tested) | none |
+| suitability scale | C1-C5 / R1-R5 | C1-C5 / R1-R5 | three levels: 保守型/稳健型/积极型, 低风险/中风险/高风险, mapped in params (`overrides.SUIT.investor_label_map`, `product_label_map`) |
+| report language | zh | en | zh |
+| params overrides | none | `CMP-002: {{general_reply_working_days: 5}}` (the answer key uses 5) | the SUIT label maps |
+| mitigations | SOD-001 for staff `{mit}` (status `mitigated`) | none | none |
+
+Content: Chinese person and company names; 18-digit resident ID numbers and unified social credit codes
+with valid check characters; 11-digit mobiles; 19-digit bank cards (Luhn); product codes with leading
+zeros (`000128`), staff ids `0001`, customer ids `0000100001`; branches `B01`...; complaint descriptions
+in Chinese, a few of them hostile (`<script>alert(1)</script>`, `<b>`, a cell starting with
+`=HYPERLINK(`, quotes, commas and a line break, a cell starting with `+`): untrusted text the report must
+escape; those complaints are otherwise clean and produce no finding.
+
+## How the bulk is kept clean
+
+- Staff hold one role each (all qualified and trained >= 15 h when in promotion/counter/sales); a sales
+  leaver left 2025-05-31, qualified and trained before leaving. Operations are derived from the items
+  they act on: the maker of a counter transaction is its counter staff, the checker another counter
+  staff of the branch; other items are entered and reviewed by two different back-office staff of the
+  authorized role (info_processing, fund_processing, complaint_handling); audit/risk/IT staff only `view`.
+- Customers are assessed at opening and renewed in 2024 (the renewal may change the tolerance: the
+  latest one counts); purchases stay at or below the latest tolerance, except ~1% one level above with
+  the signed mismatch confirmation. Bulk products were rated in 2025.
+- At most one open and one close event per customer; every bank-account change is verified and flagged.
+- A confirmed redemption 0-7 days after a purchase of the same product becomes a conversion (036).
+- Trade dates follow the 15:00 cut-off and trading days; failed/rejected transactions are notified
+  within hours.
+- Payouts, refunds and dividends go to the customer's own name before due_at; each branch's purchase
+  collections of a trade date are swept the same evening (also for trade dates in January 2026).
+- Every customer has an identity record, every confirmed transaction a transaction record; nothing
+  is disposed of. One offsite, immutable, investor-data backup per day with retention to 31 Dec of
+  the 15th following year (plus weekly configuration backups without investor data).
+- Reconciliations per branch and trading day the same evening, no differences.
+- Complaints: one per customer (no repeats), forwarded within 25 minutes, replies within the limit
+  (40% on the last allowed working day), callbacks within hours, root causes recorded, recordings for
+  phone complaints, violations reported within two days.
+"""
+
+
+def _bad_rows_text(name: str) -> str:
+    d = build(PROFILES[name], transactions=2000)
+    lines = [f"- `{b['table']}.{b['column']}`: " + _bad_reason(b) for b in d.bad_rows]
+    return "\n".join(lines)
+
+
+def _bad_reason(b: dict) -> str:
+    if callable(b["row"]):
+        return "duplicate primary key (the second occurrence is quarantined)"
+    v = b["row"].get(b["column"])
+    return "empty required value" if v in (None, "") else f"unparsable value `{v}`"
+
+
+def render() -> str:
+    demos = {n: build(p, transactions=2000) for n, p in PROFILES.items()}
+    a, b, c = PROFILES["demo-a"], PROFILES["demo-b"], PROFILES["demo-c"]
+    out = [HEADER, PROFILES_TEXT.format(a=a, b=b, c=c, mit=demos["demo-a"].mitigation_staff)]
+    out.append("\n## Deliberately bad rows\n\nRow numbers are in each folder's `_expected_quarantine.csv`.\n")
+    for n in PROFILES:
+        out.append(f"**{n}**\n\n{_bad_rows_text(n)}\n")
+    out.append("\n## Planted cases\n\nOne row per case; the entity columns give its `entity_id` in each "
+               "institution (— = not planted there; demo-b gets a subset). **hit** = must be a finding, "
+               "**near** = must not be one. Rules whose table is absent (demo-b: backups, training, "
+               "reconciliations) expect no findings.\n")
+    counts = {}
+    for fam in FAMILIES:
+        out.append(f"\n### {fam}\n\n| rule | kind | demo-a | demo-b | demo-c | why |\n|---|---|---|---|---|---|")
+        rows: dict[tuple, dict] = {}
+        for n, d in demos.items():
+            for p in d.plants:
+                if p.rule.split("-")[0] != fam:
+                    continue
+                tested = d.rule_tested(p.rule)
+                counts.setdefault((p.rule, n), [0, 0])[p.kind == "near"] += tested
+                key = (p.rule, p.kind, p.why.replace(" (demo-a: approved exception in params, so mitigated)", ""))
+                ent = f"`{p.entity}`" + (" (mitigated)" if p.status == "mitigated" else "")
+                rows.setdefault(key, {})[n] = ent if tested else f"{ent} (not tested)"
+        for (rule, kind, why), ents in sorted(rows.items(), key=lambda kv: (kv[0][0], kv[0][1])):
+            cells = " | ".join(ents.get(n, "—") for n in PROFILES)
+            out.append(f"| {rule} | {kind} | {cells} | {why.replace('|', '/')} |")
+    out.append("\n## Counts (hits / near-misses per rule and institution)\n\n| rule | demo-a | demo-b | demo-c |"
+               "\n|---|---|---|---|")
+    for code in RULE_TABLES:
+        cells = " | ".join("{} / {}".format(*counts.get((code, n), [0, 0])) for n in PROFILES)
+        out.append(f"| {code} | {cells} |")
+    return "\n".join(out) + "\n"
+
+
+if __name__ == "__main__":
+    print(render(), end="")

@@ -2,6 +2,8 @@
 
 import warnings
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from auditlib.engine import run_audit
@@ -11,6 +13,7 @@ from auditlib.report.html import family_section
 from auditlib.report.sections import load_all
 from auditlib.report.sections.abn import abn_extras, cutoff_hours, transfer_months
 from auditlib.report.sections.suit import suit_extras, suitability_cells
+from auditlib.rules.suit import latest_at_or_before
 
 TXN = {"business_code": "022", "status": "confirmed"}
 PAYOUT = {"transfer_type": "redemption_payout", "customer_id": "C1", "amount": 100}
@@ -156,3 +159,24 @@ def test_missing_tables_and_registration():
         page = family_section(audit("zh"), "ABN", extras["ABN"])
     assert not [w for w in caught if "glyph" in str(w.message).lower()]
     assert "ABN-005" in page and "资金划转时效" in page
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_latest_at_or_before_agrees_with_merge_asof(seed):
+    """The searchsorted lookup behind SUIT and ABN-002 gives merge_asof's answer, ties and all."""
+    rng = np.random.default_rng(seed)
+    n, m = 2000, 500
+    left = pd.DataFrame({"k1": pd.Series(rng.choice(list("abcdefg"), n), dtype="string"),
+                         "k2": pd.Series(rng.choice(["x", "y", None], n), dtype="string"),
+                         "t": pd.to_datetime("2025-01-01") + pd.to_timedelta(rng.integers(0, 50, n), unit="min")})
+    right = pd.DataFrame({"k1": pd.Series(rng.choice(list("abcdeh"), m), dtype="string"),
+                          "k2": pd.Series(rng.choice(["x", "y", None], m), dtype="string"),
+                          "t": pd.to_datetime("2025-01-01") + pd.to_timedelta(rng.integers(0, 50, m), unit="min"),
+                          "row": rng.permutation(m)})
+    got = latest_at_or_before([left["k1"], left["k2"]], left["t"], [right["k1"], right["k2"]], right["t"],
+                              right["row"].to_numpy())
+    r = right.dropna().assign(pos=lambda d: d.index).sort_values(["t", "row"])
+    want = pd.merge_asof(left.assign(i=range(n)).dropna().sort_values("t"), r, on="t", by=["k1", "k2"])
+    expected = np.full(n, -1)
+    expected[want["i"].to_numpy()] = want["pos"].fillna(-1).to_numpy()
+    assert (got == expected).all()

@@ -15,7 +15,7 @@ import pandas as pd
 
 from ..schema import PURCHASE_CODES
 from .base import RuleContext, RuleOutput, evidence, fmt_day, fmt_ts, no_findings, rule
-from .suit import business_names
+from .suit import business_names, latest_at_or_before, with_details
 
 NS_PER_DAY = 86_400 * 10**9
 REDEMPTION = "024"
@@ -72,7 +72,9 @@ TX_COLUMNS = ["_row", "txn_id", "customer_id", "product_code", "business_code", 
 
 def select(df: pd.DataFrame, keep, columns=None) -> pd.DataFrame:
     """Rows where `keep` (nullable booleans: NA = no), only `columns`: one copy, of what is used."""
-    keep = np.asarray(pd.array(keep, dtype="boolean").fillna(False), dtype=bool)
+    if isinstance(keep, pd.Series):
+        keep = keep.fillna(False).to_numpy(dtype=bool)
+    keep = np.broadcast_to(np.asarray(keep, dtype=bool), (len(df),))
     return df.loc[keep, list(columns) if columns is not None else df.columns]
 
 
@@ -160,22 +162,24 @@ def abn_002(ctx: RuleContext) -> RuleOutput:
     red = transactions_in_period(ctx, (tx["business_code"] == REDEMPTION) & (tx["status"] == "confirmed"),
                                  ["_row", "txn_id", "customer_id", "product_code", "applied_at", "trade_date",
                                   "staff_id"])
-    buy = select(tx, is_confirmed_purchase(tx),
-                 ["_row", "txn_id", "customer_id", "product_code", "business_code", "trade_date"])
-    buy = pd.DataFrame({"customer_id": buy["customer_id"], "product_code": buy["product_code"],
-                        "purchase_date": buy["trade_date"], "purchase_txn_id": buy["txn_id"],
-                        "purchase_code": buy["business_code"], "_row_p": buy["_row"]})
-    buy = buy.sort_values(["purchase_date", "_row_p"], kind="stable")
-    m = pd.merge_asof(red.sort_values("trade_date", kind="stable"), buy, left_on="trade_date",
-                      right_on="purchase_date", by=["customer_id", "product_code"], direction="backward",
-                      allow_exact_matches=True)
-    gap = (m["trade_date"] - m["purchase_date"]).dt.days
-    hit = m[(gap <= int(ctx.params["holding_days"])).fillna(False).to_numpy(dtype=bool)]
+    buy = select(tx, is_confirmed_purchase(tx), ["_row", "txn_id", "customer_id", "product_code", "business_code",
+                                                  "trade_date"])
+    i = latest_at_or_before([red["customer_id"], red["product_code"]], red["trade_date"],
+                            [buy["customer_id"], buy["product_code"]], buy["trade_date"], buy["_row"].to_numpy())
+    gap = np.full(len(red), -1, dtype=np.int64)
+    found = i >= 0
+    gap[found] = ((red["trade_date"].to_numpy()[found] - buy["trade_date"].to_numpy()[i[found]])
+                  // np.timedelta64(1, "D"))
+    hit_mask = found & (gap <= int(ctx.params["holding_days"]))
+    hit = red[hit_mask]
+    p = buy.iloc[i[hit_mask]]
+    hit = hit.assign(purchase_date=p["trade_date"].to_numpy(), purchase_txn_id=p["txn_id"].array,
+                     purchase_code=p["business_code"].array, _row_p=p["_row"].to_numpy())
     out = {
         "entity_id": hit["txn_id"], "occurred_at": hit["applied_at"], "staff_id": hit["staff_id"],
         "txn_id": hit["txn_id"], "customer_id": hit["customer_id"], "product_code": hit["product_code"],
         "trade_date": fmt_day(hit["trade_date"]), "purchase_date": fmt_day(hit["purchase_date"]),
-        "purchase_txn_id": hit["purchase_txn_id"], "days": gap[hit.index].astype("int64"),
+        "purchase_txn_id": hit["purchase_txn_id"], "days": gap[hit_mask],
         "evidence": evidence("transactions", hit["_row"]) + "; " + evidence("transactions", hit["_row_p"]),
     }
     for lang in ("zh", "en"):
@@ -375,7 +379,7 @@ def abn_006(ctx: RuleContext) -> RuleOutput:
 def cutoff_check(ctx: RuleContext) -> tuple[pd.DataFrame, np.ndarray, np.ndarray, np.ndarray]:
     """Transactions applied in the period with the trade date the cut-off rule gives each, and whether
     the application day was a trading day and the time before the cut-off (shared with the report)."""
-    tx = transactions_in_period(ctx)
+    tx = transactions_in_period(ctx, columns=["applied_at", "trade_date"])
     cal = ctx.trading
     cutoff = parse_cutoff(ctx.params["cutoff"])
     applied = tx["applied_at"]
@@ -404,7 +408,8 @@ def abn_007(ctx: RuleContext) -> RuleOutput:
     later confirmed."""
     tx, expected, trading, before = cutoff_check(ctx)
     bad = tx["trade_date"].to_numpy() != expected
-    hit, exp = tx[bad], pd.Series(expected[bad], index=tx.index[bad])
+    hit = with_details(ctx, tx[bad], columns=["_row", "txn_id", "business_code", "status", "staff_id"])
+    exp = pd.Series(expected[bad], index=hit.index)
     tr, bf = trading[bad], before[bad]
     cut = ctx.params["cutoff"]
     when = {

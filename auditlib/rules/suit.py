@@ -17,6 +17,8 @@ import re
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..schema import PURCHASE_CODES
 from .base import RuleContext, RuleOutput, evidence, fmt_day, fmt_ts, no_findings, rule
@@ -40,16 +42,26 @@ def business_names(codes: pd.Series, lang: str) -> pd.Series:
     return (names + sep + "(" + codes.fillna("") + ")").where(names != "", codes)
 
 
-#: the transaction columns the SUIT rules read (selected before filtering: 10^7-row copies stay small)
-SUIT_COLUMNS = ["_row", "txn_id", "customer_id", "product_code", "business_code", "applied_at", "staff_id",
-                "risk_mismatch_confirmed"]
+#: the transaction columns the SUIT tests read; the others a finding shows are fetched for the hits only
+#: (at 10^7 rows, copying every string column of every purchase is most of the cost)
+KEY_COLUMNS = ["customer_id", "product_code", "applied_at", "risk_mismatch_confirmed"]
+DETAIL_COLUMNS = ["_row", "txn_id", "business_code", "staff_id"]
 
 
-def purchases_in_period(ctx: RuleContext) -> pd.DataFrame:
-    """Confirmed purchase-type transactions applied in the period: every SUIT rule's population."""
+def purchases_in_period(ctx: RuleContext, columns=KEY_COLUMNS) -> pd.DataFrame:
+    """Confirmed purchase-type transactions applied in the period: every SUIT rule's population.
+
+    The index is the transactions table's, so `with_details` can fetch further columns for a few rows."""
     tx = ctx.tables["transactions"]
     keep = tx["business_code"].isin(PURCHASE_CODES) & (tx["status"] == "confirmed") & ctx.in_period(tx["applied_at"])
-    return tx.loc[keep.fillna(False).to_numpy(dtype=bool), SUIT_COLUMNS]
+    return tx.loc[keep.fillna(False).to_numpy(dtype=bool), list(columns)]
+
+
+def with_details(ctx: RuleContext, rows: pd.DataFrame, table: str = "transactions",
+                 columns=DETAIL_COLUMNS) -> pd.DataFrame:
+    """`rows` (a selection of `table` keeping its index) with further columns of that table."""
+    extra = [c for c in columns if c not in rows.columns]
+    return rows.join(ctx.tables[table].loc[rows.index, extra])
 
 
 def scale_level(labels: pd.Series, label_map: dict, prefix: str) -> pd.Series:
@@ -91,29 +103,68 @@ def shown_label(raw: pd.Series, level: pd.Series, prefix: str, unknown: str) -> 
     return out.where(level.notna(), raw.fillna("") + "(" + unknown + ")")
 
 
+def _arrow(s: pd.Series) -> pa.Array:
+    arr = pa.array(s.array)
+    return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+
+
+def key_codes(left: pd.Series, right: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Integer codes of the string keys of `left` and `right` in the distinct values of `right`
+    (-1: absent from `right`, or null): one pyarrow hash pass over each side, in C++."""
+    enc = pc.dictionary_encode(_arrow(right))
+    rc = pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False)
+    lc = pc.fill_null(pc.index_in(_arrow(left), value_set=enc.dictionary), -1).to_numpy(zero_copy_only=False)
+    return np.asarray(lc, dtype=np.int64), np.asarray(rc, dtype=np.int64)
+
+
+def latest_at_or_before(left_keys: list[pd.Series], left_time: pd.Series, right_keys: list[pd.Series],
+                        right_time: pd.Series, right_tiebreak: np.ndarray) -> np.ndarray:
+    """For each left row, the position (iloc) of the right row with equal keys and the latest time at
+    or before the left row's time (ties: the largest `right_tiebreak`); -1 when there is none.
+
+    `merge_asof(by=keys, direction="backward")`, done on integers: string keys become codes (pyarrow
+    hash lookup), and only two numeric columns per side are sorted and merged, never the frames
+    themselves. Inclusive and exact to the nanosecond: an assessment on the very instant counts."""
+    n = len(left_time)
+    lc, rc = np.zeros(n, dtype=np.int64), np.zeros(len(right_time), dtype=np.int64)
+    for lk, rk in zip(left_keys, right_keys, strict=True):
+        a, b = key_codes(lk, rk)
+        k = int(b.max()) + 1 if len(b) else 1
+        lc = np.where((lc < 0) | (a < 0), -1, lc * k + a)
+        rc = np.where((rc < 0) | (b < 0), -1, rc * k + b)
+    lt = left_time.to_numpy(dtype="datetime64[ns]")
+    rt = right_time.to_numpy(dtype="datetime64[ns]")
+    lo = np.argsort(lt, kind="stable")
+    lo = lo[~np.isnat(lt[lo])]
+    ro = np.lexsort((right_tiebreak, rt))  # equal times: merge_asof takes the last, the largest tiebreak
+    ro = ro[(rc[ro] >= 0) & ~np.isnat(rt[ro])]
+    m = pd.merge_asof(pd.DataFrame({"t": lt[lo], "c": lc[lo]}),
+                      pd.DataFrame({"t": rt[ro], "c": rc[ro], "pos": ro}),
+                      on="t", by="c", direction="backward", allow_exact_matches=True)
+    out = np.full(n, -1, dtype=np.int64)
+    out[lo] = m["pos"].fillna(-1).to_numpy(dtype=np.int64)
+    return out
+
+
 def with_assessment(ctx: RuleContext) -> pd.DataFrame:
     """Each purchase in the period with its investor's latest assessment at or before `applied_at`.
 
     Adds `assessed_at`, `risk_tolerance`, `_row_ra` (NaT/<NA> when there is none) and `tolerance_level`,
-    keeping the transactions' own order. Only the two key columns are sorted for the `merge_asof` (not
-    the whole frame: at 10^7 rows copying every string column in time order is most of the cost)."""
+    keeping the transactions' order and never copying their columns (see `latest_at_or_before`)."""
     tx = purchases_in_period(ctx)
     ra = ctx.tables["risk_assessments"]
-    ra = pd.DataFrame({"customer_id": ra["customer_id"], "assessed_at": ra["assessed_at"],
-                       "risk_tolerance": ra["risk_tolerance"], "_row_ra": ra["_row"]})
-    # ties on the same instant: the later row of the file is the later assessment
-    ra = ra.sort_values(["assessed_at", "_row_ra"], kind="stable")
-    order = np.argsort(tx["applied_at"].to_numpy(), kind="stable")
-    left = pd.DataFrame({"applied_at": tx["applied_at"].to_numpy()[order],
-                         "customer_id": tx["customer_id"].array.take(order)})
-    m = pd.merge_asof(left, ra, left_on="applied_at", right_on="assessed_at", by="customer_id",
-                      direction="backward", allow_exact_matches=True)
-    back = np.empty_like(order)
-    back[order] = np.arange(len(order))  # row i of tx is row back[i] of m
-    tolerance = pd.Series(m["risk_tolerance"].array.take(back), index=tx.index)
-    return tx.assign(assessed_at=m["assessed_at"].to_numpy()[back], risk_tolerance=tolerance,
-                     _row_ra=pd.array(m["_row_ra"].to_numpy(dtype="float64", na_value=np.nan)[back],
-                                      dtype="Int64"),
+    i = latest_at_or_before([tx["customer_id"]], tx["applied_at"], [ra["customer_id"]], ra["assessed_at"],
+                            ra["_row"].to_numpy())
+    has = i >= 0
+    take = np.where(has, i, 0)
+
+    def pick(col: str) -> pd.Series:
+        if not len(ra):
+            return pd.Series(pd.NA, index=tx.index, dtype=ra[col].dtype)
+        return pd.Series(ra[col].array.take(take), index=tx.index).where(has)
+
+    tolerance = pick("risk_tolerance")
+    return tx.assign(assessed_at=pick("assessed_at"), risk_tolerance=tolerance, _row_ra=pick("_row").astype("Int64"),
                      tolerance_level=scale_level(tolerance, ctx.params["investor_label_map"], "C"))
 
 
@@ -170,7 +221,8 @@ def suit_001(ctx: RuleContext) -> RuleOutput:
     assessed = m["assessed_at"].notna().to_numpy()
     confirmed = m["risk_mismatch_confirmed"].fillna(False).to_numpy(dtype=bool)
     bad = assessed & ~allowed[j, k] & ~confirmed
-    hit = m[bad].assign(risk_level=risk_level[bad], product_level=product_level[bad], _row_p=product_row[bad])
+    hit = with_details(ctx, m[bad].assign(risk_level=risk_level[bad], product_level=product_level[bad],
+                                          _row_p=product_row[bad]))
     if hit.empty:
         return RuleOutput(len(m), no_findings())
     unknown_inv = hit["tolerance_level"].isna()
@@ -214,7 +266,7 @@ def suit_002(ctx: RuleContext) -> RuleOutput:
     """The institution must assess an investor's risk tolerance before selling (SU 21): a purchase with no
     assessment at or before its application. Such a purchase is reported here only, not as SUIT-001/003."""
     m = with_assessment(ctx)
-    hit = m[m["assessed_at"].isna().to_numpy()]
+    hit = with_details(ctx, m[m["assessed_at"].isna().to_numpy()])
     out = {
         "entity_id": hit["txn_id"], "occurred_at": hit["applied_at"], "staff_id": hit["staff_id"],
         "txn_id": hit["txn_id"], "customer_id": hit["customer_id"], "applied_at": fmt_ts(hit["applied_at"]),
@@ -242,7 +294,7 @@ def suit_003(ctx: RuleContext) -> RuleOutput:
     has = m["assessed_at"].notna().to_numpy()
     expires = m["assessed_at"] + pd.DateOffset(months=int(ctx.params["assessment_valid_months"]))
     hit_mask = has & (expires < m["applied_at"]).fillna(False).to_numpy(dtype=bool)
-    hit, expired = m[hit_mask], expires[hit_mask]
+    hit, expired = with_details(ctx, m[hit_mask]), expires[hit_mask]
     out = {
         "entity_id": hit["txn_id"], "occurred_at": hit["applied_at"], "staff_id": hit["staff_id"],
         "txn_id": hit["txn_id"], "customer_id": hit["customer_id"], "applied_at": fmt_ts(hit["applied_at"]),
@@ -268,7 +320,7 @@ def suit_004(ctx: RuleContext) -> RuleOutput:
     purchase-type transaction applied in the period whose rated_at is before period_end minus
     `rating_valid_months` calendar months. A product sold but missing from the products table has no
     rating at all and is reported too."""
-    tx = purchases_in_period(ctx)
+    tx = purchases_in_period(ctx, ["product_code", "applied_at"])
     sold = tx.groupby("product_code", sort=True)["applied_at"].agg(["min", "size"])
     products = ctx.tables["products"].drop_duplicates("product_code").set_index("product_code")
     cutoff = ctx.period_end - pd.DateOffset(months=int(ctx.params["rating_valid_months"]))

@@ -90,12 +90,18 @@ def suitability_cells(result) -> pd.DataFrame:
     return cells
 
 
-def _axis(levels: list[int], prefix: str, lang: str) -> list[str]:
+def _axis(levels: list[int], prefix: str, label_map: dict, lang: str) -> list[str]:
+    """Tick labels: `C3`, with the institution's own labels under it when it maps them (稳健型)."""
     names = {UNKNOWN: _tx("unrecognised", lang), NONE: _tx("no_assessment", lang)}
-    return [names.get(v, f"{prefix}{v}") for v in levels]
+    own: dict[str, list[str]] = {}
+    for label, std in label_map.items():
+        own.setdefault(str(std).strip().upper(), []).append(str(label))
+    return [names.get(v, f"{prefix}{v}" + ("\n" + "/".join(own[f"{prefix}{v}"]) if f"{prefix}{v}" in own else ""))
+            for v in levels]
 
 
-def heat_map(cells: pd.DataFrame, allowed: np.ndarray, lang: str) -> str:
+def heat_map(cells: pd.DataFrame, params: dict, lang: str) -> str:
+    allowed = matrix_table(params["matrix"])
     rows = list(range(1, LEVELS + 1)) + ([UNKNOWN] if (cells["product"] == UNKNOWN).any() else [])
     cols = list(range(1, LEVELS + 1)) + [v for v in (UNKNOWN, NONE) if (cells["investor"] == v).any()]
     grid = np.zeros((len(rows), len(cols)), dtype=np.int64)
@@ -118,8 +124,8 @@ def heat_map(cells: pd.DataFrame, allowed: np.ndarray, lang: str) -> str:
             ax.text(c, r, text, ha="center", va="center", fontsize=7.5, color="white" if dark else "#1d232b")
             if forbidden:
                 ax.add_patch(Rectangle((c - 0.46, r - 0.46), 0.92, 0.92, fill=False, edgecolor=RED, linewidth=1.8))
-    ax.set_xticks(range(len(cols)), _axis(cols, "C", lang), fontsize=8)
-    ax.set_yticks(range(len(rows)), _axis(rows, "R", lang), fontsize=8)
+    ax.set_xticks(range(len(cols)), _axis(cols, "C", params["investor_label_map"], lang), fontsize=8)
+    ax.set_yticks(range(len(rows)), _axis(rows, "R", params["product_label_map"], lang), fontsize=8)
     ax.set_xlabel(_tx("investor", lang), fontsize=8)
     ax.set_ylabel(_tx("product", lang), fontsize=8)
     ax.set_title(_tx("title", lang), fontsize=9)
@@ -138,7 +144,6 @@ def suit_extras(result, lang: str) -> str:
     cells = suitability_cells(result)
     if cells.empty:
         return head + f"<p>{esc(_tx('none', lang))}</p>"
-    allowed = matrix_table(result.params.rule_params("SUIT-001")["matrix"])
     mis = cells[cells["mismatch"]]
     # a purchase with no assessment is SUIT-002's, whatever its product's label
     unrecognised = (cells["investor"] != NONE) & ((cells["investor"] == UNKNOWN) | (cells["product"] == UNKNOWN))
@@ -146,7 +151,7 @@ def suit_extras(result, lang: str) -> str:
                   unconfirmed=f"{int(mis['unconfirmed'].sum()):,}",
                   none=f"{int(cells.loc[cells['investor'] == NONE, 'sales'].sum()):,}",
                   unknown=f"{int(cells.loc[unrecognised, 'sales'].sum()):,}")
-    parts = [head, f"<p>{esc(summary)}</p>", heat_map(cells, allowed, lang),
+    parts = [head, f"<p>{esc(summary)}</p>", heat_map(cells, result.params.rule_params("SUIT-001"), lang),
              f'<p class="muted">{esc(_tx("note", lang))}</p>']
     if len(mis):
         mis = mis.sort_values(["product", "investor"], ascending=[False, True])

@@ -132,6 +132,13 @@ def test_mitigation_matches_answer_key(out):
         list(zip(mitigated["rule_code"], mitigated["entity_id"], strict=True))
 
 
+def test_docs_table_is_current():
+    from auditlib.demo.doc import render
+
+    assert (ROOT / "docs" / "demo-data.md").read_text(encoding="utf-8") == render(), \
+        "regenerate: python -m auditlib.demo.doc > docs/demo-data.md"
+
+
 @pytest.mark.parametrize("name", list(INSTITUTIONS))
 def test_params_files(name):
     p = yaml.safe_load((ROOT / "params" / f"{name}.yaml").read_text(encoding="utf-8"))
@@ -142,6 +149,7 @@ def test_params_files(name):
     assert p["institution_name"] == INSTITUTIONS[name].name
 
 
+@pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore::FutureWarning", "ignore::Warning")
 def test_trading_days_match_the_exchange():
     import exchange_calendars as xc
     import numpy as np

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from . import cal, pii
 from .profiles import AS_OF, PERIOD_END, PERIOD_START, Profile
@@ -53,6 +54,23 @@ DESCRIPTIONS = np.array([
     "客户称网上交易系统登录异常，无法及时赎回。",
     "客户要求解释转换业务的份额计算方法。",
 ], dtype=object)
+
+
+TXN_CODES = ["022", "039", "020", "024", "036"]
+TXN_STATUS = ["confirmed", "failed", "rejected"]
+
+
+def coded(codes, labels) -> pd.Series:
+    """Labels picked by integer codes (-1 = null), as an Arrow-backed string Series."""
+    codes = np.asarray(codes, dtype=np.int32)
+    idx = pa.array(codes, mask=codes < 0, type=pa.int32())
+    arr = pa.DictionaryArray.from_arrays(idx, pa.array(list(labels), type=pa.string())).dictionary_decode()
+    return pd.Series(arr, dtype="str")
+
+
+def take_str(s: pd.Series, idx) -> pd.Series:
+    """s.iloc[idx] for a string column, without Python objects."""
+    return pd.Series(pa.array(s.astype("str")).take(pa.array(np.asarray(idx, dtype=np.int64))), dtype="str")
 
 
 def rand_times(rng, days: np.ndarray, lo_h: float, hi_h: float) -> np.ndarray:
@@ -379,6 +397,7 @@ class Demo:
 
     # ------------------------------------------------------------------ transactions
     def build_transactions(self):
+        """Vectorized on integer codes; string columns are built as Arrow arrays (10^7 rows stay compact)."""
         p, rng = self.p, self.rng
         c = self.t["customers"]
         n = self.n_txn
@@ -386,12 +405,13 @@ class Demo:
                            c["_open_ts"].to_numpy().astype("datetime64[D]") + DAY)
         start = np.maximum(start, np.datetime64(PERIOD_START, "D"))
         # customers eligible to trade: active, assessed, with at least one working day left in the period
-        elig = np.flatnonzero((~c["_closed"].to_numpy()) & (start <= P_END_DAY - 7 * DAY))
+        elig = np.flatnonzero((~c["_closed"].to_numpy().astype(bool)) & (start <= P_END_DAY - 7 * DAY))
         ci = elig[rng.integers(0, len(elig), n)]
         lo = start[ci]
-        ch_names = np.array(list(p.channel_mix), dtype=object)
-        channel = ch_names[rng.choice(len(ch_names), n, p=np.array(list(p.channel_mix.values())))]
-        staffed = np.isin(channel, ["counter", "phone"])
+        channels = list(p.channel_mix)
+        ch = rng.choice(len(channels), n, p=np.array(list(p.channel_mix.values()))).astype(np.int8)
+        counter = ch == channels.index("counter")
+        staffed = counter | (ch == channels.index("phone"))
         day = np.empty(n, dtype="datetime64[D]")
         hi = np.full(n, P_END_DAY)
         day[staffed] = uniform_workdays(rng, lo[staffed], hi[staffed])
@@ -400,46 +420,50 @@ class Demo:
         hour_lo = np.where(staffed, 9.0, np.where(rng.random(n) < 0.85, 7.0, 0.0))
         hour_hi = np.where(staffed, 17.0, np.where(hour_lo == 7.0, 23.5, 7.0))
         secs = (hour_lo * 3600 + rng.random(n) * (hour_hi - hour_lo) * 3600).astype("int64")
+        del hour_lo, hour_hi
         applied = day.astype("datetime64[s]") + secs * np.timedelta64(1, "s")
-        codes = np.array(["022", "039", "020", "024", "036"], dtype=object)
-        code = codes[rng.choice(5, n, p=[0.45, 0.2, 0.05, 0.25, 0.05])]
+        del day, secs
+        code = rng.choice(5, n, p=[0.45, 0.2, 0.05, 0.25, 0.05]).astype(np.int8)  # index into TXN_CODES
+        purchase = code <= 2
         u = rng.random(n)
-        status = np.where(u < 0.97, "confirmed", np.where(u < 0.99, "failed", "rejected")).astype(object)
+        status = np.where(u < 0.97, 0, np.where(u < 0.99, 1, 2)).astype(np.int8)  # index into TXN_STATUS
         # product: risk at or below the investor's latest tolerance; ~1% of purchases one level above with the
         # signed risk-mismatch confirmation (allowed by SU 31)
         pr = self.t["products"].sort_values(["risk_level", "product_code"], ignore_index=True)
         prisk = pr["risk_level"].to_numpy()
         tol = c["_tol"].to_numpy()[ci]
         lv = self.levels
-        purchase = np.isin(code, PURCHASE_CODES)
         above = purchase & (tol < lv[-1]) & (rng.random(n) < 0.01)
         cap = np.where(above, lv[np.minimum(np.searchsorted(lv, tol) + 1, len(lv) - 1)], tol)
         cnt_le = np.searchsorted(prisk, cap, side="right")
         lo_idx = np.where(above, np.searchsorted(prisk, cap, side="left"), 0)
         pidx = lo_idx + (rng.random(n) * (cnt_le - lo_idx)).astype("int64")
-        amount = np.where(code == "039", np.round(rng.uniform(100, 5000, n), -2),
+        del cap, cnt_le, lo_idx, tol
+        amount = np.where(code == 1, np.round(rng.uniform(100, 5000, n), -2),
                           np.round(np.exp(rng.normal(9.6, 1.2, n)), 2)).clip(10, 5_000_000)
         shares = np.round(np.exp(rng.normal(9.3, 1.1, n)), 2)
-        mism = pd.array(np.where(above, True, np.where(rng.random(n) < 0.9, False, None)), dtype="boolean")
+        mism = np.where(above, 1, np.where(rng.random(n) < 0.9, 0, -1)).astype(np.int8)  # 1 true, 0 false, -1 null
         branch_i = rng.integers(0, len(self.branches), n)
         k = rng.integers(0, self.counter_by_branch.shape[1], n)
-        counter = channel == "counter"
         trade = cal.trade_date_for(applied)
         # failed/rejected: the investor is told within minutes to hours (ABN-008 clean)
-        bad = status != "confirmed"
-        notified = np.where(bad, applied + rng.integers(10, 240, n) * MIN, np.datetime64("NaT"))
+        notified = np.where(status != 0, applied + rng.integers(10, 240, n) * MIN, np.datetime64("NaT"))
         code = self._fix_quick_redemptions(code, status, ci * len(pr) + pidx, trade)
         order = np.lexsort((ci, applied.astype("int64")))
+        staff_flat = self.counter_by_branch.ravel()
+        staff_i = branch_i * self.counter_by_branch.shape[1] + k
+        mm = mism[order]
         t = pd.DataFrame({
             "txn_id": pii.id_series("T", np.arange(1, n + 1), 10),
-            "customer_id": c["customer_id"].to_numpy()[ci[order]],
-            "product_code": pr["product_code"].to_numpy()[pidx[order]],
-            "business_code": code[order], "applied_at": applied[order], "trade_date": trade[order].astype("datetime64[s]"),
+            "customer_id": take_str(c["customer_id"], ci[order]),
+            "product_code": take_str(pr["product_code"], pidx[order]),
+            "business_code": coded(code[order], TXN_CODES), "applied_at": applied[order],
+            "trade_date": trade[order].astype("datetime64[s]"),
             "amount": np.where(purchase, amount, np.nan)[order], "shares": np.where(purchase, np.nan, shares)[order],
-            "status": status[order], "channel": channel[order],
-            "branch_id": np.where(counter, np.array(self.branches, dtype=object)[branch_i], None)[order],
-            "staff_id": np.where(counter, self.counter_by_branch[branch_i, k], None)[order],
-            "risk_mismatch_confirmed": mism[order],
+            "status": coded(status[order], TXN_STATUS), "channel": coded(ch[order], channels),
+            "branch_id": coded(np.where(counter, branch_i, -1)[order], self.branches),
+            "staff_id": coded(np.where(counter, staff_i, -1)[order], list(staff_flat)),
+            "risk_mismatch_confirmed": pd.arrays.BooleanArray(mm == 1, mm < 0),
             "notified_at": notified[order].astype("datetime64[s]")})
         self.t["transactions"] = t
 
@@ -447,9 +471,9 @@ class Demo:
     def _fix_quick_redemptions(code, status, key, trade) -> np.ndarray:
         """ABN-002 clean: a confirmed redemption 0-7 days after a confirmed purchase of the same product by the
         same customer (key) becomes a conversion (036), which is neither a purchase nor a redemption."""
-        conf = status == "confirmed"
-        buy = conf & np.isin(code, PURCHASE_CODES)
-        red = conf & (code == "024")
+        conf = status == 0
+        buy = conf & (code <= 2)
+        red = conf & (code == 3)
         day = trade.astype("datetime64[D]").astype("int64")
         combined = key.astype("int64") * 100_000 + day  # sorted by key, then day
         b = np.sort(combined[buy])
@@ -458,7 +482,7 @@ class Demo:
         prev = b[pos.clip(min=0)]
         quick = (pos >= 0) & (prev // 100_000 == r // 100_000) & (r - prev <= 7)
         code = code.copy()
-        code[np.flatnonzero(red)[quick]] = "036"
+        code[np.flatnonzero(red)[quick]] = 4
         return code
 
     def new_txn(self, cid: str, product: str, code: str, applied: str, *, status="confirmed", amount=None,

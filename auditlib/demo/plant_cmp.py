@@ -75,7 +75,8 @@ def plant(d: Demo) -> None:
                    callback_at=f"{_next_day(due)} 10:00:00" if cal.is_workday([_next_day(due)])[0] else None)
             if not cal.is_workday([_next_day(due)])[0]:
                 d.extra["complaints"][-1]["callback_at"] = np.datetime64(f"{due} {eod}", "s")
-            d.near("CMP-002", x, f"{why}; replied on {due}, the last of {n_general} working days")
+            note = " (a hit under the default 3: the override matters)" if due > _day_after(received, 3) else ""
+            d.near("CMP-002", x, f"{why}; replied on {due}, the last of {n_general} working days{note}")
         else:
             at = f"{_next_day(due)} 10:00:00"
             x = cp(received, responded_at=at, resolved_at=f"{_next_day(due)} 11:00:00",

@@ -15,7 +15,7 @@ import pandas as pd
 
 from ..schema import PURCHASE_CODES
 from .base import RuleContext, RuleOutput, evidence, fmt_day, fmt_ts, no_findings, rule
-from .suit import business_names, latest_at_or_before, with_details
+from .suit import bases_of, business_names, column_codes, combine_codes, latest_by_codes, with_details
 
 NS_PER_DAY = 86_400 * 10**9
 REDEMPTION = "024"
@@ -76,6 +76,11 @@ def select(df: pd.DataFrame, keep, columns=None) -> pd.DataFrame:
         keep = keep.fillna(False).to_numpy(dtype=bool)
     keep = np.broadcast_to(np.asarray(keep, dtype=bool), (len(df),))
     return df.loc[keep, list(columns) if columns is not None else df.columns]
+
+
+def flags(mask) -> np.ndarray:
+    """A nullable boolean Series as plain numpy booleans (NA = False)."""
+    return mask.fillna(False).to_numpy(dtype=bool)
 
 
 def is_confirmed_purchase(tx: pd.DataFrame) -> pd.Series:
@@ -159,20 +164,21 @@ def abn_002(ctx: RuleContext) -> RuleOutput:
     the trade date of the same customer's latest confirmed purchase-type transaction of the same product
     (which may lie before the period)."""
     tx = ctx.tables["transactions"]
-    red = transactions_in_period(ctx, (tx["business_code"] == REDEMPTION) & (tx["status"] == "confirmed"),
-                                 ["_row", "txn_id", "customer_id", "product_code", "applied_at", "trade_date",
-                                  "staff_id"])
-    buy = select(tx, is_confirmed_purchase(tx), ["_row", "txn_id", "customer_id", "product_code", "business_code",
-                                                  "trade_date"])
-    i = latest_at_or_before([red["customer_id"], red["product_code"]], red["trade_date"],
-                            [buy["customer_id"], buy["product_code"]], buy["trade_date"], buy["_row"].to_numpy())
-    gap = np.full(len(red), -1, dtype=np.int64)
+    red = flags(ctx.in_period(tx["applied_at"]) & (tx["business_code"] == REDEMPTION) & (tx["status"] == "confirmed"))
+    buy = flags(is_confirmed_purchase(tx))
+    # both sides come from one table: code its keys once, then everything is integer arrays
+    codes = [column_codes(tx["customer_id"]), column_codes(tx["product_code"])]
+    key = combine_codes(codes, bases_of(codes))
+    day = tx["trade_date"].to_numpy(dtype="datetime64[ns]")
+    ri, bi = np.flatnonzero(red), np.flatnonzero(buy)
+    i = latest_by_codes(key[ri], day[ri], key[bi], day[bi], tx["_row"].to_numpy()[bi])
     found = i >= 0
-    gap[found] = ((red["trade_date"].to_numpy()[found] - buy["trade_date"].to_numpy()[i[found]])
-                  // np.timedelta64(1, "D"))
+    gap = np.full(len(ri), -1, dtype=np.int64)
+    gap[found] = (day[ri[found]] - day[bi[i[found]]]) // np.timedelta64(1, "D")
     hit_mask = found & (gap <= int(ctx.params["holding_days"]))
-    hit = red[hit_mask]
-    p = buy.iloc[i[hit_mask]]
+    hit = tx.iloc[ri[hit_mask]][["_row", "txn_id", "customer_id", "product_code", "applied_at", "trade_date",
+                                 "staff_id"]]
+    p = tx.iloc[bi[i[hit_mask]]]
     hit = hit.assign(purchase_date=p["trade_date"].to_numpy(), purchase_txn_id=p["txn_id"].array,
                      purchase_code=p["business_code"].array, _row_p=p["_row"].to_numpy())
     out = {
@@ -184,7 +190,7 @@ def abn_002(ctx: RuleContext) -> RuleOutput:
     }
     for lang in ("zh", "en"):
         out[f"purchase_business_{lang}"] = business_names(hit["purchase_code"], lang)
-    return RuleOutput(len(red), pd.DataFrame(out))
+    return RuleOutput(len(ri), pd.DataFrame(out))
 
 
 # ------------------------------------------------------------------------------------------ ABN-003

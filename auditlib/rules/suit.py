@@ -117,23 +117,29 @@ def key_codes(left: pd.Series, right: pd.Series) -> tuple[np.ndarray, np.ndarray
     return np.asarray(lc, dtype=np.int64), np.asarray(rc, dtype=np.int64)
 
 
-def latest_at_or_before(left_keys: list[pd.Series], left_time: pd.Series, right_keys: list[pd.Series],
-                        right_time: pd.Series, right_tiebreak: np.ndarray) -> np.ndarray:
-    """For each left row, the position (iloc) of the right row with equal keys and the latest time at
-    or before the left row's time (ties: the largest `right_tiebreak`); -1 when there is none.
+def column_codes(s: pd.Series) -> np.ndarray:
+    """Integer codes of a string column's distinct values (-1 for null): one pyarrow hash pass."""
+    enc = pc.dictionary_encode(_arrow(s))
+    return np.asarray(pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
 
-    `merge_asof(by=keys, direction="backward")`, done on integers: string keys become codes (pyarrow
-    hash lookup), and only two numeric columns per side are sorted and merged, never the frames
-    themselves. Inclusive and exact to the nanosecond: an assessment on the very instant counts."""
-    n = len(left_time)
-    lc, rc = np.zeros(n, dtype=np.int64), np.zeros(len(right_time), dtype=np.int64)
-    for lk, rk in zip(left_keys, right_keys, strict=True):
-        a, b = key_codes(lk, rk)
-        k = int(b.max()) + 1 if len(b) else 1
-        lc = np.where((lc < 0) | (a < 0), -1, lc * k + a)
-        rc = np.where((rc < 0) | (b < 0), -1, rc * k + b)
-    lt = left_time.to_numpy(dtype="datetime64[ns]")
-    rt = right_time.to_numpy(dtype="datetime64[ns]")
+
+def combine_codes(codes: list[np.ndarray], bases: list[int]) -> np.ndarray:
+    """One integer per tuple of codes (-1 if any is -1); code i ranges over [0, bases[i])."""
+    out = np.zeros(len(codes[0]), dtype=np.int64)
+    for c, k in zip(codes, bases, strict=True):
+        out = np.where((out < 0) | (c < 0), -1, out * k + c)
+    return out
+
+
+def bases_of(codes: list[np.ndarray]) -> list[int]:
+    return [int(c.max()) + 1 if len(c) else 1 for c in codes]
+
+
+def latest_by_codes(lc: np.ndarray, lt: np.ndarray, rc: np.ndarray, rt: np.ndarray,
+                    right_tiebreak: np.ndarray) -> np.ndarray:
+    """`latest_at_or_before` on integer keys (-1 = no key) and datetime64 times: only these numeric
+    columns are sorted and merged (`merge_asof` by the integer key), never a frame of strings."""
+    lt, rt = lt.astype("datetime64[ns]"), rt.astype("datetime64[ns]")
     lo = np.argsort(lt, kind="stable")
     lo = lo[~np.isnat(lt[lo])]
     ro = np.lexsort((right_tiebreak, rt))  # equal times: merge_asof takes the last, the largest tiebreak
@@ -141,9 +147,24 @@ def latest_at_or_before(left_keys: list[pd.Series], left_time: pd.Series, right_
     m = pd.merge_asof(pd.DataFrame({"t": lt[lo], "c": lc[lo]}),
                       pd.DataFrame({"t": rt[ro], "c": rc[ro], "pos": ro}),
                       on="t", by="c", direction="backward", allow_exact_matches=True)
-    out = np.full(n, -1, dtype=np.int64)
+    out = np.full(len(lt), -1, dtype=np.int64)
     out[lo] = m["pos"].fillna(-1).to_numpy(dtype=np.int64)
     return out
+
+
+def latest_at_or_before(left_keys: list[pd.Series], left_time: pd.Series, right_keys: list[pd.Series],
+                        right_time: pd.Series, right_tiebreak: np.ndarray) -> np.ndarray:
+    """For each left row, the position (iloc) of the right row with equal keys and the latest time at
+    or before the left row's time (ties: the largest `right_tiebreak`); -1 when there is none.
+
+    `merge_asof(by=keys, direction="backward")`, done on integers: string keys become codes (pyarrow
+    hash lookup) and only numeric columns are sorted and merged. Inclusive and exact to the
+    nanosecond: an assessment on the very instant of the application counts."""
+    pairs = [key_codes(lk, rk) for lk, rk in zip(left_keys, right_keys, strict=True)]
+    bases = bases_of([b for _, b in pairs])
+    lc, rc = combine_codes([a for a, _ in pairs], bases), combine_codes([b for _, b in pairs], bases)
+    return latest_by_codes(lc, left_time.to_numpy(dtype="datetime64[ns]"), rc,
+                           right_time.to_numpy(dtype="datetime64[ns]"), right_tiebreak)
 
 
 def with_assessment(ctx: RuleContext) -> pd.DataFrame:

@@ -6,6 +6,8 @@ Vocabulary values from the data contract (roles, business types...) are shown as
 
 from __future__ import annotations
 
+import re
+
 LANGS = ("zh", "en")
 
 VOCAB: dict[str, dict[str, str]] = {
@@ -19,6 +21,8 @@ VOCAB: dict[str, dict[str, str]] = {
         "conversion": "转换", "fund_transfer": "资金划转", "complaint": "投诉", "other": "其他",
         "enter": "录入", "review": "复核", "approve": "审批", "view": "查看",
         "high": "高", "medium": "中", "low": "低", "open": "待整改", "mitigated": "已批准例外",
+        "redemption_payout": "赎回款划付", "dividend": "分红款划付", "refund": "退款", "branch_sweep": "网点资金归集",
+        "new": "新发现", "recurring": "重复发现", "resolved": "已整改", "not_retested": "本期未复测",
     },
     "en": {},
 }
@@ -47,6 +51,20 @@ TEXT: dict[str, dict[str, str]] = {
         "family_REC": "对账管理", "none": "无", "masked_note": "本报告中的个人信息已脱敏。",
         "evidence": "证据", "staff_id": "员工",
         "quality_kept": "保留（提示）", "quality_quarantined": "已隔离",
+        "contents": "目录", "back_to_contents": "返回目录", "rule_blocks": "逐项规则",
+        "encoding": "编码", "package": "软件包", "rule_version": "版本",
+        "rule_failed": "该规则运行出错，未能得出结论（技术细节见工作底稿 findings.xlsx 与 rule_summary.csv）",
+        "tracking": "与上期比较", "tracking_col": "跟踪",
+        "tracking_intro": "上期结果：{previous}（按发现编号 finding_id 比对）。",
+        "tracking_counts": "本期新发现 {new} 项，重复发现 {recurring} 项；上期发现中本期已不再出现（已整改）{resolved} 项，"
+                           "所属规则本期未测试、无法判断 {not_retested} 项。",
+        "tracking_rule": "新发现 {new}，重复发现 {recurring}，已整改 {resolved}",
+        "resolved_list": "上期发现、本期已不再出现（已整改）", "previous_detail": "上期说明",
+        "new_n": "新发现", "recurring_n": "重复发现", "resolved_n": "已整改", "resolved_sheet": "已整改与未复测",
+        "audit_sample": "审计抽样", "sample_note": "每条规则按固定种子从其检查范围内随机抽取至多 {n} 条记录，"
+                                               "供检查人员人工复核，见工作底稿 findings.xlsx 中各规则的“样本”工作表。",
+        "mitigations": "已批准的例外（参数）", "target": "对象", "valid_until": "有效期至",
+        "quality_reason": "原因", "masked_value": "（个人信息已隐去）",
     },
     "en": {
         "report_title": "Supervisory audit report: fund sales institution",
@@ -73,8 +91,68 @@ TEXT: dict[str, dict[str, str]] = {
         "none": "none", "masked_note": "Personal data in this report is masked.",
         "evidence": "Evidence", "staff_id": "Staff",
         "quality_kept": "kept (warning)", "quality_quarantined": "quarantined",
+        "contents": "Contents", "back_to_contents": "back to contents", "rule_blocks": "Rules",
+        "encoding": "Encoding", "package": "Package", "rule_version": "Version",
+        "rule_failed": "This rule could not be run and gives no conclusion (technical detail in the working papers "
+                       "findings.xlsx and rule_summary.csv)",
+        "tracking": "Compared with the previous period", "tracking_col": "Tracking",
+        "tracking_intro": "Previous results: {previous} (compared by finding_id).",
+        "tracking_counts": "{new} new and {recurring} recurring findings; {resolved} findings of the previous period "
+                           "no longer found (resolved); {not_retested} whose rule was not tested this time "
+                           "(cannot tell).",
+        "tracking_rule": "new {new}, recurring {recurring}, resolved {resolved}",
+        "resolved_list": "Previous findings no longer found (resolved)", "previous_detail": "Previous detail",
+        "new_n": "New", "recurring_n": "Recurring", "resolved_n": "Resolved", "resolved_sheet": "Resolved and not retested",
+        "audit_sample": "Audit sample", "sample_note": "For each rule up to {n} records of its scope are drawn at random "
+                                                   "with a fixed seed, for re-performance by hand: the rule's "
+                                                   "\"sample\" sheet in the working papers findings.xlsx.",
+        "mitigations": "Approved exceptions (params)", "target": "Target", "valid_until": "Valid until",
+        "quality_reason": "Reason", "masked_value": "(personal data withheld)",
     },
 }
+
+
+#: the loader's quarantine reasons (load.py writes them in English) and their Chinese; `{0}`... are the
+#: parts the pattern captures. The value a reason quotes (`: '...'`) is split off before matching.
+QUALITY_REASONS: tuple[tuple[re.Pattern, str], ...] = tuple((re.compile(p), zh) for p, zh in (
+    (r"value not in the allowed list \((.*)\)", "取值不在允许范围内（{0}）"),
+    (r"not a date YYYY-MM-DD", "不是有效日期（YYYY-MM-DD）"),
+    (r"timestamp has a time zone", "时间戳带有时区（应为不带时区的本地时间）"),
+    (r"not a timestamp YYYY-MM-DD HH:MM\[:SS\]", "不是有效时间戳（YYYY-MM-DD HH:MM[:SS]）"),
+    (r"not a boolean \(.*\)", "不是有效布尔值（true/false、1/0、Y/N、是/否）"),
+    (r"not a whole number", "不是整数"),
+    (r"not a number", "不是数字"),
+    (r"required value missing", "必填值缺失"),
+    (r"duplicate primary key \(first at row (\d+)\)", "主键重复（首次出现于第 {0} 行）"),
+    (r"malformed record: (\d+) fields where the header has (\d+)", "记录格式错误：有 {0} 个字段，表头只有 {1} 个"),
+    (r"refers to no row of (\w+)", "引用的记录在 {0} 表中不存在"),
+    (r"text starts with = \+ - or @ \(a spreadsheet may run it as a formula\)",
+     "文本以 =、+、-、@ 开头（电子表格可能将其作为公式执行）"),
+    (r"text longer than (\d+) characters \(a spreadsheet cell holds no more\)", "文本超过 {0} 个字符（电子表格单元格无法完整容纳）"),
+    (r"date after (\S+) \(e\.g\. (\S+)\): read as (\S+)", "日期晚于 {0}（如 {1}），按 {2} 读取"),
+    (r"date before (\S+) \(e\.g\. (\S+)\): read as (\S+)", "日期早于 {0}（如 {1}），按 {2} 读取"),
+    (r"more than (\d+) days before (\w+) \((.*)\)", "早于 {1}（{2}）超过 {0} 天"),
+    (r"before (\w+) \((.*)\)", "早于 {0}（{1}）"),
+    (r"after as_of \((.*)\)", "晚于检查基准日（{0}）"),
+))
+_QUOTED = re.compile(r"^(?P<head>.*?): '(?P<value>.*)'$", re.DOTALL)
+
+
+def split_reason(reason: str) -> tuple[str, str | None]:
+    """A quarantine reason as (what is wrong, the quoted cell text or None)."""
+    m = _QUOTED.match(reason)
+    return (m["head"], m["value"]) if m else (reason, None)
+
+
+def reason_text(head: str, lang: str) -> str:
+    """The wrong-part of a quarantine reason in the report language (unknown reasons as they are)."""
+    if lang == "en":
+        return head
+    for pattern, zh in QUALITY_REASONS:
+        m = pattern.fullmatch(head)
+        if m:
+            return zh.format(*m.groups())
+    return head
 
 
 def t(key: str, lang: str, **kw) -> str:

@@ -23,8 +23,11 @@ from .engine import AuditResult, run_audit
 from .load import load_bundle
 from .params import AuditParams, parse_params, read_params_file, resolve_data_dir
 from .report import html
+from .report.evidence import evidence_html
 from .report.files import write_tables, write_workbook
+from .report.sample import Sample, samples
 from .report.sections import load_all
+from .report.tracking import Tracking, track_result
 
 PACKAGES = ("auditlib", "pandas", "numpy", "pyarrow", "papermill", "nbconvert", "nbclient", "ipykernel",
             "xlsxwriter", "chinese-calendar", "exchange-calendars", "matplotlib", "mplfonts", "pydantic")
@@ -62,19 +65,23 @@ class Audit:
     run_id: str
     started_at: str
     extras: dict = field(default_factory=dict)
+    #: new / recurring / resolved against params `previous_dir`, None without it
+    tracking: Tracking | None = None
+    _samples: dict[str, Sample] | None = field(default=None, repr=False)
 
     @classmethod
     def start(cls, params_file: str | None = None, output_dir: str | None = None, run_id: str | None = None,
               **given) -> Audit:
-        """Validate the params, load the bundle, run the rules."""
+        """Validate the params, load the bundle, run the rules, compare with the previous period's findings."""
         started = dt.datetime.now().astimezone().isoformat(timespec="seconds")
         data = read_params_file(params_file) if params_file else {}
         data.update({k: v for k, v in given.items() if v is not None})
         params = parse_params(data, str(params_file or "notebook parameters"))
         bundle = load_bundle(resolve_data_dir(params, params_file), encoding=params.encoding)
         result = run_audit(params, bundle)
+        tracking = track_result(result, params.previous_dir, params_file)
         return cls(params, result, params_file, Path(output_dir) if output_dir else None,
-                   run_id or uuid.uuid4().hex[:12], started, load_all())
+                   run_id or uuid.uuid4().hex[:12], started, load_all(), tracking)
 
     @property
     def lang(self) -> str:
@@ -87,18 +94,17 @@ class Audit:
     # ------------------------------------------------------------ report sections (examiner HTML)
 
     def cover(self):
-        return _html(html.cover(self.result, self.run_info()))
+        """The cover and the table of contents."""
+        return _html(html.cover(self.result, self.run_info(), self.families()))
 
     def summary(self):
-        return _html(html.executive_summary(self.result))
+        return _html(html.executive_summary(self.result, self.tracking))
 
     def families(self) -> list[str]:
-        selected = set(self.params.selected())
-        return list(dict.fromkeys(code.split("-")[0] for code in self.result.summary["rule_code"]
-                                  if code in selected))
+        return html.selected_families(self.result)
 
     def section(self, family: str):
-        return _html(html.family_section(self.result, family, self.extras.get(family, ())))
+        return _html(html.family_section(self.result, family, self.extras.get(family, ()), self.tracking))
 
     def data_quality(self):
         return _html(html.data_quality_section(self.result))
@@ -113,7 +119,22 @@ class Audit:
         f = self.result.findings
         detail = f["detail_full"] if self.params.show_personal_data else f["detail"]
         return pd.DataFrame({"rule": f["rule_code"], "entity_id": f["entity_id"], "status": f["status"],
-                             "detail": detail, "evidence": f["evidence"]})
+                             "tracking": f["tracking"], "detail": detail, "evidence": f["evidence"]})
+
+    def evidence(self):
+        """Per rule, each finding with its source rows and, under it, the values the rule used."""
+        return _html(html.style() + evidence_html(self.result, self.params.show_personal_data))
+
+    def samples(self) -> dict[str, Sample]:
+        """The audit sample of every tested rule (seeded, reproducible; see docs/report.md)."""
+        if self._samples is None:
+            self._samples = samples(self.result, self.params.sample_size, self.params.show_personal_data)
+        return self._samples
+
+    def sample_index(self) -> pd.DataFrame:
+        from .report.files import sample_index
+
+        return sample_index(self.result, self.samples())
 
     # ------------------------------------------------------------ files
 
@@ -123,7 +144,8 @@ class Audit:
             return []
         out = self.output_dir
         paths = write_tables(self.result, out)
-        paths.append(write_workbook(self.result, out / "findings.xlsx", self.params.show_personal_data))
+        paths.append(write_workbook(self.result, out / "findings.xlsx", self.params.show_personal_data,
+                                    self.tracking, self.samples()))
         files = {i.table: {"file": i.path.name, "format": i.format, "encoding": i.encoding, "sha256": i.sha256,
                            "rows_read": i.rows_read, "rows_loaded": i.rows_loaded,
                            "rows_quarantined": i.rows_quarantined}

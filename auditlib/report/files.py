@@ -2,13 +2,19 @@
 
 findings.csv, rule_summary.csv and data_quality.csv follow the run contract column for column;
 CSVs are UTF-8 with BOM (Excel opens Chinese correctly) and `\\n` line ends, so the same
-inputs give the same bytes. findings.xlsx is written with xlsxwriter: frozen header, filters,
-sensible widths, dates as dates, and no text ever turned into a formula.
+inputs give the same bytes. Personal data a quarantine reason quotes is masked in data_quality.csv.
+
+findings.xlsx (the working papers) is written with xlsxwriter: frozen header, filters, sensible widths,
+dates as dates, and no text ever turned into a formula or a link (`strings_to_formulas`/`_urls` off: a
+cell reading `=HYPERLINK(...)` stays that text). Sheets: the summary; the sample index; resolved findings
+(with `previous_dir`); per tested rule its findings with tracking, evidence and the values the rule used,
+then its audit sample; data quality. Unmasked personal data only with `show_personal_data: true`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -16,6 +22,9 @@ import pandas as pd
 from ..engine import FINDINGS_COLUMNS, SUMMARY_COLUMNS, SUMMARY_EXTRA, AuditResult
 from ..i18n import t
 from ..load import QUALITY_COLUMNS
+from .evidence import values_frame
+from .html import quality_frame
+from .sample import Sample
 
 CSV = {"encoding": "utf-8-sig", "index": False, "lineterminator": "\n"}
 
@@ -38,8 +47,25 @@ def write_tables(result: AuditResult, out: Path) -> list[Path]:
     paths = [out / "findings.csv", out / "rule_summary.csv", out / "data_quality.csv"]
     findings_frame(result).to_csv(paths[0], **CSV)
     summary_frame(result).to_csv(paths[1], **CSV)
-    result.bundle.quality[QUALITY_COLUMNS].to_csv(paths[2], **CSV)
+    quality_frame(result.bundle.quality[QUALITY_COLUMNS], "en").to_csv(paths[2], **CSV)
     return paths
+
+
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}( \d{2}:\d{2}(:\d{2})?)?")
+
+
+def dates_as_dates(df: pd.DataFrame, keep: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Text columns holding only dates / timestamps (rules format them for their sentences) become datetimes,
+    so Excel sorts and filters them as dates; `keep` columns (ids such as RET-004's day) stay text."""
+    df = df.copy()
+    for c in df.columns:
+        if c in keep or not (pd.api.types.is_string_dtype(df[c]) or df[c].dtype == object):
+            continue
+        v = df[c].dropna()
+        v = v[v.astype(str) != ""]
+        if len(v) and v.map(lambda x: isinstance(x, str) and bool(_DATE.fullmatch(x))).all():
+            df[c] = pd.to_datetime(df[c].replace("", None), format="ISO8601")
+    return df
 
 
 def _sheet(writer, name: str, df: pd.DataFrame, widths: dict[str, int] | None = None) -> None:
@@ -51,32 +77,99 @@ def _sheet(writer, name: str, df: pd.DataFrame, widths: dict[str, int] | None = 
     for i, col in enumerate(df.columns):
         if widths and col in widths:
             width = widths[col]
+        elif pd.api.types.is_datetime64_any_dtype(df[col]):
+            width = 20
         else:
             sample = df[col].head(200).astype("string").fillna("")
-            longest = max([len(str(col))] + [len(v) for v in sample])
-            width = min(max(10, int(longest * 1.3)), 60)
+            # CJK characters are about twice as wide as Latin ones in Excel's default font
+            longest = max([_width(str(col))] + [_width(v) for v in sample])
+            width = min(max(10, int(longest * 1.15) + 2), 60)
         ws.set_column(i, i, width)
 
 
-def write_workbook(result: AuditResult, path: Path, personal_data: bool = False) -> Path:
-    """Working papers: a summary sheet, one sheet per rule with its findings and evidence, data quality."""
+def _width(text: str) -> int:
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+
+
+def _unique(names: list[str], taken: set[str]) -> list[str]:
+    out = []
+    for n in names:
+        m = n
+        while m in taken:
+            m += "_value"
+        taken.add(m)
+        out.append(m)
+    return out
+
+
+def rule_sheet(result: AuditResult, code: str, personal_data: bool = False) -> pd.DataFrame:
+    """One rule's findings with tracking and evidence, then the values the rule used (masked unless
+    `personal_data`)."""
+    f = result.findings[result.findings["rule_code"] == code]
+    detail = "detail_full" if personal_data else "detail"
+    sheet = pd.DataFrame({
+        "finding_id": f["finding_id"].to_numpy(), "status": f["status"].to_numpy(),
+        "tracking": (f["tracking"] if "tracking" in f else pd.Series("", index=f.index)).to_numpy(),
+        "entity_id": f["entity_id"].to_numpy(), "occurred_at": f["occurred_at"].to_numpy(),
+        "detail": f[detail].to_numpy(), "evidence": f["evidence"].to_numpy(), "mitigation": f["mitigation"].to_numpy(),
+    })
+    values = values_frame(result, code, personal_data)
+    if len(values.columns) and len(sheet):
+        values = dates_as_dates(values)
+        aligned = values.reindex(sheet["entity_id"].astype("string")).reset_index(drop=True)
+        aligned.columns = _unique(list(aligned.columns), set(sheet.columns))
+        sheet = pd.concat([sheet, aligned], axis=1)
+    return sheet
+
+
+def sample_index(result: AuditResult, samples: dict[str, Sample]) -> pd.DataFrame:
+    s = result.summary.set_index("rule_code")
+    return pd.DataFrame([{
+        "rule_code": code, "title": s.loc[code, "title"], "source_table": smp.table, "scope": smp.scope,
+        "rows_in_scope": smp.in_scope, "rule_population": int(s.loc[code, "population"]),
+        "sample_size": len(smp.rows), "seed": str(smp.seed), "sheet": _sample_sheet(code, result.params.language),
+    } for code, smp in samples.items()], columns=["rule_code", "title", "source_table", "scope", "rows_in_scope",
+                                                   "rule_population", "sample_size", "seed", "sheet"])
+
+
+def _sample_sheet(code: str, lang: str) -> str:
+    return f"{code} {'样本' if lang == 'zh' else 'sample'}"
+
+
+RECHECK = {"zh": ("复核结论", "复核人", "备注"), "en": ("re-performed result", "by", "notes")}
+
+
+def write_workbook(result: AuditResult, path: Path, personal_data: bool = False, tracking=None,
+                   samples: dict[str, Sample] | None = None) -> Path:
+    """Working papers: summary, sample index, resolved findings, per rule its findings (with evidence values) and
+    its sample, data quality."""
     lang = result.params.language
     created = dt.datetime.combine(result.params.as_of, dt.time())
+    samples = samples or {}
     with pd.ExcelWriter(path, engine="xlsxwriter", datetime_format="yyyy-mm-dd hh:mm:ss", date_format="yyyy-mm-dd",
-                        engine_kwargs={"options": {"strings_to_formulas": False, "strings_to_urls": False}}) as xw:
+                        engine_kwargs={"options": {"strings_to_formulas": False, "strings_to_urls": False,
+                                                   "strings_to_numbers": False}}) as xw:
         xw.book.set_properties({"title": f"{result.params.institution_name} {result.params.period_end}",
                                 "created": created})
-        summary = result.summary[SUMMARY_COLUMNS + ["title", "severity", "status", "open", "mitigated", "error"]]
+        summary = result.summary[SUMMARY_COLUMNS + ["title", "severity", "status", "open", "mitigated", "error"]].copy()
+        if tracking is not None:
+            for key in ("new", "recurring", "resolved", "not_retested"):
+                summary[key] = [tracking.counts(c)[key] for c in summary["rule_code"]]
         _sheet(xw, t("summary", lang)[:31], summary, {"title": 40, "error": 50})
-        detail = "detail_full" if personal_data else "detail"
+        if samples:
+            _sheet(xw, t("audit_sample", lang)[:31], sample_index(result, samples), {"scope": 60, "title": 40})
+        if tracking is not None:
+            _sheet(xw, t("resolved_sheet", lang),
+                   pd.concat([tracking.resolved.assign(tracking="resolved"),
+                              tracking.not_retested.assign(tracking="not_retested")], ignore_index=True),
+                   {"detail": 80})
         for code in result.summary.loc[result.summary["tested"], "rule_code"]:
-            f = result.findings[result.findings["rule_code"] == code]
-            sheet = pd.DataFrame({
-                "finding_id": f["finding_id"], "status": f["status"], "entity_id": f["entity_id"],
-                "occurred_at": f["occurred_at"], "detail": f[detail], "evidence": f["evidence"],
-                "mitigation": f["mitigation"],
-            })
-            _sheet(xw, code, sheet, {"detail": 80, "evidence": 40, "occurred_at": 20})
-        _sheet(xw, t("data_quality", lang)[:31], result.bundle.quality[QUALITY_COLUMNS], {"reason": 60})
+            _sheet(xw, code, rule_sheet(result, code, personal_data), {"detail": 80, "evidence": 40, "occurred_at": 20})
+            if code in samples:
+                rows = dates_as_dates(samples[code].rows)
+                for col in RECHECK[lang]:
+                    rows[col] = ""
+                _sheet(xw, _sample_sheet(code, lang), rows, {"description": 60})
+        _sheet(xw, t("data_quality", lang)[:31], quality_frame(result.bundle.quality[QUALITY_COLUMNS], lang,
+                                                               personal_data), {"reason": 60})
     return path
-

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import html
 import math
+import re
 from collections.abc import Iterable
 
 import pandas as pd
 
-from ..i18n import label, t
+from ..i18n import VOCAB, label, reason_text, split_reason, t
 from ..rules import REGISTRY
-from ..rules.base import FAMILIES, SEVERITIES
+from ..rules.base import FAMILIES, SEVERITIES, _fmt_param
+from .mask import contract_pii_kind, mask_long_numbers, mask_value
 
 SAMPLE_ROWS = 10
 
@@ -34,6 +36,10 @@ CSS = """
 .al .req{background:#f3f6f9;padding:.4em .8em}.al .muted{color:#6b7785;font-size:.9em}
 .al img.chart{max-width:100%;display:block;margin:.5em 0}
 .al .failed{border:3px solid #a40000;padding:1em;background:#fff1f1}
+.al nav.toc{margin:1em 0;padding:.6em 1.2em;border:1px solid #c9d2dc;background:#fbfcfd}
+.al nav.toc ol{margin:.2em 0;padding-left:1.6em}.al nav.toc li{margin:.1em 0}
+.al nav.toc ol ol{font-size:.92em;columns:2}.al a{color:#24527a}.al a.top{font-size:.8em;font-weight:normal;margin-left:1em}
+.al .trk-new{color:#a40000}.al .trk-recurring{color:#a85b00;font-weight:bold}
 """
 
 
@@ -69,7 +75,66 @@ def table_html(df: pd.DataFrame, headers: Iterable[str] | None = None, numeric: 
 
 
 def fmt_rate(x) -> str:
-    return "" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.2%}"
+    """A rate as a percentage; below 0.1% with three decimals, so 3 in 82,021 does not read as 0.00%."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return ""
+    return f"{x:.3%}" if 0 < x < 0.001 else f"{x:.2%}"
+
+
+def anchor(kind: str, key: str = "") -> str:
+    """In-page anchor ids: `summary`, `family-SOD`, `rule-SOD-001`... (codes are [A-Z0-9-] only)."""
+    return f"{kind}-{key}" if key else kind
+
+
+def _top(lang: str) -> str:
+    return f'<a class="top" href="#{anchor("contents")}">↑ {esc(t("back_to_contents", lang))}</a>'
+
+
+def _h2(text: str, anchor_id: str, lang: str) -> str:
+    return f'<h2 id="{esc(anchor_id)}">{esc(text)}{_top(lang)}</h2>'
+
+
+def _n(x) -> str:
+    return f"{int(x):,}"
+
+
+def fmt_when(s: pd.Series) -> pd.Series:
+    """Timestamps as text; a column of midnights (day-based findings) as dates."""
+    if len(s) and (s.dropna() == s.dropna().dt.normalize()).all():
+        return s.dt.strftime("%Y-%m-%d")
+    return s.dt.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def localize_param(v, lang: str):
+    """A parameter value with its vocabulary codes as labels: ``宣传推介(promotion)`` in zh."""
+    if isinstance(v, str):
+        return label(v, lang) if v in VOCAB["zh"] else v
+    if isinstance(v, list | tuple):
+        return [localize_param(x, lang) for x in v]
+    if isinstance(v, dict):
+        return {localize_param(k, lang): localize_param(x, lang) for k, x in v.items()}
+    return v
+
+
+_ORDINAL = re.compile(r"\b(\d+)th\b")
+
+
+def ordinal(n: int) -> str:
+    return f"{n}th" if 10 <= n % 100 <= 20 else f"{n}{ {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
+
+
+def requirement(code: str, result) -> str:
+    """The rule's requirement in words with this audit's parameters (vocabulary as labels in zh)."""
+    lang = result.params.language
+    params = result.params.rule_params(code)
+    text = REGISTRY[code].requirement_text(lang, {k: localize_param(v, lang) for k, v in params.items()})
+    # templates write "{n}th working day": 1st, 2nd, 3rd
+    return _ORDINAL.sub(lambda m: ordinal(int(m.group(1))), text) if lang == "en" else text
+
+
+def selected_families(result) -> list[str]:
+    selected = set(result.params.selected())
+    return list(dict.fromkeys(code.split("-")[0] for code in result.summary["rule_code"] if code in selected))
 
 
 def status_html(row, lang: str) -> str:
@@ -77,12 +142,29 @@ def status_html(row, lang: str) -> str:
     text = t(key[row["status"]], lang)
     if row["status"] == "not_tested":
         text += f": {row['not_tested_reason']}"
-    if row["status"] == "error":
-        text += f": {row['error']}"
+    if row["status"] == "error":  # the exception's text is for the auditor (working papers), not the examiner
+        text += f": {t('rule_failed', lang)}"
     return f'<span class="st-{esc(row["status"])}">{esc(text)}</span>'
 
 
-def cover(result, run: dict) -> str:
+def toc(result, families: Iterable[str] | None = None) -> str:
+    """Contents with in-page links (plain anchors: the report carries no script)."""
+    lang = result.params.language
+    families = list(families) if families is not None else selected_families(result)
+    codes = result.summary["rule_code"]
+    items = [f'<li><a href="#{anchor("summary")}">{esc(t("summary", lang))}</a></li>']
+    for fam in families:
+        rules = "".join(f'<li><a href="#{anchor("rule", c)}">{esc(c)}</a> {esc(REGISTRY[c].title[lang])}</li>'
+                        for c in codes if REGISTRY[c].family == fam and c in set(result.params.selected()))
+        items.append(f'<li><a href="#{anchor("family", fam)}">{esc(fam)} {esc(t(f"family_{fam}", lang))}</a>'
+                     f"<ol>{rules}</ol></li>")
+    items.append(f'<li><a href="#{anchor("data-quality")}">{esc(t("data_quality", lang))}</a></li>')
+    items.append(f'<li><a href="#{anchor("appendix")}">{esc(t("appendix", lang))}</a></li>')
+    return (f'<nav class="toc" id="{anchor("contents")}"><b>{esc(t("contents", lang))}</b>'
+            f'<ol>{"".join(items)}</ol></nav>')
+
+
+def cover(result, run: dict, families: Iterable[str] | None = None) -> str:
     p, lang = result.params, result.params.language
     rows = [
         (t("institution", lang), f"{p.institution_name} ({p.institution_id})"),
@@ -94,10 +176,18 @@ def cover(result, run: dict) -> str:
     ]
     body = "".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in rows)
     return style() + wrap(f'<div class="cover"><h1>{esc(t("report_title", lang))}</h1><table>{body}</table>'
-                f'<p class="muted">{esc(t("masked_note", lang))}</p></div>')
+                          f'<p class="muted">{esc(t("masked_note", lang))}</p></div>' + toc(result, families))
 
 
-def executive_summary(result) -> str:
+def tracking_block(result, tracking) -> str:
+    lang = result.params.language
+    c = tracking.counts()
+    return (f"<h3>{esc(t('tracking', lang))}</h3>"
+            f"<p>{esc(t('tracking_intro', lang, previous=tracking.previous_label))} "
+            f"{esc(t('tracking_counts', lang, **{k: _n(v) for k, v in c.items()}))}</p>")
+
+
+def executive_summary(result, tracking=None) -> str:
     lang = result.params.language
     f = result.findings
     grid = pd.crosstab(f["family"], f["severity"]).reindex(index=list(FAMILIES), columns=list(SEVERITIES),
@@ -108,33 +198,43 @@ def executive_summary(result) -> str:
     for c in grid.columns:
         fam[label(c, lang) if c in SEVERITIES else c] = grid[c].to_numpy()
     s = result.summary
+    selected = set(result.params.selected())
     rules = pd.DataFrame({
-        t("rule", lang): s["rule_code"], t("title", lang): s["title"],
+        t("rule", lang): [f'<a href="#{anchor("rule", c)}">{esc(c)}</a>' if c in selected else esc(c)
+                          for c in s["rule_code"]],
+        t("title", lang): s["title"],
         t("severity", lang): s["severity"].map(lambda v: label(v, lang)),
-        t("population", lang): s["population"], t("exceptions", lang): s["exceptions"],
+        t("population", lang): s["population"].map(_n), t("exceptions", lang): s["exceptions"].map(_n),
         t("rate", lang): s["exception_rate"].map(fmt_rate),
         t("status", lang): [status_html(r, lang) for _, r in s.iterrows()],
     })
-    rule_table = table_html(rules, numeric=(t("population", lang), t("exceptions", lang), t("rate", lang)),
-                            trusted=(t("status", lang),))
+    numeric = [t("population", lang), t("exceptions", lang), t("rate", lang)]
+    if tracking is not None:
+        for key in ("new", "recurring", "resolved"):
+            rules[t(f"{key}_n", lang)] = [_n(tracking.counts(c)[key]) for c in s["rule_code"]]
+            numeric.append(t(f"{key}_n", lang))
+    rule_table = table_html(rules, numeric=numeric, trusted=(t("status", lang), t("rule", lang)))
     by_family = table_html(fam, numeric=list(fam.columns[1:])) if len(fam) else f"<p>{esc(t('no_findings', lang))}</p>"
-    return wrap(f"<h2>{esc(t('summary', lang))}</h2><h3>{esc(t('by_family_severity', lang))}</h3>{by_family}"
-                f"<h3>{esc(t('rule_status', lang))}</h3>{rule_table}")
+    return wrap(_h2(t("summary", lang), anchor("summary"), lang)
+                + f"<h3>{esc(t('by_family_severity', lang))}</h3>{by_family}"
+                + (tracking_block(result, tracking) if tracking is not None else "")
+                + f"<h3>{esc(t('rule_status', lang))}</h3>{rule_table}")
 
 
-def rule_block(result, code: str, sample: int = SAMPLE_ROWS) -> str:
+def rule_block(result, code: str, sample: int = SAMPLE_ROWS, tracking=None) -> str:
     """One rule: what was required, what was found, and a sample of its findings."""
     lang = result.params.language
     r = REGISTRY[code]
     row = result.summary.set_index("rule_code").loc[code]
-    params = result.params.rule_params(code)
-    req = r.requirement_text(lang, params)
-    found = (f"{t('population', lang)}: {row['population']}; {t('exceptions', lang)}: {row['exceptions']}; "
+    found = (f"{t('population', lang)}: {_n(row['population'])}; {t('exceptions', lang)}: {_n(row['exceptions'])}; "
              f"{t('rate', lang)}: {fmt_rate(row['exception_rate'])}")
-    head = (f'<h3>{esc(code)} {esc(r.title[lang])} <span class="sev-{esc(r.severity)}">'
+    if tracking is not None and row["tested"]:
+        c = tracking.counts(code)
+        found += f"; {t('tracking_rule', lang, **{k: _n(v) for k, v in c.items()})}"
+    head = (f'<h3 id="{anchor("rule", code)}">{esc(code)} {esc(r.title[lang])} <span class="sev-{esc(r.severity)}">'
             f"[{esc(label(r.severity, lang))}]</span></h3>")
     parts = [f'<div class="rule">{head}',
-             f'<div class="req"><b>{esc(t("required", lang))}</b>: {esc(req)}<br>'
+             f'<div class="req"><b>{esc(t("required", lang))}</b>: {esc(requirement(code, result))}<br>'
              f'<span class="muted">{esc(t("citation", lang))}: {esc(r.citation)}</span></div>',
              f"<p><b>{esc(t('found', lang))}</b>: {status_html(row, lang)}"
              + (f" — {esc(found)}" if row["tested"] else "") + "</p>"]
@@ -142,41 +242,74 @@ def rule_block(result, code: str, sample: int = SAMPLE_ROWS) -> str:
     if len(f):
         shown = f.head(sample)
         tab = pd.DataFrame({
-            t("entity", lang): shown["entity_id"], t("occurred_at", lang): shown["occurred_at"].dt.strftime(
-                "%Y-%m-%d %H:%M:%S"),
-            t("status", lang): shown["status"].map(lambda v: label(v, lang)), t("detail", lang): shown["detail"],
+            t("entity", lang): shown["entity_id"], t("occurred_at", lang): fmt_when(shown["occurred_at"]),
+            t("status", lang): shown["status"].map(lambda v: label(v, lang)),
         })
+        if tracking is not None:
+            tab[t("tracking_col", lang)] = shown["tracking"].map(lambda v: label(v, lang) if v else "")
+        tab[t("detail", lang)] = shown["detail"]
         parts.append(f"<p>{esc(t('sample', lang))}</p>{table_html(tab)}")
         if len(f) > sample:
             parts.append(f'<p class="muted">{esc(t("more_findings", lang, n=len(f) - sample))}</p>')
+    if tracking is not None:
+        gone = tracking.resolved[tracking.resolved["rule_code"] == code]
+        if len(gone):
+            shown = gone.head(sample)
+            tab = pd.DataFrame({t("entity", lang): shown["entity_id"],
+                                t("previous_detail", lang): shown.get("detail", pd.Series("", index=shown.index))})
+            parts.append(f"<p>{esc(t('resolved_list', lang))}</p>{table_html(tab)}")
+            if len(gone) > sample:
+                parts.append(f'<p class="muted">{esc(t("more_findings", lang, n=len(gone) - sample))}</p>')
     parts.append("</div>")
     return "".join(parts)
 
 
-def family_section(result, family: str, extras: Iterable = ()) -> str:
+def family_section(result, family: str, extras: Iterable = (), tracking=None) -> str:
     lang = result.params.language
-    codes = [c for c, r in REGISTRY.items() if r.family == family]
-    body = [f"<h2>{esc(family)} {esc(t(f'family_{family}', lang))}</h2>"]
+    selected = set(result.params.selected())
+    codes = [c for c, r in REGISTRY.items() if r.family == family and c in selected]
+    body = [_h2(f"{family} {t(f'family_{family}', lang)}", anchor("family", family), lang)]
     body += [extra(result, lang) for extra in extras]
-    body += [rule_block(result, c) for c in codes]
+    body += [rule_block(result, c, tracking=tracking) for c in codes]
     return wrap("".join(body))
+
+
+def quality_reason(table: str, column: str, reason: str, lang: str, personal_data: bool = False) -> str:
+    """A quarantine reason in the report language, with the cell text it quotes masked when the column is
+    personal data (schema.PII_COLUMNS) and long digit runs masked everywhere (unless `personal_data`)."""
+    head, value = split_reason(str(reason))
+    text = reason_text(head, lang)
+    if value is None:
+        return text
+    if not personal_data:
+        kinds = [k for k in (contract_pii_kind(table, c) for c in str(column).split(",")) if k]
+        value = mask_value(value, kinds[0]) if kinds else mask_long_numbers(value)
+    return f"{text}: '{value}'" if lang == "en" else f"{text}：'{value}'"
+
+
+def quality_frame(q: pd.DataFrame, lang: str, personal_data: bool = False) -> pd.DataFrame:
+    """data_quality rows with their reasons localized and personal data masked (the loader quotes bad cells)."""
+    q = q.copy()
+    q["reason"] = [quality_reason(tb, c, r, lang, personal_data)
+                   for tb, c, r in zip(q["table"], q["column"], q["reason"], strict=True)]
+    return q
 
 
 def data_quality_section(result, limit: int = 50) -> str:
     lang = result.params.language
     b = result.bundle
     files = pd.DataFrame([{
-        t("table", lang): i.table, t("file", lang): i.path.name, "encoding": i.encoding or "",
-        t("rows_read", lang): i.rows_read, t("rows_loaded", lang): i.rows_loaded,
-        t("rows_quarantined", lang): i.rows_quarantined,
+        t("table", lang): i.table, t("file", lang): i.path.name, t("encoding", lang): i.encoding or "",
+        t("rows_read", lang): _n(i.rows_read), t("rows_loaded", lang): _n(i.rows_loaded),
+        t("rows_quarantined", lang): _n(i.rows_quarantined),
     } for i in b.files.values()])
-    parts = [f"<h2>{esc(t('data_quality', lang))}</h2>",
+    parts = [_h2(t("data_quality", lang), anchor("data-quality"), lang),
              table_html(files, numeric=(t("rows_read", lang), t("rows_loaded", lang), t("rows_quarantined", lang)))]
     if b.missing:
         parts.append(f"<p>{esc(t('not_provided', lang, tables=', '.join(b.missing)))}</p>")
     q = b.quality
     if len(q):
-        shown = q.head(limit)
+        shown = quality_frame(q.head(limit), lang)
         tab = pd.DataFrame({
             t("table", lang): shown["table"], t("row", lang): shown["row"], t("column", lang): shown["column"],
             t("reason", lang): shown["reason"],
@@ -186,17 +319,28 @@ def data_quality_section(result, limit: int = 50) -> str:
     return wrap("".join(parts))
 
 
+def params_text(result, code: str) -> str:
+    return "; ".join(f"{k} = {_fmt_param(v)}" for k, v in result.params.rule_params(code).items())
+
+
 def appendix(result, run: dict) -> str:
     lang = result.params.language
-    files = pd.DataFrame([{t("file", lang): i.path.name, t("rows_read", lang): i.rows_read, "SHA-256": i.sha256}
+    p = result.params
+    files = pd.DataFrame([{t("file", lang): i.path.name, t("rows_read", lang): _n(i.rows_read), "SHA-256": i.sha256}
                           for i in result.bundle.files.values()])
-    versions = pd.DataFrame({t("rule", lang): result.summary["rule_code"], "version": result.summary["version"],
-                             t("parameters", lang): [_params_text(result, c) for c in result.summary["rule_code"]]})
-    pkgs = pd.DataFrame(sorted(run.get("packages", {}).items()), columns=["package", "version"])
-    return wrap(f"<h2>{esc(t('appendix', lang))}</h2><h3>{esc(t('input_files', lang))}</h3>{table_html(files)}"
-                f"<h3>{esc(t('rule_versions', lang))}</h3>{table_html(versions)}"
-                f"<h3>{esc(t('packages', lang))}</h3>{table_html(pkgs)}")
-
-
-def _params_text(result, code: str) -> str:
-    return "; ".join(f"{k}={v}" for k, v in result.params.rule_params(code).items())
+    versions = pd.DataFrame({t("rule", lang): result.summary["rule_code"],
+                             t("rule_version", lang): result.summary["version"],
+                             t("parameters", lang): [params_text(result, c) for c in result.summary["rule_code"]]})
+    pkgs = pd.DataFrame(sorted(run.get("packages", {}).items()), columns=[t("package", lang), t("rule_version", lang)])
+    parts = [_h2(t("appendix", lang), anchor("appendix"), lang),
+             f"<h3>{esc(t('input_files', lang))}</h3>{table_html(files, numeric=(t('rows_read', lang),))}",
+             f"<h3>{esc(t('rule_versions', lang))}</h3>{table_html(versions)}"]
+    if p.mitigations:  # the approver is named in the working papers, not here
+        mit = pd.DataFrame({t("rule", lang): [m.rule for m in p.mitigations],
+                            t("target", lang): [m.staff_id or m.entity_id for m in p.mitigations],
+                            t("reason", lang): [m.reason for m in p.mitigations],
+                            t("valid_until", lang): [str(m.valid_until) for m in p.mitigations]})
+        parts.append(f"<h3>{esc(t('mitigations', lang))}</h3>{table_html(mit)}")
+    parts.append(f"<h3>{esc(t('audit_sample', lang))}</h3><p>{esc(t('sample_note', lang, n=p.sample_size))}</p>")
+    parts.append(f"<h3>{esc(t('packages', lang))}</h3>{table_html(pkgs)}")
+    return wrap("".join(parts))

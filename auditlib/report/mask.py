@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 
@@ -32,3 +34,44 @@ CONTRACT_PII = {"name": "name", "id_number": "id_number", "phone": "phone", "new
 def mask_series(s: pd.Series, kind: str) -> pd.Series:
     f = MASKS[kind]
     return s.astype("string").map(lambda v: f(v) if isinstance(v, str) else v)
+
+
+#: 11 or more digits, single spaces or hyphens between them allowed (an ID number may end in X): phones,
+#: ID numbers, bank accounts. A timestamp (2025-02-30 10:15:00) has 10 digits before its first colon.
+_LONG_NUMBER = re.compile(r"\d(?:[ -]?\d){10,}[Xx]?")
+
+
+def mask_long_numbers(text: str) -> str:
+    """Mask every long digit run in free text (defence in depth where a value may sit in the wrong column)."""
+    return _LONG_NUMBER.sub(lambda m: mask_account(m.group(0)), text)
+
+
+def contract_pii_kind(table: str, column: str) -> str | None:
+    """How to mask `table.column` if the data contract flags it as personal data, else None."""
+    from ..schema import PII_COLUMNS
+
+    if column not in PII_COLUMNS.get(table, ()):
+        return None
+    return CONTRACT_PII.get(column, "account")
+
+
+def mask_value(v: str, kind: str) -> str:
+    return MASKS[kind](v) if isinstance(v, str) else v
+
+
+def column_kinds(columns, declared: dict[str, str] | None = None) -> dict[str, str]:
+    """The mask kind of each personal-data column of a rule's frame: what the rule declares (`Rule.pii`), plus
+    any column named like a contract PII column (so a value a rule carries but did not declare is masked too)."""
+    kinds = {}
+    for c in columns:
+        if declared and c in declared:
+            kinds[c] = declared[c]
+        elif c in CONTRACT_PII:
+            kinds[c] = CONTRACT_PII[c]
+        elif c.endswith(("_name", "_holder")) and not c.startswith(("product", "fund", "branch")):
+            kinds[c] = "name"
+        elif c.endswith(("id_number", "phone", "mobile")):
+            kinds[c] = "id_number" if c.endswith("id_number") else "phone"
+        elif c.endswith(("bank_account", "to_account", "_account_no")):
+            kinds[c] = "account"
+    return kinds

@@ -1,0 +1,265 @@
+"""The examiner's report fragments and the working papers, in process (no notebook): contents and anchors,
+both languages, escaping and masking wherever data reaches HTML, findings tracking, the audit sample, the
+evidence values and the xlsx as Excel reads it."""
+
+from __future__ import annotations
+
+import html as html_lib
+import re
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+from helpers import SOD_DATA, bundle_dir, write_params
+
+from auditlib.engine import run_audit
+from auditlib.load import load_bundle
+from auditlib.params import load_params
+from auditlib.report import html
+from auditlib.report.evidence import evidence_html, values_frame
+from auditlib.report.files import write_tables, write_workbook
+from auditlib.report.sample import draw, rule_sample, samples, seed_of, splitmix64
+from auditlib.report.sections import load_all
+from auditlib.report.tracking import TrackingError, track_result
+from auditlib.rules import REGISTRY
+
+PAYLOAD = "<script>alert(1)</script>"
+FORMULA = '=HYPERLINK("http://example.invalid/x","点击查看详情")'
+CUSTOMER = ("李四", "110105195408085825", "18658978618")
+HOLDER = "王小明"
+DATA = {
+    **SOD_DATA,
+    "customers": "customer_id,name,id_number,phone,open_date\n"
+                 f"0001,{CUSTOMER[0]},{CUSTOMER[1]},{CUSTOMER[2]},2020-01-01\n",
+    "fund_transfers": "transfer_id,transfer_type,customer_id,business_date,due_at,executed_at,to_account,"
+                      "to_account_holder,amount\n"
+                      f"F1,refund,0001,2025-03-03,2025-03-04 17:00,2025-03-04 10:00,6222020011112222333,{HOLDER},100\n",
+    "complaints": "complaint_id,customer_id,received_at,channel,severity,category,description,forwarded_at\n"
+                  f'C1,0001,2025-05-12 10:00,online,general,"{PAYLOAD}","{PAYLOAD}",2025-05-12 10:05\n'
+                  f'C2,0001,2025-05-13 10:00,online,general,other,"{FORMULA.replace(chr(34), chr(34) * 2)}",\n',
+}
+ALL_PII = (*CUSTOMER, HOLDER, "6222020011112222333", "张三", "王五")
+
+
+def audit(tmp_path: Path, data: dict | None = None, **extra):
+    bundle_dir(tmp_path / "data", data or DATA)
+    params = load_params(write_params(tmp_path / "params" / "inst.yaml", "../data", **extra))
+    result = run_audit(params, load_bundle(tmp_path / "data"))
+    return result, tmp_path / "params" / "inst.yaml"
+
+
+def report(result, tracking=None) -> str:
+    """Every examiner fragment, in notebook order."""
+    extras = load_all()
+    fams = html.selected_families(result)
+    parts = [html.cover(result, {"run_id": "r1"}, fams), html.executive_summary(result, tracking)]
+    parts += [html.family_section(result, f, extras.get(f, ()), tracking) for f in fams]
+    parts += [html.data_quality_section(result), html.appendix(result, {"packages": {"x": "1"}})]
+    return "".join(parts)
+
+
+def visible_text(fragment: str) -> str:
+    text = re.sub(r"<style.*?</style>|<img[^>]*>", "", fragment, flags=re.S)
+    return html_lib.unescape(re.sub(r"<[^>]+>", " ", text))
+
+
+@pytest.fixture(scope="module")
+def zh(tmp_path_factory):
+    return audit(tmp_path_factory.mktemp("zh"))[0]
+
+
+@pytest.fixture(scope="module")
+def en(tmp_path_factory):
+    return audit(tmp_path_factory.mktemp("en"), language="en")[0]
+
+
+@pytest.fixture(scope="module")
+def pages(zh, en):
+    """The whole examiner report of each language (rendering the charts takes a second)."""
+    return {"zh": report(zh), "en": report(en)}
+
+
+def test_contents_links_every_section_and_rule_and_every_link_has_its_anchor(pages):
+    page = pages["zh"]
+    ids = set(re.findall(r'\bid="([^"]+)"', page))
+    hrefs = set(re.findall(r'href="#([^"]+)"', page))
+    assert {"contents", "summary", "family-SOD", "rule-SOD-001", "rule-CMP-010", "data-quality", "appendix"} <= ids
+    assert hrefs <= ids, hrefs - ids
+    assert {f"rule-{c}" for c in REGISTRY} <= hrefs
+    assert "<script" not in page and "javascript:" not in page
+
+
+def test_nothing_from_the_data_is_markup_and_no_personal_data_reaches_the_html(pages):
+    for page in pages.values():
+        assert PAYLOAD not in page and "<script" not in page
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page  # the complaint category, escaped
+        for value in ALL_PII:
+            assert value not in page, value
+    assert "王**" in pages["zh"]  # ABN-004's holder, masked as the rule declares
+
+
+def test_english_report_has_no_chinese_but_the_data_and_chinese_report_no_english_labels(pages):
+    data_values = {"测试基金销售有限公司", FORMULA[:40]}  # the name; a quoted cell (data quality)
+    text = visible_text(pages["en"])
+    for value in data_values:
+        text = text.replace(value, "")
+    assert not re.findall(r"[\u4e00-\u9fff]+", text.replace("王**", "").replace("李*", ""))
+    zh_text = visible_text(pages["zh"])
+    for label in ("Executive summary", "Population", "What was found", "Data quality", "Appendix", "Encoding",
+                  "Package", "version", "Status"):
+        assert not re.search(rf"\b{label}\b", zh_text), label
+    # vocabulary in requirement texts as 宣传推介(promotion), not the bare code
+    assert "宣传推介(promotion) + 柜面操作(counter)" in zh_text
+    assert "A major complaint must be answered within 2 working days of receipt (by 23:59:59 of the 2nd " \
+           in visible_text(pages["en"])
+
+
+def test_a_rules_error_shows_a_plain_sentence_not_the_exception(zh, monkeypatch):
+    row = zh.summary.index[zh.summary["rule_code"] == "SOD-003"][0]
+    summary = zh.summary.copy()
+    summary.loc[row, ["status", "tested", "error"]] = ["error", False, "KeyError: 'x' (at sod_003:42)"]
+    monkeypatch.setattr(zh, "summary", summary)
+    page = report(zh)
+    assert "KeyError" not in page and "sod_003:42" not in page
+    assert "该规则运行出错" in page
+
+
+def test_quarantine_reasons_are_translated_and_quoted_personal_data_masked(zh, en, monkeypatch):
+    quality = pd.DataFrame({
+        "table": ["customers", "transactions", "customers"], "row": [5, 9, 7],
+        "column": ["id_number", "amount", "customer_id"],
+        "reason": [f"not a date YYYY-MM-DD: '{CUSTOMER[1]}'", f"not a number: 'tel {CUSTOMER[2]}'",
+                   "duplicate primary key (first at row 3)"],
+        "action": ["quarantined"] * 3})
+    for result in (zh, en):
+        monkeypatch.setattr(result.bundle, "quality", quality)
+        page = html.data_quality_section(result)
+        assert CUSTOMER[1] not in page and CUSTOMER[2] not in page
+        assert "110105********5825" in page and "1865***8618" in page
+    assert "主键重复（首次出现于第 3 行）" in html.data_quality_section(zh)
+    assert "duplicate primary key (first at row 3)" in html.data_quality_section(en)
+    assert html.quality_reason("customers", "id_number", f"not a date YYYY-MM-DD: '{CUSTOMER[1]}'", "en",
+                               personal_data=True).endswith(f"'{CUSTOMER[1]}'")
+
+
+def test_evidence_values_masked_unless_show_personal_data(zh):
+    masked = values_frame(zh, "ABN-004")
+    assert masked.loc["F1", "holder"] == "王**" and masked.loc["F1", "customer_name"] == "李*"
+    full = values_frame(zh, "ABN-004", personal_data=True)
+    assert full.loc["F1", "holder"] == HOLDER
+    assert "what" in masked.columns and "what_zh" not in masked.columns
+    page = evidence_html(zh)
+    assert "fund_transfers row 2" in page and "holder = 王**" in page and HOLDER not in page
+    assert "staff_roles row" in page
+
+
+def test_sample_is_seeded_reproducible_and_independent_of_row_order():
+    rows = pd.Series(range(2, 5002)).to_numpy()
+    seed = seed_of("demo-a", "CMP-001", "2025-01-01", "2025-12-31")
+    a = draw(rows, seed, 25)
+    assert len(a) == 25 and list(a) == sorted(a)
+    assert list(draw(rows[::-1].copy(), seed, 25)) == list(a)
+    assert list(draw(rows, seed_of("demo-a", "CMP-002", "2025-01-01", "2025-12-31"), 25)) != list(a)
+    assert list(draw(rows[:10], seed, 25)) == list(rows[:10])
+    # the documented formula, by hand: sha256 seed, splitmix64 key of (seed XOR row), smallest keys
+    import hashlib
+
+    assert seed == int(hashlib.sha256(b"demo-a|CMP-001|2025-01-01|2025-12-31").hexdigest()[:16], 16)
+    keys = splitmix64(rows.astype("uint64") ^ pd.Series([seed], dtype="uint64").to_numpy()[0])
+    assert sorted(rows[keys.argsort()[:25]]) == list(a)
+
+
+def test_rule_sample_in_scope_masked_and_marked(tmp_path):
+    result, _ = audit(tmp_path, sample_size=1)
+    s = rule_sample(result, "CMP-001", 25)
+    assert s.scope == "complaints: received_at in the period" and s.in_scope == 2
+    assert s.rows["complaint_id"].tolist() == ["C1", "C2"] and s.rows["row"].tolist() == [2, 3]
+    assert s.rows.loc[s.rows["complaint_id"] == "C2", "finding_id"].item() != ""  # never forwarded: CMP-001
+    ret = rule_sample(result, "RET-003", 25)
+    assert ret.rows["name"].tolist() == ["李*"] and ret.rows["id_number"].tolist() == ["110105********5825"]
+    assert rule_sample(result, "RET-003", 25, personal_data=True).rows["phone"].tolist() == [CUSTOMER[2]]
+    again, once_more = samples(result, 1), samples(result, 1)
+    assert again.keys() == once_more.keys()
+    for code in again:
+        pd.testing.assert_frame_equal(again[code].rows, once_more[code].rows)
+    assert len(again["CMP-001"].rows) == 1
+
+
+def test_tracking_new_recurring_resolved_and_not_retested(tmp_path):
+    # previous period: SOD-001 for staff 001 and a SOD-003 finding that is gone now; a CMP finding whose rule
+    # will not be tested now (complaints not selected)
+    prev_dir = tmp_path / "out" / "test-inst" / "2024-12-31"
+    first, _ = audit(tmp_path / "a")
+    write_tables(first, prev_dir)
+    prev = pd.read_csv(prev_dir / "findings.csv", dtype=str, encoding="utf-8-sig")
+    extra = prev.iloc[[0]].assign(finding_id="feedfacefeedface", rule_code="SOD-003", entity_id="009")
+    pd.concat([prev, extra]).to_csv(prev_dir / "findings.csv", index=False, encoding="utf-8-sig")
+    result, params_file = audit(tmp_path / "b", rules="[SOD]", previous_dir="../../out/test-inst/2024-12-31")
+    tr = track_result(result, result.params.previous_dir, params_file)
+    assert tr.state.to_dict() == {result.findings.loc[0, "finding_id"]: "recurring"}
+    assert result.findings["tracking"].tolist() == ["recurring"]
+    assert tr.resolved["entity_id"].tolist() == ["009"]
+    assert set(tr.not_retested["rule_code"]) == set(prev["rule_code"]) - {"SOD-001"}
+    assert tr.counts("SOD-003") == {"new": 0, "recurring": 0, "resolved": 1, "not_retested": 0}
+    page = report(result, tr)
+    assert "与上期比较" in page and "已整改 1" in page
+    # working papers: a tracking column and the resolved sheet
+    write_workbook(result, tmp_path / "w.xlsx", tracking=tr)
+    wb = openpyxl.load_workbook(tmp_path / "w.xlsx")
+    ws = wb["SOD-001"]
+    head = [c.value for c in ws[1]]
+    assert ws.cell(2, head.index("tracking") + 1).value == "recurring"
+    resolved = wb["已整改与未复测"]
+    assert [c.value for c in resolved[2]][head_index(resolved, "entity_id")] == "009"
+
+
+def head_index(ws, name: str) -> int:
+    return [c.value for c in ws[1]].index(name)
+
+
+def test_previous_dir_errors_name_the_problem(tmp_path):
+    result, params_file = audit(tmp_path, rules="[SOD]")
+    with pytest.raises(TrackingError, match="no findings.csv"):
+        track_result(result, "../data", params_file)
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "findings.csv").write_text("finding_id,rule_code,entity_id\n", encoding="utf-8")
+    (other / "manifest.json").write_text('{"params": {"institution_id": "someone-else"}}', encoding="utf-8")
+    with pytest.raises(TrackingError, match="someone-else"):
+        track_result(result, str(other), params_file)
+
+
+def test_workbook_formula_text_stays_text_dates_are_dates_chinese_intact(tmp_path):
+    result, _ = audit(tmp_path)
+    path = write_workbook(result, tmp_path / "findings.xlsx", samples=samples(result, 25))
+    wb = openpyxl.load_workbook(path)
+    ws = wb["CMP-001 样本"]
+    assert ws.freeze_panes == "A2" and ws.auto_filter.ref
+    head = [c.value for c in ws[1]]
+    desc = ws.cell(3, head.index("description") + 1)
+    assert desc.value == FORMULA and desc.data_type == "s"  # a string cell, not a formula
+    received = ws.cell(2, head.index("received_at") + 1)
+    assert received.is_date and received.value == pd.Timestamp("2025-05-12 10:00").to_pydatetime()
+    assert ws.cell(2, head.index("description") + 1).value == PAYLOAD
+    f = wb["SOD-001"]
+    fh = [c.value for c in f[1]]
+    assert f.cell(2, fh.index("occurred_at") + 1).is_date and f.cell(2, fh.index("first_day") + 1).is_date
+    assert "宣传推介(promotion)" in f.cell(2, fh.index("detail") + 1).value
+    assert not any(c.data_type == "f" for sheet in wb for row in sheet.iter_rows() for c in row)
+    # personal data only with show_personal_data
+    abn = wb["ABN-004"]
+    values = [c.value for row in abn.iter_rows() for c in row]
+    assert HOLDER not in values and "王**" in values
+    write_workbook(result, tmp_path / "full.xlsx", personal_data=True)
+    full = [c.value for row in openpyxl.load_workbook(tmp_path / "full.xlsx")["ABN-004"].iter_rows() for c in row]
+    assert HOLDER in full
+
+
+def test_data_quality_csv_masks_quoted_personal_data(zh, tmp_path, monkeypatch):
+    quality = pd.DataFrame({"table": ["customers"], "row": [5], "column": ["phone"],
+                            "reason": [f"not a number: '{CUSTOMER[2]}'"], "action": ["quarantined"]})
+    monkeypatch.setattr(zh.bundle, "quality", quality)
+    write_tables(zh, tmp_path)
+    text = (tmp_path / "data_quality.csv").read_text(encoding="utf-8-sig")
+    assert CUSTOMER[2] not in text and "not a number: '186****8618'" in text

@@ -180,3 +180,11 @@ def test_latest_at_or_before_agrees_with_merge_asof(seed):
     expected = np.full(n, -1)
     expected[want["i"].to_numpy()] = want["pos"].fillna(-1).to_numpy()
     assert (got == expected).all()
+
+
+def test_a_bad_matrix_is_the_rules_error_not_the_reports():
+    result = audit("en", overrides={"SUIT-001": {"matrix": {"C9": ["R1"]}}})
+    row = result.summary.set_index("rule_code").loc["SUIT-001"]
+    assert row["status"] == "error" and "C9" in row["error"]
+    html = render(suit_extras, result, "en")
+    assert "C9" in html and "<img" not in html

@@ -141,7 +141,10 @@ def suit_extras(result, lang: str) -> str:
     missing = [t for t in ("transactions", "risk_assessments", "products") if not result.bundle.has(t)]
     if missing:
         return head + f'<p class="muted">{esc(_tx("missing", lang, tables=", ".join(missing)))}</p>'
-    cells = suitability_cells(result)
+    try:
+        cells = suitability_cells(result)
+    except ValueError as e:  # e.g. a bad matrix parameter: SUIT-001 reports it as its error; the report goes on
+        return head + f'<p class="muted">{esc(e)}</p>'
     if cells.empty:
         return head + f"<p>{esc(_tx('none', lang))}</p>"
     mis = cells[cells["mismatch"]]

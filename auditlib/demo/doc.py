@@ -80,6 +80,25 @@ in Chinese, a few of them hostile (`<script>alert(1)</script>`, `<b>`, a cell st
 `=HYPERLINK(`, quotes, commas and a line break, a cell starting with `+`): untrusted text the report must
 escape; those complaints are otherwise clean and produce no finding.
 
+## Readings the answer key relies on
+
+Where rules.md could be read two ways, the plants either avoid the edge or follow the reading below.
+
+- Edges avoided: no multi-event window (ABN-001, ABN-002, CMP-010) straddles the period start; no
+  working-time deadline ends exactly at 17:00 (where "the instant" could be 17:00 or the next 09:00);
+  no missing action is due on 2026-01-30/31 (as_of read as the start of 2026-01-31); no archive record
+  is late but present (RET-003 counts existence only); no ABN-004 transfer near the period edges; branch
+  sweeps exist also for trade dates in January 2026 (applications after the cut-off on 2025-12-31).
+- CMP-010: complaints without a customer_id are never repeats of one another (planted near-miss).
+- SOD-007: an operation on the leave_date is allowed; after it, it is a finding even if the role was
+  never ended. STAFF-001/002: the population is every staff holding promotion, counter or sales on at
+  least one day of the period (no pro-rating of the 15 hours).
+- REC-001: a reconciliation row with no performed_at is "not performed"; rows for non-trading days are
+  ignored. RET-006: retain_until equal to backup_date + 15 calendar years is enough.
+- SUIT-003 and the working-day deadlines are inclusive: equal is on time.
+- Quarantine: the duplicate of a primary key is reported in the key column; Parquet tables carry no bad
+  rows (their types are enforced by the file).
+
 ## How the bulk is kept clean
 
 - Staff hold one role each (all qualified and trained >= 15 h when in promotion/counter/sales); a sales

@@ -8,13 +8,20 @@ failure case instead of stopping at the first.
 
 Row numbers are spreadsheet rows: the header is row 1, the first data row is row 2 (for
 Parquet, record i is row i + 2 too, so one convention serves every format).
+
+Besides quarantine, rows that load but look wrong are reported as warnings (`action=kept`): a
+reference to no row of the referenced table, a chronology error within a row (a complaint answered
+before it was received), a date after the audit's `as_of`, a text cell a spreadsheet would read as
+a formula, a text longer than a spreadsheet cell holds. Reasons never quote personal data.
 """
 
 from __future__ import annotations
 
 import codecs
 import csv
+import datetime as dt
 import hashlib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,13 +29,22 @@ import numpy as np
 import pandas as pd
 
 from .errors import AuditError
-from .schema import TABLES, Column, Table
+from .schema import TABLES, Column, Order, Table
 
 ROW = "_row"  # the spreadsheet row number every loaded table carries, for evidence
 SUFFIXES = (".csv", ".parquet", ".xlsx")
 TRUE = {"true", "1", "y", "yes", "t", "是"}
 FALSE = {"false", "0", "n", "no", "f", "否"}
 QUALITY_COLUMNS = ["table", "row", "column", "reason", "action"]
+LOCAL_ZONE = "Asia/Shanghai"  # the contract's local time: typed instants with a zone are read in it
+#: the datetime64[ns] range the tables use; dates beyond it (9999-12-31 as "open end") are clamped to it
+MIN_DAY, MAX_DAY = pd.Timestamp.min.ceil("D"), pd.Timestamp.max.floor("D")
+#: a text cell starting with one of these is read as a formula by Excel/WPS (CSV injection), unless it is
+#: just a signed number or phone number (`-5`, `+86 138 0000 0000`)
+FORMULA_START = ("=", "+", "-", "@")
+_PLAIN_SIGNED = re.compile(r"^[+-][\d\s.,()\-]*$")
+CELL_LIMIT = 32767  # characters a spreadsheet cell holds (Excel, xlsxwriter)
+SHOWN = 40  # characters of a bad cell quoted in its reason
 
 
 class DataContractError(AuditError):
@@ -87,6 +103,9 @@ def detect_encoding(path: Path) -> str:
         head = f.read(3)
         if head == codecs.BOM_UTF8:
             return "utf-8-sig"
+        if head[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+            raise UnicodeError("the file is UTF-16 (Excel's \"Unicode text\"); save it as CSV UTF-8 or give "
+                               "`encoding: utf-16` in params")
         f.seek(0)
         for enc in ("utf-8", "gb18030"):
             decoder = codecs.getincrementaldecoder(enc)()
@@ -98,7 +117,7 @@ def detect_encoding(path: Path) -> str:
                 return enc
             except UnicodeDecodeError:
                 continue
-    raise UnicodeError(f"{path.name}: neither UTF-8 nor GBK/GB18030; give `encoding` in params")
+    raise UnicodeError("neither UTF-8 nor GBK/GB18030; give `encoding` in params")
 
 
 def find_table_files(data_dir: Path) -> tuple[dict[str, Path], list[str]]:
@@ -113,26 +132,95 @@ def find_table_files(data_dir: Path) -> tuple[dict[str, Path], list[str]]:
     return files, problems
 
 
+class UnclosedQuoteError(ValueError):
+    """A quoted cell opened and never closed: the rest of the file would be read as that one cell."""
+
+
+def _csv_header(path: Path, encoding: str) -> list[str]:
+    """The header as written (pandas renames a repeated name `x` to `x.1`, hiding the repetition)."""
+    with open(path, encoding=encoding, newline="") as f:
+        return next(csv.reader(f), [])
+
+
+def _odd_quotes(path: Path) -> bool:
+    """True if the file holds an odd number of `"` (no GBK/GB18030/UTF-8 multi-byte character contains 0x22)."""
+    n = 0
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 22), b""):
+            n += block.count(b'"')
+    return n % 2 == 1
+
+
+def _check_last_record(path: Path, df: pd.DataFrame) -> None:
+    """An unmatched quote makes both parsers read the rest of the file into one cell of the last record,
+    silently: refuse it, naming the row where the quote opened."""
+    if df.empty:
+        return
+    last = df.iloc[-1].astype(str)
+    if last.str.contains("\n", regex=False).any() and _odd_quotes(path):
+        row = int(df.index[-1]) + 2
+        raise UnclosedQuoteError(f"row {row}: a quoted cell is never closed (unmatched \"), so the rest of the "
+                                 f"file would be read as one cell; fix the quote and hand the file over again")
+
+
 def _read_csv(path: Path, encoding: str) -> tuple[pd.DataFrame, list[tuple[int, str]]]:
     """All cells as text; malformed records (too many fields) are returned for quarantine."""
+    header = _csv_header(path, encoding)
+    if not [h for h in header if h.strip().lstrip("\ufeff").strip()]:
+        raise ValueError("no header row (the first line is blank)")
+    n = len(header)
     try:
-        df = pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False, encoding=encoding)
-        return df, []
+        # Read without the header so that pandas never takes a first column for an index when records have more
+        # fields than the header (a trailing comma on every line), and keep blank lines (dropped below) so
+        # that every row keeps its spreadsheet number.
+        df = pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False, encoding=encoding,
+                         header=None, skiprows=1, skip_blank_lines=False)
+    except pd.errors.EmptyDataError:  # a header and nothing else
+        df = pd.DataFrame({i: pd.Series(dtype=str) for i in range(n)})
     except pd.errors.ParserError:
-        pass
+        df = None
+    if df is not None:
+        bad: list[tuple[int, str]] = []
+        if df.shape[1] > n:  # cells beyond the header: empty ones (trailing commas) are harmless
+            extra = (df.iloc[:, n:] != "").to_numpy()
+            over = extra.any(axis=1)
+            fields = n + extra.shape[1] - np.argmax(extra[:, ::-1], axis=1)
+            bad = [(int(i) + 2, f"{int(k)} fields where the header has {n}")
+                   for i, k in zip(df.index[over], fields[over], strict=True)]
+            df = df.loc[~over, df.columns[:n]]
+        elif df.shape[1] < n:
+            for i in range(df.shape[1], n):
+                df[i] = ""
+        df.columns = header
+        _check_last_record(path, df)
+        return _drop_empty(df), bad
     # Slow path only for malformed files: find the bad records with the csv module.
+    csv.field_size_limit(max(csv.field_size_limit(), 2**31 - 1))  # a 1 MB complaint text is a cell, not an error
     with open(path, encoding=encoding, newline="") as f:
         reader = csv.reader(f)
         header = next(reader)
         good, bad = [], []
         for i, rec in enumerate(reader):
-            if len(rec) > len(header):
-                bad.append((i + 2, f"{len(rec)} fields where the header has {len(header)}"))
+            filled = len(rec) - next((k for k, c in enumerate(reversed(rec)) if c != ""), len(rec))
+            if filled > n:
+                bad.append((i + 2, f"{filled} fields where the header has {n}"))
             else:
-                good.append((i + 2, rec + [""] * (len(header) - len(rec))))
+                good.append((i + 2, rec[:n] + [""] * (n - len(rec))))
     df = pd.DataFrame([r for _, r in good], columns=header, dtype=str)
     df.index = pd.Index([n - 2 for n, _ in good])
-    return df, bad
+    _check_last_record(path, df)
+    return _drop_empty(df), bad
+
+
+def _drop_empty(df: pd.DataFrame) -> pd.DataFrame:
+    """Blank lines and records of empty cells only (`,,,`: Excel exports formatted empty rows so) are no rows."""
+    if df.empty or not len(df.columns):
+        return df
+    cand = np.flatnonzero(df.iloc[:, 0].to_numpy() == "")
+    if not len(cand):
+        return df
+    empty = (df.iloc[cand] == "").all(axis=1).to_numpy()
+    return df.drop(index=df.index[cand[empty]])
 
 
 def read_raw(path: Path, encoding: str | None = None) -> tuple[pd.DataFrame, list[tuple[int, str]], str | None]:
@@ -164,11 +252,44 @@ def _as_text(s: pd.Series) -> pd.Series:
     return s.mask(s == "")
 
 
-def _parse(col: Column, raw: pd.Series) -> tuple[pd.Series, pd.Series, str]:
-    """Return (typed values, bad mask, reason) for one column."""
+def _to_ns(values: pd.Series) -> pd.Series:
+    """datetime64[ns], local time: a typed zone (Parquet) is converted to Asia/Shanghai and dropped; days
+    outside the ns range (9999-12-31 for an open end, 0001-01-01 for unknown) are clamped to its ends."""
+    if getattr(values.dt, "tz", None) is not None:
+        values = values.dt.tz_convert(LOCAL_ZONE).dt.tz_localize(None)
+    if np.datetime_data(values.dtype)[0] != "ns":
+        values = values.mask(values > MAX_DAY, MAX_DAY).mask(values < MIN_DAY, MIN_DAY)
+    return values.astype("datetime64[ns]")
+
+
+_ZONE = re.compile(r"\d:\d{2}(?::\d{2}(?:[.,]\d*)?)?\s*(?:[zZ]|[+-]\d{2}(?::?\d{2})?)$")
+
+
+def _datetimes(text: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """(datetime64[ns] values, cells that carry a zone); unparsable cells are NaT."""
+    zoned = text.str.contains(_ZONE).fillna(False)
+    # ISO 8601 reads `2020` and `2020-01` as 2020-01-01: a day that was never written is refused
+    text = text.mask(text.str.len() < 8)
+    try:
+        values = pd.to_datetime(text.mask(zoned), format="ISO8601", errors="coerce")
+    except ValueError:  # zoned cells the pattern missed (`2025-01-02+08:00`), mixed with plain ones: cell by cell
+        parsed = [pd.to_datetime(v, format="ISO8601", errors="coerce") if isinstance(v, str) else pd.NaT
+                  for v in text.mask(zoned).astype(object)]
+        extra = pd.Series([p is not pd.NaT and p.tzinfo is not None for p in parsed], index=text.index)
+        zoned = zoned | extra
+        values = pd.Series([pd.NaT if z else p for p, z in zip(parsed, extra, strict=True)], index=text.index,
+                           dtype="datetime64[us]")
+    if getattr(values.dt, "tz", None) is not None:  # every cell the pattern let through had a zone
+        zoned = zoned | values.notna()
+        values = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
+    return _to_ns(values), zoned
+
+
+def _parse(col: Column, raw: pd.Series) -> tuple[pd.Series, pd.Series, str | pd.Series]:
+    """Return (typed values, bad mask, reason) for one column; the reason is text, or a Series cell by cell."""
     kind = col.type
     if kind in ("date", "ts") and pd.api.types.is_datetime64_any_dtype(raw):
-        values = raw.astype("datetime64[ns]")
+        values = _to_ns(raw)
         values = values.dt.normalize() if kind == "date" else values
         return values, pd.Series(False, index=raw.index), ""
     if kind == "str":
@@ -180,15 +301,18 @@ def _parse(col: Column, raw: pd.Series) -> tuple[pd.Series, pd.Series, str]:
         return values, pd.Series(False, index=raw.index), ""
     text = _as_text(raw)
     present = text.notna()
-    if kind == "date":
-        values = pd.to_datetime(text, format="ISO8601", errors="coerce")
-        bad = present & (values.isna() | (values != values.dt.normalize()))
-        return values.astype("datetime64[ns]"), bad, "not a date YYYY-MM-DD"
-    if kind == "ts":
-        values = pd.to_datetime(text, format="ISO8601", errors="coerce")
-        if getattr(values.dt, "tz", None) is not None:  # a zone was given: the contract says local time, no zone
-            return values.dt.tz_localize(None).astype("datetime64[ns]"), present, "timestamp has a time zone"
-        return values.astype("datetime64[ns]"), present & values.isna(), "not a timestamp YYYY-MM-DD HH:MM[:SS]"
+    if kind in ("date", "ts"):
+        # a zone (`Z`, `+08:00`) is refused cell by cell: the contract says local time, and pandas cannot parse
+        # zoned and plain cells together
+        values, zoned = _datetimes(text)
+        if kind == "date":
+            bad = present & (values.isna() | (values != values.dt.normalize()))
+            return values, bad, "not a date YYYY-MM-DD"
+        unparsable = present & values.isna() & ~zoned
+        if zoned.any():
+            reason = np.where(zoned.to_numpy(), "timestamp has a time zone", "not a timestamp YYYY-MM-DD HH:MM[:SS]")
+            return values, unparsable | zoned, pd.Series(reason, index=raw.index, dtype=object)
+        return values, unparsable, "not a timestamp YYYY-MM-DD HH:MM[:SS]"
     if kind == "bool":
         low = text.str.lower()
         values = pd.Series(pd.NA, index=raw.index, dtype="boolean")
@@ -197,10 +321,11 @@ def _parse(col: Column, raw: pd.Series) -> tuple[pd.Series, pd.Series, str]:
         return values, present & values.isna(), "not a boolean (true/false, 1/0, Y/N, 是/否)"
     if kind in ("dec", "int"):
         values = pd.to_numeric(text.str.replace(",", "", regex=False), errors="coerce").astype("float64")
+        values = values.where(np.isfinite(values))  # `inf`, `1e400`: not an amount
         bad = present & values.isna()
         if kind == "int":
-            frac = present & values.notna() & (values != np.floor(values))
-            return values.round().astype("Int64").where(~frac), bad | frac, "not a whole number"
+            frac = present & values.notna() & ((values != np.floor(values)) | (values.abs() > 2**53))
+            return values.where(~frac).round().astype("Int64"), bad | frac, "not a whole number"
         return values, bad, "not a number"
     raise AssertionError(f"unknown column type {kind}")
 
@@ -211,6 +336,13 @@ def _quality_rows(table: str, rows: np.ndarray, column: str, reason: str, action
         "table": [table] * n, "row": rows.astype("int64"), "column": [column] * n,
         "reason": [reason] * n, "action": [action] * n,
     })
+
+
+def _quoted(reason: str | pd.Series, cells: pd.Series) -> np.ndarray:
+    """`reason: 'cell text'`, the text cut to SHOWN characters and on one line."""
+    shown = cells.str.slice(0, SHOWN).str.replace(r"[\r\n\t]", " ", regex=True).fillna("").to_numpy(dtype=object)
+    reason = reason.to_numpy(dtype=object) if isinstance(reason, pd.Series) else reason
+    return reason + ": '" + shown + "'"
 
 
 def type_table(table: Table, raw: pd.DataFrame) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
@@ -227,10 +359,11 @@ def type_table(table: Table, raw: pd.DataFrame) -> tuple[pd.DataFrame, list[pd.D
         values, bad, reason = _parse(col, raw[col.name])
         bad = bad.to_numpy(dtype=bool)
         if bad.any():
-            shown = _as_text(raw[col.name])[bad].str.slice(0, 40).fillna("")
-            reasons = (reason + ": '" + shown + "'").to_numpy()
+            reason = reason[bad] if isinstance(reason, pd.Series) else reason
             df = _quality_rows(table.name, rows[bad], col.name, "", "quarantined")
-            df["reason"] = reasons
+            # quote the cell so the institution finds it; never personal data
+            df["reason"] = (_quoted(reason, _as_text(raw[col.name])[bad]) if not col.pii
+                            else np.broadcast_to(np.asarray(reason, dtype=object), (int(bad.sum()),)))
             issues.append(df)
         missing = (values.isna().to_numpy() & ~bad) if col.required else np.zeros(len(raw), dtype=bool)
         if missing.any():
@@ -255,6 +388,101 @@ def type_table(table: Table, raw: pd.DataFrame) -> tuple[pd.DataFrame, list[pd.D
     return out[~bad_any].reset_index(drop=True), issues
 
 
+def _kept(table: Table, df: pd.DataFrame, mask: np.ndarray, column: str, reason: str,
+          cells: pd.Series | None = None) -> pd.DataFrame:
+    out = _quality_rows(table.name, df[ROW].to_numpy()[mask], column, reason, "kept")
+    if cells is not None and len(out) and not table.column(column).pii:
+        out["reason"] = _quoted(reason, cells[mask].astype("string"))
+    return out
+
+
+def _text_warnings(table: Table, df: pd.DataFrame) -> list[pd.DataFrame]:
+    """Free-text cells a spreadsheet would read as a formula (CSV injection) or could not hold whole."""
+    issues = []
+    for col in table.columns:
+        if col.type != "str" or col.choices is not None or col.name not in df:
+            continue
+        s = df[col.name]
+        if not len(s) or s.isna().all():
+            continue
+        formula = s.str.startswith(FORMULA_START).fillna(False).to_numpy(dtype=bool)
+        if formula.any():
+            idx = np.flatnonzero(formula)
+            formula[idx[s.iloc[idx].str.match(_PLAIN_SIGNED).fillna(False).to_numpy(dtype=bool)]] = False
+        if formula.any():
+            issues.append(_kept(table, df, formula, col.name,
+                                "text starts with = + - or @ (a spreadsheet may run it as a formula)", s))
+        long = (s.str.len() > CELL_LIMIT).fillna(False).to_numpy(dtype=bool)
+        if long.any():
+            issues.append(_kept(table, df, long, col.name,
+                                f"text longer than {CELL_LIMIT} characters (a spreadsheet cell holds no more)"))
+    return issues
+
+
+def _range_warnings(table: Table, df: pd.DataFrame) -> list[pd.DataFrame]:
+    """Days outside what the tables can hold were clamped to its ends (see `_to_ns`): say so."""
+    issues = []
+    for col in table.columns:
+        if col.type in ("date", "ts") and col.name in df:
+            s = df[col.name]
+            for end, word, example in ((MAX_DAY, "after", "9999-12-31"), (MIN_DAY, "before", "0001-01-01")):
+                hit = (s == end).fillna(False).to_numpy(dtype=bool)
+                if hit.any():
+                    issues.append(_kept(table, df, hit, col.name,
+                                        f"date {word} {end:%Y-%m-%d} (e.g. {example}): read as {end:%Y-%m-%d}"))
+    return issues
+
+
+def table_warnings(table: Table, df: pd.DataFrame, as_of: pd.Timestamp | None = None) -> list[pd.DataFrame]:
+    """Rows that load but look wrong: reported with `action=kept`, never removed."""
+    issues = _text_warnings(table, df) + _range_warnings(table, df) + _order_warnings(table, df)
+    if as_of is not None:
+        issues += _future_warnings(table, df, as_of)
+    return issues
+
+
+def _fmt_time(s: pd.Series, kind: str) -> pd.Series:
+    return s.dt.strftime("%Y-%m-%d" if kind == "date" else "%Y-%m-%d %H:%M:%S")
+
+
+def _order_warnings(table: Table, df: pd.DataFrame) -> list[pd.DataFrame]:
+    """Chronology within a row: `later` before `earlier` (by day when either column is a date)."""
+    issues = []
+    for o in table.order_checks:
+        o = Order(*o)
+        if o.earlier not in df or o.later not in df:
+            continue
+        a, b = df[o.earlier], df[o.later]
+        kinds = (table.column(o.earlier).type, table.column(o.later).type)
+        by_day = "date" in kinds or o.slack_days
+        if by_day:
+            a, b = a.dt.normalize(), b.dt.normalize()
+        wrong = (b < a - pd.Timedelta(days=o.slack_days)).fillna(False).to_numpy(dtype=bool)
+        if not wrong.any():
+            continue
+        shown = _fmt_time(df[o.earlier][wrong], kinds[0])
+        head = f"more than {o.slack_days} days before" if o.slack_days else "before"
+        out = _quality_rows(table.name, df[ROW].to_numpy()[wrong], o.later, "", "kept")
+        out["reason"] = _quoted("", _fmt_time(df[o.later][wrong], kinds[1]))
+        out["reason"] = (f"{head} {o.earlier} (" + shown + ")").to_numpy(dtype=object) + out["reason"]
+        issues.append(out)
+    return issues
+
+
+def _future_warnings(table: Table, df: pd.DataFrame, as_of: pd.Timestamp) -> list[pd.DataFrame]:
+    """Events dated after the day the audit looks from: a typo (2052 for 2025) or a test record."""
+    issues = []
+    limit = as_of.normalize() + pd.Timedelta(days=1)
+    for name in table.not_after_as_of:
+        if name not in df:
+            continue
+        after = ((df[name] >= limit) & (df[name] != MAX_DAY)).fillna(False).to_numpy(dtype=bool)
+        if after.any():
+            issues.append(_kept(table, df, after, name, f"after as_of ({as_of:%Y-%m-%d})",
+                                _fmt_time(df[name], table.column(name).type)))
+    return issues
+
+
 def _orphans(tables: dict[str, pd.DataFrame]) -> list[pd.DataFrame]:
     """Rows whose reference points at no row of the referenced table: kept, but reported."""
     issues = []
@@ -277,9 +505,22 @@ def _orphans(tables: dict[str, pd.DataFrame]) -> list[pd.DataFrame]:
 
 # ---------------------------------------------------------------- the bundle
 
-def load_bundle(data_dir: str | Path, encoding: str | None = None, only: set[str] | None = None) -> Bundle:
-    """Load every contract table found in `data_dir` (or only those in `only`)."""
+def _read_problem(path: Path, name: str, e: Exception) -> str:
+    what = str(e) if isinstance(e, ValueError | UnicodeError) else f"{type(e).__name__}: {e}"
+    if isinstance(e, UnicodeDecodeError):
+        what = f"not {e.encoding} at byte {e.start} ({e.reason}); check `encoding` in params"
+    what = " ".join(what.split())[:300]
+    return f"{path.name} (table {name}): cannot be read: {what}"
+
+
+def load_bundle(data_dir: str | Path, encoding: str | None = None, only: set[str] | None = None,
+                as_of: dt.date | str | None = None) -> Bundle:
+    """Load every contract table found in `data_dir` (or only those in `only`).
+
+    With `as_of` (the audit's params.as_of), dates after that day in columns recording past events are
+    reported as warnings."""
     data_dir = Path(data_dir)
+    as_of = pd.Timestamp(as_of) if as_of is not None else None
     if not data_dir.is_dir():
         raise DataContractError([f"data folder not found: {data_dir}"])
     files, problems = find_table_files(data_dir)
@@ -292,13 +533,18 @@ def load_bundle(data_dir: str | Path, encoding: str | None = None, only: set[str
             continue
         try:
             raw, malformed, enc = read_raw(path, encoding)
-        except (ValueError, UnicodeError, OSError, pd.errors.ParserError) as e:
-            problems.append(f"{path.name} (table {name}): cannot be read: {e}")
+        except (MemoryError, RecursionError):
+            raise
+        except Exception as e:  # noqa: BLE001 - any unreadable file is one named problem of the bundle
+            problems.append(_read_problem(path, name, e))
             continue
-        raw.columns = [str(c).strip().lower() for c in raw.columns]
+        raw.columns = [str(c).strip().lstrip("\ufeff").strip().lower() for c in raw.columns]
         absent = [c for c in TABLES[name].required_columns if c not in raw.columns]
         for c in absent:
             problems.append(f"{path.name} (table {name}): required column {c} missing")
+        if absent and len(raw.columns) == 1 and re.search(r"[;\t|]", raw.columns[0]):
+            problems.append(f"{path.name} (table {name}): the header is one column '{raw.columns[0][:60]}': "
+                            f"the file must be comma-separated")
         dupcols = sorted({c for c in raw.columns if list(raw.columns).count(c) > 1})
         for c in dupcols:
             problems.append(f"{path.name} (table {name}): column {c} appears twice")
@@ -314,6 +560,7 @@ def load_bundle(data_dir: str | Path, encoding: str | None = None, only: set[str
         for row, reason in malformed:
             table_issues.append(_quality_rows(name, np.array([row]), "", "malformed record: " + reason, "quarantined"))
         issues.extend(table_issues)
+        issues.extend(table_warnings(TABLES[name], typed, as_of))
         n_read = len(raw) + len(malformed)
         tables[name] = typed
         infos[name] = FileInfo(name, path, path.suffix.lstrip(".").lower(), enc, sha256_file(path),

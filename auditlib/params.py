@@ -7,6 +7,7 @@ code, family or parameter name is an error that names it. Values are data: YAML 
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 from pathlib import Path
 from typing import Any, Literal
@@ -77,6 +78,16 @@ class AuditParams(_Strict):
     show_personal_data: bool = False  # unmasked PII in the auditor's notebook and Excel only
     sample_size: int = Field(25, ge=0, le=10000)  # per-rule audit sample for manual re-performance
     previous_dir: str | None = None  # last period's output folder, for new/recurring/resolved
+
+    @field_validator("encoding")
+    @classmethod
+    def _known_encoding(cls, v):
+        if v is not None:
+            try:
+                codecs.lookup(v)
+            except LookupError:
+                raise ValueError(f"unknown encoding {v!r} (e.g. utf-8, utf-8-sig, gbk, gb18030)") from None
+        return v
 
     @field_validator("rules")
     @classmethod

@@ -7,6 +7,7 @@ declaring a table is separate from loading it, the way pandera separates a schem
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 TYPES = ("str", "date", "ts", "bool", "dec", "int")
 
@@ -35,6 +36,15 @@ class Column:
     references: str | None = None
 
 
+class Order(NamedTuple):
+    """Within one row, `later` must not be before `earlier` (both dates or timestamps; compared by day when
+    either is a date). `slack_days` tolerates that many days of disorder: smaller ones are a rule's business."""
+
+    earlier: str
+    later: str
+    slack_days: int = 0
+
+
 @dataclass(frozen=True)
 class Table:
     name: str
@@ -45,6 +55,10 @@ class Table:
     #: the column that places a row in time (rules test the audit period on it)
     time_column: str | None = None
     heavy: bool = False
+    #: chronology within a row; a violation is a data-quality warning (row kept, `action=kept`)
+    order_checks: tuple[Order, ...] = ()
+    #: columns recording something that has happened: a value after the audit's `as_of` day is a warning
+    not_after_as_of: tuple[str, ...] = ()
 
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
@@ -52,6 +66,11 @@ class Table:
     @property
     def required_columns(self) -> list[str]:
         return [c.name for c in self.columns if c.required]
+
+
+#: the complaint's handling steps: none can come before its receipt (首问)
+COMPLAINT_STEPS = ("registered_at", "forwarded_at", "interim_measure_at", "responded_at", "resolved_at",
+                   "callback_at", "reported_to_compliance_at")
 
 
 def _c(name, type="str", required=False, meaning="", **kw) -> Column:
@@ -66,13 +85,13 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         _c("hire_date", "date"),
         _c("leave_date", "date", meaning="null while employed"),
         _c("qualified", "bool", meaning="holds the fund practitioner qualification (基金从业资格)"),
-    ), primary_key=("staff_id",)),
+    ), primary_key=("staff_id",), order_checks=(Order("hire_date", "leave_date"),), not_after_as_of=("hire_date",)),
     Table("staff_roles", True, "岗位 roles held by staff", (
         _c("staff_id", required=True, meaning="-> staff", references="staff.staff_id"),
         _c("role", required=True, meaning="a role from the vocabulary", choices=ROLES),
         _c("start_date", "date", True, "first day the role is held"),
         _c("end_date", "date", meaning="last day held; null = still held"),
-    )),
+    ), order_checks=(Order("start_date", "end_date"),)),
     Table("operations", False, "业务操作日志 the sales system's operation log", (
         _c("op_id", required=True, meaning="primary key"),
         _c("ts", "ts", True, "when"),
@@ -81,7 +100,7 @@ TABLES: dict[str, Table] = {t.name: t for t in (
            choices=("enter", "review", "approve", "view", "other")),
         _c("business_type", required=True, meaning="from the vocabulary", choices=BUSINESS_TYPES),
         _c("ref_id", required=True, meaning="the business item acted on"),
-    ), primary_key=("op_id",), time_column="ts", heavy=True),
+    ), primary_key=("op_id",), time_column="ts", heavy=True, not_after_as_of=("ts",)),
     Table("customers", True, "客户 customers", (
         _c("customer_id", required=True, meaning="primary key"),
         _c("name", required=True, meaning="customer name", pii=True),
@@ -91,7 +110,8 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         _c("investor_type", meaning="individual / institution"),
         _c("open_date", "date", True, "business relationship start"),
         _c("close_date", "date", meaning="business relationship end; null = active"),
-    ), primary_key=("customer_id",)),
+    ), primary_key=("customer_id",), order_checks=(Order("open_date", "close_date"),),
+        not_after_as_of=("open_date",)),
     Table("account_events", False, "账户事件 account events", (
         _c("event_id", required=True, meaning="primary key"),
         _c("customer_id", required=True, meaning="-> customers", references="customers.customer_id"),
@@ -102,18 +122,18 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         _c("identity_verified", "bool", meaning="identity of the requester checked (IC 23(1))"),
         _c("flagged_abnormal", "bool", meaning="handled as an abnormal transaction (IC 23(1), 31(4))"),
         _c("staff_id", meaning="-> staff, null for self-service", references="staff.staff_id"),
-    ), primary_key=("event_id",), time_column="event_at"),
+    ), primary_key=("event_id",), time_column="event_at", not_after_as_of=("event_at",)),
     Table("risk_assessments", True, "风险测评 risk assessments (full history)", (
         _c("customer_id", required=True, meaning="-> customers", references="customers.customer_id"),
         _c("assessed_at", "ts", True),
         _c("risk_tolerance", required=True, meaning="C1-C5 (or a mapped label)"),
-    )),
+    ), not_after_as_of=("assessed_at",)),
     Table("products", True, "产品 products", (
         _c("product_code", required=True, meaning="primary key, e.g. 000001"),
         _c("name", required=True),
         _c("risk_level", required=True, meaning="R1-R5 (or a mapped label), the current rating"),
         _c("rated_at", "date", True, "date of the current rating"),
-    ), primary_key=("product_code",)),
+    ), primary_key=("product_code",), not_after_as_of=("rated_at",)),
     Table("transactions", True, "交易 transactions", (
         _c("txn_id", required=True, meaning="primary key"),
         _c("customer_id", required=True, meaning="-> customers", references="customers.customer_id"),
@@ -129,7 +149,10 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         _c("staff_id", meaning="-> staff, for counter sales", references="staff.staff_id"),
         _c("risk_mismatch_confirmed", "bool", meaning="investor signed the risk-mismatch confirmation"),
         _c("notified_at", "ts", meaning="investor told of the rejection/failure"),
-    ), primary_key=("txn_id",), time_column="applied_at", heavy=True),
+    ), primary_key=("txn_id",), time_column="applied_at", heavy=True,
+        # a T date a few days off is ABN-007's finding; a month or more before the application is bad data
+        order_checks=(Order("applied_at", "trade_date", slack_days=31), Order("applied_at", "notified_at")),
+        not_after_as_of=("applied_at", "notified_at")),
     Table("fund_transfers", False, "资金划转 fund transfers", (
         _c("transfer_id", required=True, meaning="primary key"),
         _c("transfer_type", required=True, choices=("redemption_payout", "dividend", "refund", "branch_sweep")),
@@ -142,7 +165,8 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         _c("to_account", pii=True),
         _c("to_account_holder", meaning="name on the receiving account", pii=True),
         _c("amount", "dec", True),
-    ), primary_key=("transfer_id",), time_column="business_date", heavy=True),
+    ), primary_key=("transfer_id",), time_column="business_date", heavy=True,
+        order_checks=(Order("business_date", "due_at"),), not_after_as_of=("business_date", "executed_at")),
     Table("complaints", True, "投诉 complaints", (
         _c("complaint_id", required=True, meaning="primary key"),
         _c("customer_id", meaning="-> customers, null for anonymous", references="customers.customer_id"),
@@ -161,7 +185,9 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         _c("root_cause"),
         _c("involves_violation", "bool"),
         _c("reported_to_compliance_at", "ts"),
-    ), primary_key=("complaint_id",), time_column="received_at", heavy=True),
+    ), primary_key=("complaint_id",), time_column="received_at", heavy=True,
+        order_checks=tuple(Order("received_at", c) for c in COMPLAINT_STEPS),
+        not_after_as_of=("received_at", *COMPLAINT_STEPS)),
     Table("archive_records", False, "档案 records inventory", (
         _c("record_id", required=True, meaning="primary key"),
         _c("record_type", required=True,
@@ -170,7 +196,8 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         _c("archived_at", "date"),
         _c("disposed_at", "date", meaning="null = still held"),
         _c("location"),
-    ), primary_key=("record_id",)),
+    ), primary_key=("record_id",), order_checks=(Order("archived_at", "disposed_at"),),
+        not_after_as_of=("archived_at",)),  # a disposal after as_of is a scheduled one (RET)
     Table("backups", False, "备份 backups", (
         _c("backup_id", required=True, meaning="primary key"),
         _c("backup_date", "date", True, "the business day whose data it holds"),
@@ -181,19 +208,21 @@ TABLES: dict[str, Table] = {t.name: t for t in (
         _c("immutable", "bool", True, "write-once, unmodifiable medium"),
         _c("retain_until", "date"),
         _c("contains_investor_data", "bool", True, "holds investor information or transaction records"),
-    ), primary_key=("backup_id",), time_column="backup_date"),
+    ), primary_key=("backup_id",), time_column="backup_date", order_checks=(Order("backup_date", "completed_at"),),
+        not_after_as_of=("backup_date", "completed_at")),
     Table("reconciliations", False, "对账 reconciliations", (
         _c("recon_date", "date", True, "business day reconciled"),
         _c("branch_id", required=True),
         _c("performed_at", "ts", meaning="null = not performed"),
         _c("differences", "int", meaning="unresolved differences found"),
-    ), primary_key=("recon_date", "branch_id"), time_column="recon_date"),
+    ), primary_key=("recon_date", "branch_id"), time_column="recon_date",
+        order_checks=(Order("recon_date", "performed_at"),), not_after_as_of=("recon_date", "performed_at")),
     Table("training", False, "培训 training", (
         _c("staff_id", required=True, meaning="-> staff", references="staff.staff_id"),
         _c("date", "date", True),
         _c("course"),
         _c("hours", "dec", True),
-    ), time_column="date"),
+    ), time_column="date", not_after_as_of=("date",)),
 )}
 
 PII_COLUMNS: dict[str, tuple[str, ...]] = {

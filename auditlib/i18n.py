@@ -61,6 +61,7 @@ TEXT: dict[str, dict[str, str]] = {
         "tracking_rule": "新发现 {new}，重复发现 {recurring}，已整改 {resolved}",
         "resolved_list": "上期发现、本期已不再出现（已整改）", "previous_detail": "上期说明",
         "new_n": "新发现", "recurring_n": "重复发现", "resolved_n": "已整改", "resolved_sheet": "已整改与未复测",
+        "extra_failed": "本类别的概况统计未能生成（不影响下列各项规则的检查结果）。",
         "audit_sample": "审计抽样", "sample_note": "每条规则按固定种子从其检查范围内随机抽取至多 {n} 条记录，"
                                                "供检查人员人工复核，见工作底稿 findings.xlsx 中各规则的“样本”工作表。",
         "mitigations": "已批准的例外（参数）", "target": "对象", "valid_until": "有效期至",
@@ -103,6 +104,7 @@ TEXT: dict[str, dict[str, str]] = {
         "tracking_rule": "new {new}, recurring {recurring}, resolved {resolved}",
         "resolved_list": "Previous findings no longer found (resolved)", "previous_detail": "Previous detail",
         "new_n": "New", "recurring_n": "Recurring", "resolved_n": "Resolved", "resolved_sheet": "Resolved and not retested",
+        "extra_failed": "This family's overview could not be produced (the rule results below are not affected).",
         "audit_sample": "Audit sample", "sample_note": "For each rule up to {n} records of its scope are drawn at random "
                                                    "with a fixed seed, for re-performance by hand: the rule's "
                                                    "\"sample\" sheet in the working papers findings.xlsx.",

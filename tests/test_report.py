@@ -125,6 +125,15 @@ def test_a_rules_error_shows_a_plain_sentence_not_the_exception(zh, monkeypatch)
     assert "该规则运行出错" in page
 
 
+def test_a_failing_overview_is_a_note_not_a_failed_audit(zh):
+    def broken(result, lang):
+        raise ZeroDivisionError("boom")
+
+    with pytest.warns(UserWarning, match="boom"):
+        page = html.family_section(zh, "SOD", [broken])
+    assert "本类别的概况统计未能生成" in page and "boom" not in page and 'id="rule-SOD-001"' in page
+
+
 def test_quarantine_reasons_are_translated_and_quoted_personal_data_masked(zh, en, monkeypatch):
     quality = pd.DataFrame({
         "table": ["customers", "transactions", "customers"], "row": [5, 9, 7],
@@ -251,6 +260,8 @@ def test_workbook_formula_text_stays_text_dates_are_dates_chinese_intact(tmp_pat
     abn = wb["ABN-004"]
     values = [c.value for row in abn.iter_rows() for c in row]
     assert HOLDER not in values and "王**" in values
+    ah = [c.value for c in abn[1]]
+    assert abn.cell(2, ah.index("amount") + 1).value == 100.0  # 100.00 in the sentence, a number here
     write_workbook(result, tmp_path / "full.xlsx", personal_data=True)
     full = [c.value for row in openpyxl.load_workbook(tmp_path / "full.xlsx")["ABN-004"].iter_rows() for c in row]
     assert HOLDER in full
@@ -263,3 +274,22 @@ def test_data_quality_csv_masks_quoted_personal_data(zh, tmp_path, monkeypatch):
     write_tables(zh, tmp_path)
     text = (tmp_path / "data_quality.csv").read_text(encoding="utf-8-sig")
     assert CUSTOMER[2] not in text and "not a number: '186****8618'" in text
+
+
+#: rules whose population is rows of one table: their declared sample scope must be exactly that population
+ROW_RULES = ("SOD-005", "SOD-006", "SOD-007", "SUIT-001", "SUIT-002", "SUIT-003", "ABN-002", "ABN-003", "ABN-004",
+             "ABN-005", "ABN-007", "ABN-008", "RET-001", "RET-002", "CMP-001", "CMP-002", "CMP-003", "CMP-004",
+             "CMP-005", "CMP-006", "CMP-007", "CMP-008", "CMP-009", "CMP-010")
+
+
+def test_sample_scopes_are_the_rules_populations_on_the_demo(tmp_path):
+    from auditlib.demo import write_demo
+    from auditlib.report.sample import in_scope
+
+    write_demo(tmp_path, names=["demo-b"], transactions=1500)
+    params = load_params(Path(__file__).resolve().parents[1] / "params" / "demo-b.yaml")
+    result = run_audit(params, load_bundle(tmp_path / "demo-b"))
+    population = result.summary.set_index("rule_code")["population"]
+    got = {code: len(in_scope(result, code)) for code in ROW_RULES}
+    assert got == {code: int(population[code]) for code in ROW_RULES}
+    assert all(n > 0 for n in got.values())

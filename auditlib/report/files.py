@@ -52,19 +52,25 @@ def write_tables(result: AuditResult, out: Path) -> list[Path]:
 
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}( \d{2}:\d{2}(:\d{2})?)?")
+_MONEY = re.compile(r"-?\d{1,3}(,\d{3})*\.\d{2}")
 
 
 def dates_as_dates(df: pd.DataFrame, keep: tuple[str, ...] = ()) -> pd.DataFrame:
     """Text columns holding only dates / timestamps (rules format them for their sentences) become datetimes,
-    so Excel sorts and filters them as dates; `keep` columns (ids such as RET-004's day) stay text."""
+    and only amounts written like 21,034.50 become numbers, so Excel sorts, filters and sums them; `keep`
+    columns stay text. Ids never match (0009000024 has no decimal point, B01:2025-03-04 is no date)."""
     df = df.copy()
     for c in df.columns:
         if c in keep or not (pd.api.types.is_string_dtype(df[c]) or df[c].dtype == object):
             continue
         v = df[c].dropna()
         v = v[v.astype(str) != ""]
-        if len(v) and v.map(lambda x: isinstance(x, str) and bool(_DATE.fullmatch(x))).all():
+        if not len(v) or not v.map(lambda x: isinstance(x, str)).all():
+            continue
+        if v.map(lambda x: bool(_DATE.fullmatch(x))).all():
             df[c] = pd.to_datetime(df[c].replace("", None), format="ISO8601")
+        elif v.map(lambda x: bool(_MONEY.fullmatch(x))).all():
+            df[c] = pd.to_numeric(df[c].replace("", None).str.replace(",", "", regex=False)).astype("float64")
     return df
 
 
@@ -159,9 +165,9 @@ def write_workbook(result: AuditResult, path: Path, personal_data: bool = False,
         if samples:
             _sheet(xw, t("audit_sample", lang)[:31], sample_index(result, samples), {"scope": 60, "title": 40})
         if tracking is not None:
-            _sheet(xw, t("resolved_sheet", lang),
-                   pd.concat([tracking.resolved.assign(tracking="resolved"),
-                              tracking.not_retested.assign(tracking="not_retested")], ignore_index=True),
+            gone = pd.concat([tracking.resolved.assign(tracking="resolved"),
+                              tracking.not_retested.assign(tracking="not_retested")], ignore_index=True)
+            _sheet(xw, t("resolved_sheet", lang), dates_as_dates(gone, keep=("finding_id", "entity_id")),
                    {"detail": 80})
         for code in result.summary.loc[result.summary["tested"], "rule_code"]:
             _sheet(xw, code, rule_sheet(result, code, personal_data), {"detail": 80, "evidence": 40, "occurred_at": 20})

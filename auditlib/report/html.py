@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import math
 import re
+import warnings
 from collections.abc import Iterable
 
 import pandas as pd
@@ -38,8 +39,8 @@ CSS = """
 .al .failed{border:3px solid #a40000;padding:1em;background:#fff1f1}
 .al nav.toc{margin:1em 0;padding:.6em 1.2em;border:1px solid #c9d2dc;background:#fbfcfd}
 .al nav.toc ol{margin:.2em 0;padding-left:1.6em}.al nav.toc li{margin:.1em 0}
-.al nav.toc ol ol{font-size:.92em;columns:2}.al a{color:#24527a}.al a.top{font-size:.8em;font-weight:normal;margin-left:1em}
-.al .trk-new{color:#a40000}.al .trk-recurring{color:#a85b00;font-weight:bold}
+.al nav.toc .codes{font-size:.85em}.al a{color:#24527a}.al a.top{font-size:.8em;font-weight:normal;margin-left:1em}
+.al td.nw{white-space:nowrap}
 """
 
 
@@ -59,16 +60,17 @@ def wrap(body: str) -> str:
 
 
 def table_html(df: pd.DataFrame, headers: Iterable[str] | None = None, numeric: Iterable[str] = (),
-               trusted: Iterable[str] = ()) -> str:
+               trusted: Iterable[str] = (), nowrap: Iterable[str] = ()) -> str:
     """A plain HTML table with every cell escaped, except `trusted` columns of markup this module built."""
-    numeric, trusted = set(numeric), set(trusted)
+    numeric, trusted, nowrap = set(numeric), set(trusted), set(nowrap)
     heads = list(headers) if headers is not None else list(df.columns)
     out = ["<table><thead><tr>", *(f"<th>{esc(h)}</th>" for h in heads), "</tr></thead><tbody>"]
     for row in df.itertuples(index=False):
         out.append("<tr>")
         for col, v in zip(df.columns, row, strict=True):
             cell = v if col in trusted else esc(v)
-            out.append(f'<td class="n">{cell}</td>' if col in numeric else f"<td>{cell}</td>")
+            cls = " ".join(c for c, on in (("n", col in numeric), ("nw", col in nowrap)) if on)
+            out.append(f'<td class="{cls}">{cell}</td>' if cls else f"<td>{cell}</td>")
         out.append("</tr>")
     out.append("</tbody></table>")
     return "".join(out)
@@ -148,16 +150,17 @@ def status_html(row, lang: str) -> str:
 
 
 def toc(result, families: Iterable[str] | None = None) -> str:
-    """Contents with in-page links (plain anchors: the report carries no script)."""
+    """Contents with in-page links (plain anchors: the report carries no script): the sections, and under each
+    family its rules by code (the title shows on hover and in the rule-by-rule table)."""
     lang = result.params.language
     families = list(families) if families is not None else selected_families(result)
-    codes = result.summary["rule_code"]
+    selected = set(result.params.selected())
     items = [f'<li><a href="#{anchor("summary")}">{esc(t("summary", lang))}</a></li>']
     for fam in families:
-        rules = "".join(f'<li><a href="#{anchor("rule", c)}">{esc(c)}</a> {esc(REGISTRY[c].title[lang])}</li>'
-                        for c in codes if REGISTRY[c].family == fam and c in set(result.params.selected()))
+        rules = " · ".join(f'<a href="#{anchor("rule", c)}" title="{esc(REGISTRY[c].title[lang])}">{esc(c)}</a>'
+                           for c in result.summary["rule_code"] if REGISTRY[c].family == fam and c in selected)
         items.append(f'<li><a href="#{anchor("family", fam)}">{esc(fam)} {esc(t(f"family_{fam}", lang))}</a>'
-                     f"<ol>{rules}</ol></li>")
+                     f'<br><span class="codes">{rules}</span></li>')
     items.append(f'<li><a href="#{anchor("data-quality")}">{esc(t("data_quality", lang))}</a></li>')
     items.append(f'<li><a href="#{anchor("appendix")}">{esc(t("appendix", lang))}</a></li>')
     return (f'<nav class="toc" id="{anchor("contents")}"><b>{esc(t("contents", lang))}</b>'
@@ -248,7 +251,8 @@ def rule_block(result, code: str, sample: int = SAMPLE_ROWS, tracking=None) -> s
         if tracking is not None:
             tab[t("tracking_col", lang)] = shown["tracking"].map(lambda v: label(v, lang) if v else "")
         tab[t("detail", lang)] = shown["detail"]
-        parts.append(f"<p>{esc(t('sample', lang))}</p>{table_html(tab)}")
+        parts.append(f"<p>{esc(t('sample', lang))}</p>"
+                     f"{table_html(tab, nowrap=(t('entity', lang), t('occurred_at', lang), t('status', lang)))}")
         if len(f) > sample:
             parts.append(f'<p class="muted">{esc(t("more_findings", lang, n=len(f) - sample))}</p>')
     if tracking is not None:
@@ -264,12 +268,23 @@ def rule_block(result, code: str, sample: int = SAMPLE_ROWS, tracking=None) -> s
     return "".join(parts)
 
 
+def _extra(extra, result, lang: str) -> str:
+    """A family's overview (information, not findings): its failure is a note in the report and a warning on
+    the auditor's notebook, never a failed audit or a traceback in the examiner's HTML."""
+    try:
+        return extra(result, lang)
+    except Exception as e:  # noqa: BLE001
+        warnings.warn(f"report section {getattr(extra, '__name__', extra)} failed: {type(e).__name__}: {e}",
+                      stacklevel=2)
+        return f'<p class="muted">{esc(t("extra_failed", lang))}</p>'
+
+
 def family_section(result, family: str, extras: Iterable = (), tracking=None) -> str:
     lang = result.params.language
     selected = set(result.params.selected())
     codes = [c for c, r in REGISTRY.items() if r.family == family and c in selected]
     body = [_h2(f"{family} {t(f'family_{family}', lang)}", anchor("family", family), lang)]
-    body += [extra(result, lang) for extra in extras]
+    body += [_extra(extra, result, lang) for extra in extras]
     body += [rule_block(result, c, tracking=tracking) for c in codes]
     return wrap("".join(body))
 

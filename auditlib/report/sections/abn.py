@@ -48,6 +48,7 @@ TEXT = {
         "after_cutoff": "截止后申请记为当日", "before_cutoff": "截止前申请记为其后", "non_trading": "非交易日申请",
         "all": "全部申请（右轴）", "hour": "申请时刻（小时）", "wrong": "交易日认定错误笔数", "applications": "申请笔数",
         "cutoff_title": "按申请时刻统计的交易日认定错误", "cutoff_alt": "按申请小时统计的申请笔数与交易日认定错误笔数",
+        "no_calendar": "交易日历不包含 {year} 年，无法统计交易日认定（ABN-007 的结果见下）。",
     },
     "en": {
         "transfers": "Fund transfer timeliness by month of business date (information)",
@@ -69,6 +70,8 @@ TEXT = {
         "wrong": "Wrong trade date", "applications": "Applications",
         "cutoff_title": "Wrong trade dates by hour of application",
         "cutoff_alt": "Applications and wrong trade dates by hour of application",
+        "no_calendar": "The trading calendar does not know the year {year}: no trade-date figures (ABN-007's result "
+                       "is below).",
     },
 }
 
@@ -152,7 +155,7 @@ def cutoff_chart(result, lang: str) -> str:
     try:
         hours = cutoff_hours(result)
     except CalendarRangeError as e:  # ABN-007 reports the same error as its own; the report goes on
-        return head + f'<p class="muted">{esc(e)}</p>'
+        return head + f'<p class="muted">{esc(_tx("no_calendar", lang, year=e.year or "?"))}</p>'
     cutoff = result.params.rule_params("ABN-007")["cutoff"]
     summary = _tx("cutoff_summary", lang, n=f"{int(hours['all'].sum()):,}", cutoff=cutoff,
                   bad=f"{int(hours[list(CUTOFF_KINDS)].to_numpy().sum()):,}",

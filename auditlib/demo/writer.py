@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from .base import Demo
@@ -81,6 +82,99 @@ def _fmt_time(values, minutes: bool, date: bool) -> np.ndarray:
     out = b.view(f"S{width}").ravel().astype(f"U{width}").astype(object)
     out[nat] = None
     return out
+
+
+def _time_arrow(values, minutes: bool, date: bool) -> pa.Array:
+    """Like _fmt_time, as an Arrow string array built from buffers (no Python objects)."""
+    arr = np.asarray(values, dtype="datetime64[s]")
+    nat = np.isnat(arr)
+    width = 10 if date else (16 if minutes else 19)
+    s = np.datetime_as_string(np.where(nat, np.datetime64("2000-01-01T00:00:00"), arr), unit="s")
+    b = np.ascontiguousarray(s.astype("S19")).view(np.uint8).reshape(-1, 19)[:, :width].copy()
+    if not date:
+        b[:, 10] = ord(" ")
+    n = len(arr)
+    out = pa.StringArray.from_buffers(n, pa.py_buffer((np.arange(n + 1, dtype=np.int32) * width).tobytes()),
+                                      pa.py_buffer(b.tobytes()))
+    return pc.if_else(pa.array(nat), pa.scalar(None, pa.string()), out) if nat.any() else out
+
+
+def _labels(codes, labels) -> pa.Array:
+    codes = np.asarray(codes, dtype=np.int32)
+    idx = pa.array(codes, mask=codes < 0, type=pa.int32())
+    return pa.DictionaryArray.from_arrays(idx, pa.array(list(labels), type=pa.string())).dictionary_decode()
+
+
+def _str_arrow(v: pd.Series) -> pa.Array:
+    if isinstance(v.dtype, pd.CategoricalDtype):
+        arr = pa.array(v).dictionary_decode()
+    elif str(v.dtype) == "str":
+        arr = pa.array(v)
+    else:
+        arr = pa.array(v.astype(object).where(v.notna(), None).to_numpy(dtype=object), type=pa.string())
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    return arr.cast(pa.string())
+
+
+def arrow_cells(d: Demo, table: str, df: pd.DataFrame) -> list[pa.Array]:
+    """The CSV cells of a slice, column by column, as Arrow strings (null = empty cell)."""
+    out = []
+    minutes = table in d.p.ts_minutes
+    for col, kind in SCHEMA[table]:
+        v = df[col]
+        if kind == "str":
+            out.append(_str_arrow(v))
+        elif kind in ("ts", "date"):
+            out.append(_time_arrow(v.to_numpy(dtype="datetime64[s]"), minutes, kind == "date"))
+        elif kind == "bool":
+            b = pd.array(v, dtype="boolean")
+            codes = np.where(b.isna(), -1, b.fillna(False).to_numpy(dtype=bool).astype(np.int32))
+            yes, no = BOOL_STYLES[d.p.bool_style.get(f"{table}.{col}", "tf")]
+            out.append(_labels(codes, [no, yes]))
+        elif kind == "dec":
+            x = v.to_numpy(dtype="float64")
+            nan = np.isnan(x)
+            cents = np.round(np.nan_to_num(x) * 100).astype(np.int64)
+            neg = cents < 0
+            cents = np.abs(cents)
+            whole = pa.array(cents // 100).cast(pa.string())
+            frac = pc.utf8_lpad(pa.array(cents % 100).cast(pa.string()), 2, "0")
+            num = pc.binary_join_element_wise(whole, frac, ".")
+            if neg.any():
+                num = pc.if_else(pa.array(neg), pc.binary_join_element_wise("-", num, ""), num)
+            out.append(pc.if_else(pa.array(nan), pa.scalar(None, pa.string()), num) if nan.any() else num)
+        elif kind == "int":
+            out.append(pa.array(pd.array(v, dtype="Int64")).cast(pa.string()))
+        else:  # level_c / level_r
+            lv = v.to_numpy(dtype="int64")
+            if d.p.three_level:
+                m = INVESTOR_3 if kind == "level_c" else PRODUCT_3
+                out.append(_labels(np.searchsorted(sorted(m), lv), [m[k] for k in sorted(m)]))
+            else:
+                out.append(_labels(lv - 1, [("C" if kind == "level_c" else "R") + str(i) for i in range(1, 6)]))
+    return out
+
+
+NEEDS_QUOTES = r'[",\n\r]'
+
+
+def csv_bytes(cells: list[pa.Array]) -> bytes:
+    """RFC 4180 lines (quoted only when needed, like the csv module), joined without Python row objects."""
+    cols = []
+    for a in cells:
+        need = pc.match_substring_regex(a, NEEDS_QUOTES)
+        if pc.any(need).as_py():
+            quoted = pc.binary_join_element_wise('"', pc.replace_substring(a, '"', '""'), '"', "")
+            a = pc.if_else(need, quoted, a)
+        cols.append(a)
+    lines = pc.binary_join_element_wise(*cols, ",", null_handling="replace", null_replacement="")
+    lines = pc.binary_join_element_wise(lines, "", "\n")
+    if isinstance(lines, pa.ChunkedArray):
+        lines = lines.combine_chunks()
+    n = len(lines)
+    offsets = np.frombuffer(lines.buffers()[1], dtype=np.int32, count=n + 1, offset=4 * lines.offset)
+    return lines.buffers()[2].to_pybytes()[offsets[0]:offsets[-1]]
 
 
 def format_table(d: Demo, table: str, df: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -175,6 +269,30 @@ def to_arrow(d: Demo, table: str) -> pa.Table:
     return pa.Table.from_arrays(cols, schema=pa.schema(fields))
 
 
+def write_csv(d: Demo, table: str, path: Path, encoding: str) -> None:
+    """The table as CSV, CHUNK rows at a time; the first chunk goes through pandas to take the bad rows."""
+    full = d.t[table]
+    names = [c for c, _ in SCHEMA[table]]
+    with open(path, "wb") as fh:
+        if encoding == "utf-8-sig":
+            fh.write(b"\xef\xbb\xbf")
+        fh.write(_encode(",".join(names) + "\n", encoding))
+        for start in range(0, len(full), CHUNK):
+            part = full.iloc[start:start + CHUNK]
+            if start == 0 and any(b["table"] == table for b in d.bad_rows):
+                df = insert_bad_rows(d, table, format_table(d, table, part))
+                cells = [pa.array(df[c].to_numpy(dtype=object), type=pa.string(), from_pandas=True) for c in names]
+            else:
+                cells = arrow_cells(d, table, part)
+            fh.write(_encode(csv_bytes(cells), encoding))
+
+
+def _encode(data: bytes | str, encoding: str) -> bytes:
+    if encoding in ("utf-8", "utf-8-sig"):
+        return data.encode("utf-8") if isinstance(data, str) else data
+    return (data if isinstance(data, str) else data.decode("utf-8")).encode(encoding)
+
+
 def write_institution(d: Demo, out: Path) -> Path:
     folder = Path(out) / d.p.institution_id
     folder.mkdir(parents=True, exist_ok=True)
@@ -185,14 +303,7 @@ def write_institution(d: Demo, out: Path) -> Path:
         if table in d.p.parquet:
             pq.write_table(to_arrow(d, table), folder / f"{table}.parquet", compression="zstd")
             continue
-        enc = d.p.encodings.get(table, d.p.encoding)
-        full = d.t[table]
-        with open(folder / f"{table}.csv", "w", encoding=enc, newline="") as fh:
-            for start in range(0, max(len(full), 1), CHUNK):
-                df = format_table(d, table, full.iloc[start:start + CHUNK])
-                if start == 0:
-                    df = insert_bad_rows(d, table, df)
-                df.to_csv(fh, index=False, header=start == 0, lineterminator="\n")
+        write_csv(d, table, folder / f"{table}.csv", d.p.encodings.get(table, d.p.encoding))
     exp = pd.DataFrame([(p.rule, p.entity, p.status) for p in d.plants if p.kind == "hit"],
                        columns=["rule_code", "entity_id", "status"])
     exp = exp[exp["rule_code"].map(lambda c: d.rule_tested(c))]

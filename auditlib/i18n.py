@@ -65,7 +65,7 @@ TEXT: dict[str, dict[str, str]] = {
         "audit_sample": "审计抽样", "sample_note": "每条规则按固定种子从其检查范围内随机抽取至多 {n} 条记录，"
                                                "供检查人员人工复核，见工作底稿 findings.xlsx 中各规则的“样本”工作表。",
         "mitigations": "已批准的例外（参数）", "target": "对象", "valid_until": "有效期至",
-        "quality_reason": "原因", "masked_value": "（个人信息已隐去）",
+        "quality_reason": "原因", "free_text_withheld": "（自由文本，内容从略）",
     },
     "en": {
         "report_title": "Supervisory audit report: fund sales institution",
@@ -109,7 +109,7 @@ TEXT: dict[str, dict[str, str]] = {
                                                    "with a fixed seed, for re-performance by hand: the rule's "
                                                    "\"sample\" sheet in the working papers findings.xlsx.",
         "mitigations": "Approved exceptions (params)", "target": "Target", "valid_until": "Valid until",
-        "quality_reason": "Reason", "masked_value": "(personal data withheld)",
+        "quality_reason": "Reason", "free_text_withheld": "(free text, not quoted)",
     },
 }
 

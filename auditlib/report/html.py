@@ -289,6 +289,11 @@ def family_section(result, family: str, extras: Iterable = (), tracking=None) ->
     return wrap("".join(body))
 
 
+#: free-text columns: a complaint's description may hold anything, names and phone numbers included, so a
+#: reason quoting it (e.g. "text starts with =") is shown without the quote in the examiner's copy
+FREE_TEXT = {("complaints", "description"), ("complaints", "root_cause")}
+
+
 def quality_reason(table: str, column: str, reason: str, lang: str, personal_data: bool = False) -> str:
     """A quarantine reason in the report language, with the cell text it quotes masked when the column is
     personal data (schema.PII_COLUMNS) and long digit runs masked everywhere (unless `personal_data`)."""
@@ -296,6 +301,8 @@ def quality_reason(table: str, column: str, reason: str, lang: str, personal_dat
     text = reason_text(head, lang)
     if value is None:
         return text
+    if (table, column) in FREE_TEXT and not personal_data:  # what the reason says is enough
+        return text + ("" if lang == "zh" else " ") + t("free_text_withheld", lang)
     if not personal_data:
         kinds = [k for k in (contract_pii_kind(table, c) for c in str(column).split(",")) if k]
         value = mask_value(value, kinds[0]) if kinds else mask_long_numbers(value)

@@ -115,16 +115,22 @@ def splitmix64(x: np.ndarray) -> np.ndarray:
     return z ^ (z >> np.uint64(31))
 
 
+def pick(rows: np.ndarray, seed: int, size: int) -> np.ndarray:
+    """Positions (into `rows`) of the `size` rows with the smallest keys, ordered by row number."""
+    rows = np.asarray(rows, dtype=np.int64)
+    if size <= 0 or len(rows) == 0:
+        return np.zeros(0, dtype=np.int64)
+    if len(rows) <= size:
+        return np.argsort(rows, kind="stable")
+    keys = splitmix64(rows.astype(np.uint64) ^ np.uint64(seed))
+    chosen = np.argpartition(keys, size - 1)[:size]
+    return chosen[np.argsort(rows[chosen], kind="stable")]
+
+
 def draw(rows: np.ndarray, seed: int, size: int) -> np.ndarray:
     """The `size` row numbers with the smallest keys, in row order."""
     rows = np.asarray(rows, dtype=np.int64)
-    if size <= 0 or len(rows) == 0:
-        return rows[:0]
-    if len(rows) <= size:
-        return np.sort(rows)
-    keys = splitmix64(rows.astype(np.uint64) ^ np.uint64(seed))
-    pick = np.argpartition(keys, size - 1)[:size]
-    return np.sort(rows[pick])
+    return rows[pick(rows, seed, size)]
 
 
 def _values(v, params: dict) -> tuple:
@@ -133,6 +139,12 @@ def _values(v, params: dict) -> tuple:
 
 def in_scope(result, code: str) -> pd.DataFrame:
     """The rows of the rule's scope table that fall in its scope (all columns, `_row` included)."""
+    sc = scope_of(code)
+    return result.bundle.tables[sc.table][scope_mask(result, code)]
+
+
+def scope_mask(result, code: str) -> np.ndarray:
+    """Which rows of the rule's scope table fall in its scope (a mask: no copy of a 10^7-row table)."""
     sc, p = scope_of(code), result.params
     df = result.bundle.tables[sc.table]
     keep = np.ones(len(df), dtype=bool)
@@ -149,7 +161,7 @@ def in_scope(result, code: str) -> pd.DataFrame:
         keep &= df[column].isin(list(_values(allowed, params))).fillna(False).to_numpy(dtype=bool)
     for column in sc.present:
         keep &= df[column].notna().to_numpy(dtype=bool)
-    return df[keep]
+    return keep
 
 
 def describe(code: str, params: dict) -> str:
@@ -177,10 +189,12 @@ def rule_sample(result, code: str, size: int, personal_data: bool = False) -> Sa
     """The audit sample of one rule; personal data masked unless `personal_data`."""
     p = result.params
     sc = scope_of(code)
-    scope = in_scope(result, code)
+    df = result.bundle.tables[sc.table]
+    where = np.flatnonzero(scope_mask(result, code))
     seed = seed_of(p.institution_id, code, p.period_start, p.period_end)
-    rows = draw(scope[ROW].to_numpy(), seed, size)
-    picked = scope.set_index(ROW).loc[rows]
+    chosen = where[pick(df[ROW].to_numpy()[where], seed, size)]
+    picked = df.iloc[chosen]
+    rows = picked[ROW].to_numpy(dtype=np.int64)
     table = TABLES[sc.table]
     columns = [c.name for c in table.columns if c.name in picked.columns]
     out = pd.DataFrame({"sample_no": np.arange(1, len(rows) + 1), "row": rows})
@@ -198,7 +212,7 @@ def rule_sample(result, code: str, size: int, personal_data: bool = False) -> Sa
         if kind and not personal_data:
             values = mask_series(values, kind)
         out[c] = values.to_numpy()
-    return Sample(code, sc.table, describe(code, p.rule_params(code)), len(scope), seed, out)
+    return Sample(code, sc.table, describe(code, p.rule_params(code)), len(where), seed, out)
 
 
 def samples(result, size: int, personal_data: bool = False) -> dict[str, Sample]:

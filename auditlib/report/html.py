@@ -1,8 +1,12 @@
-"""The examiner's report as HTML fragments, assembled by the notebook.
+"""The examiner's report as HTML fragments, assembled by the notebook (docs/report.md).
 
-Each rule renders two things, the Data Docs way: what was required (its citation, parameters
-and requirement in words) and what was found (population, exceptions, rate, a sample). Every
-value that comes from the data goes through `esc`; personal data is masked before it gets here.
+Cover and contents (plain in-page anchors, no script), executive summary, one section per family,
+data quality, appendix. Each rule renders two things, the Data Docs way: what was required (its
+citation, parameters and requirement in words) and what was found (population, exceptions, rate,
+tracking against the previous period, a sample). Every value that comes from the data goes through
+`esc`; finding details arrive masked (rules declare their personal data), and the one place the
+loader quotes raw cells, the data-quality reasons, is masked here (`quality_reason`). A rule's
+error is shown as a sentence, never as the exception's text.
 """
 
 from __future__ import annotations

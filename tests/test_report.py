@@ -111,8 +111,8 @@ def test_english_report_has_no_chinese_but_the_data_and_chinese_report_no_englis
         assert not re.search(rf"\b{label}\b", zh_text), label
     # vocabulary in requirement texts as 宣传推介(promotion), not the bare code
     assert "宣传推介(promotion) + 柜面操作(counter)" in zh_text
-    assert "A major complaint must be answered within 2 working days of receipt (by 23:59:59 of the 2nd " \
-           in visible_text(pages["en"])
+    assert "A major complaint must be answered within 2 working days of receipt (by 23:59:59 of working day 2 " \
+           "after the day of receipt)" in visible_text(pages["en"])
 
 
 def test_a_rules_error_shows_a_plain_sentence_not_the_exception(zh, monkeypatch):

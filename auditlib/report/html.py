@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import html
 import math
-import re
 import warnings
 from collections.abc import Iterable
 
@@ -122,20 +121,11 @@ def localize_param(v, lang: str):
     return v
 
 
-_ORDINAL = re.compile(r"\b(\d+)th\b")
-
-
-def ordinal(n: int) -> str:
-    return f"{n}th" if 10 <= n % 100 <= 20 else f"{n}{ {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
-
-
 def requirement(code: str, result) -> str:
     """The rule's requirement in words with this audit's parameters (vocabulary as labels in zh)."""
     lang = result.params.language
     params = result.params.rule_params(code)
-    text = REGISTRY[code].requirement_text(lang, {k: localize_param(v, lang) for k, v in params.items()})
-    # templates write "{n}th working day": 1st, 2nd, 3rd
-    return _ORDINAL.sub(lambda m: ordinal(int(m.group(1))), text) if lang == "en" else text
+    return REGISTRY[code].requirement_text(lang, {k: localize_param(v, lang) for k, v in params.items()})
 
 
 def selected_families(result) -> list[str]:

@@ -444,7 +444,7 @@ def abn_007(ctx: RuleContext) -> RuleOutput:
                          "23:59:59 前）告知投资者",
                    "en": "The investor must be told of a failed or rejected transaction within "
                          "{notify_working_days} working day(s) of the application (by 23:59:59 of the "
-                         "{notify_working_days}th working day after its date)"},
+                         "working day {notify_working_days} after its date)"},
       detail={"zh": "交易 {txn_id}（{business}，{status}）于 {applied_at} 申请，应于 {deadline} 前告知投资者：{what}",
               "en": "Transaction {txn_id} ({business}, {status}) applied {applied_at}; the investor was to be told "
                     "by {deadline}: {what}"})

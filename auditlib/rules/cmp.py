@@ -156,7 +156,7 @@ def cmp_001(ctx: RuleContext) -> RuleOutput:
       requirement={"zh": "一般投诉须在受理后 {general_reply_working_days} 个工作日内答复（受理当日不计，"
                          "期限为其后第 {general_reply_working_days} 个工作日 23:59:59）",
                    "en": "A general complaint must be answered within {general_reply_working_days} working days of "
-                         "receipt (by 23:59:59 of the {general_reply_working_days}th working day after the day "
+                         "receipt (by 23:59:59 of working day {general_reply_working_days} after the day "
                          "of receipt)"},
       detail=_timed_detail("答复", "reply"))
 def cmp_002(ctx: RuleContext) -> RuleOutput:
@@ -194,7 +194,7 @@ def cmp_003(ctx: RuleContext) -> RuleOutput:
       requirement={"zh": "重大投诉须在受理后 {major_reply_working_days} 个工作日内答复（受理当日不计，"
                          "期限为其后第 {major_reply_working_days} 个工作日 23:59:59）",
                    "en": "A major complaint must be answered within {major_reply_working_days} working days of "
-                         "receipt (by 23:59:59 of the {major_reply_working_days}th working day after the day of "
+                         "receipt (by 23:59:59 of working day {major_reply_working_days} after the day of "
                          "receipt)"},
       detail=_timed_detail("答复", "reply"))
 def cmp_004(ctx: RuleContext) -> RuleOutput:

@@ -22,7 +22,7 @@ def _join_reasons(parts: list[tuple[np.ndarray, np.ndarray | str]], sep: str) ->
       title={"zh": "网点未按日及时对账或对账差异未解决", "en": "Branch reconciliation late, missing or with differences"},
       requirement={"zh": "每个网点须对每个交易日进行对账，最迟于其后第 {reconcile_working_days} 个工作日结束前完成，且无未解决差异",
                    "en": "Each branch must reconcile every trading day by the end of the "
-                         "{reconcile_working_days}th working day after it, with no unresolved differences"},
+                         "working day {reconcile_working_days} after it, with no unresolved differences"},
       detail={"zh": "网点 {branch_id} 交易日 {recon_date} 的对账（应于 {deadline} 前完成）：{what}",
               "en": "Branch {branch_id}, trading day {recon_date} (to be reconciled by {deadline}): {what}"})
 def rec_001(ctx: RuleContext) -> RuleOutput:

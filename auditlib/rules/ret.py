@@ -78,11 +78,11 @@ def _evidence_with_subject(hit: pd.DataFrame, table: str) -> pd.Series:
 
 
 _RETENTION_PARAMS_TEXT = {
-    "zh": "保存期届满日为基准年份加 {years} 年（basis_year_counts={basis_year_counts} 时基准年份计为第一年，"
-          "即加 {years} 年再减 1 年）当年的 12 月 31 日，届满日当天及以前不得销毁",
-    "en": "the retention end is 31 December of the basis year + {years} (minus one year when "
-          "basis_year_counts={basis_year_counts} is true, the basis year then being the first year); "
-          "no disposal on or before that day",
+    "zh": "保存期届满日为基准年份加 {years} 年当年的 12 月 31 日；若参数 basis_year_counts 为 true，"
+          "基准年份计为第一年，届满日提前一年（本次取值：{basis_year_counts}）；届满日当天及以前不得销毁",
+    "en": "the retention end is 31 December of the basis year + {years}; when the parameter basis_year_counts "
+          "is true the basis year counts as the first year and the end is one year earlier (this audit: "
+          "{basis_year_counts}); no disposal on or before that day",
 }
 
 

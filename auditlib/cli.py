@@ -1,19 +1,23 @@
 """`auditlib`: the command line (run contract: ../shared/spec/outputs.md).
 
 Exit status: 0 every audit completed (findings are results, not failures); 1 at least one audit
-failed; 2 bad usage or bad params. Errors are one or two lines, no traceback unless --debug.
+failed; 2 bad usage or bad params; 130 interrupted (Ctrl-C, or SIGTERM from a scheduler): the batch
+summary then says which audits completed and which did not. Errors are one or two lines, no
+traceback unless --debug.
 """
 
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+import threading
 import traceback
 from pathlib import Path
 
 from . import __version__
 
-OK, FAILED, USAGE = 0, 1, 2
+OK, FAILED, USAGE, INTERRUPTED = 0, 1, 2, 130
 
 
 def _err(msg: str) -> None:
@@ -25,10 +29,11 @@ def cmd_run(a) -> int:
     from .runner import run_one
 
     params = load_params(a.params)  # ParamsError -> exit 2 in main()
-    outcome = run_one(a.params, a.out, timeout=a.timeout, params=params)
+    outcome = run_one(a.params, a.out, timeout=a.timeout, cell_timeout=a.cell_timeout, params=params)
     if outcome.status != "ok":
         _err(f"{outcome.institution_id}: audit failed: {outcome.error}")
-        print(f"auditlib: the failed notebook and error are in {Path(outcome.report).parent}", file=sys.stderr)
+        if outcome.report:
+            print(f"auditlib: the failed notebook and error are in {Path(outcome.report).parent}", file=sys.stderr)
         return FAILED
     print(f"{outcome.institution_id}: {outcome.findings} findings (high {outcome.high}, medium {outcome.medium}, "
           f"low {outcome.low}) in {outcome.seconds:.1f}s -> {outcome.report}")
@@ -36,18 +41,27 @@ def cmd_run(a) -> int:
 
 
 def cmd_batch(a) -> int:
-    from .batch import run_batch
+    from .batch import BatchInterrupted, run_batch
 
-    if a.scheduler:
-        from .distributed import run_batch_dask
+    summary = Path(a.out) / "batch_summary.csv"
+    try:
+        if a.scheduler:
+            from .distributed import run_batch_dask
 
-        outcomes, bad = run_batch_dask(a.paths, a.out, a.scheduler, timeout=a.timeout)
-    else:
-        outcomes, bad = run_batch(a.paths, a.out, workers=a.workers, timeout=a.timeout)
+            outcomes, bad = run_batch_dask(a.paths, a.out, a.scheduler, timeout=a.timeout,
+                                           cell_timeout=a.cell_timeout, resume=a.resume)
+        else:
+            outcomes, bad = run_batch(a.paths, a.out, workers=a.workers, timeout=a.timeout,
+                                      cell_timeout=a.cell_timeout, resume=a.resume)
+    except BatchInterrupted as e:
+        done = sum(o.status == "ok" for o in e.outcomes)
+        _err(f"interrupted: {done} of {len(e.outcomes)} audits complete, the others not -> {summary} "
+             "(rerun with --resume to complete the rest)")
+        return INTERRUPTED
     failed = [o for o in outcomes if o.status != "ok"]
     for o in failed:
         _err(f"{o.institution_id}: {o.error}")
-    print(f"{len(outcomes) - len(failed)} ok, {len(failed)} failed -> {Path(a.out) / 'batch_summary.csv'}")
+    print(f"{len(outcomes) - len(failed)} ok, {len(failed)} failed -> {summary}")
     if not outcomes:
         _err("no params files found")
         return USAGE
@@ -97,6 +111,16 @@ def cmd_datarequest(a) -> int:
     return OK
 
 
+def _timeouts(s: argparse.ArgumentParser) -> None:
+    s.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
+                   help="limit for a whole audit (kernel start to last cell); a hung cell is stopped")
+    s.add_argument("--cell-timeout", type=float, default=None, metavar="SECONDS", help="limit for any one cell")
+
+
+def _sigterm(signum, frame):
+    raise KeyboardInterrupt  # a scheduler stopping the task (Airflow, systemd): stop the audits in order
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="auditlib", description="Supervisory audit kit for fund sales institutions")
     p.add_argument("--version", action="version", version=f"auditlib {__version__}")
@@ -108,15 +132,18 @@ def parser() -> argparse.ArgumentParser:
     s = sub.add_parser("run", parents=[common], help="audit one institution")
     s.add_argument("params", help="params YAML file")
     s.add_argument("--out", default="outputs", help="output root (default: outputs)")
-    s.add_argument("--timeout", type=float, default=None, help="per-cell timeout in seconds")
+    _timeouts(s)
     s.set_defaults(func=cmd_run)
 
     s = sub.add_parser("batch", parents=[common], help="audit many institutions")
     s.add_argument("paths", nargs="+", help="params files or folders of them")
     s.add_argument("--out", default="outputs")
     s.add_argument("--workers", type=int, default=None, help="parallel audits (default: CPU count)")
-    s.add_argument("--scheduler", default=None, help="Dask scheduler address (default: local process pool)")
-    s.add_argument("--timeout", type=float, default=None)
+    s.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="run on the Dask cluster at ADDRESS, e.g. tcp://10.0.0.5:8786 (default: a local process pool)")
+    s.add_argument("--resume", action="store_true",
+                   help="skip institutions whose output folder is complete (manifest present and verified)")
+    _timeouts(s)
     s.set_defaults(func=cmd_batch)
 
     s = sub.add_parser("demo", parents=[common], help="generate the synthetic demo institutions")
@@ -146,6 +173,12 @@ def main(argv: list[str] | None = None) -> int:
     from .params import ParamsError
 
     args = parser().parse_args(argv)
+    if not args.debug:
+        from .batch import quiet_logs
+
+        quiet_logs()
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _sigterm) if main_thread else None
     try:
         return args.func(args)
     except AuditError as e:
@@ -155,12 +188,15 @@ def main(argv: list[str] | None = None) -> int:
         return USAGE if isinstance(e, ParamsError) else FAILED
     except KeyboardInterrupt:
         _err("interrupted")
-        return 130
+        return INTERRUPTED
     except Exception as e:  # noqa: BLE001 - one line for users; --debug for developers
         if args.debug:
             raise
         _err(f"{type(e).__name__}: {e} (rerun with --debug for the traceback)")
         return FAILED
+    finally:
+        if main_thread:
+            signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":

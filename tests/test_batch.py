@@ -1,0 +1,186 @@
+"""Batches (#7): progress on a terminal and as log lines, --resume, the summary's note column, the index's
+cross-institution comparison (table and chart), an unreachable executor, the executor as the only
+difference between local and distributed runs."""
+
+from __future__ import annotations
+
+import io
+import re
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from test_batch_helpers import cli, complete, institutions, manifest, summary
+
+from auditlib.batch import Job, Progress, plan, run_jobs, write_summary
+from auditlib.runner import Outcome
+
+
+class Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_progress_bar_on_a_terminal_shows_done_failed_running_elapsed_eta():
+    term = Terminal()
+    p = Progress(4, term)
+    p.started(running=2, workers=2)
+    p.finished(Outcome("a", "ok", seconds=1.0), running=2)
+    p.finished(Outcome("b", "failed", error="boom", seconds=1.0), running=1)
+    p.close()
+    text = term.getvalue()
+    last = text.rstrip("\n").split("\r")[-1]
+    assert re.search(r"\[#{12}-{12}\] 2/4 done, 1 failed, 1 running, +\d+s elapsed, ETA +\d+s", last), last
+    assert "\n" not in text.rstrip("\n"), "one line, redrawn in place"
+    assert "boom" not in text
+
+
+def test_progress_bar_ticks_while_audits_run():
+    term = Terminal()
+    p = Progress(1, term)
+    p.started(running=1, workers=1)
+    time.sleep(2.3)
+    p.close()
+    assert term.getvalue().count("\r") >= 3, "redrawn every second, so elapsed moves during long audits"
+    assert "ETA    ?" in term.getvalue(), "no ETA before the first audit finishes"
+
+
+def test_plain_log_lines_when_not_a_terminal():
+    log = io.StringIO()
+    p = Progress(2, log)
+    p.started(running=2, workers=2, skipped=1)
+    p.finished(Outcome("inst-a", "ok", findings=3, seconds=1.5), running=1)
+    p.finished(Outcome("inst-b", "failed", error="DataContractError: staff missing", seconds=0.5), running=0)
+    p.close()
+    lines = log.getvalue().splitlines()
+    assert "\r" not in log.getvalue()
+    assert re.fullmatch(r"\S+T\S+ batch: 2 audits on 2 workers, 1 already complete \(--resume\)", lines[0])
+    assert re.fullmatch(r"\S+ inst-a ok 1\.5s findings=3 \[1/2\]", lines[1])
+    assert lines[2].endswith("inst-b failed 0.5s error=DataContractError: staff missing [2/2]")
+
+
+def _fake_output(out: Path, inst: str, rates: dict) -> str:
+    folder = out / inst / "2025-12-31"
+    folder.mkdir(parents=True)
+    pd.DataFrame({"rule_code": list(rates), "exception_rate": list(rates.values())}).to_csv(
+        folder / "rule_summary.csv", index=False, encoding="utf-8-sig")
+    return str(folder / "report.html")
+
+
+def test_index_compares_institutions_rule_by_rule_with_a_chart(tmp_path):
+    out = tmp_path
+    outcomes = [
+        Outcome("inst-a", "ok", findings=2, report=_fake_output(out, "inst-a", {"SOD-001": 0.25, "CMP-002": 0.0})),
+        Outcome("inst-b", "ok", findings=1, report=_fake_output(out, "inst-b", {"SOD-001": 0.5, "CMP-002": 0.001})),
+        Outcome("inst-<c>", "failed", error="<b>boom</b>"),
+    ]
+    write_summary(outcomes, out)
+    html = (out / "index.html").read_text(encoding="utf-8")
+    assert 'href="inst-a/2025-12-31/report.html"' in html
+    assert html.count('<img class="chart"') == 1 and 'src="data:image/png;base64,' in html
+    assert "25.00%" in html or "25.0%" in html or "25%" in html
+    assert "&lt;b&gt;boom&lt;/b&gt;" in html and "<b>boom" not in html
+    assert not re.search(r"""(src|href)=["']https?:""", html), "self-contained"
+    s = pd.read_csv(out / "batch_summary.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    assert list(s.columns) == ["institution_id", "status", "error", "findings", "high", "medium", "low", "seconds",
+                               "report", "note"]
+
+
+def test_no_chart_when_no_rule_has_exceptions(tmp_path):
+    outcomes = [Outcome("inst-a", "ok", report=_fake_output(tmp_path, "inst-a", {"SOD-001": 0.0}))]
+    write_summary(outcomes, tmp_path)
+    html = (tmp_path / "index.html").read_text(encoding="utf-8")
+    assert "<img" not in html and "SOD-001" in html
+
+
+class ListExecutor:
+    """An executor that runs nothing: the batch code path without processes (futures done at once)."""
+
+    slots, where = 3, " (test)"
+
+    def __init__(self):
+        self.submitted: list[Job] = []
+
+    def submit(self, job, out, timeout, cell_timeout):
+        import concurrent.futures as cf
+
+        self.submitted.append(job)
+        f = cf.Future()
+        f.set_result(Outcome(job.institution_id, "ok", findings=1, seconds=0.1))
+        return f
+
+    def as_completed(self, futures):
+        return iter(futures)
+
+    def interrupt(self, unfinished, grace):
+        pass
+
+    def close(self):
+        pass
+
+
+def test_the_executor_is_the_only_difference(tmp_path):
+    pdir = institutions(tmp_path, ("inst-a", "inst-b"))
+    (pdir / "bad.yaml").write_text("institution_id: bad\ncolour: blue\n", encoding="utf-8")
+    ex = ListExecutor()
+    log = io.StringIO()
+    outcomes, bad = run_jobs([pdir], tmp_path / "out", lambda n: ex, timeout=5, stream=log)
+    assert bad == 1 and [j.institution_id for j in ex.submitted] == ["inst-a", "inst-b"]
+    assert [(o.institution_id, o.status) for o in outcomes] == [("bad", "failed"), ("inst-a", "ok"), ("inst-b", "ok")]
+    assert "on 3 workers (test)" in log.getvalue()
+    assert [r["institution_id"] for r in summary(tmp_path / "out")] == ["bad", "inst-a", "inst-b"]
+
+
+def test_an_executor_that_cannot_start_fails_every_audit_with_the_reason(tmp_path):
+    pdir = institutions(tmp_path, ("inst-a", "inst-b"))
+
+    def unreachable(n):
+        raise OSError("Timed out trying to connect to tcp://127.0.0.1:1")
+
+    outcomes, bad = run_jobs([pdir], tmp_path / "out", unreachable, stream=io.StringIO())
+    assert bad == 0 and [o.status for o in outcomes] == ["failed", "failed"]
+    assert all("the executor could not start" in o.error and "127.0.0.1:1" in o.error for o in outcomes)
+    assert [r["status"] for r in summary(tmp_path / "out")] == ["failed", "failed"]
+
+
+@pytest.mark.slow
+def test_resume_skips_complete_verified_outputs_only(tmp_path):
+    pdir = institutions(tmp_path, ("inst-a", "inst-b"))
+    out = tmp_path / "out"
+    p = cli("batch", pdir, "--out", out, "--workers", "2")
+    assert p.returncode == 0, p.stderr
+    first = {i: manifest(out / i / "2025-12-31")["run_id"] for i in ("inst-a", "inst-b")}
+    # inst-b's report altered after the run
+    with open(out / "inst-b" / "2025-12-31" / "report.html", "a", encoding="utf-8") as f:
+        f.write("<!-- edited -->")
+    # complete and verified, but run with other params: not skipped
+    changed = tmp_path / "changed" / "inst-a.yaml"
+    changed.parent.mkdir()
+    changed.write_text((pdir / "inst-a.yaml").read_text(encoding="utf-8").replace("../data", str(tmp_path / "data"))
+                       + "sample_size: 5\n", encoding="utf-8")
+    jobs, known, _ = plan([changed], out.resolve(), resume=True)
+    assert [j.institution_id for j in jobs] == ["inst-a"] and known == []
+
+    p = cli("batch", pdir, "--out", out, "--resume", "--workers", "2")
+    assert p.returncode == 0, p.stderr
+    assert "batch: 1 audits on 1 workers, 1 already complete (--resume)" in p.stderr
+    rows = {r["institution_id"]: r for r in summary(out)}
+    assert rows["inst-a"]["note"].startswith("resumed: complete output of ")
+    assert rows["inst-a"]["findings"] == "1" and rows["inst-a"]["report"] == "inst-a/2025-12-31/report.html"
+    assert rows["inst-b"]["note"] == ""
+    again = {i: manifest(out / i / "2025-12-31")["run_id"] for i in first}
+    assert again["inst-a"] == first["inst-a"] and again["inst-b"] != first["inst-b"]
+    assert all(complete(out / i / "2025-12-31") for i in first)
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert "SOD-001" in index and '<img class="chart"' in index
+
+
+def test_plan_resume_needs_a_verified_manifest(tmp_path):
+    pdir = institutions(tmp_path, ("inst-a",))
+    out = (tmp_path / "out").resolve()
+    folder = out / "inst-a" / "2025-12-31"
+    folder.mkdir(parents=True)
+    (folder / "error.txt").write_text("failed\n")
+    jobs, known, bad = plan([pdir], out, resume=True)
+    assert [j.institution_id for j in jobs] == ["inst-a"] and known == [] and bad == 0

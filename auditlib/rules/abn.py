@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ..schema import PURCHASE_CODES
-from .base import RuleContext, RuleOutput, evidence, fmt_day, fmt_ts, no_findings, rule
+from .base import RuleContext, RuleOutput, evidence, fmt_day, fmt_ts, lookup, no_findings, rule
 from .suit import bases_of, business_names, column_codes, combine_codes, latest_by_codes, with_details
 
 NS_PER_DAY = 86_400 * 10**9
@@ -259,9 +259,8 @@ def abn_004(ctx: RuleContext) -> RuleOutput:
     if via_txn.any():  # look up only the transactions these transfers name, not all 10^7
         tx = ctx.tables["transactions"]
         tx = select(tx, tx["txn_id"].isin(ft.loc[via_txn, "txn_id"]), ["txn_id", "customer_id"])
-        customer[via_txn] = ft.loc[via_txn, "txn_id"].map(tx.drop_duplicates("txn_id").set_index("txn_id")["customer_id"])
-    names = ctx.tables["customers"].drop_duplicates("customer_id").set_index("customer_id")["name"]
-    name = customer.map(names)
+        customer[via_txn] = lookup(ft.loc[via_txn, "txn_id"], tx, "txn_id", "customer_id")
+    name = lookup(customer, ctx.tables["customers"], "customer_id", "name")
     holder = ft["to_account_holder"]
     # exact equality settles almost every row; only the rest are normalized (whitespace, case)
     differs = ~(holder == name).fillna(False).to_numpy(dtype=bool)

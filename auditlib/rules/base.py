@@ -128,6 +128,18 @@ class RuleContext:
         return TradingCalendar()
 
 
+def lookup(keys: pd.Series, table: pd.DataFrame, key: str, column: str) -> pd.Series:
+    """`table[column]` of the first row whose `key` equals each of `keys` (NA where none), aligned with `keys`.
+
+    One place for this join because `Series.map` loses the column's dtype when the mapping is empty
+    (a header-only table gives float64, which a date column cannot become)."""
+    first = table.drop_duplicates(key)
+    pos = pd.Index(first[key]).get_indexer(keys)
+    out = first[column].reset_index(drop=True).reindex(pos)
+    out.index = keys.index
+    return out
+
+
 def no_findings() -> pd.DataFrame:
     return pd.DataFrame({"entity_id": pd.Series(dtype="string"), "occurred_at": pd.Series(dtype="datetime64[ns]")})
 

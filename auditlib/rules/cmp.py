@@ -251,9 +251,12 @@ def cmp_006(ctx: RuleContext) -> RuleOutput:
       detail=_timed_detail("回访", "callback", anchor="resolved"))
 def cmp_008(ctx: RuleContext) -> RuleOutput:
     """Callback (回访) after resolution: complaints received in the period and resolved (resolved_at
-    recorded, at any time) need a callback_at within the working-day limit counted from resolved_at."""
+    recorded, on or before the as-of day) need a callback_at within the working-day limit counted from
+    resolved_at. A resolution dated after as_of cannot be judged from the audit's standpoint (the loader
+    reports such dates as data-quality warnings), so it is outside the population."""
     c = received_in_period(ctx, "resolved_at", "callback_at")
-    rows = c[c["resolved_at"].notna().to_numpy(dtype=bool)]
+    resolved = c["resolved_at"].notna() & (c["resolved_at"] < ctx.as_of + pd.Timedelta(days=1))
+    rows = c[resolved.to_numpy(dtype=bool)]
     due = ctx.workdays.workday_deadline(rows["resolved_at"], int(ctx.params["callback_working_days"]))
     return deadline_findings(ctx, rows, "callback_at", due, action_zh="回访", noun_en="callback",
                              done_en="called back", anchor_col="resolved_at")

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .base import RuleContext, RuleOutput, evidence, fmt_day, no_findings, rule
+from .base import RuleContext, RuleOutput, evidence, fmt_day, lookup, no_findings, rule
 
 RETENTION_PARAMS = {"years": 15, "basis_year_counts": False}
 #: record type -> (table holding its subject, key column, basis date column)
@@ -43,12 +43,12 @@ def record_retention(tables: dict[str, pd.DataFrame], record_type: str, params: 
     table, key, basis_col = BASIS[record_type]
     ar = tables["archive_records"]
     ar = ar[ar["record_type"] == record_type]
-    subjects = tables[table].drop_duplicates(key).set_index(key)
-    basis = ar["subject_id"].map(subjects[basis_col])
+    subjects = tables[table]
+    basis = lookup(ar["subject_id"], subjects, key, basis_col)
     end_year = retention_end_year(basis, params["years"], params["basis_year_counts"])
     return ar.assign(
-        known=ar["subject_id"].isin(subjects.index).to_numpy(dtype=bool),
-        subject_row=ar["subject_id"].map(subjects["_row"]),
+        known=ar["subject_id"].isin(subjects[key]).to_numpy(dtype=bool),
+        subject_row=lookup(ar["subject_id"], subjects, key, "_row"),
         basis=basis, end_year=end_year, retention_end=year_end_text(end_year),
     )
 

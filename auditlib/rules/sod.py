@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..schema import BUSINESS_ROLES, BUSINESS_TYPES
-from .base import RuleContext, RuleOutput, evidence, fmt_day, fmt_ts, no_findings, rule
+from .base import RuleContext, RuleOutput, evidence, fmt_day, fmt_ts, lookup, no_findings, rule
 
 CHECKED_ACTIONS = ("enter", "review", "approve")
 IT_ROLES = ["it_dev", "it_ops"]
@@ -206,7 +206,7 @@ def sod_007(ctx: RuleContext) -> RuleOutput:
     iv = role_intervals(ctx, clip=False)
     held = held_on_day(ops, iv[iv["role"].isin(auth["role"])])
     held = held.merge(ops[["op_id", "business_type"]], on="op_id").merge(auth, on=["role", "business_type"])
-    leave = ops["staff_id"].map(ctx.tables["staff"].drop_duplicates("staff_id").set_index("staff_id")["leave_date"])
+    leave = lookup(ops["staff_id"], ctx.tables["staff"], "staff_id", "leave_date")
     left = (ops["day"] > leave).fillna(False).to_numpy(dtype=bool)
     unauthorized = ~ops["op_id"].isin(held["op_id"]).to_numpy()
     hit_mask = left | unauthorized

@@ -181,7 +181,7 @@ def with_assessment(ctx: RuleContext) -> pd.DataFrame:
 
     def pick(col: str) -> pd.Series:
         if not len(ra):
-            return pd.Series(pd.NA, index=tx.index, dtype=ra[col].dtype)
+            return pd.Series(None, index=tx.index, dtype=ra[col].dtype)
         return pd.Series(ra[col].array.take(take), index=tx.index).where(has)
 
     tolerance = pick("risk_tolerance")

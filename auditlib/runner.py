@@ -239,8 +239,9 @@ def _pid_alive(pid: int) -> bool:
 
 
 def clear_stale(target: Path, max_age: float = 86400.0) -> list[Path]:
-    """Remove staging folders a killed run left next to `target` (its process is gone, or it is older than
-    `max_age` seconds and names no owner): they are hidden, never look complete, but take space."""
+    """Remove staging folders a killed run left next to `target`: hidden, never looking complete, but taking
+    space. Stale = its owner process (on this host) is gone, or it is older than `max_age` seconds and was
+    made on another host (a Dask worker) or names no owner."""
     removed = []
     if not target.parent.is_dir():
         return removed
@@ -250,11 +251,14 @@ def clear_stale(target: Path, max_age: float = 86400.0) -> list[Path]:
             continue
         stale = p.name.endswith(".old")
         try:
+            old = time.time() - p.stat().st_mtime > max_age
+        except OSError:
+            continue
+        try:
             who = (p / OWNER_FILE).read_text(encoding="utf-8").split()
-            stale = stale or (who[0] == host and not _pid_alive(int(who[1])))
+            stale = stale or (not _pid_alive(int(who[1])) if who[0] == host else old)
         except (OSError, IndexError, ValueError):
-            with contextlib.suppress(OSError):
-                stale = stale or time.time() - p.stat().st_mtime > max_age
+            stale = stale or old
         if stale:
             shutil.rmtree(p, ignore_errors=True)
             removed.append(p)

@@ -1,6 +1,7 @@
 """Security: ids and paths stay in the output folder, params are data in the kernel, institutions never mix,
 and `auditlib verify` catches altered, deleted and redirected files."""
 
+import csv
 import datetime as dt
 import json
 import os
@@ -243,3 +244,26 @@ def test_verify_does_not_follow_a_manifest_out_of_the_folder(run_folder, tmp_pat
     _manifest(run_folder, lambda m: m["outputs"].update({rel: {"sha256": digest, "bytes": 19}}))
     code, _, err = run_cli("verify", run_folder)
     assert code == 1 and f"bad file name in manifest: {rel}" in err
+
+
+# ---------------------------------------------------------------- text a spreadsheet would run (CSV injection)
+
+@pytest.mark.xfail(strict=True, reason="report/files.py writes entity ids as they are: a complaint_id '=HYPERLINK(...)' "
+                   "is a formula when findings.csv is opened in Excel/WPS; the loader reports such cells as warnings; "
+                   "reported to the report's owner (prefix ' or refuse such ids?)")
+def test_no_output_csv_cell_starts_a_formula(tmp_path):
+    from auditlib.engine import run_audit
+    from auditlib.load import load_bundle
+    from auditlib.report.files import write_tables
+
+    d = bundle_dir(tmp_path / "data", {"complaints": "complaint_id,received_at,channel,severity,description\n"
+                                                     '"=HYPERLINK(""http://x.invalid"",""c"")",2025-03-03 10:00,'
+                                                     "phone,general,=1+1\n@SUM(1),2025-03-04 10:00,phone,general,x\n"})
+    b = load_bundle(d)
+    assert len(b.quality[b.quality["reason"].str.startswith("text starts with")]) == 3  # the loader says so
+    result = run_audit(parse_params({**GOOD, "rules": ["CMP"]}), b)
+    write_tables(result, tmp_path / "out")
+    for name in ("findings.csv", "rule_summary.csv", "data_quality.csv"):
+        text = (tmp_path / "out" / name).read_text(encoding="utf-8-sig")
+        cells = [c for row in csv.reader(text.splitlines()) for c in row]
+        assert not [c for c in cells if c[:1] in ("=", "+", "-", "@")], name

@@ -77,7 +77,7 @@ class Audit:
         data = read_params_file(params_file) if params_file else {}
         data.update({k: v for k, v in given.items() if v is not None})
         params = parse_params(data, str(params_file or "notebook parameters"))
-        bundle = load_bundle(resolve_data_dir(params, params_file), encoding=params.encoding)
+        bundle = load_bundle(resolve_data_dir(params, params_file), encoding=params.encoding, as_of=params.as_of)
         result = run_audit(params, bundle)
         tracking = track_result(result, params.previous_dir, params_file)
         return cls(params, result, params_file, Path(output_dir) if output_dir else None,

@@ -59,8 +59,12 @@ def early_disposals(ctx: RuleContext, record_type: str) -> tuple[int, pd.DataFra
     Returns the population (records of the type) and the offending rows with a `why` column:
     `early` (the end is known and not yet passed), `no_basis` (active customer), `unknown` (subject
     not in its table, so no end can be established)."""
-    recs = record_retention(ctx.tables, record_type, ctx.params)
-    disposed = recs[recs["disposed_at"].notna() & (recs["disposed_at"] <= ctx.as_of)]
+    # the retention end only for the disposed records: joining every record to its subject first would
+    # copy 10^7 transaction keys for the handful that were disposed (33 s, +3.7 GiB at 10^7)
+    ar = ctx.tables["archive_records"]
+    of_type = (ar["record_type"] == record_type).fillna(False).to_numpy(dtype=bool)
+    gone = of_type & (ar["disposed_at"].notna() & (ar["disposed_at"] <= ctx.as_of)).fillna(False).to_numpy(dtype=bool)
+    disposed = record_retention({**ctx.tables, "archive_records": ar[gone]}, record_type, ctx.params)
     early = (disposed["disposed_at"].dt.year <= disposed["end_year"]).fillna(False).to_numpy(dtype=bool)
     known = disposed["known"].to_numpy(dtype=bool)
     no_basis = known & disposed["basis"].isna().to_numpy(dtype=bool)
@@ -68,7 +72,7 @@ def early_disposals(ctx: RuleContext, record_type: str) -> tuple[int, pd.DataFra
     hit["why"] = "early"
     hit.loc[hit["basis"].isna(), "why"] = "no_basis"
     hit.loc[~hit["known"], "why"] = "unknown"
-    return len(recs), hit
+    return int(of_type.sum()), hit
 
 
 def _evidence_with_subject(hit: pd.DataFrame, table: str) -> pd.Series:

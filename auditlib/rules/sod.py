@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from ..schema import BUSINESS_ROLES, BUSINESS_TYPES
-from .base import RuleContext, RuleOutput, evidence, fmt_day, fmt_ts, lookup, no_findings, rule
+from .base import RuleContext, RuleOutput, evidence, fmt_day, fmt_ts, no_findings, rule
 
 CHECKED_ACTIONS = ("enter", "review", "approve")
 IT_ROLES = ["it_dev", "it_ops"]
@@ -101,17 +102,52 @@ def sod_004(ctx: RuleContext) -> RuleOutput:
     return conflicting_roles(ctx, ctx.params["conflict_pairs"])
 
 
-def checked_operations(ctx: RuleContext) -> pd.DataFrame:
-    """Maker/checker/approver operations in the period (view and other actions are not tested)."""
+def _codes(values: pd.Series, index: pd.Index) -> np.ndarray:
+    return index.get_indexer(values)
+
+
+def _pairs_by_staff(op_staff: np.ndarray, iv_staff: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Every (operation position, interval position) with the same staff code, without a string join."""
+    order = np.argsort(iv_staff, kind="stable")
+    sorted_staff = iv_staff[order]
+    lo = np.searchsorted(sorted_staff, op_staff, "left")
+    hi = np.searchsorted(sorted_staff, op_staff, "right")
+    count = hi - lo
+    total = int(count.sum())
+    op_idx = np.repeat(np.arange(len(op_staff)), count)
+    offset = np.arange(total) - np.repeat(np.cumsum(count) - count, count)
+    iv_idx = order[np.repeat(lo, count) + offset]
+    return op_idx, iv_idx
+
+
+def checked_positions(ctx: RuleContext) -> np.ndarray:
+    """Positions of the maker/checker/approver operations in the period (view and other actions are not
+    tested); positions, not a copy: the operations table is the largest there is."""
     ops = ctx.tables["operations"]
-    ops = ops[ops["action"].isin(CHECKED_ACTIONS) & ctx.in_period(ops["ts"])]
-    return ops.assign(day=ops["ts"].dt.normalize())
+    return np.flatnonzero((ops["action"].isin(CHECKED_ACTIONS) & ctx.in_period(ops["ts"])).to_numpy(dtype=bool))
 
 
-def held_on_day(ops: pd.DataFrame, iv: pd.DataFrame) -> pd.DataFrame:
-    """Operation x role pairs where the operator held the role on the operation's day."""
-    m = ops[["op_id", "staff_id", "day"]].merge(iv[["staff_id", "role", "start", "end"]], on="staff_id")
-    return m[(m["start"] <= m["day"]) & (m["day"] <= m["end"])]
+def _days(ts: pd.Series) -> np.ndarray:
+    return ts.dt.normalize().to_numpy(dtype="datetime64[ns]")
+
+
+def _held(ctx: RuleContext, pos: np.ndarray, roles) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
+    """(indexes into `pos`, interval positions, intervals) where the operator held one of `roles` on the
+    operation's day. Staff become integer codes and each operation meets only its own staff's intervals
+    (searchsorted on the intervals sorted by staff): no string join over millions of operations."""
+    ops = ctx.tables["operations"]
+    iv = role_intervals(ctx, clip=False)
+    iv = iv[iv["role"].isin(roles)].reset_index(drop=True)
+    codes, staff = pd.factorize(ops["staff_id"].iloc[pos])
+    op_idx, iv_idx = _pairs_by_staff(codes, _codes(iv["staff_id"], pd.Index(staff)))
+    day = _days(ops["ts"].iloc[pos])[op_idx]
+    ok = (iv["start"].to_numpy(dtype="datetime64[ns]")[iv_idx] <= day) & \
+         (day <= iv["end"].to_numpy(dtype="datetime64[ns]")[iv_idx])
+    return op_idx[ok], iv_idx[ok], iv
+
+
+def _rows(ctx: RuleContext, pos: np.ndarray) -> pd.DataFrame:
+    return ctx.tables["operations"].iloc[pos][["op_id", "ts", "staff_id", "action", "business_type", "_row"]]
 
 
 @rule("SOD-005", family="SOD", severity="high", tables=("operations", "staff_roles"), citation="IC 41",
@@ -127,15 +163,19 @@ def held_on_day(ops: pd.DataFrame, iv: pd.DataFrame) -> pd.DataFrame:
 def sod_005(ctx: RuleContext) -> RuleOutput:
     """Technical staff must not take part in actual business operations (IC 41): an operation entered,
     reviewed or approved by someone holding an IT development or operations role that day."""
-    ops = checked_operations(ctx)
-    iv = role_intervals(ctx, clip=False)
-    held = held_on_day(ops, iv[iv["role"].isin(ctx.params["it_roles"])])
-    held = held.sort_values(["op_id", "role"]).drop_duplicates("op_id")
-    hit = ops.merge(held[["op_id", "role"]], on="op_id")
-    return RuleOutput(len(ops), pd.DataFrame({
+    pos = checked_positions(ctx)
+    op_idx, iv_idx, iv = _held(ctx, pos, ctx.params["it_roles"])
+    roles = np.sort(pd.unique(iv["role"]).astype(object)) if len(iv) else np.array([], dtype=object)
+    rank = pd.Index(roles).get_indexer(iv["role"])[iv_idx]
+    best = np.full(len(pos), len(roles), dtype=np.int64)
+    np.minimum.at(best, op_idx, rank)  # the first role by name, like sort_values(["op_id", "role"])
+    has = best < len(roles)
+    hit = _rows(ctx, pos[has])
+    role = pd.Series(roles[best[has]], index=hit.index, dtype=iv["role"].dtype)
+    return RuleOutput(len(pos), pd.DataFrame({
         "entity_id": hit["op_id"], "occurred_at": hit["ts"], "staff_id": hit["staff_id"], "op_id": hit["op_id"],
         "action": hit["action"], "business_type": hit["business_type"], "ts": fmt_ts(hit["ts"]),
-        "role": hit["role"], "evidence": evidence("operations", hit["_row"]),
+        "role": role, "evidence": evidence("operations", hit["_row"]),
     }))
 
 
@@ -156,25 +196,35 @@ def sod_006(ctx: RuleContext) -> RuleOutput:
     """Maker-checker (双人双岗, IC 21(1), 39): an item entered in the period with no review or approval by
     a different staff, at any time. A review only by the maker is no review."""
     ops = ctx.tables["operations"]
-    enters = ops[(ops["action"] == "enter") & ops["business_type"].isin(ctx.params["review_required"])
-                 & ctx.in_period(ops["ts"])].sort_values(["ref_id", "ts", "_row"])
-    checks = ops[ops["action"].isin(["review", "approve"])][["ref_id", "staff_id"]].drop_duplicates()
-    makers = enters[["ref_id", "staff_id"]].drop_duplicates()
-    by_maker = checks.merge(makers, on=["ref_id", "staff_id"], how="left", indicator=True)
-    checked_by_other = set(by_maker.loc[by_maker["_merge"] == "left_only", "ref_id"])
-    checked_at_all = set(checks["ref_id"])
-    first = enters.drop_duplicates("ref_id")
-    hit = first[~first["ref_id"].isin(checked_by_other)]
-    lang_what = {
-        True: {"zh": "仅由录入人本人复核", "en": "reviewed only by its maker"},
-        False: {"zh": "无任何复核或审批记录", "en": "no review or approval at all"},
-    }
-    self_checked = hit["ref_id"].isin(checked_at_all)
-    return RuleOutput(len(first), pd.DataFrame({
+    action = ops["action"]
+    enter = np.flatnonzero(((action == "enter") & ops["business_type"].isin(ctx.params["review_required"])
+                            & ctx.in_period(ops["ts"])).to_numpy(dtype=bool))
+    check = np.flatnonzero(action.isin(["review", "approve"]).to_numpy(dtype=bool))
+    ref_codes, refs = pd.factorize(ops["ref_id"])  # codes for the whole column: no string copies
+    staff_codes, staff = pd.factorize(ops["staff_id"])
+    e_ref, c_ref = ref_codes[enter], ref_codes[check]
+    e_key = e_ref.astype(np.int64) * (len(staff) + 1) + staff_codes[enter]
+    c_key = c_ref.astype(np.int64) * (len(staff) + 1) + staff_codes[check]
+    del staff_codes
+    # a check by someone who is not one of the item's makers (the makers: its enters in the period)
+    by_other = ~np.isin(c_key, np.unique(e_key))
+    checked_by_other = np.zeros(len(refs), dtype=bool)
+    checked_by_other[c_ref[by_other]] = True
+    checked_at_all = np.zeros(len(refs), dtype=bool)
+    checked_at_all[c_ref] = True
+    # the first enter of each item (by time, then row), like sort_values(["ref_id", "ts", "_row"])
+    order = np.lexsort((ops["_row"].to_numpy()[enter], ops["ts"].to_numpy(dtype="datetime64[ns]")[enter], e_ref))
+    first_pos = order[np.r_[True, e_ref[order][1:] != e_ref[order][:-1]]] if len(order) else order
+    hit_pos = np.sort(first_pos[~checked_by_other[e_ref[first_pos]]])
+    hit = ops.iloc[enter[hit_pos]][["ref_id", "staff_id", "ts", "_row", "business_type"]]
+    self_checked = pd.Series(checked_at_all[e_ref[hit_pos]], index=hit.index)
+    what = {True: {"zh": "仅由录入人本人复核", "en": "reviewed only by its maker"},
+            False: {"zh": "无任何复核或审批记录", "en": "no review or approval at all"}}
+    return RuleOutput(len(first_pos), pd.DataFrame({
         "entity_id": hit["ref_id"], "occurred_at": hit["ts"], "staff_id": hit["staff_id"], "ref_id": hit["ref_id"],
         "business_type": hit["business_type"], "ts": fmt_ts(hit["ts"]),
-        "what_zh": self_checked.map(lambda s: lang_what[s]["zh"]),
-        "what_en": self_checked.map(lambda s: lang_what[s]["en"]),
+        "what_zh": self_checked.map(lambda s: what[s]["zh"]),
+        "what_en": self_checked.map(lambda s: what[s]["en"]),
         "evidence": evidence("operations", hit["_row"]),
     }))
 
@@ -200,23 +250,40 @@ AUTHORIZED = {
 def sod_007(ctx: RuleContext) -> RuleOutput:
     """Authorization control (IC 8(3)): each operation must be within the operator's authority that day:
     a role authorized for its business type, held on that day, by someone who has not left."""
-    ops = checked_operations(ctx)
-    auth = pd.DataFrame([(r, b) for r, types in ctx.params["authorized"].items() for b in types],
-                        columns=["role", "business_type"])
-    iv = role_intervals(ctx, clip=False)
-    held = held_on_day(ops, iv[iv["role"].isin(auth["role"])])
-    held = held.merge(ops[["op_id", "business_type"]], on="op_id").merge(auth, on=["role", "business_type"])
-    leave = lookup(ops["staff_id"], ctx.tables["staff"], "staff_id", "leave_date")
-    left = (ops["day"] > leave).fillna(False).to_numpy(dtype=bool)
-    unauthorized = ~ops["op_id"].isin(held["op_id"]).to_numpy()
-    hit_mask = left | unauthorized
-    hit = ops[hit_mask]
+    pos = checked_positions(ctx)
+    ops = ctx.tables["operations"]
+    authorized = ctx.params["authorized"]
+    op_idx, iv_idx, iv = _held(ctx, pos, list(authorized))
+    btype = ops["business_type"].iloc[pos]
+    roles = pd.Index(list(authorized))
+    types = pd.Index(pd.unique(pd.concat([btype.astype(object),
+                                          pd.Series([b for v in authorized.values() for b in v], dtype=object)],
+                                         ignore_index=True).dropna()))
+    allowed = np.zeros((len(roles), len(types) + 1), dtype=bool)  # the last column: a missing type
+    for r, bts in authorized.items():
+        allowed[roles.get_loc(r), types.get_indexer(list(bts))] = True
+    op_type = _codes(btype, types)
+    op_type[op_type < 0] = len(types)
+    ok = allowed[_codes(iv["role"], roles)[iv_idx], op_type[op_idx]]
+    has_role = np.zeros(len(pos), dtype=bool)
+    has_role[op_idx[ok]] = True
+    staff_table = ctx.tables["staff"].drop_duplicates("staff_id")
+    staff = pd.Index(staff_table["staff_id"])
+    leave_of = np.append(staff_table["leave_date"].to_numpy(dtype="datetime64[ns]"), np.datetime64("NaT"))
+    where = _codes(ops["staff_id"].iloc[pos], staff)
+    where[where < 0] = len(staff)
+    leave = leave_of[where]
+    day = _days(ops["ts"].iloc[pos])
+    left = (day > leave) & ~np.isnat(leave)
+    hit_mask = left | ~has_role
+    hit = _rows(ctx, pos[hit_mask])
+    leave = pd.Series(leave[hit_mask], index=hit.index)
     hit_left = left[hit_mask]
-    leave_s = fmt_day(leave[hit_mask]).fillna("")
+    leave_s = fmt_day(leave).fillna("")
     what_zh = pd.Series("当日未担任获授权办理该业务的岗位", index=hit.index).where(~hit_left, "该员工已于 " + leave_s + " 离职")
     what_en = pd.Series("held no role authorized for this business that day", index=hit.index).where(
         ~hit_left, "the staff had left on " + leave_s)
-    return RuleOutput(len(ops), pd.DataFrame({
+    return RuleOutput(len(pos), pd.DataFrame({
         "entity_id": hit["op_id"], "occurred_at": hit["ts"], "staff_id": hit["staff_id"], "op_id": hit["op_id"],
         "action": hit["action"], "business_type": hit["business_type"], "ts": fmt_ts(hit["ts"]),
         "what_zh": what_zh, "what_en": what_en, "evidence": evidence("operations", hit["_row"]),

@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .arrowops import isin_text
 from .errors import AuditError
 from .schema import TABLES, Column, Order, Table
 
@@ -496,7 +497,7 @@ def _orphans(tables: dict[str, pd.DataFrame]) -> list[pd.DataFrame]:
             if ref_table not in tables:
                 continue
             vals = tables[t.name][col.name]
-            orphan = (vals.notna() & ~vals.isin(tables[ref_table][ref_col])).to_numpy(dtype=bool)
+            orphan = vals.notna().to_numpy(dtype=bool) & ~isin_text(vals, tables[ref_table][ref_col])
             if orphan.any():
                 issues.append(_quality_rows(t.name, tables[t.name][ROW].to_numpy()[orphan], col.name,
                                             f"refers to no row of {ref_table}", "kept"))

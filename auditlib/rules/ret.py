@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ..arrowops import isin_text
 from .base import RuleContext, RuleOutput, evidence, fmt_day, lookup, no_findings, rule
 
 RETENTION_PARAMS = {"years": 15, "basis_year_counts": False}
@@ -184,8 +185,8 @@ def ret_003(ctx: RuleContext) -> RuleOutput:
     txn, due = txn[tested.fillna(False)].drop_duplicates("txn_id"), due[tested.fillna(False)]
     txn_ok = ar.loc[ar["record_type"] == "transaction", "subject_id"]
     population = len(cust) + len(txn)
-    c = cust[~cust["customer_id"].isin(cust_ok)]
-    t = txn[~txn["txn_id"].isin(txn_ok)]
+    c = cust[~isin_text(cust["customer_id"], cust_ok)]
+    t = txn[~isin_text(txn["txn_id"], txn_ok)]
     due = due.loc[t.index]
     if c.empty and t.empty:
         return RuleOutput(population, no_findings())

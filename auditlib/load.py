@@ -514,6 +514,21 @@ def _read_problem(path: Path, name: str, e: Exception) -> str:
     return f"{path.name} (table {name}): cannot be read: {what}"
 
 
+def _header_problems(path: Path, name: str, raw: pd.DataFrame) -> list[str]:
+    """Normalize the header in place; return what makes the table unusable (missing or repeated columns)."""
+    raw.columns = [str(c).strip().lstrip("\ufeff").strip().lower() for c in raw.columns]
+    problems = []
+    absent = [c for c in TABLES[name].required_columns if c not in raw.columns]
+    for c in absent:
+        problems.append(f"{path.name} (table {name}): required column {c} missing")
+    if absent and len(raw.columns) == 1 and re.search(r"[;\t|]", raw.columns[0]):
+        problems.append(f"{path.name} (table {name}): the header is one column '{raw.columns[0][:60]}': "
+                        f"the file must be comma-separated")
+    for c in sorted({c for c in raw.columns if list(raw.columns).count(c) > 1}):
+        problems.append(f"{path.name} (table {name}): column {c} appears twice")
+    return problems
+
+
 def load_bundle(data_dir: str | Path, encoding: str | None = None, only: set[str] | None = None,
                 as_of: dt.date | str | None = None) -> Bundle:
     """Load every contract table found in `data_dir` (or only those in `only`).
@@ -528,7 +543,12 @@ def load_bundle(data_dir: str | Path, encoding: str | None = None, only: set[str
     for t in TABLES.values():
         if t.required and t.name not in files:
             problems.append(f"{data_dir}: required table {t.name} missing (expected {t.name}.csv or {t.name}.parquet)")
-    raws: dict[str, tuple] = {}
+    # One table at a time: read, check its header, type it, drop its raw text. The peak is the typed tables
+    # plus one raw table, not every file's text at once (~4 GB of CSV at 10^7 transactions). Once the bundle
+    # has a contract problem the remaining files are only read for their own problems, never typed.
+    tables: dict[str, pd.DataFrame] = {}
+    infos: dict[str, FileInfo] = {}
+    issues: list[pd.DataFrame] = []
     for name, path in files.items():
         if only is not None and name not in only:
             continue
@@ -539,33 +559,22 @@ def load_bundle(data_dir: str | Path, encoding: str | None = None, only: set[str
         except Exception as e:  # noqa: BLE001 - any unreadable file is one named problem of the bundle
             problems.append(_read_problem(path, name, e))
             continue
-        raw.columns = [str(c).strip().lstrip("\ufeff").strip().lower() for c in raw.columns]
-        absent = [c for c in TABLES[name].required_columns if c not in raw.columns]
-        for c in absent:
-            problems.append(f"{path.name} (table {name}): required column {c} missing")
-        if absent and len(raw.columns) == 1 and re.search(r"[;\t|]", raw.columns[0]):
-            problems.append(f"{path.name} (table {name}): the header is one column '{raw.columns[0][:60]}': "
-                            f"the file must be comma-separated")
-        dupcols = sorted({c for c in raw.columns if list(raw.columns).count(c) > 1})
-        for c in dupcols:
-            problems.append(f"{path.name} (table {name}): column {c} appears twice")
-        raws[name] = (path, raw, malformed, enc)
-    if problems:
-        raise DataContractError(problems)
-
-    tables: dict[str, pd.DataFrame] = {}
-    infos: dict[str, FileInfo] = {}
-    issues: list[pd.DataFrame] = []
-    for name, (path, raw, malformed, enc) in raws.items():
+        header_problems = _header_problems(path, name, raw)
+        problems.extend(header_problems)
+        if problems:
+            continue
         typed, table_issues = type_table(TABLES[name], raw)
         for row, reason in malformed:
             table_issues.append(_quality_rows(name, np.array([row]), "", "malformed record: " + reason, "quarantined"))
         issues.extend(table_issues)
         issues.extend(table_warnings(TABLES[name], typed, as_of))
         n_read = len(raw) + len(malformed)
+        del raw
         tables[name] = typed
         infos[name] = FileInfo(name, path, path.suffix.lstrip(".").lower(), enc, sha256_file(path),
                                rows_read=n_read, rows_loaded=len(typed), rows_quarantined=n_read - len(typed))
+    if problems:
+        raise DataContractError(problems)
     issues.extend(_orphans(tables))
     quality = (pd.concat(issues, ignore_index=True) if issues else pd.DataFrame(columns=QUALITY_COLUMNS))
     quality = quality.astype({"row": "int64"}).sort_values(["table", "row", "column"], kind="stable")

@@ -1,15 +1,13 @@
 """A drop-in `load_bundle` for big institutions: typed tables cached as Parquet, one table in memory at a time.
 
-`auditlib.load.load_bundle` holds every table's raw text (all cells as strings) until every file has been
-read and checked, then types them; at 10^7 transactions that is ~4 GB of CSV held as text next to the typed
-tables (peak ~23 GB measured at 10^6 x 10, see docs/performance.md), and every run parses the CSV again.
+`auditlib.load.load_bundle` parses every CSV on every run: at 10^7 transactions ~4 GB of CSV, about two
+CPU minutes of parsing and typing before the first rule runs (docs/performance.md).
 
 This module returns the *same* Bundle (tables, quarantine and warnings, file infos; checked by
-tests/test_batch_fastread.py against `load.load_bundle`) with two changes of method, not of result:
+tests/test_batch_fastread.py against `load.load_bundle`), one table at a time like the loader, with one
+change of method, not of result:
 
-1. each table is typed as soon as it is read and its raw text dropped, so the peak is the typed tables
-   plus one raw table (a file with a contract problem is not typed; the problems are still all collected
-   and raised together);
+1. (adopted by load.py since: each table typed as soon as it is read, its raw text dropped)
 2. the typed table and its quarantine rows are cached as Parquet, keyed by the file's SHA-256 (computed
    anyway for the manifest), the `encoding` override and a fingerprint of the loader's code and of pandas
    and pyarrow: the next run of the same file (a rerun, --resume, the next audit period on the same
@@ -127,46 +125,6 @@ class Cache:
             return
 
 
-def _isin(values: pd.Series, ref: pd.Series) -> np.ndarray:
-    """`values.isin(ref)` as a numpy bool array. pandas' Arrow-backed strings build a Python list of the
-    reference values first (~4 s per 10^6 references); pyarrow's is_in hashes them natively."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    if isinstance(values.dtype, pd.StringDtype | pd.ArrowDtype) or values.dtype == "str":
-        try:
-            arr = pa.chunked_array([pa.array(values, from_pandas=True)]) if not hasattr(values.array, "_pa_array") \
-                else values.array._pa_array
-            ref_arr = pa.array(ref.dropna().unique(), from_pandas=True)
-            if pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type):
-                ref_arr = ref_arr.cast(arr.type)
-                return np.asarray(pc.is_in(arr, value_set=ref_arr).fill_null(False), dtype=bool)
-        except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
-            pass
-    return values.isin(ref).to_numpy(dtype=bool)
-
-
-def orphans(tables: dict[str, pd.DataFrame]) -> list[pd.DataFrame]:
-    """`load._orphans` (rows whose reference points at no row of the referenced table), same rows and
-    reasons, with `_isin`."""
-    issues = []
-    for t in TABLES.values():
-        if t.name not in tables:
-            continue
-        for col in t.columns:
-            if not col.references:
-                continue
-            ref_table, ref_col = col.references.split(".")
-            if ref_table not in tables:
-                continue
-            vals = tables[t.name][col.name]
-            orphan = vals.notna().to_numpy(dtype=bool) & ~_isin(vals, tables[ref_table][ref_col])
-            if orphan.any():
-                issues.append(L._quality_rows(t.name, tables[t.name][L.ROW].to_numpy()[orphan], col.name,
-                                              f"refers to no row of {ref_table}", "kept"))
-    return issues
-
-
 def _issues_frame(parts: list[pd.DataFrame]) -> pd.DataFrame:
     if not parts:
         return pd.DataFrame({"table": pd.Series(dtype=object), "row": pd.Series(dtype="int64"),
@@ -204,15 +162,7 @@ def load_bundle(data_dir: str | Path, encoding: str | None = None, only: set[str
         except Exception as e:  # noqa: BLE001 - any unreadable file is one named problem of the bundle
             problems.append(L._read_problem(path, name, e))
             continue
-        raw.columns = [str(c).strip().lstrip("\ufeff").strip().lower() for c in raw.columns]
-        absent = [c for c in TABLES[name].required_columns if c not in raw.columns]
-        mine = [f"{path.name} (table {name}): required column {c} missing" for c in absent]
-        if absent and len(raw.columns) == 1 and re.search(r"[;\t|]", raw.columns[0]):
-            mine.append(f"{path.name} (table {name}): the header is one column '{raw.columns[0][:60]}': "
-                        f"the file must be comma-separated")
-        dupcols = sorted({c for c in raw.columns if list(raw.columns).count(c) > 1})
-        mine += [f"{path.name} (table {name}): column {c} appears twice" for c in dupcols]
-        problems += mine
+        problems += L._header_problems(path, name, raw)
         if problems:  # the bundle cannot be audited: collect the other files' problems, type nothing more
             del raw
             continue
@@ -237,7 +187,7 @@ def load_bundle(data_dir: str | Path, encoding: str | None = None, only: set[str
         tables[name] = typed
         infos[name] = L.FileInfo(name, path, path.suffix.lstrip(".").lower(), enc, sha, rows_read=n_read,
                                  rows_loaded=len(typed), rows_quarantined=n_read - len(typed))
-    issues_all.extend(orphans(tables))
+    issues_all.extend(L._orphans(tables))
     quality = (pd.concat(issues_all, ignore_index=True) if issues_all else pd.DataFrame(columns=L.QUALITY_COLUMNS))
     quality = quality.astype({"row": "int64"}).sort_values(["table", "row", "column"], kind="stable")
     missing = [t.name for t in TABLES.values() if not t.required and t.name not in files]

@@ -1,7 +1,6 @@
 """Security: ids and paths stay in the output folder, params are data in the kernel, institutions never mix,
 and `auditlib verify` catches altered, deleted and redirected files."""
 
-import csv
 import datetime as dt
 import json
 import os

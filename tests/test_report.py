@@ -297,3 +297,52 @@ def test_sample_scopes_are_the_rules_populations_on_the_demo(tmp_path):
     got = {code: len(in_scope(result, code)) for code in ROW_RULES}
     assert got == {code: int(population[code]) for code in ROW_RULES}
     assert all(n > 0 for n in got.values())
+
+
+def _dates_as_dates_reference(df: pd.DataFrame) -> pd.DataFrame:
+    """dates_as_dates without its first-value shortcut: every column through the full checks."""
+    from auditlib.report.files import _DATE, _MONEY
+
+    df = df.copy()
+    for c in df.columns:
+        if not (pd.api.types.is_string_dtype(df[c]) or df[c].dtype == object):
+            continue
+        v = df[c].dropna()
+        v = v[v.astype(str) != ""]
+        if not len(v) or not v.map(lambda x: isinstance(x, str)).all():
+            continue
+        if v.map(lambda x: bool(_DATE.fullmatch(x))).all():
+            df[c] = pd.to_datetime(df[c].replace("", None), format="ISO8601")
+        elif v.map(lambda x: bool(_MONEY.fullmatch(x))).all():
+            df[c] = pd.to_numeric(df[c].replace("", None).str.replace(",", "", regex=False)).astype("float64")
+    return df
+
+
+def test_dates_as_dates_shortcut_decides_like_the_full_checks():
+    from auditlib.report.files import dates_as_dates
+
+    cols = {
+        "day": ["", None, "2025-03-04", "2025-03-05 10:00"],  # empty first values are skipped, then all dates
+        "late_bad": ["2025-03-04", "2025-03-05", "2025-03-06", "soon"],  # only the last value rules it out
+        "first_bad": ["x", "2025-03-05", "2025-03-06", "2025-03-07"],  # the first value rules it out
+        "money": [pd.NA, "1,234.50", "-3.00", ""],
+        "money_then_text": ["1.00", "2.00", "3.00", "n/a"],
+        "id": ["0009000024", "B01:2025-03-04", "1", "2"],
+        "mixed": [float("nan"), 3, "2025-03-04", "2025-03-05"],  # a number: never converted
+        "empty": ["", None, "", pd.NA],
+    }
+    for dtype in (object, "string"):
+        df = pd.DataFrame({k: pd.Series(v, dtype=object if k == "mixed" else dtype) for k, v in cols.items()})
+        got, want = dates_as_dates(df), _dates_as_dates_reference(df)
+        pd.testing.assert_frame_equal(got, want)
+        assert pd.api.types.is_datetime64_any_dtype(got["day"]) and got["money"].dtype == "float64"
+        for c in ("late_bad", "first_bad", "money_then_text", "id", "mixed", "empty"):
+            assert got[c].dtype == df[c].dtype, c
+
+
+def test_column_width_counts_cjk_double():
+    from auditlib.report.files import _width
+
+    for text in ("", "abc", "中文ab", "\u2e80\u2e81x", "é", "（全角）"):
+        assert _width(text) == sum(2 if ord(ch) > 0x2E80 else 1 for ch in text), text
+    assert _width("中文ab") == 6 and _width("\u2e80") == 1 and _width("\u2e81") == 2

@@ -15,8 +15,9 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib import font_manager  # noqa: E402
+from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
 
 FONT_FILE = "NotoSansCJKsc-Regular.otf"
 
@@ -39,18 +40,21 @@ def setup_fonts() -> str:
 def new_figure(width: float = 7.5, height: float = 3.2):
     """A figure and axes with the report's style and the CJK font set up."""
     setup_fonts()
-    fig, ax = plt.subplots(figsize=(width, height), dpi=110)
+    # a bare Figure on an Agg canvas, not pyplot: no global figure registry to close it from, no GUI
+    # backend machinery, the same pixels
+    fig = Figure(figsize=(width, height), dpi=110)
+    FigureCanvasAgg(fig)
+    ax = fig.subplots()
     ax.spines[["top", "right"]].set_visible(False)
     return fig, ax
 
 
 def figure_html(fig, alt: str = "") -> str:
-    """Close the figure and return it as an inline <img>; `alt` is escaped by the caller's helper."""
+    """The figure as an inline <img>; `alt` is escaped by the caller's helper."""
     from .html import esc
 
     buf = io.BytesIO()
     fig.tight_layout()
     fig.savefig(buf, format="png", metadata={"Software": None})
-    plt.close(fig)
     data = base64.b64encode(buf.getvalue()).decode("ascii")
     return f'<img class="chart" alt="{esc(alt)}" src="data:image/png;base64,{data}">'

@@ -63,6 +63,8 @@ def dates_as_dates(df: pd.DataFrame, keep: tuple[str, ...] = ()) -> pd.DataFrame
     for c in df.columns:
         if c in keep or not (pd.api.types.is_string_dtype(df[c]) or df[c].dtype == object):
             continue
+        if _ruled_out(df[c]):
+            continue
         v = df[c].dropna()
         v = v[v.astype(str) != ""]
         if not len(v) or not v.map(lambda x: isinstance(x, str)).all():
@@ -72,6 +74,21 @@ def dates_as_dates(df: pd.DataFrame, keep: tuple[str, ...] = ()) -> pd.DataFrame
         elif v.map(lambda x: bool(_MONEY.fullmatch(x))).all():
             df[c] = pd.to_numeric(df[c].replace("", None).str.replace(",", "", regex=False)).astype("float64")
     return df
+
+
+def _ruled_out(s: pd.Series) -> bool:
+    """True when the column's first non-empty value is text matching neither pattern: neither conversion can
+    then apply (both need every value to match), so the per-value checks are skipped. Only a shortcut: any
+    other first value (a number, an NA kind not recognised here) leaves the decision to the full checks."""
+    for x in s:
+        if x is None or x is pd.NA or x is pd.NaT or (isinstance(x, float) and x != x):
+            continue
+        if not isinstance(x, str):
+            return False
+        if x == "":
+            continue
+        return not (_DATE.fullmatch(x) or _MONEY.fullmatch(x))
+    return False
 
 
 def _sheet(writer, name: str, df: pd.DataFrame, widths: dict[str, int] | None = None) -> None:
@@ -88,13 +105,15 @@ def _sheet(writer, name: str, df: pd.DataFrame, widths: dict[str, int] | None = 
         else:
             sample = df[col].head(200).astype("string").fillna("")
             # CJK characters are about twice as wide as Latin ones in Excel's default font
-            longest = max([_width(str(col))] + [_width(v) for v in sample])
+            longest = max(_width(str(col)), max(map(_width, sample), default=0))
             width = min(max(10, int(longest * 1.15) + 2), 60)
         ws.set_column(i, i, width)
 
 
 def _width(text: str) -> int:
-    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+    if text.isascii():
+        return len(text)
+    return len(text) + sum(1 for ch in text if ch > "\u2e80")
 
 
 def _unique(names: list[str], taken: set[str]) -> list[str]:

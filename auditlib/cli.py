@@ -9,6 +9,7 @@ traceback unless --debug.
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import threading
@@ -115,6 +116,10 @@ def _timeouts(s: argparse.ArgumentParser) -> None:
     s.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
                    help="limit for a whole audit (kernel start to last cell); a hung cell is stopped")
     s.add_argument("--cell-timeout", type=float, default=None, metavar="SECONDS", help="limit for any one cell")
+    s.add_argument("--cache-dir", default=None, metavar="FOLDER",
+                   help="keep the typed tables here as Parquet, so that the next audit of the same files skips "
+                        "parsing them (they hold personal data: remove the folder when the audit is closed); "
+                        "sets $AUDITLIB_CACHE_DIR for the audits")
 
 
 def _sigterm(signum, frame):
@@ -179,6 +184,10 @@ def main(argv: list[str] | None = None) -> int:
         from .batch import quiet_logs
 
         quiet_logs()
+    if getattr(args, "cache_dir", None):  # the kernels and pool workers inherit it (docs/operations.md)
+        from .tablecache import CACHE_ENV
+
+        os.environ[CACHE_ENV] = str(Path(args.cache_dir).resolve())
     main_thread = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, _sigterm) if main_thread else None
     try:

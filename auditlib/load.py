@@ -34,6 +34,8 @@ import pyarrow.csv as pa_csv
 from .arrowops import isin_text
 from .errors import AuditError
 from .schema import TABLES, Column, Order, Table
+from .tablecache import Cache
+from .tablecache import default_dir as default_cache_dir
 
 ROW = "_row"  # the spreadsheet row number every loaded table carries, for evidence
 SUFFIXES = (".csv", ".parquet", ".xlsx")
@@ -395,46 +397,58 @@ def _quoted(reason: str | pd.Series, cells: pd.Series) -> np.ndarray:
 
 
 def type_table(table: Table, raw: pd.DataFrame) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
-    """Type every contract column; quarantine rows with a bad or missing required value or a duplicate key."""
+    """Type every contract column; quarantine rows with a bad or missing required value or a duplicate key.
+
+    Each raw column is dropped from `raw` as soon as it is typed (the caller's frame is emptied), and rows
+    are filtered only when some are bad: at 10^7 rows the peak is the typed table and one raw column, not
+    two or three copies of the table."""
     issues: list[pd.DataFrame] = []
-    rows = raw.index.to_numpy() + 2
-    out = pd.DataFrame(index=raw.index)
+    index = raw.index
+    rows = index.to_numpy() + 2
+    out = pd.DataFrame(index=index)
     out[ROW] = rows
-    bad_any = np.zeros(len(raw), dtype=bool)
+    bad_any = np.zeros(len(index), dtype=bool)
     for col in table.columns:
         if col.name not in raw.columns:  # an optional column not given
-            out[col.name] = _parse(col, pd.Series([None] * len(raw), index=raw.index, dtype="string"))[0]
+            out[col.name] = _parse(col, pd.Series([None] * len(index), index=index, dtype="string"))[0]
             continue
-        values, bad, reason = _parse(col, raw[col.name])
+        cells = raw.pop(col.name)
+        values, bad, reason = _parse(col, cells)
         bad = bad.to_numpy(dtype=bool)
         if bad.any():
             reason = reason[bad] if isinstance(reason, pd.Series) else reason
             df = _quality_rows(table.name, rows[bad], col.name, "", "quarantined")
             # quote the cell so the institution finds it; never personal data
-            df["reason"] = (_quoted(reason, _as_text(raw[col.name])[bad]) if not col.pii
+            df["reason"] = (_quoted(reason, _as_text(cells[bad])) if not col.pii
                             else np.broadcast_to(np.asarray(reason, dtype=object), (int(bad.sum()),)))
             issues.append(df)
-        missing = (values.isna().to_numpy() & ~bad) if col.required else np.zeros(len(raw), dtype=bool)
+        del cells
+        missing = (values.isna().to_numpy() & ~bad) if col.required else np.zeros(len(index), dtype=bool)
         if missing.any():
             issues.append(_quality_rows(table.name, rows[missing], col.name, "required value missing", "quarantined"))
         bad_any |= bad | missing
         out[col.name] = values
-    for extra in raw.columns:  # extra columns are kept (as text) and ignored by the rules
+    for extra in list(raw.columns):  # extra columns are kept (as text) and ignored by the rules
         if extra not in out.columns:
-            out[extra] = raw[extra]
+            out[extra] = raw.pop(extra)
     if table.primary_key:
-        keyed = out[~bad_any]
-        dup = keyed.duplicated(list(table.primary_key), keep="first")
+        key = list(table.primary_key)
+        good = np.flatnonzero(~bad_any)
+        keyed = out[key] if len(good) == len(out) else out[key].iloc[good]
+        dup = keyed.duplicated(key, keep="first").to_numpy()
         if dup.any():
-            first = keyed.drop_duplicates(list(table.primary_key)).set_index(list(table.primary_key))[ROW]
-            dups = keyed[dup]
-            firsts = first.reindex(pd.MultiIndex.from_frame(dups[list(table.primary_key)])
-                                   if len(table.primary_key) > 1 else dups[table.primary_key[0]]).to_numpy()
-            df = _quality_rows(table.name, dups[ROW].to_numpy(), ",".join(table.primary_key), "", "quarantined")
+            first_pos = np.flatnonzero(~dup)
+            first = pd.Series(rows[good[first_pos]], index=pd.MultiIndex.from_frame(keyed.iloc[first_pos])
+                              if len(key) > 1 else keyed[key[0]].iloc[first_pos])
+            dups = keyed.iloc[np.flatnonzero(dup)]
+            firsts = first.reindex(pd.MultiIndex.from_frame(dups) if len(key) > 1 else dups[key[0]]).to_numpy()
+            df = _quality_rows(table.name, rows[good[dup]], ",".join(key), "", "quarantined")
             df["reason"] = [f"duplicate primary key (first at row {int(r)})" for r in firsts]
             issues.append(df)
-            bad_any[np.flatnonzero(~bad_any)[dup.to_numpy()]] = True
-    return out[~bad_any].reset_index(drop=True), issues
+            bad_any[good[dup]] = True
+    if bad_any.any():
+        out = out[~bad_any]
+    return out.reset_index(drop=True), issues
 
 
 def _kept(table: Table, df: pd.DataFrame, mask: np.ndarray, column: str, reason: str,
@@ -578,13 +592,15 @@ def _header_problems(path: Path, name: str, raw: pd.DataFrame) -> list[str]:
 
 
 def load_bundle(data_dir: str | Path, encoding: str | None = None, only: set[str] | None = None,
-                as_of: dt.date | str | None = None) -> Bundle:
+                as_of: dt.date | str | None = None, cache_dir: str | Path | None = None) -> Bundle:
     """Load every contract table found in `data_dir` (or only those in `only`).
 
     With `as_of` (the audit's params.as_of), dates after that day in columns recording past events are
-    reported as warnings."""
+    reported as warnings. `cache_dir` (default `$AUDITLIB_CACHE_DIR`, else none) keeps the typed tables as
+    Parquet for the next audit of the same files (auditlib/tablecache.py)."""
     data_dir = Path(data_dir)
     as_of = pd.Timestamp(as_of) if as_of is not None else None
+    cache = Cache(Path(cache_dir) if cache_dir is not None else default_cache_dir())
     if not data_dir.is_dir():
         raise DataContractError([f"data folder not found: {data_dir}"])
     files, problems = find_table_files(data_dir)
@@ -600,32 +616,45 @@ def load_bundle(data_dir: str | Path, encoding: str | None = None, only: set[str
     for name, path in files.items():
         if only is not None and name not in only:
             continue
-        try:
-            raw, malformed, enc = read_raw(path, encoding)
-        except (MemoryError, RecursionError):
-            raise
-        except Exception as e:  # noqa: BLE001 - any unreadable file is one named problem of the bundle
-            problems.append(_read_problem(path, name, e))
-            continue
-        header_problems = _header_problems(path, name, raw)
-        problems.extend(header_problems)
-        if problems:
-            continue
-        typed, table_issues = type_table(TABLES[name], raw)
-        for row, reason in malformed:
-            table_issues.append(_quality_rows(name, np.array([row]), "", "malformed record: " + reason, "quarantined"))
+        sha = sha256_file(path)
+        cached = None if problems else cache.get(name, sha, encoding)
+        if cached is not None:
+            typed, table_issues, n_read, enc = cached
+            table_issues = [table_issues] if len(table_issues) else []
+        else:
+            try:
+                raw, malformed, enc = read_raw(path, encoding)
+            except (MemoryError, RecursionError):
+                raise
+            except Exception as e:  # noqa: BLE001 - any unreadable file is one named problem of the bundle
+                problems.append(_read_problem(path, name, e))
+                continue
+            problems.extend(_header_problems(path, name, raw))
+            if problems:
+                continue
+            n_read = len(raw) + len(malformed)
+            typed, table_issues = type_table(TABLES[name], raw)
+            del raw
+            for row, reason in malformed:
+                table_issues.append(_quality_rows(name, np.array([row]), "", "malformed record: " + reason,
+                                                  "quarantined"))
+            cache.put(name, sha, encoding, typed,
+                      pd.concat(table_issues, ignore_index=True) if table_issues else _no_quality(), n_read, enc)
         issues.extend(table_issues)
         issues.extend(table_warnings(TABLES[name], typed, as_of))
-        n_read = len(raw) + len(malformed)
-        del raw
         tables[name] = typed
-        infos[name] = FileInfo(name, path, path.suffix.lstrip(".").lower(), enc, sha256_file(path),
+        infos[name] = FileInfo(name, path, path.suffix.lstrip(".").lower(), enc, sha,
                                rows_read=n_read, rows_loaded=len(typed), rows_quarantined=n_read - len(typed))
     if problems:
         raise DataContractError(problems)
     issues.extend(_orphans(tables))
-    quality = (pd.concat(issues, ignore_index=True) if issues else pd.DataFrame(columns=QUALITY_COLUMNS))
+    quality = pd.concat(issues, ignore_index=True) if issues else _no_quality()
     quality = quality.astype({"row": "int64"}).sort_values(["table", "row", "column"], kind="stable")
     missing = [t.name for t in TABLES.values() if not t.required and t.name not in files]
     return Bundle(data_dir, tables, quality.reset_index(drop=True), infos, missing)
 
+
+def _no_quality() -> pd.DataFrame:
+    return pd.DataFrame({"table": pd.Series(dtype=object), "row": pd.Series(dtype="int64"),
+                         "column": pd.Series(dtype=object), "reason": pd.Series(dtype=object),
+                         "action": pd.Series(dtype=object)})

@@ -1,13 +1,10 @@
 """Every rule at scale, one at a time: CPU seconds and the memory it adds on top of the loaded tables.
 
-Loads a bundle once (auditlib.fastread, so the second run reads the Parquet cache), then runs each rule in
+Loads a bundle once, then runs each rule in
 a forked child: the child's peak RSS minus the parent's RSS at the fork is what the rule itself needs
 (the tables are shared copy-on-write). For the rules' owners: which rules to look at first at 10^7.
 
-    python benchmarks/bench_rules.py PARAMS.yaml [--perf] [--fastrules] [--top 15]
-
-`--perf` installs auditlib/perf.py's pyarrow `isin` first, `--fastrules` the lean SOD-005/006/007 of
-auditlib/fastrules.py (compare with and without).
+    python benchmarks/bench_rules.py PARAMS.yaml [--top 15]
 """
 
 from __future__ import annotations
@@ -30,24 +27,16 @@ def rss() -> int:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("params")
-    ap.add_argument("--perf", action="store_true", help="auditlib/perf.py's pyarrow isin")
-    ap.add_argument("--fastrules", action="store_true", help="auditlib/fastrules.py's lean SOD-005/006/007")
     ap.add_argument("--top", type=int, default=15)
     a = ap.parse_args()
-    from auditlib import fastread, perf
     from auditlib.engine import run_rule
+    from auditlib.load import load_bundle
     from auditlib.params import load_params, resolve_data_dir
     from auditlib.rules import REGISTRY
 
-    if a.perf:
-        perf.install()
-    if a.fastrules:
-        from auditlib import fastrules
-
-        fastrules.install()
     params = load_params(a.params)
     t = time.process_time()
-    bundle = fastread.load_bundle(resolve_data_dir(params, a.params), encoding=params.encoding)
+    bundle = load_bundle(resolve_data_dir(params, a.params), encoding=params.encoding)
     print(f"loaded in {time.process_time() - t:.1f} s CPU, RSS {rss() / 2**30:.2f} GiB", flush=True)
     selected = set(params.selected())
     rows = []

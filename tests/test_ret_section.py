@@ -3,7 +3,10 @@
 import re
 import warnings
 
+import pandas as pd
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from auditlib.engine import run_audit
 from auditlib.fixtures import case_bundle
@@ -134,3 +137,59 @@ def test_values_are_escaped():
     html = render(result, "en")
     assert "<b>x</b>" not in html and "&lt;b&gt;x&lt;/b&gt;" in html
     assert re.search(r"<img[^>]+alt=\"[^\"<>]+\"", html)
+
+
+def _upcoming_by_definition(result):
+    """The retention end of every record in the inventory, then the window: the plain way."""
+    from auditlib.rules.ret import record_retention
+
+    as_of = pd.Timestamp(result.params.as_of)
+    until = as_of + pd.DateOffset(months=12)
+    rows = []
+    for record_type, code in (("customer_identity", "RET-001"), ("transaction", "RET-002")):
+        recs = record_retention(result.bundle.tables, record_type, result.params.rule_params(code))
+        for r in recs.itertuples():
+            if not pd.isna(r.disposed_at) and r.disposed_at <= as_of or pd.isna(r.end_year):
+                continue
+            end = pd.Timestamp(int(r.end_year), 12, 31)
+            if as_of < end <= until:
+                rows.append((end, record_type, r.record_id))
+    return sorted(rows)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    txn_years=st.lists(st.integers(2005, 2014), min_size=1, max_size=8),
+    close_years=st.lists(st.one_of(st.none(), st.integers(2005, 2014)), min_size=1, max_size=5),
+    records=st.lists(st.tuples(st.booleans(), st.integers(0, 9), st.sampled_from([None, "2020-01-01", "2026-01-01"])),
+                     max_size=15),
+    counts=st.booleans(),
+)
+@example(txn_years=[2010, 2011, 2012], close_years=[2010, None, 2011],
+         records=[(True, 0, None), (True, 1, None), (True, 2, "2026-01-01"), (True, 1, "2020-01-01"),
+                  (False, 0, None), (False, 1, None), (False, 2, None), (True, 5, None)], counts=True)
+@example(txn_years=[2010, 2011, 2012], close_years=[2010, None, 2011],
+         records=[(True, 0, None), (True, 1, None), (True, 2, "2026-01-01"), (False, 0, "2026-01-01"),
+                  (False, 2, None), (False, 7, None)], counts=False)
+def test_upcoming_ends_match_the_definition(txn_years, close_years, records, counts):
+    """Only the subjects whose basis year can end in the window are looked up: the same records as computing
+    every record's end, whatever the inventory (unknown subjects, disposed before or after as_of)."""
+    tables = {
+        "customers": [{"customer_id": f"C{i}", "name": "x", "open_date": "2001-01-01",
+                       **({"close_date": f"{y}-06-30"} if y else {})} for i, y in enumerate(close_years)],
+        "transactions": [{"txn_id": f"T{i}", **TXN, "applied_at": f"{y}-03-01 10:00:00", "trade_date": f"{y}-03-01"}
+                         for i, y in enumerate(txn_years)],
+        "archive_records": [{"record_id": f"AR{k}", "record_type": "transaction" if is_txn else "customer_identity",
+                             "subject_id": f"{'T' if is_txn else 'C'}{i}", **({"disposed_at": d} if d else {})}
+                            for k, (is_txn, i, d) in enumerate(records)],
+        "backups": TABLES["backups"],
+    }
+    params = parse_params({
+        "institution_id": "ret-prop", "institution_name": "x", "data_dir": ".", "period_start": "2025-01-01",
+        "period_end": "2025-03-31", "as_of": "2025-04-30", "rules": ["RET"],
+        "overrides": {"RET": {"basis_year_counts": counts}},
+    })
+    result = run_audit(params, case_bundle(tables))
+    ends, _ = upcoming_ends(result)
+    got = sorted(zip(ends["retention_end"], ends["record_type"], ends["record_id"], strict=True))
+    assert got == _upcoming_by_definition(result)

@@ -13,6 +13,7 @@ import re
 import numpy as np
 import pandas as pd
 
+from ..arrowops import isin_text
 from ..schema import PURCHASE_CODES
 from .base import RuleContext, RuleOutput, evidence, fmt_day, fmt_ts, lookup, no_findings, rule
 from .suit import bases_of, business_names, column_codes, combine_codes, latest_by_codes, with_details
@@ -258,7 +259,7 @@ def abn_004(ctx: RuleContext) -> RuleOutput:
     via_txn = (customer.isna() & ft["txn_id"].notna()).to_numpy()
     if via_txn.any():  # look up only the transactions these transfers name, not all 10^7
         tx = ctx.tables["transactions"]
-        tx = select(tx, tx["txn_id"].isin(ft.loc[via_txn, "txn_id"]), ["txn_id", "customer_id"])
+        tx = select(tx, isin_text(tx["txn_id"], ft.loc[via_txn, "txn_id"]), ["txn_id", "customer_id"])
         customer[via_txn] = lookup(ft.loc[via_txn, "txn_id"], tx, "txn_id", "customer_id")
     name = lookup(customer, ctx.tables["customers"], "customer_id", "name")
     holder = ft["to_account_holder"]

@@ -43,12 +43,14 @@ def record_retention(tables: dict[str, pd.DataFrame], record_type: str, params: 
     """
     table, key, basis_col = BASIS[record_type]
     ar = tables["archive_records"]
-    ar = ar[ar["record_type"] == record_type]
+    ar = ar[(ar["record_type"] == record_type).fillna(False).to_numpy(dtype=bool)]
     subjects = tables[table]
+    if len(ar) < len(subjects):  # a few disposed records against 10^7 transactions: only the subjects named
+        subjects = subjects[isin_text(subjects[key], ar["subject_id"])]
     basis = lookup(ar["subject_id"], subjects, key, basis_col)
     end_year = retention_end_year(basis, params["years"], params["basis_year_counts"])
     return ar.assign(
-        known=ar["subject_id"].isin(subjects[key]).to_numpy(dtype=bool),
+        known=isin_text(ar["subject_id"], subjects[key]),
         subject_row=lookup(ar["subject_id"], subjects, key, "_row"),
         basis=basis, end_year=end_year, retention_end=year_end_text(end_year),
     )

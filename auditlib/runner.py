@@ -15,6 +15,11 @@ Runtime faults (docs/operations.md):
 - the output disk full (or any OSError writing outputs): the staging folder is removed, the error kept.
 - an interrupt (KeyboardInterrupt, or `interrupt_active_runs()` from a signal handler) stops the kernel at
   once and removes the staging folder; an earlier complete result for the same period is left as it was.
+
+The kernel is launched as soon as the params are valid, before papermill, nbformat and nbconvert are
+imported (about a second in a fresh process, docs/performance.md): it boots while they load, and papermill
+is handed the running kernel. It is still the first attempt at starting one (a kernel that dies while
+booting is retried like any failed start), and it is shut down by this module, as papermill would have.
 """
 
 from __future__ import annotations
@@ -35,13 +40,15 @@ import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import nbformat
 from jupyter_client.manager import AsyncKernelManager
 
 from .manifest import MANIFEST, write_manifest
-from .notebook import RUN_FILE
 from .params import AuditParams, load_params
+
+if TYPE_CHECKING:  # imported where used: a fresh `auditlib run` starts the kernel before loading them
+    import nbformat
 
 NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "institution_audit.ipynb"
 NOTEBOOK_ENV = "AUDITLIB_NOTEBOOK"  # another notebook with the same parameters cell (customisation, fault tests)
@@ -49,6 +56,7 @@ TEMPLATES = Path(__file__).resolve().parent / "report" / "templates"
 HIDDEN_TAGS = {"auditor", "parameters", "injected-parameters"}
 OWNER_FILE = ".owner"  # `<host> <pid>` of the run that owns a staging folder, so a rerun can clear stale ones
 INTERRUPT_GRACE = 5.0  # seconds a timed-out kernel gets to stop at an interrupt before it is killed
+KERNEL_ARGS = ["--HistoryManager.hist_file=:memory:"]  # what nbclient passes to the kernels it starts itself
 
 
 class IPCKernelManager(AsyncKernelManager):
@@ -88,6 +96,8 @@ class _Run:
     def __init__(self, deadline: float | None, stop: Callable[[], bool] | None):
         self.deadline, self.stop = deadline, stop
         self.kernels: list[AsyncKernelManager] = []
+        self.clients: list = []  # kernel clients of kernels this module started (papermill closes its own)
+        self.stopping: set[int] = set()  # kernels asked to shut down (`request_stop`), not yet waited for
         self.ready = False
         self.reason: str | None = None  # timeout | interrupted
         self.done = threading.Event()
@@ -106,6 +116,8 @@ class _Run:
 
             def client(self, **kwargs):
                 kc = super().client(**kwargs)
+                with run.lock:
+                    run.clients.append(kc)
                 wait = kc.wait_for_ready
 
                 async def wait_for_ready(timeout=None):
@@ -116,6 +128,56 @@ class _Run:
                 return kc
 
         return RunKernelManager
+
+    def prestart(self, cwd: str) -> AsyncKernelManager:
+        """Launch the run's first kernel now (papermill gets it as `km`), without waiting for it to be ready."""
+        from jupyter_core.utils import run_sync
+
+        km = self.manager_class()(kernel_name="python3")
+        try:
+            run_sync(km.start_kernel)(extra_arguments=list(KERNEL_ARGS), cwd=cwd)
+        except BaseException:
+            self.dispose(km, graceful=False)
+            raise
+        return km
+
+    def _close_clients(self) -> None:
+        with self.lock:
+            clients, self.clients = self.clients, []
+        for kc in clients:
+            with contextlib.suppress(Exception):
+                kc.stop_channels()
+
+    def request_stop(self, km: AsyncKernelManager | None) -> None:
+        """Ask a kernel started by `prestart` to shut down and return at once: it exits (a second or so for a
+        large kernel) while the report is converted; `dispose` then waits for it. Never raises."""
+        from jupyter_core.utils import run_sync
+
+        if km is None:
+            return
+        self._close_clients()
+        with contextlib.suppress(Exception):
+            run_sync(km.request_shutdown)()
+            self.stopping.add(id(km))
+
+    def dispose(self, km: AsyncKernelManager | None, graceful: bool) -> None:
+        """Stop a kernel started by `prestart` (papermill stops only the kernels it started): close the clients,
+        let it shut down (or kill it), remove its connection and socket files. Never raises."""
+        from jupyter_core.utils import run_sync
+
+        if km is None:
+            return
+        self._close_clients()
+        with contextlib.suppress(Exception):
+            if not graceful:
+                run_sync(km.shutdown_kernel)(now=True)
+            elif id(km) in self.stopping:
+                run_sync(km.finish_shutdown)()  # waits, then terminates / kills one that does not stop
+            else:
+                run_sync(km.shutdown_kernel)(now=False)
+        self.stopping.discard(id(km))
+        with contextlib.suppress(Exception):
+            run_sync(km.cleanup_resources)()
 
     def pids(self) -> list[int]:
         with self.lock:
@@ -189,6 +251,8 @@ def audit_dir(out_root: Path, params: AuditParams) -> Path:
 
 def examiner_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """The executed notebook as the examiner sees it: report outputs only, no code, streams or tracebacks."""
+    import nbformat
+
     nb = nbformat.from_dict(nb)
     keep = []
     for cell in nb.cells:
@@ -203,6 +267,7 @@ def examiner_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
 
 
 def export_html(nb_path: Path, html_path: Path, lang: str, title: str) -> Path:
+    import nbformat
     from nbconvert import HTMLExporter
 
     nb = examiner_notebook(nbformat.read(nb_path, as_version=4))
@@ -314,6 +379,8 @@ def error_line(exc: BaseException) -> str:
 
 def _cell_at_fault(nb_path: Path) -> str:
     """`cell N (first line of its code)` of the cell papermill marked running or failed, if any."""
+    import nbformat
+
     try:
         nb = nbformat.read(nb_path, as_version=4)
     except Exception:  # noqa: BLE001 - no notebook written yet, or a partial one
@@ -391,23 +458,36 @@ def run_one(params_path: str | Path, out_root: str | Path = "outputs", *, notebo
         return outcome
     # the kernel is the `python3` of this interpreter's environment, not whatever is first on PATH
     os.environ["PATH"] = str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", "")
-    import papermill as pm
-    from papermill.exceptions import PapermillExecutionError
 
     run = _Run(t0 + timeout if timeout else None, stop)
     _ACTIVE.add(run)
     watchdog = threading.Thread(target=run.watch, name=f"auditlib-watchdog-{run_id}", daemon=True)
     watchdog.start()
     attempts = 0
+    km: AsyncKernelManager | None = None
+    launch_error: Exception | None = None
     try:
+        km = run.prestart(str(params_path.parent))  # boots while the imports below load
+    except Exception as e:  # noqa: BLE001 - the first attempt's failure, handled (and retried) below
+        launch_error = e
+    graceful = False
+    try:
+        import papermill as pm
+        from papermill.exceptions import PapermillExecutionError
+
+        from .notebook import RUN_FILE
+
         while True:
             attempts += 1
             try:
+                if attempts == 1 and launch_error is not None:
+                    raise launch_error
+                first = {"km": km} if attempts == 1 and km is not None else {}
                 pm.execute_notebook(
                     str(notebook), str(stage / "report.ipynb"),
                     parameters={"params_file": str(params_path), "output_dir": str(stage), "run_id": run_id},
                     progress_bar=False, log_output=False, execution_timeout=cell_timeout, kernel_name="python3",
-                    cwd=str(params_path.parent), kernel_manager_class=run.manager_class(),
+                    cwd=str(params_path.parent), kernel_manager_class=run.manager_class(), **first,
                 )
                 break
             except Exception as e:
@@ -416,11 +496,17 @@ def run_one(params_path: str | Path, out_root: str | Path = "outputs", *, notebo
                 if not start_failed or attempts > kernel_retries:
                     raise
                 outcome.note = f"kernel restarted after a failed start ({error_line(e)[:200]})"
+                run.dispose(km, graceful=False)
+                km = None
                 for f in stage.iterdir():
                     if f.name != OWNER_FILE:
                         shutil.rmtree(f, ignore_errors=True) if f.is_dir() else f.unlink()
+        graceful = True
+        run.request_stop(km)  # papermill stops the kernels it started itself; this one exits during the HTML
         title = f"{params.institution_name} {params.period_end}"
         export_html(stage / "report.ipynb", stage / "report.html", params.language, title)
+        run.dispose(km, graceful=True)
+        km = None
         info = json.loads((stage / RUN_FILE).read_text(encoding="utf-8"))
         (stage / RUN_FILE).unlink()
         (stage / OWNER_FILE).unlink()
@@ -441,6 +527,7 @@ def run_one(params_path: str | Path, out_root: str | Path = "outputs", *, notebo
         shutil.rmtree(stage, ignore_errors=True)
         raise
     finally:
+        run.dispose(km, graceful=graceful)
         run.done.set()
         _ACTIVE.discard(run)
     outcome.findings = info["findings"]["total"]

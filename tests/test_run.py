@@ -179,3 +179,43 @@ def test_batch_with_bad_params_exits_2_but_runs_the_rest(tmp_path):
 def test_cli_main_in_process_lists_rules(capsys):
     assert main(["rules"]) == 0
     assert "SOD-001" in capsys.readouterr().out
+
+
+def test_runner_loads_no_notebook_machinery_before_the_kernel_is_launched():
+    """`auditlib run` launches the kernel before papermill, nbformat and nbconvert load (they take about a
+    second in a fresh process, and the kernel boots meanwhile): importing the runner must not load them."""
+    code = ("import sys, auditlib.runner\n"
+            "print(sorted(m for m in ('papermill', 'nbformat', 'nbconvert', 'nbclient') if m in sys.modules))")
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.strip() == "[]"
+
+
+def test_the_prestarted_kernel_runs_the_notebook_and_is_gone_afterwards(inst, tmp_path, monkeypatch):
+    from jupyter_client.manager import AsyncKernelManager
+
+    from auditlib import runner
+
+    started, prestarted = [], []
+    real_start, real_prestart = AsyncKernelManager.start_kernel, runner._Run.prestart
+
+    async def start_kernel(self, **kw):
+        started.append(self)
+        return await real_start(self, **kw)
+
+    def prestart(self, cwd):
+        km = real_prestart(self, cwd)
+        prestarted.append((km, km.connection_file, km.ip))
+        return km
+
+    monkeypatch.setattr(AsyncKernelManager, "start_kernel", start_kernel)
+    monkeypatch.setattr(runner._Run, "prestart", prestart)
+    outcome = runner.run_one(inst, tmp_path / "out")
+    assert outcome.status == "ok", outcome.error
+    assert len(prestarted) == 1 and started == [prestarted[0][0]], "one kernel: the one launched first"
+    km, connection_file, ip = prestarted[0]
+    assert km.provisioner is None or km.provisioner.process is None or km.provisioner.process.poll() is not None
+    assert not Path(connection_file).exists()
+    assert not list(Path(ip).parent.glob(Path(ip).name + "-*")), "IPC socket files left behind"
+    nb = nbformat.read(Path(outcome.report).with_name("report.ipynb"), as_version=4)
+    assert all(c.metadata.papermill.status == "completed" for c in nb.cells)

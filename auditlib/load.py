@@ -192,6 +192,27 @@ def _read_csv_arrow(path: Path, encoding: str, header: list[str]) -> pd.DataFram
     return df
 
 
+def _read_utf8_quick(path: Path) -> tuple[pd.DataFrame, str] | None:
+    """(cells, encoding) when pyarrow reads the whole file as UTF-8, else None (the caller then detects the
+    encoding and reads the file the slow way). pyarrow checks every cell is valid UTF-8 and the header is
+    decoded strictly, so a file read here is one `detect_encoding` would call UTF-8: the separate pass over
+    the bytes in Python (~1 s per GB) is saved for the common file."""
+    with open(path, "rb") as f:
+        head = f.read(3)
+    encoding = "utf-8-sig" if head == codecs.BOM_UTF8 else "utf-8"
+    try:
+        header = _csv_header(path, encoding)
+    except (UnicodeError, csv.Error):
+        return None
+    if not [h for h in header if h.strip().lstrip("\ufeff").strip()]:
+        return None
+    df = _read_csv_arrow(path, encoding, header)
+    if df is None:
+        return None
+    _check_last_record(path, df)
+    return _drop_empty(df), encoding
+
+
 def _read_csv(path: Path, encoding: str) -> tuple[pd.DataFrame, list[tuple[int, str]]]:
     """All cells as text; malformed records (too many fields) are returned for quarantine."""
     header = _csv_header(path, encoding)
@@ -249,7 +270,7 @@ def _drop_empty(df: pd.DataFrame) -> pd.DataFrame:
     """Blank lines and records of empty cells only (`,,,`: Excel exports formatted empty rows so) are no rows."""
     if df.empty or not len(df.columns):
         return df
-    cand = np.flatnonzero(df.iloc[:, 0].to_numpy() == "")
+    cand = np.flatnonzero((df.iloc[:, 0] == "").to_numpy(dtype=bool, na_value=False))  # Arrow compares, no copy
     if not len(cand):
         return df
     empty = (df.iloc[cand] == "").all(axis=1).to_numpy()
@@ -262,6 +283,9 @@ def read_raw(path: Path, encoding: str | None = None) -> tuple[pd.DataFrame, lis
     if suffix == ".csv":
         if path.stat().st_size == 0:
             raise ValueError("the file is empty (not even a header row)")
+        quick = _read_utf8_quick(path) if encoding is None else None
+        if quick is not None:
+            return quick[0], [], quick[1]
         enc = encoding or detect_encoding(path)
         df, bad = _read_csv(path, enc)
         return df, bad, enc
@@ -396,6 +420,17 @@ def _quoted(reason: str | pd.Series, cells: pd.Series) -> np.ndarray:
     return reason + ": '" + shown + "'"
 
 
+def _strictly_increasing(keyed: pd.DataFrame) -> bool:
+    """True when a one-column text key is in strictly increasing order, so has no duplicates: extracts are
+    usually ordered by their key, and this one Arrow comparison (~0.3 s for 2.6 * 10^7 ids) saves hashing
+    every key (~12 s). False means only "hash to find out"."""
+    if keyed.shape[1] != 1 or len(keyed) < 2 or not hasattr(keyed.iloc[:, 0].array, "_pa_array"):
+        return False
+    a = keyed.iloc[:, 0].array._pa_array
+    increasing = pc.all(pc.greater(a.slice(1), a.slice(0, len(a) - 1))).as_py()
+    return bool(increasing) and a.null_count == 0
+
+
 def type_table(table: Table, raw: pd.DataFrame) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
     """Type every contract column; quarantine rows with a bad or missing required value or a duplicate key.
 
@@ -435,7 +470,8 @@ def type_table(table: Table, raw: pd.DataFrame) -> tuple[pd.DataFrame, list[pd.D
         key = list(table.primary_key)
         good = np.flatnonzero(~bad_any)
         keyed = out[key] if len(good) == len(out) else out[key].iloc[good]
-        dup = keyed.duplicated(key, keep="first").to_numpy()
+        dup = np.zeros(len(keyed), dtype=bool) if _strictly_increasing(keyed) else \
+            keyed.duplicated(key, keep="first").to_numpy()
         if dup.any():
             first_pos = np.flatnonzero(~dup)
             first = pd.Series(rows[good[first_pos]], index=pd.MultiIndex.from_frame(keyed.iloc[first_pos])

@@ -134,3 +134,35 @@ def test_zone_pattern_through_arrow_is_pythons(cells):
     arrow = text.str.contains(L._ZONE).fillna(False).to_numpy(dtype=bool)
     python = np.array([re.search(L._ZONE, c) is not None for c in cells], dtype=bool)
     assert (arrow == python).all()
+
+
+@pytest.mark.parametrize(("data", "expected"), [
+    ("a,b\n1,张三\n".encode(), "utf-8"),
+    (b"\xef\xbb\xbf" + "a,b\n1,张三\n".encode(), "utf-8-sig"),
+    ("a,b\n1,张三\n".encode("gb18030"), "gb18030"),
+    (("a,b\n" + "1,x\n" * 5000 + "2,张三\n").encode("gb18030"), None),  # ASCII for 5000 rows, then GBK
+])
+def test_encoding_read_is_the_detected_one(tmp_path, data, expected):
+    """The quick UTF-8 read (no separate decoding pass) reports what `detect_encoding` would."""
+    path = tmp_path / "t.csv"
+    path.write_bytes(data)
+    df, bad, enc = L.read_raw(path)
+    assert enc == L.detect_encoding(path) == (expected or "gb18030")
+    assert df.iloc[-1].tolist()[1] == "张三" and bad == []
+
+
+@settings(max_examples=200, deadline=None)
+@given(ids=st.lists(st.sampled_from(["A1", "A2", "A10", "B", "b", "中", " A1", ""]), max_size=12), ordered=st.booleans())
+@example(ids=["A1", "A2", "A2", "A3"], ordered=False)  # increasing, not strictly: a duplicate
+def test_duplicate_keys_found_in_any_order(ids, ordered):
+    """Strictly increasing keys skip the hashing; any other order hashes: the same rows quarantined."""
+    from auditlib.schema import TABLES
+
+    ids = sorted(ids) if ordered else ids
+    raw = pd.DataFrame({"staff_id": ids, "name": ["x"] * len(ids)}, dtype=L.TEXT)
+    typed, issues = L.type_table(TABLES["staff"], raw)
+    present = [i.strip() for i in ids if i.strip()]
+    expected = list(dict.fromkeys(present))
+    assert typed["staff_id"].tolist() == expected
+    dups = pd.concat(issues)["reason"].str.startswith("duplicate").sum() if issues else 0
+    assert dups == len(present) - len(expected)

@@ -1,9 +1,11 @@
 """The fixed cost of one audit: executing and converting an EMPTY notebook, against the demo audits.
 
-`empty`: a fresh Python process that imports what `auditlib run` imports, executes a trivial notebook
-(a parameters cell and `1 + 1`) with papermill on the same IPC kernel manager, and converts it to HTML with
-the report's nbconvert template: the floor under every audit (interpreter and imports, kernel start,
-nbconvert). `demo-a/b/c`: `auditlib run params/demo-X.yaml` (generated into data/ if missing).
+`empty`: a fresh Python process that does what `auditlib run` does around the notebook, in the same order:
+imports the params and the runner, launches the kernel (the runner's `_Run.prestart`), imports papermill and
+nbformat while it boots, executes a trivial notebook (a parameters cell and `1 + 1`) on that kernel, and
+converts it to HTML with the report's nbconvert template while the kernel shuts down: the floor under every
+audit (interpreter and imports, kernel start, nbconvert). `demo-a/b/c`: `auditlib run params/demo-X.yaml`
+(generated into data/ if missing).
 
     python benchmarks/bench_empty.py [--repeat 3] [--json results.json]
 
@@ -26,10 +28,14 @@ from _measure import AUDITLIB, PY, ROOT, gib, machine, run_measured  # noqa: E40
 EMPTY_SCRIPT = """
 import sys
 from pathlib import Path
+from auditlib.params import load_params
+from auditlib.runner import _Run, export_html
+load_params(sys.argv[2])
+out = Path(sys.argv[1])
+run = _Run(None, None)
+km = run.prestart(str(out))
 import nbformat
 import papermill as pm
-from auditlib.runner import IPCKernelManager, export_html
-out = Path(sys.argv[1])
 nb = nbformat.v4.new_notebook()
 p = nbformat.v4.new_code_cell("x = None")
 p.metadata["tags"] = ["parameters"]
@@ -37,8 +43,10 @@ nb.cells = [p, nbformat.v4.new_code_cell("1 + 1")]
 nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
 nbformat.write(nb, out / "empty.ipynb")
 pm.execute_notebook(str(out / "empty.ipynb"), str(out / "run.ipynb"), parameters={"x": 1}, progress_bar=False,
-                    kernel_name="python3", kernel_manager_class=IPCKernelManager)
+                    kernel_name="python3", km=km)
+run.request_stop(km)
 export_html(out / "run.ipynb", out / "run.html", "zh", "empty")
+run.dispose(km, graceful=True)
 """
 
 
@@ -65,7 +73,7 @@ def main() -> None:
 
         write_demo(ROOT / "data")
     rows = []
-    m, runs = best(lambda tmp: [PY, "-c", EMPTY_SCRIPT, tmp], a.repeat)
+    m, runs = best(lambda tmp: [PY, "-c", EMPTY_SCRIPT, tmp, ROOT / "params" / "demo-b.yaml"], a.repeat)
     rows.append({"what": "empty notebook", **m.row(), "all_wall": [r.seconds for r in runs]})
     for inst in ("demo-a", "demo-b", "demo-c"):
         m, runs = best(lambda tmp, inst=inst: [AUDITLIB, "run", ROOT / "params" / f"{inst}.yaml", "--out", tmp],

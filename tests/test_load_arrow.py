@@ -166,3 +166,14 @@ def test_duplicate_keys_found_in_any_order(ids, ordered):
     assert typed["staff_id"].tolist() == expected
     dups = pd.concat(issues)["reason"].str.startswith("duplicate").sum() if issues else 0
     assert dups == len(present) - len(expected)
+
+
+@settings(max_examples=200, deadline=None)
+@given(values=st.lists(st.one_of(st.none(), st.sampled_from(["a", "b", "c", "中", "", " a"])), max_size=15),
+       vocabulary=st.lists(st.sampled_from(["a", "b", "中", " a", "z"]), unique=True, max_size=5))
+def test_codes_in_is_get_indexer(values, vocabulary):
+    from auditlib.arrowops import codes_in
+
+    text = pd.Series(values, dtype="string")
+    expected = pd.Index(vocabulary, dtype=object).get_indexer(text.astype(object).where(text.notna(), None))
+    assert codes_in(text, vocabulary).tolist() == expected.tolist()

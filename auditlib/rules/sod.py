@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..arrowops import codes_in
 from ..schema import BUSINESS_ROLES, BUSINESS_TYPES
 from .base import RuleContext, RuleOutput, evidence, fmt_day, fmt_ts, no_findings, rule
 
@@ -139,8 +140,8 @@ def _held(ctx: RuleContext, pos: np.ndarray, roles) -> tuple[np.ndarray, np.ndar
     ops = ctx.tables["operations"]
     iv = role_intervals(ctx, clip=False)
     iv = iv[iv["role"].isin(roles)].reset_index(drop=True)
-    codes, staff = pd.factorize(ops["staff_id"].iloc[pos])
-    op_idx, iv_idx = _pairs_by_staff(codes, _codes(iv["staff_id"], pd.Index(staff)))
+    staff = pd.unique(iv["staff_id"].dropna())  # the few staff with one of the roles: codes 0..k-1, others -1
+    op_idx, iv_idx = _pairs_by_staff(codes_in(ops["staff_id"].iloc[pos], staff), codes_in(iv["staff_id"], staff))
     day = _days(ops["ts"].iloc[pos])[op_idx]
     ok = (iv["start"].to_numpy(dtype="datetime64[ns]")[iv_idx] <= day) & \
          (day <= iv["end"].to_numpy(dtype="datetime64[ns]")[iv_idx])
@@ -221,7 +222,7 @@ def sod_006(ctx: RuleContext) -> RuleOutput:
     c_key = c_ref.astype(np.int64) * (len(staff) + 1) + staff_codes[check]
     del staff_codes
     # a check by someone who is not one of the item's makers (the makers: its enters in the period)
-    by_other = ~np.isin(c_key, np.unique(e_key))
+    by_other = ~pd.Series(c_key).isin(e_key).to_numpy()  # a hash table: np.isin sorts twice (10 s at 10^7)
     checked_by_other = np.zeros(len(refs), dtype=bool)
     checked_by_other[c_ref[by_other]] = True
     checked_at_all = np.zeros(len(refs), dtype=bool)
@@ -281,12 +282,12 @@ def sod_007(ctx: RuleContext) -> RuleOutput:
         allowed = np.zeros((len(roles), len(types) + 1), dtype=bool)  # the last column: a missing type
         for r, bts in authorized.items():
             allowed[roles.get_loc(r), types.get_indexer(list(bts))] = True
-        op_type = _codes(btype, types)
+        op_type = codes_in(btype, types)
         op_type[op_type < 0] = len(types)
         ok = allowed[_codes(iv["role"], roles)[iv_idx], op_type[op_idx]]
         has_role = np.zeros(len(part), dtype=bool)
         has_role[op_idx[ok]] = True
-        where = _codes(ops["staff_id"].iloc[part], staff)
+        where = codes_in(ops["staff_id"].iloc[part], staff)
         where[where < 0] = len(staff)
         leave = leave_of[where]
         left = (_days(ops["ts"].iloc[part]) > leave) & ~np.isnat(leave)

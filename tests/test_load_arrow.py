@@ -177,3 +177,48 @@ def test_codes_in_is_get_indexer(values, vocabulary):
     text = pd.Series(values, dtype="string")
     expected = pd.Index(vocabulary, dtype=object).get_indexer(text.astype(object).where(text.notna(), None))
     assert codes_in(text, vocabulary).tolist() == expected.tolist()
+
+
+DATEISH = st.one_of(
+    st.datetimes(min_value=__import__("datetime").datetime(1, 1, 1)).map(lambda d: d.isoformat(sep=" ")),
+    st.dates().map(str),
+    st.text(alphabet=st.sampled_from(list("0123456789-:/ T.")), min_size=6, max_size=26),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(cells=st.lists(st.one_of(st.none(), DATEISH), max_size=12))
+@example(cells=["2024-01-02 10:00", "2024-01-02T10:00:00.123456789", "9999-12-31", "2020/01/05", None])
+@example(cells=["2024-02-30", "2024-01-02 24:00:00", "20200105", "2024-1-2"])
+def test_datetimes_as_pandas_reads_them(cells):
+    """The whole column through pyarrow's cast, or through pandas: the same instants either way."""
+    text = pd.Series(cells, dtype="string")
+    fast, zoned = L._datetimes(text)
+    saved = L._datetimes_arrow
+    L._datetimes_arrow = lambda t: None
+    try:
+        slow, zoned_slow = L._datetimes(text)
+    finally:
+        L._datetimes_arrow = saved
+    assert fast.dtype == slow.dtype == "datetime64[ns]"
+    assert fast.isna().tolist() == slow.isna().tolist(), list(zip(cells, fast, slow, strict=True))
+    assert (fast.dropna() == slow.dropna()).all(), list(zip(cells, fast, slow, strict=True))
+    assert zoned.tolist() == zoned_slow.tolist()
+
+
+def test_largest_file_read_first_results_in_contract_order(tmp_path):
+    """The loader reads the biggest files first (a lower memory peak); tables, file infos and contract
+    problems still come in the contract's order."""
+    from helpers import SOD_DATA, bundle_dir
+
+    big_ops = SOD_DATA["operations"] + "".join(f"o{i},2025-02-03 10:00,002,view,account_open,A{i}\n"
+                                               for i in range(3, 3000))
+    data = bundle_dir(tmp_path / "ok", {**SOD_DATA, "operations": big_ops})
+    b = L.load_bundle(data)
+    assert list(b.tables) == [n for n in L.TABLES if n in b.tables]
+    assert list(b.files) == list(b.tables)
+    bad = bundle_dir(tmp_path / "bad", {**SOD_DATA, "staff": "staff_id\n001\n",
+                                        "operations": big_ops.replace("op_id,", "opid,", 1)})
+    with pytest.raises(L.DataContractError) as e:
+        L.load_bundle(bad)
+    assert [p.split(" ")[0] for p in e.value.problems] == ["staff.csv", "operations.csv"]

@@ -297,6 +297,13 @@ def test_sample_scopes_are_the_rules_populations_on_the_demo(tmp_path):
     got = {code: len(in_scope(result, code)) for code in ROW_RULES}
     assert got == {code: int(population[code]) for code in ROW_RULES}
     assert all(n > 0 for n in got.values())
+    # the samples drawn together (scope parts computed once, shared) are the samples drawn one by one
+    together = samples(result, 5)
+    assert len(together) == len(result.summary[result.summary["tested"].astype(bool)])
+    for code, s in together.items():
+        alone = rule_sample(result, code, 5)
+        assert (s.in_scope, s.table, s.scope) == (alone.in_scope, alone.table, alone.scope), code
+        pd.testing.assert_frame_equal(s.rows, alone.rows, obj=code)
 
 
 def _dates_as_dates_reference(df: pd.DataFrame) -> pd.DataFrame:

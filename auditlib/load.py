@@ -448,6 +448,30 @@ def _strictly_increasing(keyed: pd.DataFrame) -> bool:
     return bool(increasing) and a.null_count == 0
 
 
+DISTINCT_BY_DUCKDB = 200_000  # key rows from which DuckDB counts the distinct keys (tests set it lower)
+
+
+def _keys_distinct(keyed: pd.DataFrame) -> bool:
+    """True when the key columns certainly hold no duplicate, so the rows need not be hashed by pandas.
+
+    Ordered keys need one comparison; big tables are counted by DuckDB (parallel, on the Arrow buffers:
+    2.6 * 10^7 op_ids in ~2 s where pandas' `duplicated` takes ~10 s). False only means "let pandas look",
+    which then also finds which rows repeat which."""
+    if _strictly_increasing(keyed):
+        return True
+    if len(keyed) < DISTINCT_BY_DUCKDB or keyed.isna().to_numpy().any():
+        return False
+    import duckdb  # only here: importing it costs every small audit ~0.1 s
+
+    keys = pa.Table.from_pandas(keyed, preserve_index=False)  # noqa: F841 - DuckDB reads it by name
+    con = duckdb.connect()
+    try:
+        distinct = con.execute("SELECT count(*) FROM (SELECT DISTINCT * FROM keys)").fetchone()[0]
+    finally:
+        con.close()
+    return distinct == len(keyed)
+
+
 def type_table(table: Table, raw: pd.DataFrame) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
     """Type every contract column; quarantine rows with a bad or missing required value or a duplicate key.
 
@@ -487,7 +511,7 @@ def type_table(table: Table, raw: pd.DataFrame) -> tuple[pd.DataFrame, list[pd.D
         key = list(table.primary_key)
         good = np.flatnonzero(~bad_any)
         keyed = out[key] if len(good) == len(out) else out[key].iloc[good]
-        dup = np.zeros(len(keyed), dtype=bool) if _strictly_increasing(keyed) else \
+        dup = np.zeros(len(keyed), dtype=bool) if _keys_distinct(keyed) else \
             keyed.duplicated(key, keep="first").to_numpy()
         if dup.any():
             first_pos = np.flatnonzero(~dup)

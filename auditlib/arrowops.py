@@ -8,13 +8,25 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 
+def _text(s: pd.Series) -> pa.Array | pa.ChunkedArray:
+    """The column as Arrow text: its own buffers when it already is Arrow text (no copy), else converted."""
+    own = getattr(s.array, "_pa_array", None)
+    if own is not None and (pa.types.is_string(own.type) or pa.types.is_large_string(own.type)):
+        return own
+    return pa.array(s.astype("string").array, type=pa.large_string(), from_pandas=True)
+
+
 def isin_text(values: pd.Series, refs: pd.Series) -> np.ndarray:
     """`values.isin(refs)` for text columns, by Arrow in one call (nulls are never members).
 
     pandas 3 builds one Python scalar per reference value in `isin` on Arrow strings (~4 s per 10^6
-    references): the reference checks over 10^7 transactions would take minutes."""
-    value_set = pa.array(refs.dropna().astype("string").unique(), type=pa.string())
-    member = pc.is_in(pa.array(values.astype("string"), type=pa.string(), from_pandas=True), value_set=value_set)
+    references): the reference checks over 10^7 transactions would take minutes. Arrow's own buffers are
+    used as they are (10^7 against 10^7: 4.5 s, +0.7 GiB with a copy and a pandas `unique` first; 2.9 s)."""
+    v, r = _text(values), pc.drop_null(_text(refs))
+    r = r.combine_chunks() if isinstance(r, pa.ChunkedArray) else r
+    if r.type != v.type:
+        r = r.cast(v.type)
+    member = pc.is_in(v, value_set=r)
     return member.fill_null(False).to_numpy(zero_copy_only=False).astype(bool)
 
 

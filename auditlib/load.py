@@ -22,6 +22,7 @@ import csv
 import datetime as dt
 import hashlib
 import re
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -693,11 +694,20 @@ def load_bundle(data_dir: str | Path, encoding: str | None = None, only: set[str
     tables: dict[str, pd.DataFrame] = {}
     infos: dict[str, FileInfo] = {}
     issues: list[pd.DataFrame] = []
-    for name, path in sorted(files.items(), key=lambda item: -item[1].stat().st_size):
-        if only is not None and name not in only:
-            continue
-        sha = sha256_file(path)
-        cached = None if problems else cache.get(name, sha, encoding)
+    todo = [(n, p) for n, p in sorted(files.items(), key=lambda item: -item[1].stat().st_size)
+            if only is None or n in only]
+    # the SHA-256 of every file (the manifest's, and the cache key) in a thread while the files are parsed:
+    # hashlib releases the GIL, so the ~4 GB of a 10^7 extract are hashed on the other core
+    hasher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="auditlib-sha256")
+    shas = {n: hasher.submit(sha256_file, p) for n, p in todo}
+    hasher.shutdown(wait=False)
+    for name, path in todo:
+        sha = shas[name]  # a future until needed
+        if cache.folder is not None and not problems:
+            sha = sha.result()
+            cached = cache.get(name, sha, encoding)
+        else:
+            cached = None
         if cached is not None:
             typed, table_issues, n_read, enc = cached
             table_issues = [table_issues] if len(table_issues) else []
@@ -718,14 +728,18 @@ def load_bundle(data_dir: str | Path, encoding: str | None = None, only: set[str
             for row, reason in malformed:
                 table_issues.append(_quality_rows(name, np.array([row]), "", "malformed record: " + reason,
                                                   "quarantined"))
+            sha = sha.result() if isinstance(sha, Future) else sha
             cache.put(name, sha, encoding, typed,
                       pd.concat(table_issues, ignore_index=True) if table_issues else _no_quality(), n_read, enc)
         issues.extend(table_issues)
         issues.extend(table_warnings(TABLES[name], typed, as_of))
         tables[name] = typed
+        sha = sha.result() if isinstance(sha, Future) else sha
         infos[name] = FileInfo(name, path, path.suffix.lstrip(".").lower(), enc, sha,
                                rows_read=n_read, rows_loaded=len(typed), rows_quarantined=n_read - len(typed))
     if problems:
+        for pending in shas.values():
+            pending.cancel()
         raise DataContractError(sorted(problems, key=lambda p: _problem_order(p, files)))
     tables = {name: tables[name] for name in files if name in tables}
     infos = {name: infos[name] for name in files if name in infos}

@@ -241,3 +241,15 @@ def test_composite_keys_counted_by_duckdb(monkeypatch):
     assert pd.concat(issues)["reason"].tolist() == ["duplicate primary key (first at row 3)"]
     assert L._keys_distinct(typed[["staff_id", "day"]])
     assert not L._keys_distinct(pd.concat([typed, typed])[["staff_id", "day"]])
+
+
+@settings(max_examples=200, deadline=None)
+@given(values=st.lists(st.one_of(st.none(), st.sampled_from(["a", "b", "中", " a", ""])), max_size=12),
+       refs=st.lists(st.one_of(st.none(), st.sampled_from(["a", "中", " a", "z"])), max_size=8),
+       dtypes=st.tuples(st.sampled_from(["string", "str", "object"]), st.sampled_from(["string", "str", "object"])))
+def test_isin_text_is_isin(values, refs, dtypes):
+    from auditlib.arrowops import isin_text
+
+    v, r = pd.Series(values, dtype=dtypes[0]), pd.Series(refs, dtype=dtypes[1])
+    expected = [x is not None and x in {y for y in refs if y is not None} for x in values]
+    assert isin_text(v, r).tolist() == expected

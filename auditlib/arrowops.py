@@ -37,3 +37,28 @@ def codes_in(values: pd.Series, vocabulary) -> np.ndarray:
     vocab = pa.array(pd.Series(vocabulary, dtype="string"), type=pa.string())
     found = pc.index_in(pa.array(values.astype("string"), type=pa.string(), from_pandas=True), value_set=vocab)
     return found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+
+
+def give_back_memory() -> None:
+    """Return freed memory to the system after a big step (a rule, the loader).
+
+    Arrow's pool (mimalloc) and glibc's malloc keep what a step freed for reuse, so the process's memory only
+    ever grows: at 10^7 transactions RET-003 left 1.4 GiB and SOD-006 0.8 GiB held after they returned, and
+    the audit's peak was the sum of such leftovers rather than the largest step. Costs milliseconds."""
+    pa.default_memory_pool().release_unused()
+    if _LIBC is not None:
+        _LIBC.malloc_trim(0)
+
+
+def _libc():
+    import ctypes
+    import ctypes.util
+
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        return libc if hasattr(libc, "malloc_trim") else None  # glibc only (not musl, not macOS)
+    except OSError:
+        return None
+
+
+_LIBC = _libc()

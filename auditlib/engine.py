@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .arrowops import give_back_memory
 from .i18n import label, t
 from .load import Bundle
 from .params import AuditParams
@@ -131,6 +132,7 @@ def run_audit(params: AuditParams, bundle: Bundle) -> AuditResult:
                          "error": ""})
             continue
         row, frame = run_rule(r, params, bundle)
+        give_back_memory()
         rows.append(row)
         if frame is None:
             continue

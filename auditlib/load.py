@@ -32,7 +32,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
-from .arrowops import isin_text
+from .arrowops import give_back_memory, isin_text
 from .errors import AuditError
 from .schema import TABLES, Column, Order, Table
 from .tablecache import Cache
@@ -743,7 +743,7 @@ def load_bundle(data_dir: str | Path, encoding: str | None = None, only: set[str
         raise DataContractError(sorted(problems, key=lambda p: _problem_order(p, files)))
     tables = {name: tables[name] for name in files if name in tables}
     infos = {name: infos[name] for name in files if name in infos}
-    pa.default_memory_pool().release_unused()  # the raw text of big files, freed: give it back to the system
+    give_back_memory()  # the raw text of big files, freed
     issues.extend(_orphans(tables))
     quality = pd.concat(issues, ignore_index=True) if issues else _no_quality()
     quality = quality.astype({"row": "int64"}).sort_values(["table", "row", "column"], kind="stable")

@@ -19,6 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import __version__
+from .arrowops import give_back_memory
 from .engine import AuditResult, run_audit
 from .load import load_bundle
 from .params import AuditParams, parse_params, read_params_file, resolve_data_dir
@@ -104,7 +105,9 @@ class Audit:
         return html.selected_families(self.result)
 
     def section(self, family: str):
-        return _html(html.family_section(self.result, family, self.extras.get(family, ()), self.tracking))
+        fragment = html.family_section(self.result, family, self.extras.get(family, ()), self.tracking)
+        give_back_memory()  # a section's temporaries over 10^7 rows, freed: see arrowops.give_back_memory
+        return _html(fragment)
 
     def data_quality(self):
         return _html(html.data_quality_section(self.result))
@@ -129,6 +132,7 @@ class Audit:
         """The audit sample of every tested rule (seeded, reproducible; see docs/report.md)."""
         if self._samples is None:
             self._samples = samples(self.result, self.params.sample_size, self.params.show_personal_data)
+            give_back_memory()
         return self._samples
 
     def sample_index(self) -> pd.DataFrame:

@@ -90,11 +90,19 @@ def cli(*args, env: dict | None = None, timeout: float = 300, **kw) -> subproces
                           timeout=timeout, env={**os.environ, **(env or {})}, **kw)
 
 
+def _as_a_terminal_runs_it() -> None:
+    # A shell started in the background (`cmd &`, nohup) ignores SIGINT and SIGQUIT, and its children
+    # inherit that: Python then installs no KeyboardInterrupt handler, so Ctrl-C would not reach the CLI
+    # under test when the suite itself runs in the background. A terminal's child has the default.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGQUIT, signal.SIG_DFL)
+
+
 def cli_background(*args, env: dict | None = None) -> subprocess.Popen:
     """The CLI in its own process group, as a terminal runs it (Ctrl-C reaches the whole group)."""
     return subprocess.Popen([sys.executable, "-m", "auditlib.cli", *map(str, args)], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, env={**os.environ, **(env or {})},
-                            start_new_session=True)
+                            start_new_session=True, preexec_fn=_as_a_terminal_runs_it)
 
 
 def interrupt_group(p: subprocess.Popen, sig=signal.SIGINT) -> None:

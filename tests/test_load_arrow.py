@@ -253,3 +253,24 @@ def test_isin_text_is_isin(values, refs, dtypes):
     v, r = pd.Series(values, dtype=dtypes[0]), pd.Series(refs, dtype=dtypes[1])
     expected = [x is not None and x in {y for y in refs if y is not None} for x in values]
     assert isin_text(v, r).tolist() == expected
+
+
+def test_vocabulary_columns_are_categoricals_that_read_as_text():
+    """A choices column is typed as a categorical of the sorted vocabulary (one byte a row, not its text):
+    equality, membership, sorting and formatting give what the lower-cased text gives."""
+    from auditlib.schema import TABLES
+
+    actions = ["Review", "enter", "approve", "view", "enter", "REVIEW", "bogus"]
+    raw = pd.DataFrame({"op_id": [f"o{i}" for i in range(len(actions))], "ts": ["2025-01-02 10:00"] * len(actions),
+                        "staff_id": ["001"] * len(actions), "action": actions,
+                        "business_type": ["purchase"] * len(actions), "ref_id": ["R1"] * len(actions)}, dtype=L.TEXT)
+    typed, issues = L.type_table(TABLES["operations"], raw)
+    action = typed["action"]
+    assert isinstance(action.dtype, pd.CategoricalDtype)
+    assert list(action.cat.categories) == sorted(TABLES["operations"].column("action").choices)
+    text = pd.Series([a.lower() for a in actions[:-1]], dtype="string")  # "bogus" is quarantined
+    assert pd.concat(issues)["row"].tolist() == [8]
+    assert (action == "review").tolist() == (text == "review").tolist()
+    assert action.isin(["enter", "approve"]).tolist() == text.isin(["enter", "approve"]).tolist()
+    assert action.sort_values(kind="stable").index.tolist() == text.sort_values(kind="stable").index.tolist()
+    assert ("x " + action.astype(str)).tolist() == ("x " + text).tolist()

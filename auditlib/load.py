@@ -32,7 +32,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
-from .arrowops import give_back_memory, isin_text
+from .arrowops import codes_in, give_back_memory, isin_text
 from .errors import AuditError
 from .schema import TABLES, Column, Order, Table
 from .tablecache import Cache
@@ -392,11 +392,13 @@ def _parse(col: Column, raw: pd.Series) -> tuple[pd.Series, pd.Series, str | pd.
     if kind == "str":
         values = _as_text(raw)
         if col.choices is not None:
-            values = values.str.lower()
-            bad = values.notna() & ~values.isin(col.choices)
             # one byte a row instead of the text (10^7 transactions: ~1.3 GB less): the vocabulary, sorted, is
-            # the categories, so comparisons, membership and sorting read as on the text (tests/test_load_arrow.py)
-            values = values.where(~bad).astype(vocabulary_dtype(col))
+            # the categories, so comparisons, membership and sorting read as on the text (tests/test_load_arrow.py);
+            # the codes come from Arrow's lookup in the few allowed values, not from hashing every cell
+            dtype = vocabulary_dtype(col)
+            codes = codes_in(values.str.lower(), dtype.categories)
+            bad = pd.Series(values.notna().to_numpy(dtype=bool) & (codes < 0), index=raw.index)
+            values = pd.Series(pd.Categorical.from_codes(codes, dtype=dtype), index=raw.index)
             return values, bad, "value not in the allowed list (" + ", ".join(col.choices) + ")"
         return values, pd.Series(False, index=raw.index), ""
     text = _as_text(raw)

@@ -193,6 +193,12 @@ def _read_csv_arrow(path: Path, encoding: str, header: list[str]) -> pd.DataFram
     return df
 
 
+def _checked(path: Path, df: pd.DataFrame) -> pd.DataFrame:
+    """The cells of a file read whole: refused if a quote never closed, blank records dropped."""
+    _check_last_record(path, df)
+    return _drop_empty(df)
+
+
 def _read_utf8_quick(path: Path) -> tuple[pd.DataFrame, str] | None:
     """(cells, encoding) when pyarrow reads the whole file as UTF-8, else None (the caller then detects the
     encoding and reads the file the slow way). pyarrow checks every cell is valid UTF-8 and the header is
@@ -208,10 +214,7 @@ def _read_utf8_quick(path: Path) -> tuple[pd.DataFrame, str] | None:
     if not [h for h in header if h.strip().lstrip("\ufeff").strip()]:
         return None
     df = _read_csv_arrow(path, encoding, header)
-    if df is None:
-        return None
-    _check_last_record(path, df)
-    return _drop_empty(df), encoding
+    return None if df is None else (_checked(path, df), encoding)
 
 
 def _read_csv(path: Path, encoding: str) -> tuple[pd.DataFrame, list[tuple[int, str]]]:
@@ -222,8 +225,7 @@ def _read_csv(path: Path, encoding: str) -> tuple[pd.DataFrame, list[tuple[int, 
     n = len(header)
     df = _read_csv_arrow(path, encoding, header)
     if df is not None:
-        _check_last_record(path, df)
-        return _drop_empty(df), []
+        return _checked(path, df), []
     try:
         # Read without the header so that pandas never takes a first column for an index when records have more
         # fields than the header (a trailing comma on every line), and keep blank lines (dropped below) so
@@ -247,8 +249,7 @@ def _read_csv(path: Path, encoding: str) -> tuple[pd.DataFrame, list[tuple[int, 
             for i in range(df.shape[1], n):
                 df[i] = ""
         df.columns = header
-        _check_last_record(path, df)
-        return _drop_empty(df), bad
+        return _checked(path, df), bad
     # Slow path only for malformed files: find the bad records with the csv module.
     csv.field_size_limit(max(csv.field_size_limit(), 2**31 - 1))  # a 1 MB complaint text is a cell, not an error
     with open(path, encoding=encoding, newline="") as f:
@@ -263,8 +264,7 @@ def _read_csv(path: Path, encoding: str) -> tuple[pd.DataFrame, list[tuple[int, 
                 good.append((i + 2, rec[:n] + [""] * (n - len(rec))))
     df = pd.DataFrame([r for _, r in good], columns=header, dtype=str)
     df.index = pd.Index([n - 2 for n, _ in good])
-    _check_last_record(path, df)
-    return _drop_empty(df), bad
+    return _checked(path, df), bad
 
 
 def _drop_empty(df: pd.DataFrame) -> pd.DataFrame:

@@ -34,9 +34,9 @@ def codes_in(values: pd.Series, vocabulary) -> np.ndarray:
     """Position of each value in `vocabulary` (distinct, no missing values), -1 where absent or missing:
     `pd.Index(vocabulary).get_indexer(values)` for text, by Arrow's hash lookup. pandas turns Arrow text
     into Python objects first (SOD-007 at 10^7 operations: 3 of its 12 s)."""
-    vocab = pa.array(pd.Series(vocabulary, dtype="string"), type=pa.string())
-    found = pc.index_in(pa.array(values.astype("string"), type=pa.string(), from_pandas=True), value_set=vocab)
-    return found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    v = _text(values)
+    vocab = pa.array(pd.Series(vocabulary, dtype="string"), type=v.type)
+    return pc.index_in(v, value_set=vocab).fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
 
 
 def give_back_memory() -> None:

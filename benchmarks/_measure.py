@@ -26,6 +26,17 @@ ROOT = Path(__file__).resolve().parents[1]
 PY = sys.executable
 AUDITLIB = str(Path(sys.executable).parent / "auditlib")
 
+#: the params of every benchmarked audit: the demo period, all rules
+PARAMS = """institution_id: {institution_id}
+institution_name: {name}
+data_dir: {data}
+period_start: 2025-01-01
+period_end: 2025-12-31
+as_of: 2026-01-31
+language: zh
+rules: all
+"""
+
 
 @dataclass
 class Measured:

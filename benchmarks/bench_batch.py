@@ -19,17 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _measure import AUDITLIB, ROOT, gib, machine, run_measured  # noqa: E402
-
-PARAMS = """institution_id: small-{i:02d}
-institution_name: 小型基金销售机构{i:02d}
-data_dir: {data}
-period_start: 2025-01-01
-period_end: 2025-12-31
-as_of: 2026-01-31
-language: zh
-rules: all
-"""
+from _measure import AUDITLIB, PARAMS, ROOT, gib, machine, run_measured  # noqa: E402
 
 
 def main() -> None:
@@ -50,7 +40,7 @@ def main() -> None:
         pdir = tmp / "params"
         pdir.mkdir()
         for i in range(1, a.institutions + 1):
-            (pdir / f"small-{i:02d}.yaml").write_text(PARAMS.format(i=i, data=data), encoding="utf-8")
+            (pdir / f"small-{i:02d}.yaml").write_text(PARAMS.format(institution_id=f"small-{i:02d}", name=f"小型基金销售机构{i:02d}", data=data), encoding="utf-8")
         runs = [(f"{w} worker{'s' if w > 1 else ''}", ["--workers", str(w)]) for w in a.workers]
         cluster = None
         if a.scheduler:

@@ -25,17 +25,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from _measure import AUDITLIB, GIB, cell_durations, gib, machine, run_measured  # noqa: E402
-
-PARAMS = """institution_id: demo-a
-institution_name: 示例基金销售有限公司
-data_dir: {data}
-period_start: 2025-01-01
-period_end: 2025-12-31
-as_of: 2026-01-31
-language: zh
-rules: all
-"""
+from _measure import AUDITLIB, GIB, PARAMS, cell_durations, gib, machine, run_measured  # noqa: E402
 
 
 def dataset(root: Path, n: int) -> Path:
@@ -48,7 +38,7 @@ def dataset(root: Path, n: int) -> Path:
         print(f"generating demo-a with {n:,} transactions in {base} ...", flush=True)
         write_demo(base, names=["demo-a"], transactions=n)
     params = base / "params.yaml"
-    params.write_text(PARAMS.format(data=data), encoding="utf-8")
+    params.write_text(PARAMS.format(institution_id="demo-a", name="示例基金销售有限公司", data=data), encoding="utf-8")
     return params
 
 

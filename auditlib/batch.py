@@ -30,8 +30,18 @@ from .params import AuditParams, ParamsError, load_params
 from .report.html import CSS, esc, fmt_rate, table_html
 from .runner import Outcome, audit_dir, completed, interrupt_active_runs, run_one
 
-SUMMARY_COLUMNS = ["institution_id", "status", "error", "findings", "high", "medium", "low", "seconds", "report",
-                   "note"]
+SUMMARY_COLUMNS = [
+    "institution_id",
+    "status",
+    "error",
+    "findings",
+    "high",
+    "medium",
+    "low",
+    "seconds",
+    "report",
+    "note",
+]
 INTERRUPT_GRACE = 30.0  # seconds running audits get to stop and clean up after Ctrl-C / SIGTERM
 INTERRUPTED = "interrupted before it started; rerun (with --resume) to complete it"
 
@@ -55,7 +65,9 @@ class Job:
         return self.params.institution_id
 
 
-def plan(paths: Iterable[str | Path], out: Path, resume: bool = False) -> tuple[list[Job], list[Outcome], int]:
+def plan(
+    paths: Iterable[str | Path], out: Path, resume: bool = False
+) -> tuple[list[Job], list[Outcome], int]:
     """Validate every params file. Returns the audits to run, the outcomes already known (bad params,
     and with `resume` the complete outputs kept) and the number of bad params files."""
     jobs: list[Job] = []
@@ -78,13 +90,23 @@ def plan(paths: Iterable[str | Path], out: Path, resume: bool = False) -> tuple[
             jobs.append(Job(path.resolve(), params, target))
             continue
         f = manifest.get("findings", {})
-        known.append(Outcome(params.institution_id, "ok", findings=f.get("total", 0), high=f.get("high", 0),
-                             medium=f.get("medium", 0), low=f.get("low", 0), report=str(target / "report.html"),
-                             note=f"resumed: complete output of {manifest.get('finished_at', '?')} kept"))
+        known.append(
+            Outcome(
+                params.institution_id,
+                "ok",
+                findings=f.get("total", 0),
+                high=f.get("high", 0),
+                medium=f.get("medium", 0),
+                low=f.get("low", 0),
+                report=str(target / "report.html"),
+                note=f"resumed: complete output of {manifest.get('finished_at', '?')} kept",
+            )
+        )
     return jobs, known, bad
 
 
 # ---------------------------------------------------------------- progress
+
 
 class Progress:
     """A one-line progress bar on a terminal (done, failed, running, elapsed, ETA), redrawn every second;
@@ -105,8 +127,10 @@ class Progress:
 
     def started(self, running: int, workers: int, skipped: int = 0, where: str = "") -> None:
         self.running = running
-        self.log(f"batch: {self.total} audits on {workers} workers{where}"
-                 + (f", {skipped} already complete (--resume)" if skipped else ""))
+        self.log(
+            f"batch: {self.total} audits on {workers} workers{where}"
+            + (f", {skipped} already complete (--resume)" if skipped else "")
+        )
         if self.tty and self._ticker is None:
             self._ticker = threading.Thread(target=self._tick, name="auditlib-progress", daemon=True)
             self._ticker.start()
@@ -121,8 +145,10 @@ class Progress:
             self._draw()
         else:
             tail = f"findings={outcome.findings}" if outcome.status == "ok" else f"error={outcome.error}"
-            self.log(f"{outcome.institution_id} {outcome.status} {outcome.seconds:.1f}s {tail} "
-                     f"[{self.done}/{self.total}]")
+            self.log(
+                f"{outcome.institution_id} {outcome.status} {outcome.seconds:.1f}s {tail} "
+                f"[{self.done}/{self.total}]"
+            )
 
     def line(self) -> str:
         elapsed = time.monotonic() - self.t0
@@ -130,8 +156,10 @@ class Progress:
         width = 24
         filled = int(width * self.done / self.total) if self.total else width
         bar = "#" * filled + "-" * (width - filled)
-        return (f"[{bar}] {self.done}/{self.total} done, {self.failed} failed, {self.running} running, "
-                f"{elapsed:5.0f}s elapsed, ETA {eta}")
+        return (
+            f"[{bar}] {self.done}/{self.total} done, {self.failed} failed, {self.running} running, "
+            f"{elapsed:5.0f}s elapsed, ETA {eta}"
+        )
 
     def _draw(self) -> None:
         if not self.tty:
@@ -157,6 +185,7 @@ class Progress:
 
 
 # ---------------------------------------------------------------- executors
+
 
 class Executor(Protocol):
     """Where the audits run. `submit` returns a future of an Outcome."""
@@ -199,8 +228,14 @@ def quiet_logs() -> None:
         logging.getLogger(name).setLevel(logging.CRITICAL)
 
 
-def run_job(path: str, out: str, timeout: float | None, cell_timeout: float | None, institution_id: str,
-            stop: Callable[[], bool] | None = None) -> Outcome:
+def run_job(
+    path: str,
+    out: str,
+    timeout: float | None,
+    cell_timeout: float | None,
+    institution_id: str,
+    stop: Callable[[], bool] | None = None,
+) -> Outcome:
     """One audit in a worker (a pool process or a Dask worker): an Outcome whatever happens."""
     global _RUNNING
     if _STOPPING:
@@ -211,8 +246,9 @@ def run_job(path: str, out: str, timeout: float | None, cell_timeout: float | No
             return Outcome(institution_id, "failed", error=INTERRUPTED)
         return run_one(path, out, timeout=timeout, cell_timeout=cell_timeout, stop=stop)
     except KeyboardInterrupt:
-        return Outcome(institution_id, "failed", error="interrupted while running; rerun (with --resume) "
-                                                       "to complete it")
+        return Outcome(
+            institution_id, "failed", error="interrupted while running; rerun (with --resume) to complete it"
+        )
     finally:
         _RUNNING = False
 
@@ -222,8 +258,9 @@ class LocalExecutor:
 
     def __init__(self, workers: int):
         self.slots, self.where = workers, ""
-        self.pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                                           initializer=_worker_init)
+        self.pool = cf.ProcessPoolExecutor(
+            max_workers=workers, mp_context=multiprocessing.get_context("spawn"), initializer=_worker_init
+        )
 
     def submit(self, job, out, timeout, cell_timeout):
         return self.pool.submit(run_job, str(job.path), str(out), timeout, cell_timeout, job.institution_id)
@@ -264,15 +301,26 @@ def _outcome(fut: Any, job: Job) -> Outcome:
     except BaseException as e:  # noqa: BLE001 - a worker that died is that institution's failure
         if isinstance(e, cf.CancelledError) or type(e).__name__ == "CancelledError":
             return Outcome(job.institution_id, "failed", error=INTERRUPTED)
-        return Outcome(job.institution_id, "failed", error=f"the worker running it failed: {type(e).__name__}: {e}")
+        return Outcome(
+            job.institution_id, "failed", error=f"the worker running it failed: {type(e).__name__}: {e}"
+        )
     if not isinstance(outcome, Outcome):  # a Dask worker with another auditlib: rebuild from its fields
-        outcome = Outcome(**{k: getattr(outcome, k) for k in Outcome.__dataclass_fields__ if hasattr(outcome, k)})
+        outcome = Outcome(
+            **{k: getattr(outcome, k) for k in Outcome.__dataclass_fields__ if hasattr(outcome, k)}
+        )
     return outcome
 
 
-def run_jobs(paths: Iterable[str | Path], out: str | Path, executor: Callable[[int], Executor],
-             timeout: float | None = None, cell_timeout: float | None = None, resume: bool = False,
-             stream=sys.stderr, tty: bool | None = None) -> tuple[list[Outcome], int]:
+def run_jobs(
+    paths: Iterable[str | Path],
+    out: str | Path,
+    executor: Callable[[int], Executor],
+    timeout: float | None = None,
+    cell_timeout: float | None = None,
+    resume: bool = False,
+    stream=sys.stderr,
+    tty: bool | None = None,
+) -> tuple[list[Outcome], int]:
     """Validate, run every audit on the executor made by `executor(number_of_jobs)`, write the summary.
 
     Returns the outcomes (sorted by institution) and the number of bad params files. Raises
@@ -301,8 +349,11 @@ def run_jobs(paths: Iterable[str | Path], out: str | Path, executor: Callable[[i
     except KeyboardInterrupt:
         interrupted = True
         progress.close()
-        print("auditlib: interrupted: stopping the running audits (Ctrl-C again to kill them)",
-              file=stream, flush=True)
+        print(
+            "auditlib: interrupted: stopping the running audits (Ctrl-C again to kill them)",
+            file=stream,
+            flush=True,
+        )
         unfinished = [f for f in futures if f not in done]
         try:
             if ex is not None:
@@ -311,19 +362,31 @@ def run_jobs(paths: Iterable[str | Path], out: str | Path, executor: Callable[[i
             pass
         for fut in unfinished:
             job = futures[fut]
-            outcomes.append(_outcome(fut, job) if fut.done() else
-                            Outcome(job.institution_id, "failed", error="interrupted while running; rerun "
-                                                                        "(with --resume) to complete it"))
+            outcomes.append(
+                _outcome(fut, job)
+                if fut.done()
+                else Outcome(
+                    job.institution_id,
+                    "failed",
+                    error="interrupted while running; rerun (with --resume) to complete it",
+                )
+            )
     except Exception as e:  # noqa: BLE001 - the executor itself failed (scheduler unreachable or lost)
         progress.close()
-        reason = (f"not completed: the batch lost its executor{ex.where}: {type(e).__name__}: {e}" if ex else
-                  f"not run: the executor could not start: {type(e).__name__}: {e}")
+        reason = (
+            f"not completed: the batch lost its executor{ex.where}: {type(e).__name__}: {e}"
+            if ex
+            else f"not run: the executor could not start: {type(e).__name__}: {e}"
+        )
         for fut, job in futures.items():
             if fut not in done:
-                outcomes.append(_outcome(fut, job) if fut.done() else
-                                Outcome(job.institution_id, "failed", error=reason))
+                outcomes.append(
+                    _outcome(fut, job) if fut.done() else Outcome(job.institution_id, "failed", error=reason)
+                )
         ran = {o.institution_id for o in outcomes}
-        outcomes += [Outcome(j.institution_id, "failed", error=reason) for j in jobs if j.institution_id not in ran]
+        outcomes += [
+            Outcome(j.institution_id, "failed", error=reason) for j in jobs if j.institution_id not in ran
+        ]
     finally:
         progress.close()
         if ex is not None:
@@ -341,18 +404,28 @@ def run_jobs(paths: Iterable[str | Path], out: str | Path, executor: Callable[[i
     return outcomes, bad
 
 
-def run_batch(paths: list[str | Path], out: str | Path = "outputs", workers: int | None = None,
-              timeout: float | None = None, stream=sys.stderr, cell_timeout: float | None = None,
-              resume: bool = False, tty: bool | None = None) -> tuple[list[Outcome], int]:
+def run_batch(
+    paths: list[str | Path],
+    out: str | Path = "outputs",
+    workers: int | None = None,
+    timeout: float | None = None,
+    stream=sys.stderr,
+    cell_timeout: float | None = None,
+    resume: bool = False,
+    tty: bool | None = None,
+) -> tuple[list[Outcome], int]:
     """Run every params file on a local process pool; returns the outcomes and the number of bad params files."""
+
     def local(n_jobs: int) -> Executor:
         return LocalExecutor(max(1, min(workers or os.cpu_count() or 1, n_jobs)))
 
-    return run_jobs(paths, out, local, timeout=timeout, cell_timeout=cell_timeout, resume=resume, stream=stream,
-                    tty=tty)
+    return run_jobs(
+        paths, out, local, timeout=timeout, cell_timeout=cell_timeout, resume=resume, stream=stream, tty=tty
+    )
 
 
 # ---------------------------------------------------------------- summary and index
+
 
 def write_summary(outcomes: list[Outcome], out: Path) -> None:
     rows = pd.DataFrame([o.row() for o in outcomes], columns=SUMMARY_COLUMNS)
@@ -396,8 +469,15 @@ def rates_chart(rates: pd.DataFrame) -> str:
             for j in range(n_rules):
                 v = data.iat[i, j]
                 if pd.notna(v) and v > 0:
-                    ax.text(j, i, f"{v:.0%}" if v >= 0.01 else "<1%", ha="center", va="center", fontsize=6,
-                            color="white" if v > top * 0.5 else "black")
+                    ax.text(
+                        j,
+                        i,
+                        f"{v:.0%}" if v >= 0.01 else "<1%",
+                        ha="center",
+                        va="center",
+                        fontsize=6,
+                        color="white" if v > top * 0.5 else "black",
+                    )
     ax.spines[["left", "bottom"]].set_visible(False)
     ax.set_title("例外率（规则 × 机构）/ Exception rate by rule and institution", fontsize=9)
     fig.colorbar(im, ax=ax, fraction=0.025, pad=0.01, format=lambda v, _: f"{v:.0%}")
@@ -414,14 +494,20 @@ def index_html(rows: pd.DataFrame, out: Path) -> str:
     comparison = ""
     if not rates.empty:
         shown = rates.map(fmt_rate).reset_index().rename(columns={"index": "rule_code"})
-        comparison = ("<h2>Exception rate by rule / 各机构例外率对比</h2>" + rates_chart(rates)
-                      + table_html(shown, numeric=shown.columns[1:]))
+        comparison = (
+            "<h2>Exception rate by rule / 各机构例外率对比</h2>"
+            + rates_chart(rates)
+            + table_html(shown, numeric=shown.columns[1:])
+        )
     ok = int((rows["status"] == "ok").sum())
-    return ("<!DOCTYPE html><html lang=\"zh\"><head><meta charset=\"utf-8\">"
-            "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; img-src data:; "
-            "style-src 'unsafe-inline'\"><title>auditlib batch</title>"
-            f"<style>{CSS}</style></head><body><div class=\"al\"><h1>Batch summary / 批量检查汇总</h1>"
-            f"<p class=\"muted\">{esc(dt.datetime.now().isoformat(timespec='seconds'))} · "
-            f"{ok} ok / 完成, {len(rows) - ok} failed / 失败</p>"
-            + table_html(table, numeric=("findings", "high", "medium", "low", "seconds"), trusted=("report",))
-            + comparison + "</div></body></html>")
+    return (
+        '<!DOCTYPE html><html lang="zh"><head><meta charset="utf-8">'
+        '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; img-src data:; '
+        "style-src 'unsafe-inline'\"><title>auditlib batch</title>"
+        f'<style>{CSS}</style></head><body><div class="al"><h1>Batch summary / 批量检查汇总</h1>'
+        f'<p class="muted">{esc(dt.datetime.now().isoformat(timespec="seconds"))} · '
+        f"{ok} ok / 完成, {len(rows) - ok} failed / 失败</p>"
+        + table_html(table, numeric=("findings", "high", "medium", "low", "seconds"), trusted=("report",))
+        + comparison
+        + "</div></body></html>"
+    )

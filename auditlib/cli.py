@@ -34,10 +34,15 @@ def cmd_run(a) -> int:
     if outcome.status != "ok":
         _err(f"{outcome.institution_id}: audit failed: {outcome.error}")
         if outcome.report:
-            print(f"auditlib: the failed notebook and error are in {Path(outcome.report).parent}", file=sys.stderr)
+            print(
+                f"auditlib: the failed notebook and error are in {Path(outcome.report).parent}",
+                file=sys.stderr,
+            )
         return FAILED
-    print(f"{outcome.institution_id}: {outcome.findings} findings (high {outcome.high}, medium {outcome.medium}, "
-          f"low {outcome.low}) in {outcome.seconds:.1f}s -> {outcome.report}")
+    print(
+        f"{outcome.institution_id}: {outcome.findings} findings (high {outcome.high}, medium {outcome.medium}, "
+        f"low {outcome.low}) in {outcome.seconds:.1f}s -> {outcome.report}"
+    )
     return OK
 
 
@@ -49,15 +54,24 @@ def cmd_batch(a) -> int:
         if a.scheduler:
             from .distributed import run_batch_dask
 
-            outcomes, bad = run_batch_dask(a.paths, a.out, a.scheduler, timeout=a.timeout,
-                                           cell_timeout=a.cell_timeout, resume=a.resume)
+            outcomes, bad = run_batch_dask(
+                a.paths, a.out, a.scheduler, timeout=a.timeout, cell_timeout=a.cell_timeout, resume=a.resume
+            )
         else:
-            outcomes, bad = run_batch(a.paths, a.out, workers=a.workers, timeout=a.timeout,
-                                      cell_timeout=a.cell_timeout, resume=a.resume)
+            outcomes, bad = run_batch(
+                a.paths,
+                a.out,
+                workers=a.workers,
+                timeout=a.timeout,
+                cell_timeout=a.cell_timeout,
+                resume=a.resume,
+            )
     except BatchInterrupted as e:
         done = sum(o.status == "ok" for o in e.outcomes)
-        _err(f"interrupted: {done} of {len(e.outcomes)} audits complete, the others not -> {summary} "
-             "(rerun with --resume to complete the rest)")
+        _err(
+            f"interrupted: {done} of {len(e.outcomes)} audits complete, the others not -> {summary} "
+            "(rerun with --resume to complete the rest)"
+        )
         return INTERRUPTED
     failed = [o for o in outcomes if o.status != "ok"]
     for o in failed:
@@ -113,13 +127,24 @@ def cmd_datarequest(a) -> int:
 
 
 def _timeouts(s: argparse.ArgumentParser) -> None:
-    s.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
-                   help="limit for a whole audit (kernel start to last cell); a hung cell is stopped")
-    s.add_argument("--cell-timeout", type=float, default=None, metavar="SECONDS", help="limit for any one cell")
-    s.add_argument("--cache-dir", default=None, metavar="FOLDER",
-                   help="keep the typed tables here as Parquet, so that the next audit of the same files skips "
-                        "parsing them (they hold personal data: remove the folder when the audit is closed); "
-                        "sets $AUDITLIB_CACHE_DIR for the audits")
+    s.add_argument(
+        "--timeout",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="limit for a whole audit (kernel start to last cell); a hung cell is stopped",
+    )
+    s.add_argument(
+        "--cell-timeout", type=float, default=None, metavar="SECONDS", help="limit for any one cell"
+    )
+    s.add_argument(
+        "--cache-dir",
+        default=None,
+        metavar="FOLDER",
+        help="keep the typed tables here as Parquet, so that the next audit of the same files skips "
+        "parsing them (they hold personal data: remove the folder when the audit is closed); "
+        "sets $AUDITLIB_CACHE_DIR for the audits",
+    )
 
 
 def _sigterm(signum, frame):
@@ -127,7 +152,9 @@ def _sigterm(signum, frame):
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="auditlib", description="Supervisory audit kit for fund sales institutions")
+    p = argparse.ArgumentParser(
+        prog="auditlib", description="Supervisory audit kit for fund sales institutions"
+    )
     p.add_argument("--version", action="version", version=f"auditlib {__version__}")
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks")
@@ -145,11 +172,17 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--out", default="outputs")
     where = s.add_mutually_exclusive_group()
     where.add_argument("--workers", type=int, default=None, help="parallel audits (default: CPU count)")
-    where.add_argument("--scheduler", default=None, metavar="ADDRESS",
-                       help="run on the Dask cluster at ADDRESS, e.g. tcp://10.0.0.5:8786 (default: a local process "
-                            "pool)")
-    s.add_argument("--resume", action="store_true",
-                   help="skip institutions whose output folder is complete (manifest present and verified)")
+    where.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="run on the Dask cluster at ADDRESS, e.g. tcp://10.0.0.5:8786 (default: a local process pool)",
+    )
+    s.add_argument(
+        "--resume",
+        action="store_true",
+        help="skip institutions whose output folder is complete (manifest present and verified)",
+    )
     _timeouts(s)
     s.set_defaults(func=cmd_batch)
 
@@ -169,7 +202,9 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--check", action="store_true", help="with --docs: fail if the docs are out of date")
     s.set_defaults(func=cmd_rules)
 
-    s = sub.add_parser("datarequest", parents=[common], help="write the data request list (Excel and Markdown)")
+    s = sub.add_parser(
+        "datarequest", parents=[common], help="write the data request list (Excel and Markdown)"
+    )
     s.add_argument("--out", default=".")
     s.set_defaults(func=cmd_datarequest)
     return p

@@ -43,8 +43,14 @@ def _stop_flag(name: str, every: float = 2.0):
     return stop
 
 
-def dask_run(path: str, out: str, timeout: float | None, cell_timeout: float | None, institution_id: str,
-             cancel_event: str) -> Outcome:
+def dask_run(
+    path: str,
+    out: str,
+    timeout: float | None,
+    cell_timeout: float | None,
+    institution_id: str,
+    cancel_event: str,
+) -> Outcome:
     """The task a Dask worker runs: one audit, stoppable through the batch's cancel Event."""
     quiet_logs()
     return run_job(path, out, timeout, cell_timeout, institution_id, stop=_stop_flag(cancel_event))
@@ -60,9 +66,17 @@ class DaskExecutor:
         self.cancel_event = f"auditlib-cancel-{uuid.uuid4().hex[:12]}"
 
     def submit(self, job: Job, out: Path, timeout, cell_timeout):
-        return self.client.submit(dask_run, str(job.path), str(out), timeout, cell_timeout, job.institution_id,
-                                  self.cancel_event, pure=False,
-                                  key=f"audit-{job.institution_id}-{job.params.period_end}-{uuid.uuid4().hex[:8]}")
+        return self.client.submit(
+            dask_run,
+            str(job.path),
+            str(out),
+            timeout,
+            cell_timeout,
+            job.institution_id,
+            self.cancel_event,
+            pure=False,
+            key=f"audit-{job.institution_id}-{job.params.period_end}-{uuid.uuid4().hex[:8]}",
+        )
 
     def as_completed(self, futures):
         from distributed import as_completed
@@ -87,13 +101,23 @@ class DaskExecutor:
         self.client.close()
 
 
-def run_batch_dask(paths: Iterable[str | Path], out: str | Path, address: str, timeout: float | None = None,
-                   cell_timeout: float | None = None, resume: bool = False, stream=sys.stderr,
-                   tty: bool | None = None, connect_timeout: float = 30) -> tuple[list[Outcome], int]:
+def run_batch_dask(
+    paths: Iterable[str | Path],
+    out: str | Path,
+    address: str,
+    timeout: float | None = None,
+    cell_timeout: float | None = None,
+    resume: bool = False,
+    stream=sys.stderr,
+    tty: bool | None = None,
+    connect_timeout: float = 30,
+) -> tuple[list[Outcome], int]:
     """Run every params file on the Dask cluster at `address`; returns the outcomes and the number of bad
     params files (the same contract as auditlib.batch.run_batch)."""
+
     def dask(n_jobs: int) -> Executor:
         return DaskExecutor(address, connect_timeout)
 
-    return run_jobs(paths, out, dask, timeout=timeout, cell_timeout=cell_timeout, resume=resume, stream=stream,
-                    tty=tty)
+    return run_jobs(
+        paths, out, dask, timeout=timeout, cell_timeout=cell_timeout, resume=resume, stream=stream, tty=tty
+    )

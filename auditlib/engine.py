@@ -23,8 +23,16 @@ from .report.mask import mask_series
 from .rules import REGISTRY
 from .rules.base import Rule, RuleContext, RuleOutput
 
-FINDINGS_COLUMNS = ["finding_id", "rule_code", "severity", "status", "entity_type", "entity_id", "occurred_at",
-                    "detail"]
+FINDINGS_COLUMNS = [
+    "finding_id",
+    "rule_code",
+    "severity",
+    "status",
+    "entity_type",
+    "entity_id",
+    "occurred_at",
+    "detail",
+]
 #: kept beside the contract columns for the report and working papers (not written to findings.csv)
 EXTRA_FINDING_COLUMNS = ["family", "title", "staff_id", "evidence", "mitigation", "detail_full"]
 SUMMARY_COLUMNS = ["rule_code", "tested", "not_tested_reason", "population", "exceptions", "exception_rate"]
@@ -63,15 +71,22 @@ def render_details(r: Rule, frame: pd.DataFrame, lang: str, mask: bool = True) -
         if mask and n in r.pii:
             values = mask_series(values, r.pii[n]).fillna("")
         cols[n] = values.tolist()
-    return [template.format(**dict(zip(cols, row, strict=True))) for row in zip(*cols.values(), strict=True)] \
-        if cols else [template] * len(frame)
+    return (
+        [template.format(**dict(zip(cols, row, strict=True))) for row in zip(*cols.values(), strict=True)]
+        if cols
+        else [template] * len(frame)
+    )
 
 
 def _context(params: AuditParams, bundle: Bundle, code: str) -> RuleContext:
     return RuleContext(
-        tables=bundle.tables, params=params.rule_params(code),
-        period_start=pd.Timestamp(params.period_start), period_end=pd.Timestamp(params.period_end),
-        as_of=pd.Timestamp(params.as_of), calendar_params=params.calendar, institution_id=params.institution_id,
+        tables=bundle.tables,
+        params=params.rule_params(code),
+        period_start=pd.Timestamp(params.period_start),
+        period_end=pd.Timestamp(params.period_end),
+        as_of=pd.Timestamp(params.as_of),
+        calendar_params=params.calendar,
+        institution_id=params.institution_id,
     )
 
 
@@ -85,8 +100,10 @@ def _apply_mitigations(findings: pd.DataFrame, params: AuditParams) -> pd.DataFr
             hit &= findings["staff_id"].astype("string").eq(m.staff_id).fillna(False)
         if m.entity_id:
             hit &= findings["entity_id"] == m.entity_id
-        hit &= findings["occurred_at"].isna() | (findings["occurred_at"] <= pd.Timestamp(m.valid_until)
-                                                 + pd.Timedelta(days=1) - pd.Timedelta(seconds=1))
+        hit &= findings["occurred_at"].isna() | (
+            findings["occurred_at"]
+            <= pd.Timestamp(m.valid_until) + pd.Timedelta(days=1) - pd.Timedelta(seconds=1)
+        )
         hit &= findings["status"] == "open"
         findings.loc[hit, "status"] = "mitigated"
         findings.loc[hit, "mitigation"] = f"{m.reason} ({m.approved_by}, → {m.valid_until})"
@@ -95,29 +112,58 @@ def _apply_mitigations(findings: pd.DataFrame, params: AuditParams) -> pd.DataFr
 
 def run_rule(r: Rule, params: AuditParams, bundle: Bundle) -> tuple[dict, pd.DataFrame | None]:
     """Run one rule; never raises: a missing table or a crash becomes the rule's status."""
-    base = {"rule_code": r.code, "family": r.family, "severity": r.severity, "title": r.title[params.language],
-            "version": r.version, "population": 0, "exceptions": 0, "exception_rate": np.nan, "open": 0,
-            "mitigated": 0, "error": "", "not_tested_reason": "", "tested": False}
+    base = {
+        "rule_code": r.code,
+        "family": r.family,
+        "severity": r.severity,
+        "title": r.title[params.language],
+        "version": r.version,
+        "population": 0,
+        "exceptions": 0,
+        "exception_rate": np.nan,
+        "open": 0,
+        "mitigated": 0,
+        "error": "",
+        "not_tested_reason": "",
+        "tested": False,
+    }
     missing = [tb for tb in r.tables if not bundle.has(tb)]
     if missing:
-        return {**base, "status": "not_tested",
-                "not_tested_reason": t("not_provided", params.language, tables=", ".join(missing))}, None
+        return {
+            **base,
+            "status": "not_tested",
+            "not_tested_reason": t("not_provided", params.language, tables=", ".join(missing)),
+        }, None
     try:
         out: RuleOutput = r.func(_context(params, bundle, r.code))
         frame = out.findings.reset_index(drop=True)
         frame["entity_id"] = frame["entity_id"].astype("string")
-        frame = frame.sort_values("entity_id", kind="stable").drop_duplicates("entity_id").reset_index(drop=True)
+        frame = (
+            frame.sort_values("entity_id", kind="stable").drop_duplicates("entity_id").reset_index(drop=True)
+        )
         frame["detail"] = render_details(r, frame, params.language)
-        frame["detail_full"] = render_details(r, frame, params.language, mask=False) if r.pii else frame["detail"]
+        frame["detail_full"] = (
+            render_details(r, frame, params.language, mask=False) if r.pii else frame["detail"]
+        )
     except Exception as e:  # noqa: BLE001 - a rule's crash is that rule's result, the others go on
         stack = traceback.extract_tb(e.__traceback__)
         where = next((f for f in reversed(stack) if "/auditlib/" in f.filename.replace("\\", "/")), stack[-1])
-        return {**base, "status": "error", "not_tested_reason": "rule error",
-                "error": f"{type(e).__name__}: {e} (at {where.name}:{where.lineno})"}, None
+        return {
+            **base,
+            "status": "error",
+            "not_tested_reason": "rule error",
+            "error": f"{type(e).__name__}: {e} (at {where.name}:{where.lineno})",
+        }, None
     n = len(frame)
     rate = n / out.population if out.population else (np.nan if n == 0 else 1.0)
-    return {**base, "tested": True, "population": int(out.population), "exceptions": n,
-            "exception_rate": rate, "status": "exceptions" if n else "passed"}, frame
+    return {
+        **base,
+        "tested": True,
+        "population": int(out.population),
+        "exceptions": n,
+        "exception_rate": rate,
+        "status": "exceptions" if n else "passed",
+    }, frame
 
 
 def run_audit(params: AuditParams, bundle: Bundle) -> AuditResult:
@@ -125,33 +171,73 @@ def run_audit(params: AuditParams, bundle: Bundle) -> AuditResult:
     rows, frames, parts = [], {}, []
     for code, r in REGISTRY.items():
         if code not in selected:
-            rows.append({"rule_code": code, "family": r.family, "severity": r.severity,
-                         "title": r.title[params.language], "version": r.version, "tested": False,
-                         "status": "not_tested", "not_tested_reason": t("disabled", params.language),
-                         "population": 0, "exceptions": 0, "exception_rate": np.nan, "open": 0, "mitigated": 0,
-                         "error": ""})
+            rows.append(
+                {
+                    "rule_code": code,
+                    "family": r.family,
+                    "severity": r.severity,
+                    "title": r.title[params.language],
+                    "version": r.version,
+                    "tested": False,
+                    "status": "not_tested",
+                    "not_tested_reason": t("disabled", params.language),
+                    "population": 0,
+                    "exceptions": 0,
+                    "exception_rate": np.nan,
+                    "open": 0,
+                    "mitigated": 0,
+                    "error": "",
+                }
+            )
             continue
         row, frame = run_rule(r, params, bundle)
         rows.append(row)
         if frame is None:
             continue
         frames[code] = frame
-        parts.append(pd.DataFrame({
-            "rule_code": code, "family": r.family, "severity": r.severity, "entity_type": r.entity,
-            "entity_id": frame["entity_id"], "occurred_at": pd.to_datetime(frame["occurred_at"]),
-            "detail": frame["detail"], "detail_full": frame["detail_full"], "title": r.title[params.language],
-            "staff_id": frame["staff_id"] if "staff_id" in frame else pd.NA,
-            "evidence": frame["evidence"] if "evidence" in frame else "",
-        }))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "rule_code": code,
+                    "family": r.family,
+                    "severity": r.severity,
+                    "entity_type": r.entity,
+                    "entity_id": frame["entity_id"],
+                    "occurred_at": pd.to_datetime(frame["occurred_at"]),
+                    "detail": frame["detail"],
+                    "detail_full": frame["detail_full"],
+                    "title": r.title[params.language],
+                    "staff_id": frame["staff_id"] if "staff_id" in frame else pd.NA,
+                    "evidence": frame["evidence"] if "evidence" in frame else "",
+                }
+            )
+        )
     # once, not after every rule: the allocators reuse one rule's freed memory for the next, and giving it
     # back each time made every rule fault its pages in again (+5 s CPU at 10^7)
     give_back_memory()
-    findings = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
-        columns=["rule_code", "family", "severity", "entity_type", "entity_id", "occurred_at", "detail", "detail_full",
-                 "title",
-                 "staff_id", "evidence"])
-    findings["finding_id"] = [finding_id(params.institution_id, c, e)
-                              for c, e in zip(findings["rule_code"], findings["entity_id"], strict=True)]
+    findings = (
+        pd.concat(parts, ignore_index=True)
+        if parts
+        else pd.DataFrame(
+            columns=[
+                "rule_code",
+                "family",
+                "severity",
+                "entity_type",
+                "entity_id",
+                "occurred_at",
+                "detail",
+                "detail_full",
+                "title",
+                "staff_id",
+                "evidence",
+            ]
+        )
+    )
+    findings["finding_id"] = [
+        finding_id(params.institution_id, c, e)
+        for c, e in zip(findings["rule_code"], findings["entity_id"], strict=True)
+    ]
     findings = _apply_mitigations(findings, params)
     findings = findings.sort_values(["rule_code", "entity_id"], kind="stable").reset_index(drop=True)
     summary = pd.DataFrame(rows)

@@ -57,8 +57,11 @@ def case_bundle(tables: dict[str, list[dict]], absent=()) -> Bundle:
         unknown = {k for r in rows for k in r} - {c.name for c in table.columns}
         if unknown:
             raise ValueError(f"fixture table {name}: unknown columns {sorted(unknown)}")
-        raw = pd.DataFrame([{c.name: _text(r.get(c.name)) for c in table.columns} for r in rows],
-                           columns=[c.name for c in table.columns], dtype="string")
+        raw = pd.DataFrame(
+            [{c.name: _text(r.get(c.name)) for c in table.columns} for r in rows],
+            columns=[c.name for c in table.columns],
+            dtype="string",
+        )
         df, issues = type_table(table, raw)
         if issues:
             raise ValueError(f"fixture table {name} has bad rows: {pd.concat(issues).to_dict('records')}")
@@ -68,12 +71,20 @@ def case_bundle(tables: dict[str, list[dict]], absent=()) -> Bundle:
 
 def run_case(code: str, case: dict) -> tuple[dict, pd.DataFrame | None]:
     period = case.get("period", ["2025-01-01", "2025-12-31"])
-    params = parse_params({
-        "institution_id": "fixture", "institution_name": "fixture", "data_dir": ".",
-        "period_start": str(period[0]), "period_end": str(period[1]), "as_of": str(case.get("as_of", "2026-01-31")),
-        "language": case.get("language", "zh"), "overrides": {code: case.get("params", {})},
-        "calendar": case.get("calendar", {}),
-    }, f"fixture {code}")
+    params = parse_params(
+        {
+            "institution_id": "fixture",
+            "institution_name": "fixture",
+            "data_dir": ".",
+            "period_start": str(period[0]),
+            "period_end": str(period[1]),
+            "as_of": str(case.get("as_of", "2026-01-31")),
+            "language": case.get("language", "zh"),
+            "overrides": {code: case.get("params", {})},
+            "calendar": case.get("calendar", {}),
+        },
+        f"fixture {code}",
+    )
     return run_rule(REGISTRY[code], params, case_bundle(case.get("tables", {}), case.get("absent", ())))
 
 

@@ -93,6 +93,7 @@ class Bundle:
 
 # ---------------------------------------------------------------- files and encodings
 
+
 def sha256_file(path: Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as f:
@@ -112,8 +113,10 @@ def detect_encoding(path: Path) -> str:
         if head == codecs.BOM_UTF8:
             return "utf-8-sig"
         if head[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
-            raise UnicodeError("the file is UTF-16 (Excel's \"Unicode text\"); save it as CSV UTF-8 or give "
-                               "`encoding: utf-16` in params")
+            raise UnicodeError(
+                'the file is UTF-16 (Excel\'s "Unicode text"); save it as CSV UTF-8 or give '
+                "`encoding: utf-16` in params"
+            )
         f.seek(0)
         for enc in ("utf-8", "gb18030"):
             decoder = codecs.getincrementaldecoder(enc)()
@@ -134,7 +137,9 @@ def find_table_files(data_dir: Path) -> tuple[dict[str, Path], list[str]]:
     for name in TABLES:
         found = [data_dir / f"{name}{s}" for s in SUFFIXES if (data_dir / f"{name}{s}").is_file()]
         if len(found) > 1:
-            problems.append(f"{data_dir}: table {name} given twice ({', '.join(p.name for p in found)}); keep one")
+            problems.append(
+                f"{data_dir}: table {name} given twice ({', '.join(p.name for p in found)}); keep one"
+            )
         elif found:
             files[name] = found[0]
     return files, problems
@@ -167,8 +172,10 @@ def _check_last_record(path: Path, df: pd.DataFrame) -> None:
     last = df.iloc[-1].astype(str)
     if last.str.contains("\n", regex=False).any() and _odd_quotes(path):
         row = int(df.index[-1]) + 2
-        raise UnclosedQuoteError(f"row {row}: a quoted cell is never closed (unmatched \"), so the rest of the "
-                                 f"file would be read as one cell; fix the quote and hand the file over again")
+        raise UnclosedQuoteError(
+            f'row {row}: a quoted cell is never closed (unmatched "), so the rest of the '
+            f"file would be read as one cell; fix the quote and hand the file over again"
+        )
 
 
 def _read_csv_arrow(path: Path, encoding: str, header: list[str]) -> pd.DataFrame | None:
@@ -182,10 +189,16 @@ def _read_csv_arrow(path: Path, encoding: str, header: list[str]) -> pd.DataFram
     try:
         table = pa_csv.read_csv(
             path,
-            read_options=pa_csv.ReadOptions(skip_rows=1, column_names=names, encoding=enc, block_size=1 << 24),
+            read_options=pa_csv.ReadOptions(
+                skip_rows=1, column_names=names, encoding=enc, block_size=1 << 24
+            ),
             parse_options=pa_csv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False),
-            convert_options=pa_csv.ConvertOptions(column_types=dict.fromkeys(names, pa.string()),
-                                                  strings_can_be_null=False, quoted_strings_can_be_null=False))
+            convert_options=pa_csv.ConvertOptions(
+                column_types=dict.fromkeys(names, pa.string()),
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
     except (pa.ArrowException, ValueError, LookupError, UnicodeError):
         return None
     df = table.to_pandas(types_mapper={pa.string(): TEXT}.get)
@@ -230,8 +243,16 @@ def _read_csv(path: Path, encoding: str) -> tuple[pd.DataFrame, list[tuple[int, 
         # Read without the header so that pandas never takes a first column for an index when records have more
         # fields than the header (a trailing comma on every line), and keep blank lines (dropped below) so
         # that every row keeps its spreadsheet number.
-        df = pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False, encoding=encoding,
-                         header=None, skiprows=1, skip_blank_lines=False)
+        df = pd.read_csv(
+            path,
+            dtype=str,
+            keep_default_na=False,
+            na_filter=False,
+            encoding=encoding,
+            header=None,
+            skiprows=1,
+            skip_blank_lines=False,
+        )
     except (pd.errors.EmptyDataError, pd.errors.ParserError):
         # EmptyDataError: a header and nothing else, or a blank line right after the header (pandas then
         # reads no row at all, losing every record after it); the csv module below reads both right
@@ -242,8 +263,10 @@ def _read_csv(path: Path, encoding: str) -> tuple[pd.DataFrame, list[tuple[int, 
             extra = (df.iloc[:, n:] != "").to_numpy()
             over = extra.any(axis=1)
             fields = n + extra.shape[1] - np.argmax(extra[:, ::-1], axis=1)
-            bad = [(int(i) + 2, f"{int(k)} fields where the header has {n}")
-                   for i, k in zip(df.index[over], fields[over], strict=True)]
+            bad = [
+                (int(i) + 2, f"{int(k)} fields where the header has {n}")
+                for i, k in zip(df.index[over], fields[over], strict=True)
+            ]
             df = df.loc[~over, df.columns[:n]]
         elif df.shape[1] < n:
             for i in range(df.shape[1], n):
@@ -251,7 +274,9 @@ def _read_csv(path: Path, encoding: str) -> tuple[pd.DataFrame, list[tuple[int, 
         df.columns = header
         return _checked(path, df), bad
     # Slow path only for malformed files: find the bad records with the csv module.
-    csv.field_size_limit(max(csv.field_size_limit(), 2**31 - 1))  # a 1 MB complaint text is a cell, not an error
+    csv.field_size_limit(
+        max(csv.field_size_limit(), 2**31 - 1)
+    )  # a 1 MB complaint text is a cell, not an error
     with open(path, encoding=encoding, newline="") as f:
         reader = csv.reader(f)
         header = next(reader)
@@ -271,14 +296,18 @@ def _drop_empty(df: pd.DataFrame) -> pd.DataFrame:
     """Blank lines and records of empty cells only (`,,,`: Excel exports formatted empty rows so) are no rows."""
     if df.empty or not len(df.columns):
         return df
-    cand = np.flatnonzero((df.iloc[:, 0] == "").to_numpy(dtype=bool, na_value=False))  # Arrow compares, no copy
+    cand = np.flatnonzero(
+        (df.iloc[:, 0] == "").to_numpy(dtype=bool, na_value=False)
+    )  # Arrow compares, no copy
     if not len(cand):
         return df
     empty = (df.iloc[cand] == "").all(axis=1).to_numpy()
     return df.drop(index=df.index[cand[empty]])
 
 
-def read_raw(path: Path, encoding: str | None = None) -> tuple[pd.DataFrame, list[tuple[int, str]], str | None]:
+def read_raw(
+    path: Path, encoding: str | None = None
+) -> tuple[pd.DataFrame, list[tuple[int, str]], str | None]:
     """Read one file untyped. Returns (frame indexed by data-row number from 0, malformed rows, encoding)."""
     suffix = path.suffix.lower()
     if suffix == ".csv":
@@ -301,6 +330,7 @@ def read_raw(path: Path, encoding: str | None = None) -> tuple[pd.DataFrame, lis
 
 
 # ---------------------------------------------------------------- typing columns
+
 
 def _as_text(s: pd.Series) -> pd.Series:
     """Trimmed text with empty cells as null; numbers from Parquet/Excel become their text."""
@@ -349,13 +379,20 @@ def _datetimes(text: pd.Series) -> tuple[pd.Series, pd.Series]:
             return fast, zoned
     try:
         values = pd.to_datetime(text.mask(zoned), format="ISO8601", errors="coerce")
-    except ValueError:  # zoned cells the pattern missed (`2025-01-02+08:00`), mixed with plain ones: cell by cell
-        parsed = [pd.to_datetime(v, format="ISO8601", errors="coerce") if isinstance(v, str) else pd.NaT
-                  for v in text.mask(zoned).astype(object)]
+    except (
+        ValueError
+    ):  # zoned cells the pattern missed (`2025-01-02+08:00`), mixed with plain ones: cell by cell
+        parsed = [
+            pd.to_datetime(v, format="ISO8601", errors="coerce") if isinstance(v, str) else pd.NaT
+            for v in text.mask(zoned).astype(object)
+        ]
         extra = pd.Series([p is not pd.NaT and p.tzinfo is not None for p in parsed], index=text.index)
         zoned = zoned | extra
-        values = pd.Series([pd.NaT if z else p for p, z in zip(parsed, extra, strict=True)], index=text.index,
-                           dtype="datetime64[us]")
+        values = pd.Series(
+            [pd.NaT if z else p for p, z in zip(parsed, extra, strict=True)],
+            index=text.index,
+            dtype="datetime64[us]",
+        )
     if getattr(values.dt, "tz", None) is not None:  # every cell the pattern let through had a zone
         zoned = zoned | values.notna()
         values = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
@@ -412,7 +449,9 @@ def _parse(col: Column, raw: pd.Series) -> tuple[pd.Series, pd.Series, str | pd.
             return values, bad, "not a date YYYY-MM-DD"
         unparsable = present & values.isna() & ~zoned
         if zoned.any():
-            reason = np.where(zoned.to_numpy(), "timestamp has a time zone", "not a timestamp YYYY-MM-DD HH:MM[:SS]")
+            reason = np.where(
+                zoned.to_numpy(), "timestamp has a time zone", "not a timestamp YYYY-MM-DD HH:MM[:SS]"
+            )
             return values, unparsable | zoned, pd.Series(reason, index=raw.index, dtype=object)
         return values, unparsable, "not a timestamp YYYY-MM-DD HH:MM[:SS]"
     if kind == "bool":
@@ -434,15 +473,22 @@ def _parse(col: Column, raw: pd.Series) -> tuple[pd.Series, pd.Series, str | pd.
 
 def _quality_rows(table: str, rows: np.ndarray, column: str, reason: str, action: str) -> pd.DataFrame:
     n = len(rows)
-    return pd.DataFrame({
-        "table": [table] * n, "row": rows.astype("int64"), "column": [column] * n,
-        "reason": [reason] * n, "action": [action] * n,
-    })
+    return pd.DataFrame(
+        {
+            "table": [table] * n,
+            "row": rows.astype("int64"),
+            "column": [column] * n,
+            "reason": [reason] * n,
+            "action": [action] * n,
+        }
+    )
 
 
 def _quoted(reason: str | pd.Series, cells: pd.Series) -> np.ndarray:
     """`reason: 'cell text'`, the text cut to SHOWN characters and on one line."""
-    shown = cells.str.slice(0, SHOWN).str.replace(r"[\r\n\t]", " ", regex=True).fillna("").to_numpy(dtype=object)
+    shown = (
+        cells.str.slice(0, SHOWN).str.replace(r"[\r\n\t]", " ", regex=True).fillna("").to_numpy(dtype=object)
+    )
     reason = reason.to_numpy(dtype=object) if isinstance(reason, pd.Series) else reason
     return reason + ": '" + shown + "'"
 
@@ -505,13 +551,18 @@ def type_table(table: Table, raw: pd.DataFrame) -> tuple[pd.DataFrame, list[pd.D
             reason = reason[bad] if isinstance(reason, pd.Series) else reason
             df = _quality_rows(table.name, rows[bad], col.name, "", "quarantined")
             # quote the cell so the institution finds it; never personal data
-            df["reason"] = (_quoted(reason, _as_text(cells[bad])) if not col.pii
-                            else np.broadcast_to(np.asarray(reason, dtype=object), (int(bad.sum()),)))
+            df["reason"] = (
+                _quoted(reason, _as_text(cells[bad]))
+                if not col.pii
+                else np.broadcast_to(np.asarray(reason, dtype=object), (int(bad.sum()),))
+            )
             issues.append(df)
         del cells
         missing = (values.isna().to_numpy() & ~bad) if col.required else np.zeros(len(index), dtype=bool)
         if missing.any():
-            issues.append(_quality_rows(table.name, rows[missing], col.name, "required value missing", "quarantined"))
+            issues.append(
+                _quality_rows(table.name, rows[missing], col.name, "required value missing", "quarantined")
+            )
         bad_any |= bad | missing
         out[col.name] = values
     for extra in list(raw.columns):  # extra columns are kept (as text) and ignored by the rules
@@ -521,14 +572,23 @@ def type_table(table: Table, raw: pd.DataFrame) -> tuple[pd.DataFrame, list[pd.D
         key = list(table.primary_key)
         good = np.flatnonzero(~bad_any)
         keyed = out[key] if len(good) == len(out) else out[key].iloc[good]
-        dup = np.zeros(len(keyed), dtype=bool) if _keys_distinct(keyed) else \
-            keyed.duplicated(key, keep="first").to_numpy()
+        dup = (
+            np.zeros(len(keyed), dtype=bool)
+            if _keys_distinct(keyed)
+            else keyed.duplicated(key, keep="first").to_numpy()
+        )
         if dup.any():
             first_pos = np.flatnonzero(~dup)
-            first = pd.Series(rows[good[first_pos]], index=pd.MultiIndex.from_frame(keyed.iloc[first_pos])
-                              if len(key) > 1 else keyed[key[0]].iloc[first_pos])
+            first = pd.Series(
+                rows[good[first_pos]],
+                index=pd.MultiIndex.from_frame(keyed.iloc[first_pos])
+                if len(key) > 1
+                else keyed[key[0]].iloc[first_pos],
+            )
             dups = keyed.iloc[np.flatnonzero(dup)]
-            firsts = first.reindex(pd.MultiIndex.from_frame(dups) if len(key) > 1 else dups[key[0]]).to_numpy()
+            firsts = first.reindex(
+                pd.MultiIndex.from_frame(dups) if len(key) > 1 else dups[key[0]]
+            ).to_numpy()
             df = _quality_rows(table.name, rows[good[dup]], ",".join(key), "", "quarantined")
             df["reason"] = [f"duplicate primary key (first at row {int(r)})" for r in firsts]
             issues.append(df)
@@ -538,8 +598,9 @@ def type_table(table: Table, raw: pd.DataFrame) -> tuple[pd.DataFrame, list[pd.D
     return out.reset_index(drop=True), issues
 
 
-def _kept(table: Table, df: pd.DataFrame, mask: np.ndarray, column: str, reason: str,
-          cells: pd.Series | None = None) -> pd.DataFrame:
+def _kept(
+    table: Table, df: pd.DataFrame, mask: np.ndarray, column: str, reason: str, cells: pd.Series | None = None
+) -> pd.DataFrame:
     out = _quality_rows(table.name, df[ROW].to_numpy()[mask], column, reason, "kept")
     if cells is not None and len(out) and not table.column(column).pii:
         out["reason"] = _quoted(reason, cells[mask].astype("string"))
@@ -560,12 +621,27 @@ def _text_warnings(table: Table, df: pd.DataFrame) -> list[pd.DataFrame]:
             idx = np.flatnonzero(formula)
             formula[idx[s.iloc[idx].str.match(_PLAIN_SIGNED).fillna(False).to_numpy(dtype=bool)]] = False
         if formula.any():
-            issues.append(_kept(table, df, formula, col.name,
-                                "text starts with = + - or @ (a spreadsheet may run it as a formula)", s))
+            issues.append(
+                _kept(
+                    table,
+                    df,
+                    formula,
+                    col.name,
+                    "text starts with = + - or @ (a spreadsheet may run it as a formula)",
+                    s,
+                )
+            )
         long = (s.str.len() > CELL_LIMIT).fillna(False).to_numpy(dtype=bool)
         if long.any():
-            issues.append(_kept(table, df, long, col.name,
-                                f"text longer than {CELL_LIMIT} characters (a spreadsheet cell holds no more)"))
+            issues.append(
+                _kept(
+                    table,
+                    df,
+                    long,
+                    col.name,
+                    f"text longer than {CELL_LIMIT} characters (a spreadsheet cell holds no more)",
+                )
+            )
     return issues
 
 
@@ -578,8 +654,15 @@ def _range_warnings(table: Table, df: pd.DataFrame) -> list[pd.DataFrame]:
             for end, word, example in ((MAX_DAY, "after", "9999-12-31"), (MIN_DAY, "before", "0001-01-01")):
                 hit = (s == end).fillna(False).to_numpy(dtype=bool)
                 if hit.any():
-                    issues.append(_kept(table, df, hit, col.name,
-                                        f"date {word} {end:%Y-%m-%d} (e.g. {example}): read as {end:%Y-%m-%d}"))
+                    issues.append(
+                        _kept(
+                            table,
+                            df,
+                            hit,
+                            col.name,
+                            f"date {word} {end:%Y-%m-%d} (e.g. {example}): read as {end:%Y-%m-%d}",
+                        )
+                    )
     return issues
 
 
@@ -628,8 +711,16 @@ def _future_warnings(table: Table, df: pd.DataFrame, as_of: pd.Timestamp) -> lis
             continue
         after = ((df[name] >= limit) & (df[name] != MAX_DAY)).fillna(False).to_numpy(dtype=bool)
         if after.any():
-            issues.append(_kept(table, df, after, name, f"after as_of ({as_of:%Y-%m-%d})",
-                                _fmt_time(df[name], table.column(name).type)))
+            issues.append(
+                _kept(
+                    table,
+                    df,
+                    after,
+                    name,
+                    f"after as_of ({as_of:%Y-%m-%d})",
+                    _fmt_time(df[name], table.column(name).type),
+                )
+            )
     return issues
 
 
@@ -648,12 +739,20 @@ def _orphans(tables: dict[str, pd.DataFrame]) -> list[pd.DataFrame]:
             vals = tables[t.name][col.name]
             orphan = vals.notna().to_numpy(dtype=bool) & ~isin_text(vals, tables[ref_table][ref_col])
             if orphan.any():
-                issues.append(_quality_rows(t.name, tables[t.name][ROW].to_numpy()[orphan], col.name,
-                                            f"refers to no row of {ref_table}", "kept"))
+                issues.append(
+                    _quality_rows(
+                        t.name,
+                        tables[t.name][ROW].to_numpy()[orphan],
+                        col.name,
+                        f"refers to no row of {ref_table}",
+                        "kept",
+                    )
+                )
     return issues
 
 
 # ---------------------------------------------------------------- the bundle
+
 
 def _read_problem(path: Path, name: str, e: Exception) -> str:
     what = str(e) if isinstance(e, ValueError | UnicodeError) else f"{type(e).__name__}: {e}"
@@ -671,15 +770,22 @@ def _header_problems(path: Path, name: str, raw: pd.DataFrame) -> list[str]:
     for c in absent:
         problems.append(f"{path.name} (table {name}): required column {c} missing")
     if absent and len(raw.columns) == 1 and re.search(r"[;\t|]", raw.columns[0]):
-        problems.append(f"{path.name} (table {name}): the header is one column '{raw.columns[0][:60]}': "
-                        f"the file must be comma-separated")
+        problems.append(
+            f"{path.name} (table {name}): the header is one column '{raw.columns[0][:60]}': "
+            f"the file must be comma-separated"
+        )
     for c in sorted({c for c in raw.columns if list(raw.columns).count(c) > 1}):
         problems.append(f"{path.name} (table {name}): column {c} appears twice")
     return problems
 
 
-def load_bundle(data_dir: str | Path, encoding: str | None = None, only: set[str] | None = None,
-                as_of: dt.date | str | None = None, cache_dir: str | Path | None = None) -> Bundle:
+def load_bundle(
+    data_dir: str | Path,
+    encoding: str | None = None,
+    only: set[str] | None = None,
+    as_of: dt.date | str | None = None,
+    cache_dir: str | Path | None = None,
+) -> Bundle:
     """Load every contract table found in `data_dir` (or only those in `only`).
 
     With `as_of` (the audit's params.as_of), dates after that day in columns recording past events are
@@ -693,7 +799,9 @@ def load_bundle(data_dir: str | Path, encoding: str | None = None, only: set[str
     files, problems = find_table_files(data_dir)
     for t in TABLES.values():
         if t.required and t.name not in files:
-            problems.append(f"{data_dir}: required table {t.name} missing (expected {t.name}.csv or {t.name}.parquet)")
+            problems.append(
+                f"{data_dir}: required table {t.name} missing (expected {t.name}.csv or {t.name}.parquet)"
+            )
     # One table at a time: read, check its header, type it, drop its raw text. The peak is the typed tables
     # plus one raw table, not every file's text at once (~4 GB of CSV at 10^7 transactions). Once the bundle
     # has a contract problem the remaining files are only read for their own problems, never typed.
@@ -703,8 +811,11 @@ def load_bundle(data_dir: str | Path, encoding: str | None = None, only: set[str
     tables: dict[str, pd.DataFrame] = {}
     infos: dict[str, FileInfo] = {}
     issues: list[pd.DataFrame] = []
-    todo = [(n, p) for n, p in sorted(files.items(), key=lambda item: -item[1].stat().st_size)
-            if only is None or n in only]
+    todo = [
+        (n, p)
+        for n, p in sorted(files.items(), key=lambda item: -item[1].stat().st_size)
+        if only is None or n in only
+    ]
     # the SHA-256 of every file (the manifest's, and the cache key) in a thread while the files are parsed:
     # hashlib releases the GIL, so the ~4 GB of a 10^7 extract are hashed on the other core
     hasher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="auditlib-sha256")
@@ -738,17 +849,33 @@ def load_bundle(data_dir: str | Path, encoding: str | None = None, only: set[str
             typed, table_issues = type_table(TABLES[name], raw)
             del raw
             for row, reason in malformed:
-                table_issues.append(_quality_rows(name, np.array([row]), "", "malformed record: " + reason,
-                                                  "quarantined"))
+                table_issues.append(
+                    _quality_rows(name, np.array([row]), "", "malformed record: " + reason, "quarantined")
+                )
             sha = sha.result() if isinstance(sha, Future) else sha
-            cache.put(name, sha, encoding, typed,
-                      pd.concat(table_issues, ignore_index=True) if table_issues else _no_quality(), n_read, enc)
+            cache.put(
+                name,
+                sha,
+                encoding,
+                typed,
+                pd.concat(table_issues, ignore_index=True) if table_issues else _no_quality(),
+                n_read,
+                enc,
+            )
         issues.extend(table_issues)
         issues.extend(table_warnings(TABLES[name], typed, as_of))
         tables[name] = typed
         sha = sha.result() if isinstance(sha, Future) else sha
-        infos[name] = FileInfo(name, path, path.suffix.lstrip(".").lower(), enc, sha,
-                               rows_read=n_read, rows_loaded=len(typed), rows_quarantined=n_read - len(typed))
+        infos[name] = FileInfo(
+            name,
+            path,
+            path.suffix.lstrip(".").lower(),
+            enc,
+            sha,
+            rows_read=n_read,
+            rows_loaded=len(typed),
+            rows_quarantined=n_read - len(typed),
+        )
     if problems:
         for pending in shas.values():
             pending.cancel()
@@ -772,6 +899,12 @@ def _problem_order(problem: str, files: dict[str, Path]) -> int:
 
 
 def _no_quality() -> pd.DataFrame:
-    return pd.DataFrame({"table": pd.Series(dtype=object), "row": pd.Series(dtype="int64"),
-                         "column": pd.Series(dtype=object), "reason": pd.Series(dtype=object),
-                         "action": pd.Series(dtype=object)})
+    return pd.DataFrame(
+        {
+            "table": pd.Series(dtype=object),
+            "row": pd.Series(dtype="int64"),
+            "column": pd.Series(dtype=object),
+            "reason": pd.Series(dtype=object),
+            "action": pd.Series(dtype=object),
+        }
+    )

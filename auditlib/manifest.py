@@ -12,12 +12,21 @@ from pathlib import Path
 from .load import sha256_file
 
 MANIFEST = "manifest.json"
-OUTPUTS = ("report.html", "report.ipynb", "findings.csv", "findings.xlsx", "rule_summary.csv", "data_quality.csv")
+OUTPUTS = (
+    "report.html",
+    "report.ipynb",
+    "findings.csv",
+    "findings.xlsx",
+    "rule_summary.csv",
+    "data_quality.csv",
+)
 
 
 def write_manifest(folder: Path, run: dict) -> Path:
-    outputs = {name: {"sha256": sha256_file(folder / name), "bytes": (folder / name).stat().st_size}
-               for name in OUTPUTS}
+    outputs = {
+        name: {"sha256": sha256_file(folder / name), "bytes": (folder / name).stat().st_size}
+        for name in OUTPUTS
+    }
     manifest = {"manifest_version": 1, **run, "outputs": outputs}
     path = folder / MANIFEST
     tmp = folder / (MANIFEST + ".tmp")

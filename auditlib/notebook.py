@@ -30,8 +30,22 @@ from .report.sample import Sample, samples
 from .report.sections import load_all
 from .report.tracking import Tracking, track_result
 
-PACKAGES = ("auditlib", "pandas", "numpy", "pyarrow", "papermill", "nbconvert", "nbclient", "ipykernel",
-            "xlsxwriter", "chinese-calendar", "exchange-calendars", "matplotlib", "mplfonts", "pydantic")
+PACKAGES = (
+    "auditlib",
+    "pandas",
+    "numpy",
+    "pyarrow",
+    "papermill",
+    "nbconvert",
+    "nbclient",
+    "ipykernel",
+    "xlsxwriter",
+    "chinese-calendar",
+    "exchange-calendars",
+    "matplotlib",
+    "mplfonts",
+    "pydantic",
+)
 RUN_FILE = "_run.json"  # handed from the kernel to the runner, folded into manifest.json
 
 
@@ -71,26 +85,41 @@ class Audit:
     _samples: dict[str, Sample] | None = field(default=None, repr=False)
 
     @classmethod
-    def start(cls, params_file: str | None = None, output_dir: str | None = None, run_id: str | None = None,
-              **given) -> Audit:
+    def start(
+        cls, params_file: str | None = None, output_dir: str | None = None, run_id: str | None = None, **given
+    ) -> Audit:
         """Validate the params, load the bundle, run the rules, compare with the previous period's findings."""
         started = dt.datetime.now().astimezone().isoformat(timespec="seconds")
         data = read_params_file(params_file) if params_file else {}
         data.update({k: v for k, v in given.items() if v is not None})
         params = parse_params(data, str(params_file or "notebook parameters"))
-        bundle = load_bundle(resolve_data_dir(params, params_file), encoding=params.encoding, as_of=params.as_of)
+        bundle = load_bundle(
+            resolve_data_dir(params, params_file), encoding=params.encoding, as_of=params.as_of
+        )
         result = run_audit(params, bundle)
         tracking = track_result(result, params.previous_dir, params_file)
-        return cls(params, result, params_file, Path(output_dir) if output_dir else None,
-                   run_id or uuid.uuid4().hex[:12], started, load_all(), tracking)
+        return cls(
+            params,
+            result,
+            params_file,
+            Path(output_dir) if output_dir else None,
+            run_id or uuid.uuid4().hex[:12],
+            started,
+            load_all(),
+            tracking,
+        )
 
     @property
     def lang(self) -> str:
         return self.params.language
 
     def run_info(self) -> dict:
-        return {"run_id": self.run_id, "fingerprint": fingerprint(self.result.bundle), "version": __version__,
-                "packages": package_versions()}
+        return {
+            "run_id": self.run_id,
+            "fingerprint": fingerprint(self.result.bundle),
+            "version": __version__,
+            "packages": package_versions(),
+        }
 
     # ------------------------------------------------------------ report sections (examiner HTML)
 
@@ -121,8 +150,16 @@ class Audit:
         """Every finding with the source rows it rests on; unmasked only when params ask for it."""
         f = self.result.findings
         detail = f["detail_full"] if self.params.show_personal_data else f["detail"]
-        return pd.DataFrame({"rule": f["rule_code"], "entity_id": f["entity_id"], "status": f["status"],
-                             "tracking": f["tracking"], "detail": detail, "evidence": f["evidence"]})
+        return pd.DataFrame(
+            {
+                "rule": f["rule_code"],
+                "entity_id": f["entity_id"],
+                "status": f["status"],
+                "tracking": f["tracking"],
+                "detail": detail,
+                "evidence": f["evidence"],
+            }
+        )
 
     def evidence(self):
         """Per rule, each finding with its source rows and, under it, the values the rule used."""
@@ -148,18 +185,42 @@ class Audit:
             return []
         out = self.output_dir
         paths = write_tables(self.result, out)
-        paths.append(write_workbook(self.result, out / "findings.xlsx", self.params.show_personal_data,
-                                    self.tracking, self.samples()))
-        files = {i.table: {"file": i.path.name, "format": i.format, "encoding": i.encoding, "sha256": i.sha256,
-                           "rows_read": i.rows_read, "rows_loaded": i.rows_loaded,
-                           "rows_quarantined": i.rows_quarantined}
-                 for i in self.result.bundle.files.values()}
+        paths.append(
+            write_workbook(
+                self.result,
+                out / "findings.xlsx",
+                self.params.show_personal_data,
+                self.tracking,
+                self.samples(),
+            )
+        )
+        files = {
+            i.table: {
+                "file": i.path.name,
+                "format": i.format,
+                "encoding": i.encoding,
+                "sha256": i.sha256,
+                "rows_read": i.rows_read,
+                "rows_loaded": i.rows_loaded,
+                "rows_quarantined": i.rows_quarantined,
+            }
+            for i in self.result.bundle.files.values()
+        }
         s = self.result.summary
-        run = {**self.run_info(), "started_at": self.started_at, "params": self.params.model_dump(mode="json"),
-               "data_dir": str(self.result.bundle.data_dir), "inputs": files,
-               "findings": {"total": int(len(self.result.findings)),
-                            **{sev: int((self.result.findings["severity"] == sev).sum())
-                               for sev in ("high", "medium", "low")}},
-               "rules": {"tested": int(s["tested"].sum()), "errors": int((s["status"] == "error").sum())}}
+        run = {
+            **self.run_info(),
+            "started_at": self.started_at,
+            "params": self.params.model_dump(mode="json"),
+            "data_dir": str(self.result.bundle.data_dir),
+            "inputs": files,
+            "findings": {
+                "total": int(len(self.result.findings)),
+                **{
+                    sev: int((self.result.findings["severity"] == sev).sum())
+                    for sev in ("high", "medium", "low")
+                },
+            },
+            "rules": {"tested": int(s["tested"].sum()), "errors": int((s["status"] == "error").sum())},
+        }
         (out / RUN_FILE).write_text(json.dumps(run, ensure_ascii=False, indent=2), encoding="utf-8")
         return paths

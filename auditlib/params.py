@@ -146,19 +146,21 @@ def rule_reference_problems(data: dict) -> list[str]:
     unknown parameter are reported together rather than one run at a time."""
     problems = []
     overrides = data.get("overrides") or {}
-    for target, values in (overrides.items() if isinstance(overrides, dict) else ()):
+    for target, values in overrides.items() if isinstance(overrides, dict) else ():
         rules = rules_of(str(target))
         if not rules:
             problems.append(f"overrides.{target}: unknown rule code or family")
             continue
-        for name, value in (values.items() if isinstance(values, dict) else ()):
+        for name, value in values.items() if isinstance(values, dict) else ():
             owners = [r for r in rules if name in r.params]
             if not owners:
                 known = sorted({p for r in rules for p in r.params})
                 problems.append(f"overrides.{target}.{name}: unknown parameter (known: {', '.join(known)})")
             elif not _same_type(owners[0].params[name], value):
-                problems.append(f"overrides.{target}.{name}: expected {type(owners[0].params[name]).__name__}, "
-                                f"got {type(value).__name__}")
+                problems.append(
+                    f"overrides.{target}.{name}: expected {type(owners[0].params[name]).__name__}, "
+                    f"got {type(value).__name__}"
+                )
     mitigations = data.get("mitigations") or []
     for i, m in enumerate(mitigations if isinstance(mitigations, list) else ()):
         if isinstance(m, dict) and m.get("rule") and not rules_of(str(m["rule"])):

@@ -51,7 +51,9 @@ if TYPE_CHECKING:  # imported where used: a fresh `auditlib run` starts the kern
     import nbformat
 
 NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "institution_audit.ipynb"
-NOTEBOOK_ENV = "AUDITLIB_NOTEBOOK"  # another notebook with the same parameters cell (customisation, fault tests)
+NOTEBOOK_ENV = (
+    "AUDITLIB_NOTEBOOK"  # another notebook with the same parameters cell (customisation, fault tests)
+)
 TEMPLATES = Path(__file__).resolve().parent / "report" / "templates"
 HIDDEN_TAGS = {"auditor", "parameters", "injected-parameters"}
 OWNER_FILE = ".owner"  # `<host> <pid>` of the run that owns a staging folder, so a rerun can clear stale ones
@@ -89,6 +91,7 @@ class Outcome:
 
 
 # ---------------------------------------------------------------- the kernels of one run
+
 
 class _Run:
     """One run's kernels, whether one of them became ready, and why the run was stopped (if it was)."""
@@ -240,6 +243,7 @@ def interrupt_active_runs() -> None:
 
 # ---------------------------------------------------------------- output folders
 
+
 def audit_dir(out_root: Path, params: AuditParams) -> Path:
     """`<out>/<institution_id>/<period_end>`; the id is validated, and the result must stay inside out."""
     root = out_root.resolve()
@@ -258,8 +262,11 @@ def examiner_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     for cell in nb.cells:
         if cell.cell_type != "code" or HIDDEN_TAGS & set(cell.metadata.get("tags", [])):
             continue
-        cell.outputs = [o for o in cell.outputs if o.output_type in ("display_data", "execute_result")
-                        and "text/html" in o.get("data", {})]
+        cell.outputs = [
+            o
+            for o in cell.outputs
+            if o.output_type in ("display_data", "execute_result") and "text/html" in o.get("data", {})
+        ]
         if cell.outputs:
             keep.append(cell)
     nb.cells = keep
@@ -271,8 +278,13 @@ def export_html(nb_path: Path, html_path: Path, lang: str, title: str) -> Path:
     from nbconvert import HTMLExporter
 
     nb = examiner_notebook(nbformat.read(nb_path, as_version=4))
-    exporter = HTMLExporter(template_name="auditlib", extra_template_basedirs=[str(TEMPLATES)],
-                            exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+    exporter = HTMLExporter(
+        template_name="auditlib",
+        extra_template_basedirs=[str(TEMPLATES)],
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+    )
     body, _ = exporter.from_notebook_node(nb, resources={"report_lang": lang, "report_title": title})
     html_path.write_text(body, encoding="utf-8")
     return html_path
@@ -369,6 +381,7 @@ def _failed(stage: Path, target: Path, outcome: Outcome) -> Outcome:
 
 # ---------------------------------------------------------------- errors, in one line
 
+
 def error_line(exc: BaseException) -> str:
     """One line for a failed run: the exception's name and message, no traceback."""
     ename = getattr(exc, "ename", type(exc).__name__)
@@ -387,11 +400,17 @@ def _cell_at_fault(nb_path: Path) -> str:
         return ""
     # the last cell papermill started is the one that was running (papermill marks a cell whose kernel died
     # `completed`, so its status cannot be trusted)
-    started = [(i, c) for i, c in enumerate(nb.cells, 1) if c.get("metadata", {}).get("papermill", {}).get("start_time")]
+    started = [
+        (i, c)
+        for i, c in enumerate(nb.cells, 1)
+        if c.get("metadata", {}).get("papermill", {}).get("start_time")
+    ]
     if not started:
         return ""
     i, cell = started[-1]
-    first = next((line for line in cell.source.splitlines() if line.strip() and not line.lstrip().startswith("#")), "")
+    first = next(
+        (line for line in cell.source.splitlines() if line.strip() and not line.lstrip().startswith("#")), ""
+    )
     return f"cell {i} (`{first.strip()[:60]}`)"
 
 
@@ -402,8 +421,14 @@ def _signal_name(code: int) -> str:
         return f"signal {-code}"
 
 
-def describe_failure(exc: BaseException, run: _Run, nb_path: Path, timeout: float | None,
-                     cell_timeout: float | None, attempts: int) -> str:
+def describe_failure(
+    exc: BaseException,
+    run: _Run,
+    nb_path: Path,
+    timeout: float | None,
+    cell_timeout: float | None,
+    attempts: int,
+) -> str:
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
     where = _cell_at_fault(nb_path)
@@ -418,8 +443,11 @@ def describe_failure(exc: BaseException, run: _Run, nb_path: Path, timeout: floa
         return f"the Jupyter kernel failed to start ({attempts} attempts): {error_line(exc)}"
     if isinstance(exc, DeadKernelError):
         codes = [c for c in run.exit_codes() if c]
-        how = (f" (killed by {_signal_name(codes[0])}" + (", possibly out of memory)" if codes[0] == -9 else ")")
-               if codes and codes[0] < 0 else (f" (exit status {codes[0]})" if codes else ""))
+        how = (
+            f" (killed by {_signal_name(codes[0])}" + (", possibly out of memory)" if codes[0] == -9 else ")")
+            if codes and codes[0] < 0
+            else (f" (exit status {codes[0]})" if codes else "")
+        )
         return f"the Jupyter kernel died{at}{how}"
     text = error_line(exc)
     if isinstance(exc, OSError) and exc.errno == errno.ENOSPC or "[Errno 28]" in text:
@@ -429,9 +457,18 @@ def describe_failure(exc: BaseException, run: _Run, nb_path: Path, timeout: floa
 
 # ---------------------------------------------------------------- one audit
 
-def run_one(params_path: str | Path, out_root: str | Path = "outputs", *, notebook: str | Path | None = None,
-            timeout: float | None = None, cell_timeout: float | None = None, params: AuditParams | None = None,
-            kernel_retries: int = 1, stop: Callable[[], bool] | None = None) -> Outcome:
+
+def run_one(
+    params_path: str | Path,
+    out_root: str | Path = "outputs",
+    *,
+    notebook: str | Path | None = None,
+    timeout: float | None = None,
+    cell_timeout: float | None = None,
+    params: AuditParams | None = None,
+    kernel_retries: int = 1,
+    stop: Callable[[], bool] | None = None,
+) -> Outcome:
     """Audit one institution. Bad params raise ParamsError (the caller's exit 2); a failed audit returns
     an Outcome with status `failed` and leaves its error, never a manifest.
 
@@ -484,15 +521,25 @@ def run_one(params_path: str | Path, out_root: str | Path = "outputs", *, notebo
                     raise launch_error
                 first = {"km": km} if attempts == 1 and km is not None else {}
                 pm.execute_notebook(
-                    str(notebook), str(stage / "report.ipynb"),
+                    str(notebook),
+                    str(stage / "report.ipynb"),
                     parameters={"params_file": str(params_path), "output_dir": str(stage), "run_id": run_id},
-                    progress_bar=False, log_output=False, execution_timeout=cell_timeout, kernel_name="python3",
-                    cwd=str(params_path.parent), kernel_manager_class=run.manager_class(), **first,
+                    progress_bar=False,
+                    log_output=False,
+                    execution_timeout=cell_timeout,
+                    kernel_name="python3",
+                    cwd=str(params_path.parent),
+                    kernel_manager_class=run.manager_class(),
+                    **first,
                 )
                 break
             except Exception as e:
-                start_failed = (bool(run.kernels) and not run.ready and not run.reason
-                                and not isinstance(e, PapermillExecutionError))
+                start_failed = (
+                    bool(run.kernels)
+                    and not run.ready
+                    and not run.reason
+                    and not isinstance(e, PapermillExecutionError)
+                )
                 if not start_failed or attempts > kernel_retries:
                     raise
                 outcome.note = f"kernel restarted after a failed start ({error_line(e)[:200]})"
@@ -510,8 +557,13 @@ def run_one(params_path: str | Path, out_root: str | Path = "outputs", *, notebo
         info = json.loads((stage / RUN_FILE).read_text(encoding="utf-8"))
         (stage / RUN_FILE).unlink()
         (stage / OWNER_FILE).unlink()
-        info.update({"params_file": str(params_path), "status": "complete",
-                     "finished_at": dt.datetime.now().astimezone().isoformat(timespec="seconds")})
+        info.update(
+            {
+                "params_file": str(params_path),
+                "status": "complete",
+                "finished_at": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+            }
+        )
         write_manifest(stage, info)
         _replace(stage, target)
     except Exception as e:  # noqa: BLE001 - any failure of the run is this institution's failed audit

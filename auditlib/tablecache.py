@@ -85,8 +85,16 @@ class Cache:
             return None
         return typed, issues, int(meta["rows_read"]), meta["encoding"]
 
-    def put(self, table: str, sha: str, encoding: str | None, typed: pd.DataFrame, issues: pd.DataFrame,
-            rows_read: int, enc: str | None) -> None:
+    def put(
+        self,
+        table: str,
+        sha: str,
+        encoding: str | None,
+        typed: pd.DataFrame,
+        issues: pd.DataFrame,
+        rows_read: int,
+        enc: str | None,
+    ) -> None:
         if self.folder is None:
             return
         try:
@@ -97,8 +105,14 @@ class Cache:
                 tmp = stem.with_name(f".{stem.name}{suffix}.{tag}")  # data first, the .json last: it makes
                 df.to_parquet(tmp, index=False, compression="zstd")  # the entry valid
                 tmp.replace(stem.with_suffix(suffix))
-            meta = {"table": table, "sha256": sha, "rows_read": int(rows_read), "encoding": enc,
-                    "fingerprint": FINGERPRINT, "written": dt.datetime.now().isoformat(timespec="seconds")}
+            meta = {
+                "table": table,
+                "sha256": sha,
+                "rows_read": int(rows_read),
+                "encoding": enc,
+                "fingerprint": FINGERPRINT,
+                "written": dt.datetime.now().isoformat(timespec="seconds"),
+            }
             tmp = stem.with_name(f".{stem.name}.json.{tag}")
             tmp.write_text(json.dumps(meta), encoding="utf-8")
             tmp.replace(stem.with_suffix(".json"))

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import psutil
 
-GIB = 1024 ** 3
+GIB = 1024**3
 ROOT = Path(__file__).resolve().parents[1]
 PY = sys.executable
 AUDITLIB = str(Path(sys.executable).parent / "auditlib")
@@ -58,14 +58,26 @@ class Measured:
         return max((rss for t, rss in self.samples if start <= t <= end), default=0)
 
 
-def run_measured(cmd: list[str], interval: float = 0.1, env: dict | None = None, cwd=None,
-                 timeout: float | None = None, mem_cap: int | None = None) -> Measured:
+def run_measured(
+    cmd: list[str],
+    interval: float = 0.1,
+    env: dict | None = None,
+    cwd=None,
+    timeout: float | None = None,
+    mem_cap: int | None = None,
+) -> Measured:
     """Run `cmd`; kill its tree after `timeout` seconds or when it holds more than `mem_cap` bytes (a
     benchmark must not push a shared machine into the OOM killer): returncode is then -9."""
     load = os.getloadavg()[0]
     t0 = time.monotonic()
-    proc = subprocess.Popen([str(c) for c in cmd], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, **(env or {})}, cwd=cwd)
+    proc = subprocess.Popen(
+        [str(c) for c in cmd],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **(env or {})},
+        cwd=cwd,
+    )
     root = psutil.Process(proc.pid)
     peak = 0
     cpu: dict[int, float] = {}
@@ -77,8 +89,10 @@ def run_measured(cmd: list[str], interval: float = 0.1, env: dict | None = None,
         for line in stream:
             sink.append(line)
 
-    threads = [threading.Thread(target=drain, args=(proc.stdout, out), daemon=True),
-               threading.Thread(target=drain, args=(proc.stderr, err), daemon=True)]
+    threads = [
+        threading.Thread(target=drain, args=(proc.stdout, out), daemon=True),
+        threading.Thread(target=drain, args=(proc.stderr, err), daemon=True),
+    ]
     for t in threads:
         t.start()
     while proc.poll() is None:
@@ -109,8 +123,16 @@ def run_measured(cmd: list[str], interval: float = 0.1, env: dict | None = None,
     for t in threads:
         t.join()
     # CPU: the last sample of each process of the tree (not children_*: a reaped child would count twice)
-    return Measured(proc.returncode, round(seconds, 2), peak, round(sum(cpu.values()), 2), round(load, 2),
-                    "".join(out), "".join(err), samples)
+    return Measured(
+        proc.returncode,
+        round(seconds, 2),
+        peak,
+        round(sum(cpu.values()), 2),
+        round(load, 2),
+        "".join(out),
+        "".join(err),
+        samples,
+    )
 
 
 def machine() -> dict:
@@ -121,8 +143,13 @@ def machine() -> dict:
             cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
     except (OSError, StopIteration):
         pass
-    return {"cpu": cpu, "cores": os.cpu_count(), "ram_gib": round(mem), "python": platform.python_version(),
-            "os": f"{platform.system()} {platform.release()}"}
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "ram_gib": round(mem),
+        "python": platform.python_version(),
+        "os": f"{platform.system()} {platform.release()}",
+    }
 
 
 def cell_durations(nb_path: Path, measured: Measured | None = None) -> list[tuple[str, float, float]]:

@@ -40,23 +40,35 @@ def main() -> None:
         pdir = tmp / "params"
         pdir.mkdir()
         for i in range(1, a.institutions + 1):
-            (pdir / f"small-{i:02d}.yaml").write_text(PARAMS.format(institution_id=f"small-{i:02d}", name=f"小型基金销售机构{i:02d}", data=data), encoding="utf-8")
+            (pdir / f"small-{i:02d}.yaml").write_text(
+                PARAMS.format(institution_id=f"small-{i:02d}", name=f"小型基金销售机构{i:02d}", data=data),
+                encoding="utf-8",
+            )
         runs = [(f"{w} worker{'s' if w > 1 else ''}", ["--workers", str(w)]) for w in a.workers]
         cluster = None
         if a.scheduler:
             from distributed import LocalCluster
 
-            cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                   dashboard_address=None)
+            cluster = LocalCluster(
+                n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+            )
             runs.append(("dask, 2 workers", ["--scheduler", cluster.scheduler_address]))
         for label, extra in runs:
             out = tmp / f"out-{len(rows)}"
             m = run_measured([AUDITLIB, "batch", pdir, "--out", out, *extra])
-            ok = sum(1 for line in (out / "batch_summary.csv").read_text(encoding="utf-8-sig").splitlines()[1:]
-                     if ",ok," in line)
-            rows.append({"run": label, **m.row(), "ok": ok, "per_institution": round(m.seconds / a.institutions, 2)})
-            print(f"{label:16} wall {m.seconds:7.1f}s  cpu {m.cpu_seconds:7.1f}s  peak {gib(m.peak_rss)} GiB  "
-                  f"ok {ok}/{a.institutions}  load {m.load_before:.1f}", flush=True)
+            ok = sum(
+                1
+                for line in (out / "batch_summary.csv").read_text(encoding="utf-8-sig").splitlines()[1:]
+                if ",ok," in line
+            )
+            rows.append(
+                {"run": label, **m.row(), "ok": ok, "per_institution": round(m.seconds / a.institutions, 2)}
+            )
+            print(
+                f"{label:16} wall {m.seconds:7.1f}s  cpu {m.cpu_seconds:7.1f}s  peak {gib(m.peak_rss)} GiB  "
+                f"ok {ok}/{a.institutions}  load {m.load_before:.1f}",
+                flush=True,
+            )
         if cluster is not None:
             cluster.close()
         if len(rows) >= 2:
@@ -65,7 +77,9 @@ def main() -> None:
         shutil.rmtree(tmp, ignore_errors=True)
     if a.json:
         old = json.loads(a.json.read_text()) if a.json.exists() else []
-        a.json.write_text(json.dumps(old + [{"bench": "batch", "machine": machine(), "results": rows}], indent=1))
+        a.json.write_text(
+            json.dumps(old + [{"bench": "batch", "machine": machine(), "results": rows}], indent=1)
+        )
 
 
 if __name__ == "__main__":

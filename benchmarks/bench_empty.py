@@ -76,17 +76,23 @@ def main() -> None:
     m, runs = best(lambda tmp: [PY, "-c", EMPTY_SCRIPT, tmp, ROOT / "params" / "demo-b.yaml"], a.repeat)
     rows.append({"what": "empty notebook", **m.row(), "all_wall": [r.seconds for r in runs]})
     for inst in ("demo-a", "demo-b", "demo-c"):
-        m, runs = best(lambda tmp, inst=inst: [AUDITLIB, "run", ROOT / "params" / f"{inst}.yaml", "--out", tmp],
-                       a.repeat)
+        m, runs = best(
+            lambda tmp, inst=inst: [AUDITLIB, "run", ROOT / "params" / f"{inst}.yaml", "--out", tmp], a.repeat
+        )
         rows.append({"what": inst, **m.row(), "all_wall": [r.seconds for r in runs]})
     empty = rows[0]["seconds"]
     for r in rows:
         r["x_empty"] = round(r["seconds"] / empty, 2)
-        print(f"{r['what']:15} wall {r['seconds']:6.1f}s ({r['x_empty']:.2f}x empty)  cpu {r['cpu_seconds']:6.1f}s  "
-              f"peak {gib(r['peak_rss'])} GiB  load {r['load_before']:.1f}  all {r['all_wall']}", flush=True)
+        print(
+            f"{r['what']:15} wall {r['seconds']:6.1f}s ({r['x_empty']:.2f}x empty)  cpu {r['cpu_seconds']:6.1f}s  "
+            f"peak {gib(r['peak_rss'])} GiB  load {r['load_before']:.1f}  all {r['all_wall']}",
+            flush=True,
+        )
     if a.json:
         old = json.loads(a.json.read_text()) if a.json.exists() else []
-        a.json.write_text(json.dumps(old + [{"bench": "empty", "machine": machine(), "results": rows}], indent=1))
+        a.json.write_text(
+            json.dumps(old + [{"bench": "empty", "machine": machine(), "results": rows}], indent=1)
+        )
 
 
 if __name__ == "__main__":

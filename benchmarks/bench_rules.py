@@ -63,10 +63,12 @@ def main() -> None:
             continue
         rows.append((float(msg[0]), max(0, int(msg[1]) - base), code, msg[2], msg[3]))
     rows.sort(reverse=True)
-    print(f"rules: {sum(r[0] for r in rows):.1f} s CPU in total; largest extra memory "
-          f"{max(r[1] for r in rows) / 2**30:.2f} GiB")
+    print(
+        f"rules: {sum(r[0] for r in rows):.1f} s CPU in total; largest extra memory "
+        f"{max(r[1] for r in rows) / 2**30:.2f} GiB"
+    )
     print(f"{'rule':9} {'CPU s':>7} {'+GiB':>6}  status exceptions")
-    for cpu, extra, code, status, exc in rows[:a.top]:
+    for cpu, extra, code, status, exc in rows[: a.top]:
         print(f"{code:9} {cpu:7.2f} {extra / 2**30:6.2f}  {status} {exc}")
 
 

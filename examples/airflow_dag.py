@@ -51,15 +51,14 @@ with DAG(
     check_params = BashOperator(
         task_id="check_params",
         # fail early and clearly if the month's params folder is missing or empty
-        bash_command=f'ls {HOME}/params/{MONTH}/*.yaml > /dev/null || '
-                     f'{{ echo "no params files in {HOME}/params/{MONTH}/" >&2; exit 2; }}',
+        bash_command=f"ls {HOME}/params/{MONTH}/*.yaml > /dev/null || "
+        f'{{ echo "no params files in {HOME}/params/{MONTH}/" >&2; exit 2; }}',
     )
 
     batch = BashOperator(
         task_id="audit_batch",
         bash_command=(
-            f"cd {HOME} && {AUDITLIB} batch params/{MONTH} --out outputs --resume "
-            "--timeout 3600 --workers 2"
+            f"cd {HOME} && {AUDITLIB} batch params/{MONTH} --out outputs --resume --timeout 3600 --workers 2"
             # on a Dask cluster instead of this machine: --scheduler tcp://dask-scheduler:8786
         ),
         env={"PYTHONUNBUFFERED": "1"},

@@ -9,7 +9,7 @@ MINIMAL = {
     "risk_assessments": "customer_id,assessed_at,risk_tolerance\n0001,2024-01-01 10:00,C3\n",
     "products": "product_code,name,risk_level,rated_at\n000001,稳健债券A,R2,2025-01-01\n",
     "transactions": "txn_id,customer_id,product_code,business_code,applied_at,trade_date,status\n"
-                    "T1,0001,000001,022,2025-01-02 10:00,2025-01-02,confirmed\n",
+    "T1,0001,000001,022,2025-01-02 10:00,2025-01-02,confirmed\n",
     "complaints": "complaint_id,received_at,channel,severity\n",
 }
 
@@ -25,16 +25,23 @@ def bundle_dir(tmp_path: Path, replace: dict | None = None, encoding: str = "utf
 SOD_DATA = {
     "staff": "staff_id,name,leave_date\n001,张三,\n002,李四,\n003,王五,\n",
     "staff_roles": "staff_id,role,start_date,end_date\n001,promotion,2024-01-01,\n001,counter,2025-03-01,2025-03-01\n"
-                   "002,counter,2020-01-01,\n003,info_processing,2020-01-01,\n",
+    "002,counter,2020-01-01,\n003,info_processing,2020-01-01,\n",
     "operations": "op_id,ts,staff_id,action,business_type,ref_id\n"
-                  "o1,2025-02-03 10:00,002,enter,account_open,A1\no2,2025-02-03 10:05,003,review,account_open,A1\n",
+    "o1,2025-02-03 10:00,002,enter,account_open,A1\no2,2025-02-03 10:05,003,review,account_open,A1\n",
 }
 
 
 def write_params(path: Path, data_dir: str, **extra) -> Path:
     """A params file for a test institution (values as YAML text)."""
-    base = {"institution_id": "test-inst", "institution_name": "测试基金销售有限公司", "data_dir": data_dir,
-            "period_start": "2025-01-01", "period_end": "2025-12-31", "as_of": "2026-01-31", **extra}
+    base = {
+        "institution_id": "test-inst",
+        "institution_name": "测试基金销售有限公司",
+        "data_dir": data_dir,
+        "period_start": "2025-01-01",
+        "period_end": "2025-12-31",
+        "as_of": "2026-01-31",
+        **extra,
+    }
     lines = [f"{k}: {v}" for k, v in base.items()]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -64,15 +64,20 @@ def _fake_output(out: Path, inst: str, rates: dict) -> str:
     folder = out / inst / "2025-12-31"
     folder.mkdir(parents=True)
     pd.DataFrame({"rule_code": list(rates), "exception_rate": list(rates.values())}).to_csv(
-        folder / "rule_summary.csv", index=False, encoding="utf-8-sig")
+        folder / "rule_summary.csv", index=False, encoding="utf-8-sig"
+    )
     return str(folder / "report.html")
 
 
 def test_index_compares_institutions_rule_by_rule_with_a_chart(tmp_path):
     out = tmp_path
     outcomes = [
-        Outcome("inst-a", "ok", findings=2, report=_fake_output(out, "inst-a", {"SOD-001": 0.25, "CMP-002": 0.0})),
-        Outcome("inst-b", "ok", findings=1, report=_fake_output(out, "inst-b", {"SOD-001": 0.5, "CMP-002": 0.001})),
+        Outcome(
+            "inst-a", "ok", findings=2, report=_fake_output(out, "inst-a", {"SOD-001": 0.25, "CMP-002": 0.0})
+        ),
+        Outcome(
+            "inst-b", "ok", findings=1, report=_fake_output(out, "inst-b", {"SOD-001": 0.5, "CMP-002": 0.001})
+        ),
         Outcome("inst-<c>", "failed", error="<b>boom</b>"),
     ]
     write_summary(outcomes, out)
@@ -83,8 +88,18 @@ def test_index_compares_institutions_rule_by_rule_with_a_chart(tmp_path):
     assert "&lt;b&gt;boom&lt;/b&gt;" in html and "<b>boom" not in html
     assert not re.search(r"""(src|href)=["']https?:""", html), "self-contained"
     s = pd.read_csv(out / "batch_summary.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    assert list(s.columns) == ["institution_id", "status", "error", "findings", "high", "medium", "low", "seconds",
-                               "report", "note"]
+    assert list(s.columns) == [
+        "institution_id",
+        "status",
+        "error",
+        "findings",
+        "high",
+        "medium",
+        "low",
+        "seconds",
+        "report",
+        "note",
+    ]
 
 
 def test_no_chart_when_no_rule_has_exceptions(tmp_path):
@@ -127,7 +142,11 @@ def test_the_executor_is_the_only_difference(tmp_path):
     log = io.StringIO()
     outcomes, bad = run_jobs([pdir], tmp_path / "out", lambda n: ex, timeout=5, stream=log)
     assert bad == 1 and [j.institution_id for j in ex.submitted] == ["inst-a", "inst-b"]
-    assert [(o.institution_id, o.status) for o in outcomes] == [("bad", "failed"), ("inst-a", "ok"), ("inst-b", "ok")]
+    assert [(o.institution_id, o.status) for o in outcomes] == [
+        ("bad", "failed"),
+        ("inst-a", "ok"),
+        ("inst-b", "ok"),
+    ]
     assert "on 3 workers (test)" in log.getvalue()
     assert [r["institution_id"] for r in summary(tmp_path / "out")] == ["bad", "inst-a", "inst-b"]
 
@@ -157,8 +176,11 @@ def test_resume_skips_complete_verified_outputs_only(tmp_path):
     # complete and verified, but run with other params: not skipped
     changed = tmp_path / "changed" / "inst-a.yaml"
     changed.parent.mkdir()
-    changed.write_text((pdir / "inst-a.yaml").read_text(encoding="utf-8").replace("../data", str(tmp_path / "data"))
-                       + "sample_size: 5\n", encoding="utf-8")
+    changed.write_text(
+        (pdir / "inst-a.yaml").read_text(encoding="utf-8").replace("../data", str(tmp_path / "data"))
+        + "sample_size: 5\n",
+        encoding="utf-8",
+    )
     jobs, known, _ = plan([changed], out.resolve(), resume=True)
     assert [j.institution_id for j in jobs] == ["inst-a"] and known == []
 

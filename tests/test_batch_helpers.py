@@ -20,10 +20,12 @@ from helpers import SOD_DATA, bundle_dir, write_params
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK = ROOT / "notebooks" / "institution_audit.ipynb"
-FAULT_CELL = ("import os, pathlib, time\n"
-              "if os.environ.get('FAULT_PIDS'):\n"
-              "    pathlib.Path(os.environ['FAULT_PIDS'], str(os.getpid())).write_text('')\n"
-              "time.sleep(float(os.environ.get('FAULT_SLEEP', '0')))")
+FAULT_CELL = (
+    "import os, pathlib, time\n"
+    "if os.environ.get('FAULT_PIDS'):\n"
+    "    pathlib.Path(os.environ['FAULT_PIDS'], str(os.getpid())).write_text('')\n"
+    "time.sleep(float(os.environ.get('FAULT_SLEEP', '0')))"
+)
 
 
 def fault_notebook(path: Path) -> Path:
@@ -86,8 +88,14 @@ def gone(pids, timeout: float = 10) -> bool:
 
 
 def cli(*args, env: dict | None = None, timeout: float = 300, **kw) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "auditlib.cli", *map(str, args)], capture_output=True, text=True,
-                          timeout=timeout, env={**os.environ, **(env or {})}, **kw)
+    return subprocess.run(
+        [sys.executable, "-m", "auditlib.cli", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+        **kw,
+    )
 
 
 def _as_a_terminal_runs_it() -> None:
@@ -100,9 +108,15 @@ def _as_a_terminal_runs_it() -> None:
 
 def cli_background(*args, env: dict | None = None) -> subprocess.Popen:
     """The CLI in its own process group, as a terminal runs it (Ctrl-C reaches the whole group)."""
-    return subprocess.Popen([sys.executable, "-m", "auditlib.cli", *map(str, args)], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env={**os.environ, **(env or {})},
-                            start_new_session=True, preexec_fn=_as_a_terminal_runs_it)
+    return subprocess.Popen(
+        [sys.executable, "-m", "auditlib.cli", *map(str, args)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **(env or {})},
+        start_new_session=True,
+        preexec_fn=_as_a_terminal_runs_it,
+    )
 
 
 def interrupt_group(p: subprocess.Popen, sig=signal.SIGINT) -> None:
@@ -123,8 +137,9 @@ def complete(folder: Path) -> bool:
 def summary(out: Path) -> list[dict]:
     import pandas as pd
 
-    return pd.read_csv(out / "batch_summary.csv", dtype=str, keep_default_na=False,
-                       encoding="utf-8-sig").to_dict("records")
+    return pd.read_csv(
+        out / "batch_summary.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig"
+    ).to_dict("records")
 
 
 def manifest(folder: Path) -> dict:

@@ -35,14 +35,27 @@ def inst(tmp_path):
     bundle_dir(tmp_path / "data", SOD_DATA)
     params = tmp_path / "params" / "inst.yaml"
     params.parent.mkdir()
-    params.write_text(yaml.safe_dump({
-        "institution_id": "client-test", "institution_name": "客户端测试机构", "data_dir": str(tmp_path / "data"),
-        "period_start": "2025-01-01", "period_end": "2025-12-31", "as_of": "2026-01-31", "rules": ["SOD"],
-        "language": "en"}, allow_unicode=True), encoding="utf-8")
+    params.write_text(
+        yaml.safe_dump(
+            {
+                "institution_id": "client-test",
+                "institution_name": "客户端测试机构",
+                "data_dir": str(tmp_path / "data"),
+                "period_start": "2025-01-01",
+                "period_end": "2025-12-31",
+                "as_of": "2026-01-31",
+                "rules": ["SOD"],
+                "language": "en",
+            },
+            allow_unicode=True,
+        ),
+        encoding="utf-8",
+    )
     return params
 
 
 # ---------------------------------------------------------------- JupyterLab
+
 
 def _free_port() -> int:
     with socket.socket() as s:
@@ -56,17 +69,36 @@ class Lab:
     def __init__(self, root: Path, home: Path):
         self.port, self.token = _free_port(), secrets.token_hex(24)
         self.base = f"http://127.0.0.1:{self.port}"
-        env = {**os.environ, "JUPYTER_CONFIG_DIR": str(home / "config"), "JUPYTER_RUNTIME_DIR": str(home / "run"),
-               "JUPYTER_DATA_DIR": str(home / "data"), "IPYTHONDIR": str(home / "ipython"),
-               "PATH": str(BIN) + os.pathsep + os.environ.get("PATH", "")}
+        env = {
+            **os.environ,
+            "JUPYTER_CONFIG_DIR": str(home / "config"),
+            "JUPYTER_RUNTIME_DIR": str(home / "run"),
+            "JUPYTER_DATA_DIR": str(home / "data"),
+            "IPYTHONDIR": str(home / "ipython"),
+            "PATH": str(BIN) + os.pathsep + os.environ.get("PATH", ""),
+        }
         self.log = open(home / "lab.log", "w")  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen(
-            [BIN / "jupyter", "lab", "--no-browser", f"--port={self.port}", "--port-retries=0",
-             f"--IdentityProvider.token={self.token}", "--ServerApp.ip=127.0.0.1", f"--ServerApp.root_dir={root}",
-             # nothing from the network: no news, no update check, no PyPI extension listing
-             "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-             "--LabApp.extension_manager=readonly", *(["--allow-root"] if os.geteuid() == 0 else [])],
-            stdout=self.log, stderr=subprocess.STDOUT, env=env, cwd=root)
+            [
+                BIN / "jupyter",
+                "lab",
+                "--no-browser",
+                f"--port={self.port}",
+                "--port-retries=0",
+                f"--IdentityProvider.token={self.token}",
+                "--ServerApp.ip=127.0.0.1",
+                f"--ServerApp.root_dir={root}",
+                # nothing from the network: no news, no update check, no PyPI extension listing
+                "--LabApp.news_url=",
+                "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+                "--LabApp.extension_manager=readonly",
+                *(["--allow-root"] if os.geteuid() == 0 else []),
+            ],
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            env=env,
+            cwd=root,
+        )
         deadline = time.monotonic() + 120
         while True:
             try:
@@ -75,15 +107,18 @@ class Lab:
             except (urllib.error.URLError, ConnectionError):
                 if self.proc.poll() is not None or time.monotonic() > deadline:
                     self.stop()
-                    raise RuntimeError("JupyterLab did not start: " + (home / "lab.log").read_text()[-2000:]) \
-                        from None
+                    raise RuntimeError(
+                        "JupyterLab did not start: " + (home / "lab.log").read_text()[-2000:]
+                    ) from None
                 time.sleep(0.5)
 
     def api(self, method: str, path: str, body: dict | None = None) -> dict:
-        req = urllib.request.Request(self.base + path, method=method,
-                                     data=json.dumps(body).encode() if body is not None else None,
-                                     headers={"Authorization": f"token {self.token}",
-                                              "Content-Type": "application/json"})
+        req = urllib.request.Request(
+            self.base + path,
+            method=method,
+            data=json.dumps(body).encode() if body is not None else None,
+            headers={"Authorization": f"token {self.token}", "Content-Type": "application/json"},
+        )
         with urllib.request.urlopen(req, timeout=30) as r:
             text = r.read()
         return json.loads(text) if text else {}
@@ -101,11 +136,28 @@ class Lab:
 
 def _message(session: str, code: str) -> dict:
     msg_id = uuid.uuid4().hex
-    return {"header": {"msg_id": msg_id, "msg_type": "execute_request", "username": "test", "session": session,
-                       "date": "", "version": "5.3"},
-            "parent_header": {}, "metadata": {}, "channel": "shell", "buffers": [],
-            "content": {"code": code, "silent": False, "store_history": True, "user_expressions": {},
-                        "allow_stdin": False, "stop_on_error": True}}
+    return {
+        "header": {
+            "msg_id": msg_id,
+            "msg_type": "execute_request",
+            "username": "test",
+            "session": session,
+            "date": "",
+            "version": "5.3",
+        },
+        "parent_header": {},
+        "metadata": {},
+        "channel": "shell",
+        "buffers": [],
+        "content": {
+            "code": code,
+            "silent": False,
+            "store_history": True,
+            "user_expressions": {},
+            "allow_stdin": False,
+            "stop_on_error": True,
+        },
+    }
 
 
 def execute(ws, session: str, code: str, timeout: float = 300) -> tuple[str, list[dict]]:
@@ -125,13 +177,25 @@ def execute(ws, session: str, code: str, timeout: float = 300) -> tuple[str, lis
         elif kind == "status" and content["execution_state"] == "idle":
             idle = True
         elif kind in ("display_data", "execute_result"):
-            outputs.append({"output_type": kind, "data": content["data"], "metadata": content.get("metadata", {}),
-                            **({"execution_count": content["execution_count"]} if kind == "execute_result" else {})})
+            outputs.append(
+                {
+                    "output_type": kind,
+                    "data": content["data"],
+                    "metadata": content.get("metadata", {}),
+                    **({"execution_count": content["execution_count"]} if kind == "execute_result" else {}),
+                }
+            )
         elif kind == "stream":
             outputs.append({"output_type": "stream", "name": content["name"], "text": content["text"]})
         elif kind == "error":
-            outputs.append({"output_type": "error", "ename": content["ename"], "evalue": content["evalue"],
-                            "traceback": content["traceback"]})
+            outputs.append(
+                {
+                    "output_type": "error",
+                    "ename": content["ename"],
+                    "evalue": content["evalue"],
+                    "traceback": content["traceback"],
+                }
+            )
     return status, outputs
 
 
@@ -150,28 +214,37 @@ def test_jupyterlab_runs_the_audit_notebook_over_its_rest_api_and_kernel_websock
         nb = nbformat.from_dict(model["content"])
         kernel = lab.api("POST", "/api/kernels", {"name": "python3", "path": "notebooks"})
         session = uuid.uuid4().hex
-        ws = websocket.create_connection(f"ws://127.0.0.1:{lab.port}/api/kernels/{kernel['id']}/channels"
-                                         f"?session_id={session}", header=[f"Authorization: token {lab.token}"],
-                                         timeout=60)
+        ws = websocket.create_connection(
+            f"ws://127.0.0.1:{lab.port}/api/kernels/{kernel['id']}/channels?session_id={session}",
+            header=[f"Authorization: token {lab.token}"],
+            timeout=60,
+        )
         try:
             for cell in nb.cells:
                 if cell.cell_type != "code":
                     continue
                 code = cell.source
-                if "parameters" in cell.metadata.get("tags", []):  # what the auditor types into the first cell
+                if "parameters" in cell.metadata.get(
+                    "tags", []
+                ):  # what the auditor types into the first cell
                     code += f"\nparams_file = {str(inst)!r}\n"
                 status, cell.outputs = execute(ws, session, code)
                 errors = [o for o in cell.outputs if o["output_type"] == "error"]
                 assert status == "ok" and not errors, (cell.source[:200], errors)
         finally:
             ws.close()
-        html = json.dumps([o for c in nb.cells if c.cell_type == "code" for o in c.outputs], ensure_ascii=False)
+        html = json.dumps(
+            [o for c in nb.cells if c.cell_type == "code" for o in c.outputs], ensure_ascii=False
+        )
         assert "客户端测试机构" in html and "SOD-001" in html
         evidence = next(c for c in nb.cells if "findings_with_evidence" in c.source)
         assert "staff_roles row" in json.dumps(evidence.outputs)
         # the executed notebook saved back through the contents API, as JupyterLab's save does
-        lab.api("PUT", "/api/contents/notebooks/executed.ipynb",
-                {"type": "notebook", "format": "json", "content": nbformat.from_dict(nb)})
+        lab.api(
+            "PUT",
+            "/api/contents/notebooks/executed.ipynb",
+            {"type": "notebook", "format": "json", "content": nbformat.from_dict(nb)},
+        )
         saved = nbformat.read(root / "notebooks" / "executed.ipynb", as_version=4)
         nbformat.validate(saved)
         assert any(o.get("output_type") == "display_data" for c in saved.cells for o in c.get("outputs", []))
@@ -186,16 +259,36 @@ def test_jupyterlab_runs_the_audit_notebook_over_its_rest_api_and_kernel_websock
 
 # ---------------------------------------------------------------- plain papermill and nbconvert CLIs
 
+
 def test_papermill_cli_runs_and_nbconvert_cli_converts_the_notebook(inst, tmp_path):
     out = tmp_path / "executed.ipynb"
-    p = subprocess.run([BIN / "papermill", NOTEBOOK, out, "-p", "params_file", str(inst),
-                        "-p", "output_dir", str(tmp_path / "tables")],
-                       cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    p = subprocess.run(
+        [
+            BIN / "papermill",
+            NOTEBOOK,
+            out,
+            "-p",
+            "params_file",
+            str(inst),
+            "-p",
+            "output_dir",
+            str(tmp_path / "tables"),
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert p.returncode == 0, p.stderr[-2000:]
     assert (tmp_path / "tables" / "findings.csv").is_file()
-    c = subprocess.run([BIN / "jupyter", "nbconvert", "--to", "html", "--no-input", out, "--output-dir",
-                        tmp_path / "html"], cwd=tmp_path, capture_output=True, text=True, timeout=600,
-                       env={**os.environ, "PATH": str(BIN) + os.pathsep + os.environ.get("PATH", "")})
+    c = subprocess.run(
+        [BIN / "jupyter", "nbconvert", "--to", "html", "--no-input", out, "--output-dir", tmp_path / "html"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "PATH": str(BIN) + os.pathsep + os.environ.get("PATH", "")},
+    )
     assert c.returncode == 0, c.stderr[-2000:]
     html = (tmp_path / "html" / "executed.html").read_text(encoding="utf-8")
     assert "客户端测试机构" in html and "SOD-001" in html

@@ -16,8 +16,14 @@ pytestmark = pytest.mark.slow
 def cluster():
     from distributed import LocalCluster
 
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                      dashboard_address=None, silence_logs=50) as c:
+    with LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address=None,
+        silence_logs=50,
+    ) as c:
         yield c
 
 
@@ -52,7 +58,8 @@ def test_unreachable_scheduler_fails_the_audits_with_the_reason(tmp_path):
     from auditlib.distributed import run_batch_dask
 
     pdir = institutions(tmp_path, ("inst-a",))
-    outcomes, _ = run_batch_dask([pdir], tmp_path / "out", "tcp://127.0.0.1:9", stream=io.StringIO(),
-                                 connect_timeout=2)
+    outcomes, _ = run_batch_dask(
+        [pdir], tmp_path / "out", "tcp://127.0.0.1:9", stream=io.StringIO(), connect_timeout=2
+    )
     assert outcomes[0].status == "failed"
     assert "not run: the executor could not start" in outcomes[0].error and "127.0.0.1:9" in outcomes[0].error

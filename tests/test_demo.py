@@ -108,8 +108,11 @@ def test_answer_key_covers_every_family(out, name):
     assert set(exp["status"]) <= {"open", "mitigated"}
     assert not exp.duplicated(["rule_code", "entity_id"]).any()
     families = set(exp["rule_code"].str.split("-").str[0])
-    assert families == ({"SOD", "SUIT", "ABN", "RET", "CMP", "STAFF", "REC"} if name == "demo-a"
-                        else {"SOD", "SUIT", "ABN", "RET", "CMP", "STAFF"})
+    assert families == (
+        {"SOD", "SUIT", "ABN", "RET", "CMP", "STAFF", "REC"}
+        if name == "demo-a"
+        else {"SOD", "SUIT", "ABN", "RET", "CMP", "STAFF"}
+    )
     codes = set(exp["rule_code"])
     tested = {"RET-004", "RET-005", "RET-006", "STAFF-002", "REC-001"}
     if name == "demo-b":  # backups, training, reconciliations not provided: those rules are not tested
@@ -128,15 +131,17 @@ def test_mitigation_matches_answer_key(out):
     params = yaml.safe_load((ROOT / "params" / "demo-a.yaml").read_text(encoding="utf-8"))
     exp = pd.read_csv(out / "demo-a" / "_expected_findings.csv", dtype=str)
     mitigated = exp[exp["status"] == "mitigated"]
-    assert [(m["rule"], m["staff_id"]) for m in params["mitigations"]] == \
-        list(zip(mitigated["rule_code"], mitigated["entity_id"], strict=True))
+    assert [(m["rule"], m["staff_id"]) for m in params["mitigations"]] == list(
+        zip(mitigated["rule_code"], mitigated["entity_id"], strict=True)
+    )
 
 
 def test_docs_table_is_current():
     from auditlib.demo.doc import render
 
-    assert (ROOT / "docs" / "demo-data.md").read_text(encoding="utf-8") == render(), \
+    assert (ROOT / "docs" / "demo-data.md").read_text(encoding="utf-8") == render(), (
         "regenerate: python -m auditlib.demo.doc > docs/demo-data.md"
+    )
 
 
 @pytest.mark.parametrize("name", list(INSTITUTIONS))
@@ -177,5 +182,9 @@ def test_quarantine_rows_point_at_bad_cells(out):
                 if r["column"] == header[0]:  # a duplicate primary key: the first occurrence is earlier
                     assert cell in ids[1 : r["row"] - 1]
                 else:  # empty or unparsable
-                    assert cell == "" or not cell[:4].isdigit() or cell in ("2025-02-30 10:15:00", "2025-04-31 09:00:00") \
+                    assert (
+                        cell == ""
+                        or not cell[:4].isdigit()
+                        or cell in ("2025-02-30 10:15:00", "2025-04-31 09:00:00")
                         or "O" in cell
+                    )

@@ -30,12 +30,22 @@ def test_findings_and_quarantine_match_the_answer_key(demo_root, inst):
     result = run_audit(params, bundle)
     assert (result.summary["status"] != "error").all(), result.summary[["rule_code", "error"]]
     key = pd.read_csv(demo_root / inst / "_expected_findings.csv", dtype=str, keep_default_na=False)
-    got = set(zip(result.findings["rule_code"], result.findings["entity_id"], result.findings["status"], strict=True))
+    got = set(
+        zip(
+            result.findings["rule_code"], result.findings["entity_id"], result.findings["status"], strict=True
+        )
+    )
     expected = set(zip(key["rule_code"], key["entity_id"], key["status"], strict=True))
     assert sorted(got - expected) == [] and sorted(expected - got) == []
     q = pd.read_csv(demo_root / inst / "_expected_quarantine.csv", dtype=str)
-    qgot = set(zip(bundle.quarantined["table"], bundle.quarantined["row"].astype(str), bundle.quarantined["column"],
-                   strict=True))
+    qgot = set(
+        zip(
+            bundle.quarantined["table"],
+            bundle.quarantined["row"].astype(str),
+            bundle.quarantined["column"],
+            strict=True,
+        )
+    )
     assert qgot == set(zip(q["table"], q["row"], q["column"], strict=True))
     for info in bundle.files.values():
         assert info.rows_loaded + info.rows_quarantined == info.rows_read

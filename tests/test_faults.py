@@ -53,8 +53,16 @@ def test_whole_audit_timeout_stops_a_hung_cell(tmp_path):
 
 def test_cell_timeout(tmp_path):
     params = institutions(tmp_path, ("inst-a",)) / "inst-a.yaml"
-    p = cli("run", params, "--out", tmp_path / "out", "--cell-timeout", "3", env=fault_env(tmp_path, sleep=600),
-            timeout=120)
+    p = cli(
+        "run",
+        params,
+        "--out",
+        tmp_path / "out",
+        "--cell-timeout",
+        "3",
+        env=fault_env(tmp_path, sleep=600),
+        timeout=120,
+    )
     assert p.returncode == 1
     assert "a cell ran longer than 3 s (--cell-timeout)" in p.stderr
     assert failed_folder(tmp_path / "out" / FOLDER)
@@ -93,9 +101,17 @@ def _flaky_kernel(tmp_path: Path, failures: int) -> dict:
         "if n > 0:\n"
         "    open(flag, 'w').write(str(n - 1))\n"
         "    sys.exit(3)\n"
-        "os.execv(sys.executable, [sys.executable, '-m', 'ipykernel_launcher', *sys.argv[1:]])\n")
-    (spec / "kernel.json").write_text(json.dumps({"argv": [sys.executable, str(launcher), "-f", "{connection_file}"],
-                                                  "display_name": "flaky", "language": "python"}))
+        "os.execv(sys.executable, [sys.executable, '-m', 'ipykernel_launcher', *sys.argv[1:]])\n"
+    )
+    (spec / "kernel.json").write_text(
+        json.dumps(
+            {
+                "argv": [sys.executable, str(launcher), "-f", "{connection_file}"],
+                "display_name": "flaky",
+                "language": "python",
+            }
+        )
+    )
     (tmp_path / "fails").write_text(str(failures))
     return {"JUPYTER_PATH": str(tmp_path / "jupyter"), "FAULT_FAIL_STARTS": str(tmp_path / "fails")}
 
@@ -164,12 +180,18 @@ def _process_state(pid: int) -> str:
     parts = []
     try:
         status = Path(f"/proc/{pid}/status").read_text().splitlines()
-        parts += [line for line in status if line.split(":")[0] in ("State", "SigIgn", "SigCgt", "SigBlk", "Threads")]
+        parts += [
+            line
+            for line in status
+            if line.split(":")[0] in ("State", "SigIgn", "SigCgt", "SigBlk", "Threads")
+        ]
         parts.append("wchan=" + Path(f"/proc/{pid}/wchan").read_text())
     except OSError as e:
         parts.append(f"no /proc entry: {e}")
     if shutil.which("py-spy"):
-        parts.append(subprocess.run(["py-spy", "dump", "--pid", str(pid)], capture_output=True, text=True).stdout)
+        parts.append(
+            subprocess.run(["py-spy", "dump", "--pid", str(pid)], capture_output=True, text=True).stdout
+        )
     return "; ".join(parts)
 
 
@@ -177,14 +199,18 @@ def _mount_tmpfs(path: Path, size: str) -> bool:
     path.mkdir()
     if os.geteuid() != 0 or shutil.which("mount") is None:
         return False
-    r = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)], capture_output=True)
+    r = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)], capture_output=True
+    )
     return r.returncode == 0
 
 
 def test_output_disk_full_then_rerun_repairs(tmp_path):
     disk = tmp_path / "disk"
     if not _mount_tmpfs(disk, "1m"):
-        pytest.skip("mounting a small tmpfs needs root and mount(8) (the in-process ENOSPC test covers the rest)")
+        pytest.skip(
+            "mounting a small tmpfs needs root and mount(8) (the in-process ENOSPC test covers the rest)"
+        )
     try:
         pdir = institutions(tmp_path, ("inst-a",))
         out = disk / "out"
@@ -216,7 +242,9 @@ def test_disk_full_writing_the_manifest_leaves_no_manifest(tmp_path, monkeypatch
     params = institutions(tmp_path, ("inst-a",)) / "inst-a.yaml"
 
     def full(folder, run):
-        (folder / "manifest.json.tmp").write_text("{", encoding="utf-8")  # a partial write, as a full disk leaves
+        (folder / "manifest.json.tmp").write_text(
+            "{", encoding="utf-8"
+        )  # a partial write, as a full disk leaves
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(runner, "write_manifest", full)

@@ -1,6 +1,5 @@
 """The loader: encodings, formats, typed columns, quarantine with row accounting, collected contract errors."""
 
-
 import pandas as pd
 import pytest
 from helpers import bundle_dir
@@ -27,8 +26,10 @@ def test_minimal_bundle_loads_with_identifiers_as_text(tmp_path):
     accounting_holds(b)
 
 
-@pytest.mark.parametrize(("encoding", "expected"), [("utf-8", "utf-8"), ("utf-8-sig", "utf-8-sig"),
-                                                    ("gbk", "gb18030"), ("gb18030", "gb18030")])
+@pytest.mark.parametrize(
+    ("encoding", "expected"),
+    [("utf-8", "utf-8"), ("utf-8-sig", "utf-8-sig"), ("gbk", "gb18030"), ("gb18030", "gb18030")],
+)
 def test_encodings_are_detected(tmp_path, encoding, expected):
     # a GBK file that is pure ASCII for many rows before its first Chinese name
     rows = "".join(f"{i:05d},staff{i}\n" for i in range(5000)) + "99999,王五\n"
@@ -41,11 +42,21 @@ def test_encodings_are_detected(tmp_path, encoding, expected):
 
 def test_parquet_and_xlsx_tables(tmp_path):
     d = bundle_dir(tmp_path, drop=("transactions", "products"))
-    pd.DataFrame({"txn_id": ["T1"], "customer_id": ["0001"], "product_code": ["000001"], "business_code": ["022"],
-                  "applied_at": pd.to_datetime(["2025-01-02 10:00"]), "trade_date": pd.to_datetime(["2025-01-02"]),
-                  "amount": [1000.5], "status": ["confirmed"]}).to_parquet(d / "transactions.parquet")
-    pd.DataFrame({"product_code": ["000001"], "name": ["稳健债券A"], "risk_level": ["R2"],
-                  "rated_at": ["2025-01-01"]}).to_excel(d / "products.xlsx", index=False)
+    pd.DataFrame(
+        {
+            "txn_id": ["T1"],
+            "customer_id": ["0001"],
+            "product_code": ["000001"],
+            "business_code": ["022"],
+            "applied_at": pd.to_datetime(["2025-01-02 10:00"]),
+            "trade_date": pd.to_datetime(["2025-01-02"]),
+            "amount": [1000.5],
+            "status": ["confirmed"],
+        }
+    ).to_parquet(d / "transactions.parquet")
+    pd.DataFrame(
+        {"product_code": ["000001"], "name": ["稳健债券A"], "risk_level": ["R2"], "rated_at": ["2025-01-01"]}
+    ).to_excel(d / "products.xlsx", index=False)
     b = load_bundle(d)
     assert b.tables["transactions"]["amount"].tolist() == [1000.5]
     assert b.files["transactions"].format == "parquet"
@@ -54,20 +65,27 @@ def test_parquet_and_xlsx_tables(tmp_path):
 
 
 def test_bad_values_are_quarantined_with_table_row_column_and_reason(tmp_path):
-    txns = ("txn_id,customer_id,product_code,business_code,applied_at,trade_date,amount,status,"
-            "risk_mismatch_confirmed\n"
-            "T1,0001,000001,022,2025-01-02 10:00,2025-01-02,100,confirmed,是\n"
-            "T2,0001,000001,022,2025-13-02 10:00,2025-01-02,100,confirmed,否\n"  # row 3: bad timestamp
-            "T3,0001,000001,022,2025-01-02 10:00,2025-01-02,abc,confirmed,Y\n"  # row 4: bad amount
-            "T4,0001,000001,022,2025-01-02 10:00,2025-01-02,100,pending,N\n"  # row 5: unknown status
-            "T5,0001,000001,022,2025-01-02 10:00,,100,confirmed,maybe\n"  # row 6: missing trade_date, bad bool
-            "T1,0001,000001,022,2025-01-03 10:00,2025-01-03,100,confirmed,\n")  # row 7: duplicate key
+    txns = (
+        "txn_id,customer_id,product_code,business_code,applied_at,trade_date,amount,status,"
+        "risk_mismatch_confirmed\n"
+        "T1,0001,000001,022,2025-01-02 10:00,2025-01-02,100,confirmed,是\n"
+        "T2,0001,000001,022,2025-13-02 10:00,2025-01-02,100,confirmed,否\n"  # row 3: bad timestamp
+        "T3,0001,000001,022,2025-01-02 10:00,2025-01-02,abc,confirmed,Y\n"  # row 4: bad amount
+        "T4,0001,000001,022,2025-01-02 10:00,2025-01-02,100,pending,N\n"  # row 5: unknown status
+        "T5,0001,000001,022,2025-01-02 10:00,,100,confirmed,maybe\n"  # row 6: missing trade_date, bad bool
+        "T1,0001,000001,022,2025-01-03 10:00,2025-01-03,100,confirmed,\n"
+    )  # row 7: duplicate key
     b = load_bundle(bundle_dir(tmp_path, {"transactions": txns}))
     q = b.quarantined
     got = set(zip(q["table"], q["row"], q["column"], strict=True))
-    assert got == {("transactions", 3, "applied_at"), ("transactions", 4, "amount"), ("transactions", 5, "status"),
-                   ("transactions", 6, "trade_date"), ("transactions", 6, "risk_mismatch_confirmed"),
-                   ("transactions", 7, "txn_id")}
+    assert got == {
+        ("transactions", 3, "applied_at"),
+        ("transactions", 4, "amount"),
+        ("transactions", 5, "status"),
+        ("transactions", 6, "trade_date"),
+        ("transactions", 6, "risk_mismatch_confirmed"),
+        ("transactions", 7, "txn_id"),
+    }
     assert "first at row 2" in q[q["row"] == 7]["reason"].iloc[0]
     assert "2025-13-02" in q[q["row"] == 3]["reason"].iloc[0]
     t = b.tables["transactions"]
@@ -95,8 +113,9 @@ def test_orphan_references_are_reported_and_kept(tmp_path):
 
 
 def test_every_contract_problem_is_collected_at_once(tmp_path):
-    d = bundle_dir(tmp_path, {"staff": "staff_id\n001\n", "products": "product_code,name\n1,x\n"},
-                   drop=("customers",))
+    d = bundle_dir(
+        tmp_path, {"staff": "staff_id\n001\n", "products": "product_code,name\n1,x\n"}, drop=("customers",)
+    )
     (d / "complaints.csv").write_bytes(b"")
     with pytest.raises(DataContractError) as e:
         load_bundle(d)

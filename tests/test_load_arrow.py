@@ -49,8 +49,11 @@ def _same(fast, slow):
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(rows=st.lists(st.lists(CELL, min_size=0, max_size=4), max_size=12), width=st.integers(1, 3),
-       crlf=st.booleans())
+@given(
+    rows=st.lists(st.lists(CELL, min_size=0, max_size=4), max_size=12),
+    width=st.integers(1, 3),
+    crlf=st.booleans(),
+)
 @example(rows=[[], ["1"]], width=1, crlf=False)  # a blank line after the header: pandas read no row at all
 @example(rows=[[], ["1", "2"], ["3", "4", "5"]], width=2, crlf=True)
 def test_well_quoted_files_read_alike(tmp_path, rows, width, crlf):
@@ -126,8 +129,11 @@ def test_numbers_as_pandas_reads_them(cells):
 
 
 @settings(max_examples=300, deadline=None)
-@given(cells=st.lists(st.text(alphabet=st.sampled_from(list("0123456789:.+- zZT\t") + ["\n"]), max_size=25),
-                      max_size=10))
+@given(
+    cells=st.lists(
+        st.text(alphabet=st.sampled_from(list("0123456789:.+- zZT\t") + ["\n"]), max_size=25), max_size=10
+    )
+)
 @example(cells=["2024-01-02 10:00Z", "2024-01-02 10:00:00+08:00", "10:00 +0800", "2024-01-02", "10:00+08\n"])
 def test_zone_pattern_through_arrow_is_pythons(cells):
     text = pd.Series(cells, dtype="string")
@@ -136,12 +142,15 @@ def test_zone_pattern_through_arrow_is_pythons(cells):
     assert (arrow == python).all()
 
 
-@pytest.mark.parametrize(("data", "expected"), [
-    ("a,b\n1,张三\n".encode(), "utf-8"),
-    (b"\xef\xbb\xbf" + "a,b\n1,张三\n".encode(), "utf-8-sig"),
-    ("a,b\n1,张三\n".encode("gb18030"), "gb18030"),
-    (("a,b\n" + "1,x\n" * 5000 + "2,张三\n").encode("gb18030"), None),  # ASCII for 5000 rows, then GBK
-])
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        ("a,b\n1,张三\n".encode(), "utf-8"),
+        (b"\xef\xbb\xbf" + "a,b\n1,张三\n".encode(), "utf-8-sig"),
+        ("a,b\n1,张三\n".encode("gb18030"), "gb18030"),
+        (("a,b\n" + "1,x\n" * 5000 + "2,张三\n").encode("gb18030"), None),  # ASCII for 5000 rows, then GBK
+    ],
+)
 def test_encoding_read_is_the_detected_one(tmp_path, data, expected):
     """The quick UTF-8 read (no separate decoding pass) reports what `detect_encoding` would."""
     path = tmp_path / "t.csv"
@@ -152,7 +161,10 @@ def test_encoding_read_is_the_detected_one(tmp_path, data, expected):
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(ids=st.lists(st.sampled_from(["A1", "A2", "A10", "B", "b", "中", " A1", ""]), max_size=12), ordered=st.booleans())
+@given(
+    ids=st.lists(st.sampled_from(["A1", "A2", "A10", "B", "b", "中", " A1", ""]), max_size=12),
+    ordered=st.booleans(),
+)
 @example(ids=["A1", "A2", "A2", "A3"], ordered=False)  # increasing, not strictly: a duplicate
 @pytest.mark.parametrize("duckdb_from", [0, 10**9])
 def test_duplicate_keys_found_in_any_order(ids, ordered, duckdb_from, monkeypatch):
@@ -172,8 +184,10 @@ def test_duplicate_keys_found_in_any_order(ids, ordered, duckdb_from, monkeypatc
 
 
 @settings(max_examples=200, deadline=None)
-@given(values=st.lists(st.one_of(st.none(), st.sampled_from(["a", "b", "c", "中", "", " a"])), max_size=15),
-       vocabulary=st.lists(st.sampled_from(["a", "b", "中", " a", "z"]), unique=True, max_size=5))
+@given(
+    values=st.lists(st.one_of(st.none(), st.sampled_from(["a", "b", "c", "中", "", " a"])), max_size=15),
+    vocabulary=st.lists(st.sampled_from(["a", "b", "中", " a", "z"]), unique=True, max_size=5),
+)
 def test_codes_in_is_get_indexer(values, vocabulary):
     from auditlib.arrowops import codes_in
 
@@ -214,14 +228,17 @@ def test_largest_file_read_first_results_in_contract_order(tmp_path):
     problems still come in the contract's order."""
     from helpers import SOD_DATA, bundle_dir
 
-    big_ops = SOD_DATA["operations"] + "".join(f"o{i},2025-02-03 10:00,002,view,account_open,A{i}\n"
-                                               for i in range(3, 3000))
+    big_ops = SOD_DATA["operations"] + "".join(
+        f"o{i},2025-02-03 10:00,002,view,account_open,A{i}\n" for i in range(3, 3000)
+    )
     data = bundle_dir(tmp_path / "ok", {**SOD_DATA, "operations": big_ops})
     b = L.load_bundle(data)
     assert list(b.tables) == [n for n in L.TABLES if n in b.tables]
     assert list(b.files) == list(b.tables)
-    bad = bundle_dir(tmp_path / "bad", {**SOD_DATA, "staff": "staff_id\n001\n",
-                                        "operations": big_ops.replace("op_id,", "opid,", 1)})
+    bad = bundle_dir(
+        tmp_path / "bad",
+        {**SOD_DATA, "staff": "staff_id\n001\n", "operations": big_ops.replace("op_id,", "opid,", 1)},
+    )
     with pytest.raises(L.DataContractError) as e:
         L.load_bundle(bad)
     assert [p.split(" ")[0] for p in e.value.problems] == ["staff.csv", "operations.csv"]
@@ -231,8 +248,13 @@ def test_composite_keys_counted_by_duckdb(monkeypatch):
     """A key of two columns, one a date: duplicates are rows equal in both."""
     from auditlib.schema import Column, Table
 
-    table = Table("t", False, "", (Column("staff_id", required=True), Column("day", "date", required=True)),
-                  primary_key=("staff_id", "day"))
+    table = Table(
+        "t",
+        False,
+        "",
+        (Column("staff_id", required=True), Column("day", "date", required=True)),
+        primary_key=("staff_id", "day"),
+    )
     monkeypatch.setattr(L, "DISTINCT_BY_DUCKDB", 0)
     rows = [("001", "2025-01-02"), ("001", "2025-01-01"), ("002", "2025-01-01"), ("001", "2025-01-01")]
     raw = pd.DataFrame(rows, columns=["staff_id", "day"], dtype=L.TEXT)
@@ -244,9 +266,13 @@ def test_composite_keys_counted_by_duckdb(monkeypatch):
 
 
 @settings(max_examples=200, deadline=None)
-@given(values=st.lists(st.one_of(st.none(), st.sampled_from(["a", "b", "中", " a", ""])), max_size=12),
-       refs=st.lists(st.one_of(st.none(), st.sampled_from(["a", "中", " a", "z"])), max_size=8),
-       dtypes=st.tuples(st.sampled_from(["string", "str", "object"]), st.sampled_from(["string", "str", "object"])))
+@given(
+    values=st.lists(st.one_of(st.none(), st.sampled_from(["a", "b", "中", " a", ""])), max_size=12),
+    refs=st.lists(st.one_of(st.none(), st.sampled_from(["a", "中", " a", "z"])), max_size=8),
+    dtypes=st.tuples(
+        st.sampled_from(["string", "str", "object"]), st.sampled_from(["string", "str", "object"])
+    ),
+)
 def test_isin_text_is_isin(values, refs, dtypes):
     from auditlib.arrowops import isin_text
 
@@ -261,9 +287,17 @@ def test_vocabulary_columns_are_categoricals_that_read_as_text():
     from auditlib.schema import TABLES
 
     actions = ["Review", "enter", "approve", "view", "enter", "REVIEW", "bogus"]
-    raw = pd.DataFrame({"op_id": [f"o{i}" for i in range(len(actions))], "ts": ["2025-01-02 10:00"] * len(actions),
-                        "staff_id": ["001"] * len(actions), "action": actions,
-                        "business_type": ["purchase"] * len(actions), "ref_id": ["R1"] * len(actions)}, dtype=L.TEXT)
+    raw = pd.DataFrame(
+        {
+            "op_id": [f"o{i}" for i in range(len(actions))],
+            "ts": ["2025-01-02 10:00"] * len(actions),
+            "staff_id": ["001"] * len(actions),
+            "action": actions,
+            "business_type": ["purchase"] * len(actions),
+            "ref_id": ["R1"] * len(actions),
+        },
+        dtype=L.TEXT,
+    )
     typed, issues = L.type_table(TABLES["operations"], raw)
     action = typed["action"]
     assert isinstance(action.dtype, pd.CategoricalDtype)

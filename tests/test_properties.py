@@ -34,22 +34,58 @@ SCALE = int(os.environ.get("AUDITLIB_EXAMPLES", "0"))
 
 
 def examples(n: int) -> settings:
-    return settings(max_examples=SCALE or n, deadline=None, database=None, derandomize=not SCALE,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    return settings(
+        max_examples=SCALE or n,
+        deadline=None,
+        database=None,
+        derandomize=not SCALE,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
 
 
 # ---------------------------------------------------------------- the loader
 
-TRICKY = ["", " ", "\t", "=1+1", "+86 138", "-", "@x", '"', '""', "a,b", "line\nbreak", "\r", "是", "否", "NULL",
-          "9999-12-31", "0001-01-01", "2025-01-02 10:00+08:00", "2025-02-30", "2025", "inf", "-1e400", "1,000.5",
-          "0024", "\ufeff", "张三", "х" * 200]
+TRICKY = [
+    "",
+    " ",
+    "\t",
+    "=1+1",
+    "+86 138",
+    "-",
+    "@x",
+    '"',
+    '""',
+    "a,b",
+    "line\nbreak",
+    "\r",
+    "是",
+    "否",
+    "NULL",
+    "9999-12-31",
+    "0001-01-01",
+    "2025-01-02 10:00+08:00",
+    "2025-02-30",
+    "2025",
+    "inf",
+    "-1e400",
+    "1,000.5",
+    "0024",
+    "\ufeff",
+    "张三",
+    "х" * 200,
+]
 
 
 def _valid(c: Column) -> st.SearchStrategy[str]:
     if c.choices:
         return st.sampled_from(c.choices)
-    return {"date": st.just("2025-03-03"), "ts": st.just("2025-03-03 10:00:00"), "bool": st.sampled_from(["Y", "否"]),
-            "dec": st.just("1.5"), "int": st.just("2")}.get(c.type, st.just("X1"))
+    return {
+        "date": st.just("2025-03-03"),
+        "ts": st.just("2025-03-03 10:00:00"),
+        "bool": st.sampled_from(["Y", "否"]),
+        "dec": st.just("1.5"),
+        "int": st.just("2"),
+    }.get(c.type, st.just("X1"))
 
 
 def _cell(c: Column) -> st.SearchStrategy[str]:
@@ -86,12 +122,30 @@ _CRLF = ("\r\n", csv.QUOTE_MINIMAL)
 @given(csv_table())
 # shapes that once crashed the loader, pinned: zoned and plain timestamps together, a far-future date, an
 # infinite whole number, a trailing comma on every line (pandas took the first column for an index)
-@example((TABLES["complaints"], ["complaint_id", "received_at", "channel", "severity", "responded_at"],
-          [("C1", "2025-01-02 10:00", "phone", "general", "2025-01-02 11:00+08:00"),
-           ("C2", "2025-01-02 10:00", "phone", "general", "2025-01-02 12:00")], "utf-8", _CRLF))
-@example((TABLES["staff"], ["staff_id", "name", "hire_date"], [("001", "张三", "9999-12-31")], "gb18030", _CRLF))
-@example((TABLES["reconciliations"], ["recon_date", "branch_id", "differences"], [("2025-01-02", "B1", "inf")],
-          "utf-8-sig", _CRLF))
+@example(
+    (
+        TABLES["complaints"],
+        ["complaint_id", "received_at", "channel", "severity", "responded_at"],
+        [
+            ("C1", "2025-01-02 10:00", "phone", "general", "2025-01-02 11:00+08:00"),
+            ("C2", "2025-01-02 10:00", "phone", "general", "2025-01-02 12:00"),
+        ],
+        "utf-8",
+        _CRLF,
+    )
+)
+@example(
+    (TABLES["staff"], ["staff_id", "name", "hire_date"], [("001", "张三", "9999-12-31")], "gb18030", _CRLF)
+)
+@example(
+    (
+        TABLES["reconciliations"],
+        ["recon_date", "branch_id", "differences"],
+        [("2025-01-02", "B1", "inf")],
+        "utf-8-sig",
+        _CRLF,
+    )
+)
 @example((TABLES["staff"], ["staff_id", "name"], [("001", "张三", ""), ("002", "李四", "")], "utf-8", _CRLF))
 def test_loader_never_crashes_and_accounts_for_every_row(spec):
     table, header, rows, encoding, style = spec
@@ -100,7 +154,9 @@ def test_loader_never_crashes_and_accounts_for_every_row(spec):
         try:
             b = load_bundle(tmp, as_of="2026-01-31")
         except DataContractError as e:  # allowed only for what the file really is: say which
-            assert all(p.startswith(f"{table.name}.csv (table {table.name}): ") for p in e.problems), e.problems
+            assert all(p.startswith(f"{table.name}.csv (table {table.name}): ") for p in e.problems), (
+                e.problems
+            )
             return
     info = b.files[table.name]
     # records of empty cells only are no rows; every other record is loaded or quarantined
@@ -121,21 +177,44 @@ CUSTOMERS = ["0001", "0002", "0003"]
 PRODUCTS = ["000001", "000002"]
 BRANCHES = ["B01", "B02"]
 BASE = dt.date(2025, 1, 1)
-DAYS = st.one_of(st.sampled_from([dt.date(2024, 12, 31), BASE, dt.date(2025, 2, 28), dt.date(2025, 10, 8),
-                                  dt.date(2025, 12, 31), dt.date(2026, 1, 31), dt.date(2026, 2, 1)]),
-                 st.dates(dt.date(2015, 1, 1), dt.date(2027, 12, 31)))
-TIMES = st.sampled_from(["00:00:00", "08:59:59", "09:00:00", "12:30:00", "14:59:59", "15:00:00", "17:00:01",
-                         "23:59:59"])
+DAYS = st.one_of(
+    st.sampled_from(
+        [
+            dt.date(2024, 12, 31),
+            BASE,
+            dt.date(2025, 2, 28),
+            dt.date(2025, 10, 8),
+            dt.date(2025, 12, 31),
+            dt.date(2026, 1, 31),
+            dt.date(2026, 2, 1),
+        ]
+    ),
+    st.dates(dt.date(2015, 1, 1), dt.date(2027, 12, 31)),
+)
+TIMES = st.sampled_from(
+    ["00:00:00", "08:59:59", "09:00:00", "12:30:00", "14:59:59", "15:00:00", "17:00:01", "23:59:59"]
+)
 REFS = {"staff": STAFF, "customers": CUSTOMERS, "products": PRODUCTS, "transactions": ["T0", "T1", "T2"]}
 SPECIAL = {
-    "business_code": ["020", "022", "024", "036", "039", "098"], "risk_tolerance": ["C1", "C3", "C5", "积极型"],
-    "risk_level": ["R1", "R3", "R5", "高风险"], "ref_id": ["T0", "E0", "A1", "T1"], "branch_id": BRANCHES,
-    "subject_id": CUSTOMERS + ["T0", "T1", "C0", "Z9"], "id_type": ["ID_CARD", "PASSPORT"],
-    "investor_type": ["individual", "institution"], "new_account_holder": ["李四", "王五", "someone"],
-    "to_account_holder": ["李四", "王五", "ACME"], "new_bank_account": ["6222000011112222", "6222000033334444"],
-    "to_account": ["6222000011112222", "6222000055556666"], "recording_ref": ["R1", None],
-    "hours": ["0", "1.5", "40"], "amount": ["0", "100", "50000.5", "-1", "10000000"], "shares": ["0", "10.5"],
-    "differences": ["0", "2"], "category": ["suitability", "other", None], "course": ["合规培训", None],
+    "business_code": ["020", "022", "024", "036", "039", "098"],
+    "risk_tolerance": ["C1", "C3", "C5", "积极型"],
+    "risk_level": ["R1", "R3", "R5", "高风险"],
+    "ref_id": ["T0", "E0", "A1", "T1"],
+    "branch_id": BRANCHES,
+    "subject_id": CUSTOMERS + ["T0", "T1", "C0", "Z9"],
+    "id_type": ["ID_CARD", "PASSPORT"],
+    "investor_type": ["individual", "institution"],
+    "new_account_holder": ["李四", "王五", "someone"],
+    "to_account_holder": ["李四", "王五", "ACME"],
+    "new_bank_account": ["6222000011112222", "6222000033334444"],
+    "to_account": ["6222000011112222", "6222000055556666"],
+    "recording_ref": ["R1", None],
+    "hours": ["0", "1.5", "40"],
+    "amount": ["0", "100", "50000.5", "-1", "10000000"],
+    "shares": ["0", "10.5"],
+    "differences": ["0", "2"],
+    "category": ["suitability", "other", None],
+    "course": ["合规培训", None],
 }
 
 
@@ -163,7 +242,12 @@ def _value(c: Column, table: str) -> st.SearchStrategy:
 def _key_values(t: Table) -> st.SearchStrategy | None:
     """Primary keys drawn from the pools the references use, so rows meet across tables."""
     key = t.primary_key[0] if len(t.primary_key) == 1 else None
-    pools = {"staff_id": STAFF, "customer_id": CUSTOMERS, "product_code": PRODUCTS, "txn_id": ["T0", "T1", "T2"]}
+    pools = {
+        "staff_id": STAFF,
+        "customer_id": CUSTOMERS,
+        "product_code": PRODUCTS,
+        "txn_id": ["T0", "T1", "T2"],
+    }
     return st.sampled_from(pools[key]) if key in pools else None
 
 
@@ -181,7 +265,9 @@ def bundles(draw):
         for i in range(n):
             r = {c.name: draw(_value(c, t.name)) for c in t.columns}
             if t.primary_key and len(t.primary_key) == 1:
-                r[t.primary_key[0]] = draw(key_values) if key_values is not None else f"{t.name[:2].upper()}{i}"
+                r[t.primary_key[0]] = (
+                    draw(key_values) if key_values is not None else f"{t.name[:2].upper()}{i}"
+                )
             recs.append(r)
         rows[t.name] = recs
     period_end = draw(st.sampled_from(["2025-12-31", "2025-06-30"]))
@@ -211,25 +297,58 @@ EVIDENCE = re.compile(r"\b([a-z_]+) row (\d+)\b")
 #: know): each must now run as a rule, not end as the rule's error
 _CUSTOMER = {"customer_id": "0001", "name": "李四", "open_date": "2020-01-01"}
 _PRODUCT = {"product_code": "000001", "name": "债券A", "risk_level": "R2", "rated_at": "2025-01-01"}
-_PURCHASE = {"txn_id": "T1", "customer_id": "0001", "product_code": "000001", "business_code": "022",
-             "applied_at": "2025-03-03 10:00", "trade_date": "2025-03-03", "amount": "100", "status": "confirmed"}
+_PURCHASE = {
+    "txn_id": "T1",
+    "customer_id": "0001",
+    "product_code": "000001",
+    "business_code": "022",
+    "applied_at": "2025-03-03 10:00",
+    "trade_date": "2025-03-03",
+    "amount": "100",
+    "status": "confirmed",
+}
 _NO_ASSESSMENT = {"tables": {"customers": [_CUSTOMER], "products": [_PRODUCT], "transactions": [_PURCHASE]}}
 _TRANSFER = {"transfer_id": "F1", "business_date": "2025-03-03", "due_at": "2025-03-04 17:00", "amount": "1"}
 REGRESSIONS: list[tuple[str, dict, str]] = [
     ("SOD-007", {"tables": {}}, "staff.csv header only"),
     ("RET-001", {"tables": {}}, "customers.csv header only"),
     ("RET-002", {"tables": {}}, "transactions.csv header only"),
-    ("ABN-004", {"tables": {"fund_transfers": [{**_TRANSFER, "transfer_type": "dividend"}]}},
-     "customers.csv header only and a dividend in the period"),
-    ("ABN-004", {"tables": {"customers": [_CUSTOMER], "fund_transfers": [{**_TRANSFER, "transfer_type": "refund",
-                                                                         "txn_id": "T9"}]}},
-     "a refund without customer_id whose txn_id is not in transactions"),
-    ("CMP-008", {"tables": {"complaints": [{"complaint_id": "C1", "received_at": "2025-03-03 10:00",
-                                            "channel": "phone", "severity": "general",
-                                            "resolved_at": "2027-05-01 10:00"}]}},
-     "a resolution dated after as_of in a year the calendar does not know"),
-    *[(code, _NO_ASSESSMENT, "risk_assessments.csv header only and a purchase in the period")
-      for code in ("SUIT-001", "SUIT-002", "SUIT-003")],
+    (
+        "ABN-004",
+        {"tables": {"fund_transfers": [{**_TRANSFER, "transfer_type": "dividend"}]}},
+        "customers.csv header only and a dividend in the period",
+    ),
+    (
+        "ABN-004",
+        {
+            "tables": {
+                "customers": [_CUSTOMER],
+                "fund_transfers": [{**_TRANSFER, "transfer_type": "refund", "txn_id": "T9"}],
+            }
+        },
+        "a refund without customer_id whose txn_id is not in transactions",
+    ),
+    (
+        "CMP-008",
+        {
+            "tables": {
+                "complaints": [
+                    {
+                        "complaint_id": "C1",
+                        "received_at": "2025-03-03 10:00",
+                        "channel": "phone",
+                        "severity": "general",
+                        "resolved_at": "2027-05-01 10:00",
+                    }
+                ]
+            }
+        },
+        "a resolution dated after as_of in a year the calendar does not know",
+    ),
+    *[
+        (code, _NO_ASSESSMENT, "risk_assessments.csv header only and a purchase in the period")
+        for code in ("SUIT-001", "SUIT-002", "SUIT-003")
+    ],
 ]
 
 
@@ -237,9 +356,17 @@ REGRESSIONS: list[tuple[str, dict, str]] = [
 @given(bundles())
 def test_engine_never_raises_and_findings_point_at_real_rows(spec):
     rows, absent, period_end, as_of, language = spec
-    params = parse_params({"institution_id": "prop", "institution_name": "性质测试", "data_dir": ".",
-                           "period_start": "2025-01-01", "period_end": period_end, "as_of": as_of,
-                           "language": language})
+    params = parse_params(
+        {
+            "institution_id": "prop",
+            "institution_name": "性质测试",
+            "data_dir": ".",
+            "period_start": "2025-01-01",
+            "period_end": period_end,
+            "as_of": as_of,
+            "language": language,
+        }
+    )
     bundle = typed_bundle(rows, absent)
     result = run_audit(params, bundle)
     s = result.summary.set_index("rule_code")
@@ -259,6 +386,7 @@ def test_engine_never_raises_and_findings_point_at_real_rows(spec):
 
 
 # ---------------------------------------------------------------- the crashes found, as plain repros
+
 
 @pytest.mark.parametrize(("code", "case", "what"), REGRESSIONS, ids=[f"{c}: {w}" for c, _, w in REGRESSIONS])
 def test_rule_runs_on_input_that_once_crashed_it(code, case, what):

@@ -31,13 +31,13 @@ HOLDER = "王小明"
 DATA = {
     **SOD_DATA,
     "customers": "customer_id,name,id_number,phone,open_date\n"
-                 f"0001,{CUSTOMER[0]},{CUSTOMER[1]},{CUSTOMER[2]},2020-01-01\n",
+    f"0001,{CUSTOMER[0]},{CUSTOMER[1]},{CUSTOMER[2]},2020-01-01\n",
     "fund_transfers": "transfer_id,transfer_type,customer_id,business_date,due_at,executed_at,to_account,"
-                      "to_account_holder,amount\n"
-                      f"F1,refund,0001,2025-03-03,2025-03-04 17:00,2025-03-04 10:00,6222020011112222333,{HOLDER},100\n",
+    "to_account_holder,amount\n"
+    f"F1,refund,0001,2025-03-03,2025-03-04 17:00,2025-03-04 10:00,6222020011112222333,{HOLDER},100\n",
     "complaints": "complaint_id,customer_id,received_at,channel,severity,category,description,forwarded_at\n"
-                  f'C1,0001,2025-05-12 10:00,online,general,"{PAYLOAD}","{PAYLOAD}",2025-05-12 10:05\n'
-                  f'C2,0001,2025-05-13 10:00,online,general,other,"{FORMULA.replace(chr(34), chr(34) * 2)}",\n',
+    f'C1,0001,2025-05-12 10:00,online,general,"{PAYLOAD}","{PAYLOAD}",2025-05-12 10:05\n'
+    f'C2,0001,2025-05-13 10:00,online,general,other,"{FORMULA.replace(chr(34), chr(34) * 2)}",\n',
 }
 ALL_PII = (*CUSTOMER, HOLDER, "6222020011112222333", "张三", "王五")
 
@@ -84,7 +84,15 @@ def test_contents_links_every_section_and_rule_and_every_link_has_its_anchor(pag
     page = pages["zh"]
     ids = set(re.findall(r'\bid="([^"]+)"', page))
     hrefs = set(re.findall(r'href="#([^"]+)"', page))
-    assert {"contents", "summary", "family-SOD", "rule-SOD-001", "rule-CMP-010", "data-quality", "appendix"} <= ids
+    assert {
+        "contents",
+        "summary",
+        "family-SOD",
+        "rule-SOD-001",
+        "rule-CMP-010",
+        "data-quality",
+        "appendix",
+    } <= ids
     assert hrefs <= ids, hrefs - ids
     assert {f"rule-{c}" for c in REGISTRY} <= hrefs
     assert "<script" not in page and "javascript:" not in page
@@ -106,13 +114,24 @@ def test_english_report_has_no_chinese_but_the_data_and_chinese_report_no_englis
         text = text.replace(value, "")
     assert not re.findall(r"[\u4e00-\u9fff]+", text.replace("王**", "").replace("李*", ""))
     zh_text = visible_text(pages["zh"])
-    for label in ("Executive summary", "Population", "What was found", "Data quality", "Appendix", "Encoding",
-                  "Package", "version", "Status"):
+    for label in (
+        "Executive summary",
+        "Population",
+        "What was found",
+        "Data quality",
+        "Appendix",
+        "Encoding",
+        "Package",
+        "version",
+        "Status",
+    ):
         assert not re.search(rf"\b{label}\b", zh_text), label
     # vocabulary in requirement texts as 宣传推介(promotion), not the bare code
     assert "宣传推介(promotion) + 柜面操作(counter)" in zh_text
-    assert "A major complaint must be answered within 2 working days of receipt (by 23:59:59 of working day 2 " \
-           "after the day of receipt)" in visible_text(pages["en"])
+    assert (
+        "A major complaint must be answered within 2 working days of receipt (by 23:59:59 of working day 2 "
+        "after the day of receipt)" in visible_text(pages["en"])
+    )
 
 
 def test_a_rules_error_shows_a_plain_sentence_not_the_exception(zh, monkeypatch):
@@ -135,12 +154,19 @@ def test_a_failing_overview_is_a_note_not_a_failed_audit(zh):
 
 
 def test_quarantine_reasons_are_translated_and_quoted_personal_data_masked(zh, en, monkeypatch):
-    quality = pd.DataFrame({
-        "table": ["customers", "transactions", "customers"], "row": [5, 9, 7],
-        "column": ["id_number", "amount", "customer_id"],
-        "reason": [f"not a date YYYY-MM-DD: '{CUSTOMER[1]}'", f"not a number: 'tel {CUSTOMER[2]}'",
-                   "duplicate primary key (first at row 3)"],
-        "action": ["quarantined"] * 3})
+    quality = pd.DataFrame(
+        {
+            "table": ["customers", "transactions", "customers"],
+            "row": [5, 9, 7],
+            "column": ["id_number", "amount", "customer_id"],
+            "reason": [
+                f"not a date YYYY-MM-DD: '{CUSTOMER[1]}'",
+                f"not a number: 'tel {CUSTOMER[2]}'",
+                "duplicate primary key (first at row 3)",
+            ],
+            "action": ["quarantined"] * 3,
+        }
+    )
     for result in (zh, en):
         monkeypatch.setattr(result.bundle, "quality", quality)
         page = html.data_quality_section(result)
@@ -150,10 +176,13 @@ def test_quarantine_reasons_are_translated_and_quoted_personal_data_masked(zh, e
     assert "duplicate primary key (first at row 3)" in html.data_quality_section(en)
     # a complaint's free text is not quoted in the examiner's copy (it may hold anything)
     formula = "text starts with = + - or @ (a spreadsheet may run it as a formula): '=HYPERLINK(\"x\")'"
-    assert html.quality_reason("complaints", "description", formula, "zh") == \
-        "文本以 =、+、-、@ 开头（电子表格可能将其作为公式执行）（自由文本，内容从略）"
-    assert html.quality_reason("customers", "id_number", f"not a date YYYY-MM-DD: '{CUSTOMER[1]}'", "en",
-                               personal_data=True).endswith(f"'{CUSTOMER[1]}'")
+    assert (
+        html.quality_reason("complaints", "description", formula, "zh")
+        == "文本以 =、+、-、@ 开头（电子表格可能将其作为公式执行）（自由文本，内容从略）"
+    )
+    assert html.quality_reason(
+        "customers", "id_number", f"not a date YYYY-MM-DD: '{CUSTOMER[1]}'", "en", personal_data=True
+    ).endswith(f"'{CUSTOMER[1]}'")
 
 
 def test_evidence_values_masked_unless_show_personal_data(zh):
@@ -267,13 +296,22 @@ def test_workbook_formula_text_stays_text_dates_are_dates_chinese_intact(tmp_pat
     ah = [c.value for c in abn[1]]
     assert abn.cell(2, ah.index("amount") + 1).value == 100.0  # 100.00 in the sentence, a number here
     write_workbook(result, tmp_path / "full.xlsx", personal_data=True)
-    full = [c.value for row in openpyxl.load_workbook(tmp_path / "full.xlsx")["ABN-004"].iter_rows() for c in row]
+    full = [
+        c.value for row in openpyxl.load_workbook(tmp_path / "full.xlsx")["ABN-004"].iter_rows() for c in row
+    ]
     assert HOLDER in full
 
 
 def test_data_quality_csv_masks_quoted_personal_data(zh, tmp_path, monkeypatch):
-    quality = pd.DataFrame({"table": ["customers"], "row": [5], "column": ["phone"],
-                            "reason": [f"not a number: '{CUSTOMER[2]}'"], "action": ["quarantined"]})
+    quality = pd.DataFrame(
+        {
+            "table": ["customers"],
+            "row": [5],
+            "column": ["phone"],
+            "reason": [f"not a number: '{CUSTOMER[2]}'"],
+            "action": ["quarantined"],
+        }
+    )
     monkeypatch.setattr(zh.bundle, "quality", quality)
     write_tables(zh, tmp_path)
     text = (tmp_path / "data_quality.csv").read_text(encoding="utf-8-sig")
@@ -281,9 +319,32 @@ def test_data_quality_csv_masks_quoted_personal_data(zh, tmp_path, monkeypatch):
 
 
 #: rules whose population is rows of one table: their declared sample scope must be exactly that population
-ROW_RULES = ("SOD-005", "SOD-006", "SOD-007", "SUIT-001", "SUIT-002", "SUIT-003", "ABN-002", "ABN-003", "ABN-004",
-             "ABN-005", "ABN-007", "ABN-008", "RET-001", "RET-002", "CMP-001", "CMP-002", "CMP-003", "CMP-004",
-             "CMP-005", "CMP-006", "CMP-007", "CMP-008", "CMP-009", "CMP-010")
+ROW_RULES = (
+    "SOD-005",
+    "SOD-006",
+    "SOD-007",
+    "SUIT-001",
+    "SUIT-002",
+    "SUIT-003",
+    "ABN-002",
+    "ABN-003",
+    "ABN-004",
+    "ABN-005",
+    "ABN-007",
+    "ABN-008",
+    "RET-001",
+    "RET-002",
+    "CMP-001",
+    "CMP-002",
+    "CMP-003",
+    "CMP-004",
+    "CMP-005",
+    "CMP-006",
+    "CMP-007",
+    "CMP-008",
+    "CMP-009",
+    "CMP-010",
+)
 
 
 def test_sample_scopes_are_the_rules_populations_on_the_demo(tmp_path):

@@ -28,17 +28,33 @@ pytestmark = pytest.mark.slow
 CHROMIUM = Path("/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parents[1]
 SCREENSHOT = ROOT / "docs" / "img" / "report-demo-a.png"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--proxy-server=127.0.0.1:9", "--host-resolver-rules=MAP * ~NOTFOUND", "--enable-logging=stderr", "--v=0"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--proxy-server=127.0.0.1:9",
+    "--host-resolver-rules=MAP * ~NOTFOUND",
+    "--enable-logging=stderr",
+    "--v=0",
+]
 DEMOS = {"demo-a": 2000, "demo-b": None}  # transactions (None: the demo's own size)
 
 
 def chromium(page: Path, tmp: Path, *args: str, env: dict | None = None) -> tuple[str, list[str]]:
     """Run headless Chromium on a file: (stdout, console lines)."""
     profile = tmp / f"profile-{len(list(tmp.glob('profile-*')))}"
-    p = subprocess.run([str(CHROMIUM), *FLAGS, f"--user-data-dir={profile}", *args, page.as_uri()],
-                       capture_output=True, text=True, timeout=120, env={**os.environ, **(env or {})})
+    p = subprocess.run(
+        [str(CHROMIUM), *FLAGS, f"--user-data-dir={profile}", *args, page.as_uri()],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, **(env or {})},
+    )
     console = [line for line in p.stderr.splitlines() if ":CONSOLE" in line]
     return p.stdout, console
 
@@ -79,7 +95,9 @@ def test_report_displays_offline_with_no_console_message_no_markup_from_data_no_
     source = report.read_text(encoding="utf-8")
     assert "<script" not in source and "<link" not in source and "@import" not in source
     # every link is in-page, every image inline: nothing to fetch (text such as a quoted URL is just text)
-    refs = re.findall(r"""\b(?:src|href|action|srcset|poster)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", source)
+    refs = re.findall(
+        r"""\b(?:src|href|action|srcset|poster)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", source
+    )
     assert refs and [r for r in map("".join, refs) if not r.startswith(("#", "data:"))] == []
     assert not re.search(r"url\((?!\s*['\"]?data:)", source)
     dom, console = chromium(report, tmp_path, "--dump-dom")
@@ -101,8 +119,11 @@ def test_harness_sees_console_errors(tmp_path):
     if not CHROMIUM.exists():
         pytest.skip("Chromium not installed at /usr/bin/chromium (apt-get install chromium)")
     page = tmp_path / "bad.html"
-    page.write_text("<!DOCTYPE html><meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'\">"
-                    "<script>console.log(1)</script><img src=\"http://example.invalid/x.png\">", encoding="utf-8")
+    page.write_text(
+        '<!DOCTYPE html><meta http-equiv="Content-Security-Policy" content="default-src \'none\'">'
+        '<script>console.log(1)</script><img src="http://example.invalid/x.png">',
+        encoding="utf-8",
+    )
     _, console = chromium(page, tmp_path, "--dump-dom")
     assert len(console) == 2
 
@@ -114,16 +135,26 @@ def test_screenshot(demo, tmp_path):
     import mplfonts
 
     conf = tmp_path / "fonts.conf"
-    conf.write_text(f"""<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd"><fontconfig>
+    conf.write_text(
+        f"""<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd"><fontconfig>
 <include ignore_missing="yes">/etc/fonts/fonts.conf</include><dir>{Path(mplfonts.__file__).parent / "fonts"}</dir>
-<cachedir>{tmp_path / "fc-cache"}</cachedir></fontconfig>""", encoding="utf-8")
+<cachedir>{tmp_path / "fc-cache"}</cachedir></fontconfig>""",
+        encoding="utf-8",
+    )
     shot = tmp_path / "report.png"
-    chromium(report, tmp_path, "--window-size=1200,1500", "--hide-scrollbars", f"--screenshot={shot}",
-             env={"FONTCONFIG_FILE": str(conf)})
+    chromium(
+        report,
+        tmp_path,
+        "--window-size=1200,1500",
+        "--hide-scrollbars",
+        f"--screenshot={shot}",
+        env={"FONTCONFIG_FILE": str(conf)},
+    )
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 20_000
     if os.environ.get("AUDITLIB_SCREENSHOT"):  # a 256-colour PNG: a third of the size, text still crisp
         from PIL import Image
 
         SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
         Image.open(shot).convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT).save(
-            SCREENSHOT, optimize=True)
+            SCREENSHOT, optimize=True
+        )

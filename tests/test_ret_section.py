@@ -20,8 +20,13 @@ BACKUP = {"offsite": True, "immutable": True, "retain_until": "2045-01-01", "con
 
 TABLES = {
     "customers": [
-        {"customer_id": "C1", "name": "张三丰", "id_number": "110101199001011234", "open_date": "2001-05-08",
-         "close_date": "2010-06-30"},
+        {
+            "customer_id": "C1",
+            "name": "张三丰",
+            "id_number": "110101199001011234",
+            "open_date": "2001-05-08",
+            "close_date": "2010-06-30",
+        },
         {"customer_id": "C2", "name": "李四光", "open_date": "2015-01-05"},
     ],
     "transactions": [
@@ -46,11 +51,19 @@ TABLES = {
 
 
 def audit(lang: str, absent=(), overrides=None):
-    params = parse_params({
-        "institution_id": "ret-test", "institution_name": "测试基金销售有限公司", "data_dir": ".",
-        "period_start": "2025-01-01", "period_end": "2025-03-31", "as_of": "2025-04-30", "language": lang,
-        "rules": ["RET"], "overrides": overrides or {},
-    })
+    params = parse_params(
+        {
+            "institution_id": "ret-test",
+            "institution_name": "测试基金销售有限公司",
+            "data_dir": ".",
+            "period_start": "2025-01-01",
+            "period_end": "2025-03-31",
+            "as_of": "2025-04-30",
+            "language": lang,
+            "rules": ["RET"],
+            "overrides": overrides or {},
+        }
+    )
     return run_audit(params, case_bundle(TABLES, absent))
 
 
@@ -63,10 +76,21 @@ def render(result, lang):
     return html
 
 
-@pytest.mark.parametrize(("lang", "headings"), [
-    ("zh", ["备份日历", "未来 12 个月保存期届满的档案", "档案类型", "保存期届满日"]),
-    ("en", ["Backup calendar", "Records reaching the end of their retention", "Record type", "Retention end"]),
-])
+@pytest.mark.parametrize(
+    ("lang", "headings"),
+    [
+        ("zh", ["备份日历", "未来 12 个月保存期届满的档案", "档案类型", "保存期届满日"]),
+        (
+            "en",
+            [
+                "Backup calendar",
+                "Records reaching the end of their retention",
+                "Record type",
+                "Retention end",
+            ],
+        ),
+    ],
+)
 def test_section_renders(lang, headings):
     result = audit(lang)
     html = render(result, lang)
@@ -130,8 +154,12 @@ def test_without_backups_or_archive():
 
 
 def test_values_are_escaped():
-    tables = {**TABLES, "archive_records": [
-        {"record_id": "<b>x</b>", "record_type": "customer_identity", "subject_id": "C1"}]}
+    tables = {
+        **TABLES,
+        "archive_records": [
+            {"record_id": "<b>x</b>", "record_type": "customer_identity", "subject_id": "C1"}
+        ],
+    }
     params = audit("en").params
     result = run_audit(params, case_bundle(tables))
     html = render(result, "en")
@@ -161,34 +189,80 @@ def _upcoming_by_definition(result):
 @given(
     txn_years=st.lists(st.integers(2005, 2014), min_size=1, max_size=8),
     close_years=st.lists(st.one_of(st.none(), st.integers(2005, 2014)), min_size=1, max_size=5),
-    records=st.lists(st.tuples(st.booleans(), st.integers(0, 9), st.sampled_from([None, "2020-01-01", "2026-01-01"])),
-                     max_size=15),
+    records=st.lists(
+        st.tuples(st.booleans(), st.integers(0, 9), st.sampled_from([None, "2020-01-01", "2026-01-01"])),
+        max_size=15,
+    ),
     counts=st.booleans(),
 )
-@example(txn_years=[2010, 2011, 2012], close_years=[2010, None, 2011],
-         records=[(True, 0, None), (True, 1, None), (True, 2, "2026-01-01"), (True, 1, "2020-01-01"),
-                  (False, 0, None), (False, 1, None), (False, 2, None), (True, 5, None)], counts=True)
-@example(txn_years=[2010, 2011, 2012], close_years=[2010, None, 2011],
-         records=[(True, 0, None), (True, 1, None), (True, 2, "2026-01-01"), (False, 0, "2026-01-01"),
-                  (False, 2, None), (False, 7, None)], counts=False)
+@example(
+    txn_years=[2010, 2011, 2012],
+    close_years=[2010, None, 2011],
+    records=[
+        (True, 0, None),
+        (True, 1, None),
+        (True, 2, "2026-01-01"),
+        (True, 1, "2020-01-01"),
+        (False, 0, None),
+        (False, 1, None),
+        (False, 2, None),
+        (True, 5, None),
+    ],
+    counts=True,
+)
+@example(
+    txn_years=[2010, 2011, 2012],
+    close_years=[2010, None, 2011],
+    records=[
+        (True, 0, None),
+        (True, 1, None),
+        (True, 2, "2026-01-01"),
+        (False, 0, "2026-01-01"),
+        (False, 2, None),
+        (False, 7, None),
+    ],
+    counts=False,
+)
 def test_upcoming_ends_match_the_definition(txn_years, close_years, records, counts):
     """Only the subjects whose basis year can end in the window are looked up: the same records as computing
     every record's end, whatever the inventory (unknown subjects, disposed before or after as_of)."""
     tables = {
-        "customers": [{"customer_id": f"C{i}", "name": "x", "open_date": "2001-01-01",
-                       **({"close_date": f"{y}-06-30"} if y else {})} for i, y in enumerate(close_years)],
-        "transactions": [{"txn_id": f"T{i}", **TXN, "applied_at": f"{y}-03-01 10:00:00", "trade_date": f"{y}-03-01"}
-                         for i, y in enumerate(txn_years)],
-        "archive_records": [{"record_id": f"AR{k}", "record_type": "transaction" if is_txn else "customer_identity",
-                             "subject_id": f"{'T' if is_txn else 'C'}{i}", **({"disposed_at": d} if d else {})}
-                            for k, (is_txn, i, d) in enumerate(records)],
+        "customers": [
+            {
+                "customer_id": f"C{i}",
+                "name": "x",
+                "open_date": "2001-01-01",
+                **({"close_date": f"{y}-06-30"} if y else {}),
+            }
+            for i, y in enumerate(close_years)
+        ],
+        "transactions": [
+            {"txn_id": f"T{i}", **TXN, "applied_at": f"{y}-03-01 10:00:00", "trade_date": f"{y}-03-01"}
+            for i, y in enumerate(txn_years)
+        ],
+        "archive_records": [
+            {
+                "record_id": f"AR{k}",
+                "record_type": "transaction" if is_txn else "customer_identity",
+                "subject_id": f"{'T' if is_txn else 'C'}{i}",
+                **({"disposed_at": d} if d else {}),
+            }
+            for k, (is_txn, i, d) in enumerate(records)
+        ],
         "backups": TABLES["backups"],
     }
-    params = parse_params({
-        "institution_id": "ret-prop", "institution_name": "x", "data_dir": ".", "period_start": "2025-01-01",
-        "period_end": "2025-03-31", "as_of": "2025-04-30", "rules": ["RET"],
-        "overrides": {"RET": {"basis_year_counts": counts}},
-    })
+    params = parse_params(
+        {
+            "institution_id": "ret-prop",
+            "institution_name": "x",
+            "data_dir": ".",
+            "period_start": "2025-01-01",
+            "period_end": "2025-03-31",
+            "as_of": "2025-04-30",
+            "rules": ["RET"],
+            "overrides": {"RET": {"basis_year_counts": counts}},
+        }
+    )
     result = run_audit(params, case_bundle(tables))
     ends, _ = upcoming_ends(result)
     got = sorted(zip(ends["retention_end"], ends["record_type"], ends["record_id"], strict=True))

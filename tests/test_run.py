@@ -24,14 +24,19 @@ pytestmark = pytest.mark.slow
 def inst(tmp_path):
     """An institution with one planted SOD-001 hit and an XSS payload in its name."""
     bundle_dir(tmp_path / "data", SOD_DATA)
-    params = write_params(tmp_path / "params" / "inst.yaml", "../data", rules="[SOD]",
-                          institution_name='"<script>alert(1)</script>"')
+    params = write_params(
+        tmp_path / "params" / "inst.yaml",
+        "../data",
+        rules="[SOD]",
+        institution_name='"<script>alert(1)</script>"',
+    )
     return params
 
 
 def run_cli(*args) -> tuple[int, str, str]:
-    p = subprocess.run([sys.executable, "-m", "auditlib.cli", *map(str, args)], capture_output=True, text=True,
-                       timeout=300)
+    p = subprocess.run(
+        [sys.executable, "-m", "auditlib.cli", *map(str, args)], capture_output=True, text=True, timeout=300
+    )
     return p.returncode, p.stdout, p.stderr
 
 
@@ -86,9 +91,22 @@ def test_verify_detects_an_altered_report(inst, tmp_path):
 
 def test_plain_papermill_cli_runs_the_notebook(inst, tmp_path):
     out_nb = tmp_path / "plain.ipynb"
-    p = subprocess.run([Path(sys.executable).parent / "papermill", NOTEBOOK, out_nb, "-f", inst,
-                        "-p", "output_dir", str(tmp_path / "plain")],
-                       cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    p = subprocess.run(
+        [
+            Path(sys.executable).parent / "papermill",
+            NOTEBOOK,
+            out_nb,
+            "-f",
+            inst,
+            "-p",
+            "output_dir",
+            str(tmp_path / "plain"),
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert p.returncode == 0, p.stderr[-2000:]
     assert pd.read_csv(tmp_path / "plain" / "findings.csv", dtype=str)["entity_id"].tolist() == ["001"]
 
@@ -108,14 +126,20 @@ def test_failed_audit_leaves_error_and_failed_notebook_but_no_manifest(tmp_path)
     assert (folder / "manifest.json").is_file() and not (folder / "error.txt").exists()
 
 
-@pytest.mark.parametrize(("extra", "message"), [
-    ({"colour": "blue"}, "colour: unknown key"),
-    ({"rules": "[SOD-001, XYZ-001]"}, "unknown rule code or family: XYZ-001"),
-    ({"overrides": "{SOD-006: {review_requird: []}}"}, "overrides.SOD-006.review_requird: unknown parameter"),
-    ({"language": "fr"}, "language"),
-    ({"institution_id": "../../etc"}, "institution_id"),
-    ({"as_of": "2026-02-30"}, "as_of"),
-])
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ({"colour": "blue"}, "colour: unknown key"),
+        ({"rules": "[SOD-001, XYZ-001]"}, "unknown rule code or family: XYZ-001"),
+        (
+            {"overrides": "{SOD-006: {review_requird: []}}"},
+            "overrides.SOD-006.review_requird: unknown parameter",
+        ),
+        ({"language": "fr"}, "language"),
+        ({"institution_id": "../../etc"}, "institution_id"),
+        ({"as_of": "2026-02-30"}, "as_of"),
+    ],
+)
 def test_bad_params_exit_2_with_one_line_naming_the_key(tmp_path, extra, message):
     params = write_params(tmp_path / "p.yaml", "data", **extra)
     code, _, err = run_cli("run", params)
@@ -137,8 +161,13 @@ def test_params_values_are_data_not_code(tmp_path):
     assert run_cli("run", params, "--out", tmp_path / "out")[0] == 0
     assert not marker.exists()
     # and through plain papermill's own translation of -f values
-    p = subprocess.run([Path(sys.executable).parent / "papermill", NOTEBOOK, tmp_path / "o.ipynb", "-f", params],
-                       cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    p = subprocess.run(
+        [Path(sys.executable).parent / "papermill", NOTEBOOK, tmp_path / "o.ipynb", "-f", params],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert p.returncode == 0, p.stderr[-1500:]
     assert not marker.exists()
 
@@ -155,7 +184,9 @@ def test_batch_one_failure_never_stops_the_others(tmp_path):
     write_params(pdir / "c.yaml", str(good / "data"), institution_id="inst-c", rules="[SOD]")
     code, out, err = run_cli("batch", pdir, "--out", tmp_path / "out", "--workers", "2")
     assert code == 1, err
-    s = pd.read_csv(tmp_path / "out" / "batch_summary.csv", dtype=str, encoding="utf-8-sig", keep_default_na=False)
+    s = pd.read_csv(
+        tmp_path / "out" / "batch_summary.csv", dtype=str, encoding="utf-8-sig", keep_default_na=False
+    )
     assert s["institution_id"].tolist() == ["inst-a", "inst-b", "inst-c"]
     assert s["status"].tolist() == ["ok", "failed", "ok"]
     assert "required table staff missing" in s.loc[1, "error"]
@@ -184,8 +215,10 @@ def test_cli_main_in_process_lists_rules(capsys):
 def test_runner_loads_no_notebook_machinery_before_the_kernel_is_launched():
     """`auditlib run` launches the kernel before papermill, nbformat and nbconvert load (they take about a
     second in a fresh process, and the kernel boots meanwhile): importing the runner must not load them."""
-    code = ("import sys, auditlib.runner\n"
-            "print(sorted(m for m in ('papermill', 'nbformat', 'nbconvert', 'nbclient') if m in sys.modules))")
+    code = (
+        "import sys, auditlib.runner\n"
+        "print(sorted(m for m in ('papermill', 'nbformat', 'nbconvert', 'nbclient') if m in sys.modules))"
+    )
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert p.returncode == 0, p.stderr
     assert p.stdout.strip() == "[]"
@@ -214,7 +247,9 @@ def test_the_prestarted_kernel_runs_the_notebook_and_is_gone_afterwards(inst, tm
     assert outcome.status == "ok", outcome.error
     assert len(prestarted) == 1 and started == [prestarted[0][0]], "one kernel: the one launched first"
     km, connection_file, ip = prestarted[0]
-    assert km.provisioner is None or km.provisioner.process is None or km.provisioner.process.poll() is not None
+    assert (
+        km.provisioner is None or km.provisioner.process is None or km.provisioner.process.poll() is not None
+    )
     assert not Path(connection_file).exists()
     assert not list(Path(ip).parent.glob(Path(ip).name + "-*")), "IPC socket files left behind"
     nb = nbformat.read(Path(outcome.report).with_name("report.ipynb"), as_version=4)

@@ -22,13 +22,24 @@ from auditlib.runner import audit_dir
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK = ROOT / "notebooks" / "institution_audit.ipynb"
 BIN = Path(sys.executable).parent
-GOOD = {"institution_id": "inst-a", "institution_name": "x", "data_dir": "data", "period_start": "2025-01-01",
-        "period_end": "2025-12-31", "as_of": "2026-01-31"}
+GOOD = {
+    "institution_id": "inst-a",
+    "institution_name": "x",
+    "data_dir": "data",
+    "period_start": "2025-01-01",
+    "period_end": "2025-12-31",
+    "as_of": "2026-01-31",
+}
 
 
 def run_cli(*args, cwd=None):
-    p = subprocess.run([sys.executable, "-m", "auditlib.cli", *map(str, args)], capture_output=True, text=True,
-                       timeout=600, cwd=cwd)
+    p = subprocess.run(
+        [sys.executable, "-m", "auditlib.cli", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=cwd,
+    )
     return p.returncode, p.stdout, p.stderr
 
 
@@ -40,10 +51,34 @@ def write_yaml(path: Path, data: dict) -> Path:
 
 # ---------------------------------------------------------------- ids and paths cannot leave the output folder
 
-@pytest.mark.parametrize("bad", [
-    "../x", "..", ".", "a/b", "a\\b", "/etc", "~root", ".hidden", "-rf", "_x", "Demo-A", "a b", "a.b", "a:b",
-    "demo\n", "demo\nb", "a\x00b", "ａｂｃ", "é", "", "x" * 65, "a" + "\u202e" + "b",
-])
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "../x",
+        "..",
+        ".",
+        "a/b",
+        "a\\b",
+        "/etc",
+        "~root",
+        ".hidden",
+        "-rf",
+        "_x",
+        "Demo-A",
+        "a b",
+        "a.b",
+        "a:b",
+        "demo\n",
+        "demo\nb",
+        "a\x00b",
+        "ａｂｃ",
+        "é",
+        "",
+        "x" * 65,
+        "a" + "\u202e" + "b",
+    ],
+)
 def test_institution_ids_that_could_become_paths_are_refused(bad):
     with pytest.raises(ParamsError, match="institution_id"):
         parse_params({**GOOD, "institution_id": bad})
@@ -56,7 +91,9 @@ def test_plain_institution_ids_are_accepted(good):
 
 @pytest.mark.parametrize("sneaky", ["../../etc", "/tmp/elsewhere", "a/../../b", ".."])
 def test_audit_dir_refuses_to_leave_the_output_root_even_unvalidated(tmp_path, sneaky):
-    params = AuditParams.model_construct(**{**GOOD, "institution_id": sneaky, "period_end": dt.date(2025, 12, 31)})
+    params = AuditParams.model_construct(
+        **{**GOOD, "institution_id": sneaky, "period_end": dt.date(2025, 12, 31)}
+    )
     with pytest.raises(ValueError, match="escapes"):
         audit_dir(tmp_path / "out", params)
 
@@ -67,8 +104,10 @@ def test_audit_dir_refuses_a_symlink_out_of_the_output_root(tmp_path):
     (tmp_path / "out" / "inst-a").symlink_to(tmp_path / "elsewhere", target_is_directory=True)
     with pytest.raises(ValueError, match="escapes"):
         audit_dir(tmp_path / "out", parse_params(GOOD))
-    assert audit_dir(tmp_path / "out", parse_params({**GOOD, "institution_id": "inst-b"})) == \
-        (tmp_path / "out" / "inst-b" / "2025-12-31").resolve()
+    assert (
+        audit_dir(tmp_path / "out", parse_params({**GOOD, "institution_id": "inst-b"}))
+        == (tmp_path / "out" / "inst-b" / "2025-12-31").resolve()
+    )
 
 
 # ---------------------------------------------------------------- params are data in the kernel
@@ -81,7 +120,7 @@ PAYLOADS = [
     '"""\nopen(r"{m}", "w").close()\n"""',
     "'''\nopen(r\"{m}\", \"w\").close()\n'''",
     '{{open(r"{m}", "w").close()}}',
-    'x\\',
+    "x\\",
     'x\u2028open(r"{m}", "w").close()',
     '__import__("os").system("touch {m}")',
 ]
@@ -107,16 +146,44 @@ def test_papermill_p_values_cannot_run_code_in_the_kernel(tmp_path):
     args = ["-p", "institution_name", PAYLOADS[0].format(m=markers[0])]
     for i, (p, m) in enumerate(zip(PAYLOADS[1:], markers[1:], strict=True), start=1):
         args += ["-p", f"evil{i}", p.format(m=m)]
-    p = subprocess.run([BIN / "papermill", NOTEBOOK, tmp_path / "o.ipynb", "-f", params, *args,
-                        "-p", "output_dir", str(tmp_path / "plain")],
-                       cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    p = subprocess.run(
+        [
+            BIN / "papermill",
+            NOTEBOOK,
+            tmp_path / "o.ipynb",
+            "-f",
+            params,
+            *args,
+            "-p",
+            "output_dir",
+            str(tmp_path / "plain"),
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert p.returncode == 0, p.stderr[-2000:]
     assert not [m.name for m in markers if m.exists()]
-    cover = json.dumps(json.loads((tmp_path / "o.ipynb").read_text(encoding="utf-8"))["cells"], ensure_ascii=False)
+    cover = json.dumps(
+        json.loads((tmp_path / "o.ipynb").read_text(encoding="utf-8"))["cells"], ensure_ascii=False
+    )
     assert "open(r" in cover, "the payload reached the report as text"
-    y = subprocess.run([BIN / "papermill", NOTEBOOK, tmp_path / "y.ipynb", "-f", params, "-y",
-                        f"institution_name: !!python/object/apply:os.system ['touch {tmp_path / 'PWNEDY'}']"],
-                       cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    y = subprocess.run(
+        [
+            BIN / "papermill",
+            NOTEBOOK,
+            tmp_path / "y.ipynb",
+            "-f",
+            params,
+            "-y",
+            f"institution_name: !!python/object/apply:os.system ['touch {tmp_path / 'PWNEDY'}']",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert y.returncode != 0 and not (tmp_path / "PWNEDY").exists()
 
 
@@ -150,12 +217,21 @@ def _institution(root: Path, key: str) -> Path:
     m = MARK[key]
     data = {name: re.sub(r"\b00(\d)\b", m + r"\1", text) for name, text in SOD_DATA.items()}  # 001 -> mka1
     data["staff"] = data["staff"].replace("张三", f"{m}张三")
-    data["complaints"] = ("complaint_id,received_at,channel,severity,description\n"
-                          f"{m}-c1,2025-03-03 10:00,phone,general,{m} 投诉描述 {m}\n")
+    data["complaints"] = (
+        "complaint_id,received_at,channel,severity,description\n"
+        f"{m}-c1,2025-03-03 10:00,phone,general,{m} 投诉描述 {m}\n"
+    )
     bundle_dir(root / f"data-{key}", data)
-    return write_yaml(root / "params" / f"{key}.yaml", {
-        **GOOD, "institution_id": f"inst-{key}", "institution_name": f"{m}机构", "data_dir": f"../data-{key}",
-        "show_personal_data": True})
+    return write_yaml(
+        root / "params" / f"{key}.yaml",
+        {
+            **GOOD,
+            "institution_id": f"inst-{key}",
+            "institution_name": f"{m}机构",
+            "data_dir": f"../data-{key}",
+            "show_personal_data": True,
+        },
+    )
 
 
 def _texts(folder: Path) -> dict[str, str]:
@@ -188,7 +264,9 @@ def test_one_institution_never_sees_anothers_data(batch_root):
         texts = _texts(batch_root / "out" / f"inst-{me}")
         assert len(texts) >= 7
         mine = [f for f, t in texts.items() if MARK[me] in t]
-        assert any(f.endswith("findings.csv") for f in mine) and any(f.endswith("findings.xlsx") for f in mine)
+        assert any(f.endswith("findings.csv") for f in mine) and any(
+            f.endswith("findings.xlsx") for f in mine
+        )
         leaked = [f for f, t in texts.items() if MARK[other] in t or f"inst-{other}" in t]
         assert not leaked, leaked
 
@@ -209,21 +287,43 @@ def _manifest(folder: Path, edit) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("tamper", "message"), [
-    (lambda f: (f / "findings.csv").write_bytes((f / "findings.csv").read_bytes().replace(b"SOD-001", b"SOD-00X")),
-     "findings.csv: altered"),
-    (lambda f: (f / "report.html").write_text("<p>all clear</p>", encoding="utf-8"), "report.html: altered"),
-    (lambda f: (f / "findings.xlsx").unlink(), "findings.xlsx: missing"),
-    (lambda f: (f / "report.html").unlink(), "report.html: missing"),
-    (lambda f: _manifest(f, lambda m: m["outputs"].update({"../../../etc/hostname": m["outputs"]["report.html"]})),
-     "bad file name in manifest: ../../../etc/hostname"),
-    (lambda f: _manifest(f, lambda m: m["outputs"].update({"/etc/hostname": m["outputs"]["report.html"]})),
-     "bad file name in manifest: /etc/hostname"),
-    (lambda f: _manifest(f, lambda m: m["outputs"].update({"sub/report.html": m["outputs"]["report.html"]})),
-     "bad file name in manifest: sub/report.html"),
-    (lambda f: (f / "manifest.json").write_text("{not json", encoding="utf-8"), "unreadable manifest"),
-    (lambda f: (f / "manifest.json").unlink(), "no manifest.json"),
-])
+@pytest.mark.parametrize(
+    ("tamper", "message"),
+    [
+        (
+            lambda f: (f / "findings.csv").write_bytes(
+                (f / "findings.csv").read_bytes().replace(b"SOD-001", b"SOD-00X")
+            ),
+            "findings.csv: altered",
+        ),
+        (
+            lambda f: (f / "report.html").write_text("<p>all clear</p>", encoding="utf-8"),
+            "report.html: altered",
+        ),
+        (lambda f: (f / "findings.xlsx").unlink(), "findings.xlsx: missing"),
+        (lambda f: (f / "report.html").unlink(), "report.html: missing"),
+        (
+            lambda f: _manifest(
+                f, lambda m: m["outputs"].update({"../../../etc/hostname": m["outputs"]["report.html"]})
+            ),
+            "bad file name in manifest: ../../../etc/hostname",
+        ),
+        (
+            lambda f: _manifest(
+                f, lambda m: m["outputs"].update({"/etc/hostname": m["outputs"]["report.html"]})
+            ),
+            "bad file name in manifest: /etc/hostname",
+        ),
+        (
+            lambda f: _manifest(
+                f, lambda m: m["outputs"].update({"sub/report.html": m["outputs"]["report.html"]})
+            ),
+            "bad file name in manifest: sub/report.html",
+        ),
+        (lambda f: (f / "manifest.json").write_text("{not json", encoding="utf-8"), "unreadable manifest"),
+        (lambda f: (f / "manifest.json").unlink(), "no manifest.json"),
+    ],
+)
 def test_verify_detects_tampering(run_folder, tamper, message):
     tamper(run_folder)
     code, out, err = run_cli("verify", run_folder)
@@ -247,6 +347,7 @@ def test_verify_does_not_follow_a_manifest_out_of_the_folder(run_folder, tmp_pat
 
 # ---------------------------------------------------------------- text a spreadsheet would run (CSV injection)
 
+
 def test_formula_looking_ids_are_flagged_exact_in_csv_and_text_in_excel(tmp_path):
     """findings.csv keeps entity ids exactly (the contract: tools compare runs by them); the working papers,
     which people open, hold them as text cells; the loader warns about every such cell."""
@@ -257,14 +358,21 @@ def test_formula_looking_ids_are_flagged_exact_in_csv_and_text_in_excel(tmp_path
     from auditlib.load import load_bundle
     from auditlib.report.files import write_tables, write_workbook
 
-    d = bundle_dir(tmp_path / "data", {"complaints": "complaint_id,received_at,channel,severity,description\n"
-                                                     '"=HYPERLINK(""http://x.invalid"",""c"")",2025-03-03 10:00,'
-                                                     "phone,general,=1+1\n@SUM(1),2025-03-04 10:00,phone,general,x\n"})
+    d = bundle_dir(
+        tmp_path / "data",
+        {
+            "complaints": "complaint_id,received_at,channel,severity,description\n"
+            '"=HYPERLINK(""http://x.invalid"",""c"")",2025-03-03 10:00,'
+            "phone,general,=1+1\n@SUM(1),2025-03-04 10:00,phone,general,x\n"
+        },
+    )
     b = load_bundle(d)
     assert len(b.quality[b.quality["reason"].str.startswith("text starts with")]) == 3  # the loader says so
     result = run_audit(parse_params({**GOOD, "rules": ["CMP-007"]}), b)
     write_tables(result, tmp_path / "out")
-    ids = pd.read_csv(tmp_path / "out" / "findings.csv", dtype=str, encoding="utf-8-sig")["entity_id"].tolist()
+    ids = pd.read_csv(tmp_path / "out" / "findings.csv", dtype=str, encoding="utf-8-sig")[
+        "entity_id"
+    ].tolist()
     assert sorted(ids) == ['=HYPERLINK("http://x.invalid","c")', "@SUM(1)"]
     write_workbook(result, tmp_path / "out" / "findings.xlsx")
     ws = openpyxl.load_workbook(tmp_path / "out" / "findings.xlsx")["CMP-007"]

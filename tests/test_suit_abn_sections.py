@@ -34,37 +34,93 @@ TABLES = {
     ],
     "transactions": [
         # C1 (C2) buys R4: mismatch, one unconfirmed (SUIT-001), one confirmed
-        {"txn_id": "T1", "customer_id": "C1", "product_code": "P4", **TXN, "applied_at": "2025-03-03 10:00:00",
-         "trade_date": "2025-03-03"},
-        {"txn_id": "T2", "customer_id": "C1", "product_code": "P4", **TXN, "applied_at": "2025-03-04 10:00:00",
-         "trade_date": "2025-03-04", "risk_mismatch_confirmed": True},
+        {
+            "txn_id": "T1",
+            "customer_id": "C1",
+            "product_code": "P4",
+            **TXN,
+            "applied_at": "2025-03-03 10:00:00",
+            "trade_date": "2025-03-03",
+        },
+        {
+            "txn_id": "T2",
+            "customer_id": "C1",
+            "product_code": "P4",
+            **TXN,
+            "applied_at": "2025-03-04 10:00:00",
+            "trade_date": "2025-03-04",
+            "risk_mismatch_confirmed": True,
+        },
         # C2 (C5) buys R4 and R1: fine; one after the cut-off booked into the same day (ABN-007)
-        {"txn_id": "T3", "customer_id": "C2", "product_code": "P4", **TXN, "applied_at": "2025-03-05 15:20:00",
-         "trade_date": "2025-03-05"},
-        {"txn_id": "T4", "customer_id": "C2", "product_code": "P1", **TXN, "applied_at": "2025-03-06 10:00:00",
-         "trade_date": "2025-03-06"},
+        {
+            "txn_id": "T3",
+            "customer_id": "C2",
+            "product_code": "P4",
+            **TXN,
+            "applied_at": "2025-03-05 15:20:00",
+            "trade_date": "2025-03-05",
+        },
+        {
+            "txn_id": "T4",
+            "customer_id": "C2",
+            "product_code": "P1",
+            **TXN,
+            "applied_at": "2025-03-06 10:00:00",
+            "trade_date": "2025-03-06",
+        },
         # C3 has no assessment (SUIT-002); applied on a make-up Saturday, booked that day (ABN-007)
-        {"txn_id": "T5", "customer_id": "C3", "product_code": "P1", **TXN, "applied_at": "2025-02-08 11:00:00",
-         "trade_date": "2025-02-08"},
+        {
+            "txn_id": "T5",
+            "customer_id": "C3",
+            "product_code": "P1",
+            **TXN,
+            "applied_at": "2025-02-08 11:00:00",
+            "trade_date": "2025-02-08",
+        },
     ],
     "fund_transfers": [
-        {"transfer_id": "F1", **PAYOUT, "business_date": "2025-01-06", "due_at": "2025-01-08 17:00:00",
-         "executed_at": "2025-01-08 16:00:00", "to_account_holder": "张三丰"},
-        {"transfer_id": "F2", **PAYOUT, "business_date": "2025-02-06", "due_at": "2025-02-08 17:00:00",
-         "executed_at": "2025-02-10 09:00:00", "to_account_holder": "张三丰"},
-        {"transfer_id": "F3", **PAYOUT, "business_date": "2025-03-06", "due_at": "2025-03-08 17:00:00",
-         "to_account_holder": "赵六"},
+        {
+            "transfer_id": "F1",
+            **PAYOUT,
+            "business_date": "2025-01-06",
+            "due_at": "2025-01-08 17:00:00",
+            "executed_at": "2025-01-08 16:00:00",
+            "to_account_holder": "张三丰",
+        },
+        {
+            "transfer_id": "F2",
+            **PAYOUT,
+            "business_date": "2025-02-06",
+            "due_at": "2025-02-08 17:00:00",
+            "executed_at": "2025-02-10 09:00:00",
+            "to_account_holder": "张三丰",
+        },
+        {
+            "transfer_id": "F3",
+            **PAYOUT,
+            "business_date": "2025-03-06",
+            "due_at": "2025-03-08 17:00:00",
+            "to_account_holder": "赵六",
+        },
     ],
 }
 PII = ("张三丰", "李四光", "110101199001011234", "赵六", "王五")
 
 
 def audit(lang: str, absent=(), overrides=None, tables=None):
-    params = parse_params({
-        "institution_id": "suit-abn-test", "institution_name": "测试基金销售有限公司", "data_dir": ".",
-        "period_start": "2025-01-01", "period_end": "2025-03-31", "as_of": "2025-04-30", "language": lang,
-        "rules": ["SUIT", "ABN"], "overrides": overrides or {},
-    })
+    params = parse_params(
+        {
+            "institution_id": "suit-abn-test",
+            "institution_name": "测试基金销售有限公司",
+            "data_dir": ".",
+            "period_start": "2025-01-01",
+            "period_end": "2025-03-31",
+            "as_of": "2025-04-30",
+            "language": lang,
+            "rules": ["SUIT", "ABN"],
+            "overrides": overrides or {},
+        }
+    )
     return run_audit(params, case_bundle(tables or TABLES, absent))
 
 
@@ -77,10 +133,28 @@ def render(extra, result, lang):
     return html
 
 
-@pytest.mark.parametrize(("lang", "headings"), [
-    ("zh", ["产品风险等级与投资者风险承受能力", "不匹配组合明细", "申请前无任何风险测评 1 笔", "未签署风险不匹配确认 1 笔"]),
-    ("en", ["Product risk against investor tolerance", "Mismatched combinations", "1 of them without a signed"]),
-])
+@pytest.mark.parametrize(
+    ("lang", "headings"),
+    [
+        (
+            "zh",
+            [
+                "产品风险等级与投资者风险承受能力",
+                "不匹配组合明细",
+                "申请前无任何风险测评 1 笔",
+                "未签署风险不匹配确认 1 笔",
+            ],
+        ),
+        (
+            "en",
+            [
+                "Product risk against investor tolerance",
+                "Mismatched combinations",
+                "1 of them without a signed",
+            ],
+        ),
+    ],
+)
 def test_suit_section(lang, headings):
     result = audit(lang)
     html = render(suit_extras, result, lang)
@@ -93,11 +167,31 @@ def test_suit_section(lang, headings):
     assert "<script>" not in html
 
 
-@pytest.mark.parametrize(("lang", "headings"), [
-    ("zh", ["资金划转时效", "交易申请时间与交易日认定", "迟延执行 1 笔", "已到期仍未执行 1 笔", "非交易日申请未记为下一交易日 1 笔"]),
-    ("en", ["Fund transfer timeliness", "Application time and trade date", "1 late", "1 not executed and overdue",
-            "1 on a non-trading day"]),
-])
+@pytest.mark.parametrize(
+    ("lang", "headings"),
+    [
+        (
+            "zh",
+            [
+                "资金划转时效",
+                "交易申请时间与交易日认定",
+                "迟延执行 1 笔",
+                "已到期仍未执行 1 笔",
+                "非交易日申请未记为下一交易日 1 笔",
+            ],
+        ),
+        (
+            "en",
+            [
+                "Fund transfer timeliness",
+                "Application time and trade date",
+                "1 late",
+                "1 not executed and overdue",
+                "1 on a non-trading day",
+            ],
+        ),
+    ],
+)
 def test_abn_section(lang, headings):
     result = audit(lang)
     html = render(abn_extras, result, lang)
@@ -126,15 +220,23 @@ def test_counts_agree_with_the_rules():
 
 
 def test_three_level_labels_follow_the_family_override():
-    tables = dict(TABLES, risk_assessments=[
-        {"customer_id": "C1", "assessed_at": "2025-01-02 09:00:00", "risk_tolerance": "稳健型"},
-        {"customer_id": "C2", "assessed_at": "2025-01-02 09:00:00", "risk_tolerance": "积极型"},
-    ], products=[
-        {"product_code": "P4", "name": "股票", "risk_level": "高风险", "rated_at": "2025-01-01"},
-        {"product_code": "P1", "name": "货币", "risk_level": "低风险", "rated_at": "2025-01-01"},
-    ])
-    maps = {"SUIT": {"investor_label_map": {"保守型": "C1", "稳健型": "C3", "积极型": "C5"},
-                     "product_label_map": {"低风险": "R1", "中风险": "R3", "高风险": "R5"}}}
+    tables = dict(
+        TABLES,
+        risk_assessments=[
+            {"customer_id": "C1", "assessed_at": "2025-01-02 09:00:00", "risk_tolerance": "稳健型"},
+            {"customer_id": "C2", "assessed_at": "2025-01-02 09:00:00", "risk_tolerance": "积极型"},
+        ],
+        products=[
+            {"product_code": "P4", "name": "股票", "risk_level": "高风险", "rated_at": "2025-01-01"},
+            {"product_code": "P1", "name": "货币", "risk_level": "低风险", "rated_at": "2025-01-01"},
+        ],
+    )
+    maps = {
+        "SUIT": {
+            "investor_label_map": {"保守型": "C1", "稳健型": "C3", "积极型": "C5"},
+            "product_label_map": {"低风险": "R1", "中风险": "R3", "高风险": "R5"},
+        }
+    }
     result = audit("zh", overrides=maps, tables=tables)
     for code in ("SUIT-001", "SUIT-002", "SUIT-003", "SUIT-004"):
         assert result.params.rule_params(code)["investor_label_map"]["稳健型"] == "C3"
@@ -166,15 +268,24 @@ def test_latest_at_or_before_agrees_with_merge_asof(seed):
     """The searchsorted lookup behind SUIT and ABN-002 gives merge_asof's answer, ties and all."""
     rng = np.random.default_rng(seed)
     n, m = 2000, 500
-    left = pd.DataFrame({"k1": pd.Series(rng.choice(list("abcdefg"), n), dtype="string"),
-                         "k2": pd.Series(rng.choice(["x", "y", None], n), dtype="string"),
-                         "t": pd.to_datetime("2025-01-01") + pd.to_timedelta(rng.integers(0, 50, n), unit="min")})
-    right = pd.DataFrame({"k1": pd.Series(rng.choice(list("abcdeh"), m), dtype="string"),
-                          "k2": pd.Series(rng.choice(["x", "y", None], m), dtype="string"),
-                          "t": pd.to_datetime("2025-01-01") + pd.to_timedelta(rng.integers(0, 50, m), unit="min"),
-                          "row": rng.permutation(m)})
-    got = latest_at_or_before([left["k1"], left["k2"]], left["t"], [right["k1"], right["k2"]], right["t"],
-                              right["row"].to_numpy())
+    left = pd.DataFrame(
+        {
+            "k1": pd.Series(rng.choice(list("abcdefg"), n), dtype="string"),
+            "k2": pd.Series(rng.choice(["x", "y", None], n), dtype="string"),
+            "t": pd.to_datetime("2025-01-01") + pd.to_timedelta(rng.integers(0, 50, n), unit="min"),
+        }
+    )
+    right = pd.DataFrame(
+        {
+            "k1": pd.Series(rng.choice(list("abcdeh"), m), dtype="string"),
+            "k2": pd.Series(rng.choice(["x", "y", None], m), dtype="string"),
+            "t": pd.to_datetime("2025-01-01") + pd.to_timedelta(rng.integers(0, 50, m), unit="min"),
+            "row": rng.permutation(m),
+        }
+    )
+    got = latest_at_or_before(
+        [left["k1"], left["k2"]], left["t"], [right["k1"], right["k2"]], right["t"], right["row"].to_numpy()
+    )
     r = right.dropna().assign(pos=lambda d: d.index).sort_values(["t", "row"])
     want = pd.merge_asof(left.assign(i=range(n)).dropna().sort_values("t"), r, on="t", by=["k1", "k2"])
     expected = np.full(n, -1)

@@ -37,17 +37,19 @@ def test_demo_institution_same_bundle_cold_and_warm(demo_b, tmp_path):
     same(reference, cold)
     same(reference, warm)
     # as_of-dependent warnings are computed per run, not cached
-    same(L.load_bundle(demo_b, as_of="2025-03-01"), L.load_bundle(demo_b, as_of="2025-03-01", cache_dir=cache))
+    same(
+        L.load_bundle(demo_b, as_of="2025-03-01"), L.load_bundle(demo_b, as_of="2025-03-01", cache_dir=cache)
+    )
 
 
 BAD = {
     **SOD_DATA,
     "customers": "customer_id,name,open_date\n0001,李四,2020-01-01\n0002,王五,2020-13-01\n0001,重复,2020-01-01\n"
-                 "0003,赵六,2020-01-01,extra\n",
+    "0003,赵六,2020-01-01,extra\n",
     "transactions": "txn_id,customer_id,product_code,business_code,applied_at,trade_date,status\n"
-                    "T1,0001,000001,022,2025-01-02 10:00,2025-01-02,confirmed\n"
-                    "T2,0009,000001,022,not a time,2025-01-02,confirmed\n"
-                    "T3,0001,000001,022,2025-01-02 10:00+08:00,2025-01-02,weird\n",
+    "T1,0001,000001,022,2025-01-02 10:00,2025-01-02,confirmed\n"
+    "T2,0009,000001,022,not a time,2025-01-02,confirmed\n"
+    "T3,0001,000001,022,2025-01-02 10:00+08:00,2025-01-02,weird\n",
 }
 
 
@@ -70,8 +72,9 @@ def test_a_warm_load_reads_no_csv(tmp_path, monkeypatch):
 
 
 def test_contract_errors_identical(tmp_path):
-    data = bundle_dir(tmp_path / "data", {"staff": "staff_id\n001\n", "complaints": "a;b;c\n1;2;3\n"},
-                      drop=("customers",))
+    data = bundle_dir(
+        tmp_path / "data", {"staff": "staff_id\n001\n", "complaints": "a;b;c\n1;2;3\n"}, drop=("customers",)
+    )
     with pytest.raises(L.DataContractError) as ref:
         L.load_bundle(data)
     with pytest.raises(L.DataContractError) as fast:
@@ -125,9 +128,11 @@ def test_run_with_a_cache_folder(tmp_path, monkeypatch, demo_b):
 
     monkeypatch.delenv(tablecache.CACHE_ENV, raising=False)
     params = tmp_path / "demo-b.yaml"
-    params.write_text(f"institution_id: demo-b\ninstitution_name: B\ndata_dir: {demo_b}\n"
-                      "period_start: 2025-01-01\nperiod_end: 2025-12-31\nas_of: 2026-01-31\nlanguage: en\n",
-                      encoding="utf-8")
+    params.write_text(
+        f"institution_id: demo-b\ninstitution_name: B\ndata_dir: {demo_b}\n"
+        "period_start: 2025-01-01\nperiod_end: 2025-12-31\nas_of: 2026-01-31\nlanguage: en\n",
+        encoding="utf-8",
+    )
     cache = tmp_path / "cache"
     assert cli.main(["run", str(params), "--out", str(tmp_path / "cold"), "--cache-dir", str(cache)]) == 0
     monkeypatch.delenv(tablecache.CACHE_ENV, raising=False)

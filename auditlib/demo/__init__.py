@@ -29,7 +29,9 @@ def write_demo(out_dir, names=None, transactions=None, seed=None) -> list[Path]:
         names = [names]
     unknown = [n for n in names or [] if n not in INSTITUTIONS]
     if unknown:
-        raise KeyError(f"unknown demo institution(s): {', '.join(unknown)} (known: {', '.join(INSTITUTIONS)})")
+        raise KeyError(
+            f"unknown demo institution(s): {', '.join(unknown)} (known: {', '.join(INSTITUTIONS)})"
+        )
     out = []
     for name in names or list(INSTITUTIONS):
         d = build(INSTITUTIONS[name], transactions=transactions, seed=seed)

@@ -17,13 +17,38 @@ from .profiles import AS_OF, PERIOD_END, PERIOD_START
 P0 = pd.Timestamp(PERIOD_START)
 P1 = pd.Timestamp(PERIOD_END) + pd.Timedelta(days=1)  # exclusive end of the period
 ASOF = pd.Timestamp(AS_OF)
-REVIEW_REQUIRED = {"account_open", "account_close", "info_change", "bank_account_change", "redemption",
-                   "fund_transfer"}
-ALL_TYPES = {"account_open", "account_close", "info_change", "bank_account_change", "subscription", "purchase",
-             "redemption", "conversion", "fund_transfer", "complaint", "other"}
+REVIEW_REQUIRED = {
+    "account_open",
+    "account_close",
+    "info_change",
+    "bank_account_change",
+    "redemption",
+    "fund_transfer",
+}
+ALL_TYPES = {
+    "account_open",
+    "account_close",
+    "info_change",
+    "bank_account_change",
+    "subscription",
+    "purchase",
+    "redemption",
+    "conversion",
+    "fund_transfer",
+    "complaint",
+    "other",
+}
 AUTH = {
-    "counter": {"account_open", "account_close", "info_change", "bank_account_change", "subscription", "purchase",
-                "redemption", "conversion"},
+    "counter": {
+        "account_open",
+        "account_close",
+        "info_change",
+        "bank_account_change",
+        "subscription",
+        "purchase",
+        "redemption",
+        "conversion",
+    },
     "info_processing": ALL_TYPES - {"fund_transfer"},
     "fund_processing": {"fund_transfer"},
     "complaint_handling": {"complaint"},
@@ -79,12 +104,12 @@ def _held(roles: pd.DataFrame, ops: pd.DataFrame) -> pd.DataFrame:
 def sod(t) -> dict[str, set]:
     roles = t["staff_roles"]
     out = {
-        "SOD-001": _role_pairs(roles, {"promotion"}, {"counter"}) | _role_pairs(roles, {"info_processing"},
-                                                                              {"fund_processing"}),
+        "SOD-001": _role_pairs(roles, {"promotion"}, {"counter"})
+        | _role_pairs(roles, {"info_processing"}, {"fund_processing"}),
         "SOD-002": _role_pairs(roles, {"risk_monitoring", "audit"}, set(BUSINESS_ROLES)),
         "SOD-003": _role_pairs(roles, {"it_head"}, {"infosec_head"}),
-        "SOD-004": _role_pairs(roles, {"it_dev"}, {"it_ops"}) | _role_pairs(roles, {"it_dev", "it_ops"},
-                                                                           set(BUSINESS_ROLES)),
+        "SOD-004": _role_pairs(roles, {"it_dev"}, {"it_ops"})
+        | _role_pairs(roles, {"it_dev", "it_ops"}, set(BUSINESS_ROLES)),
     }
     if "operations" not in t:
         return out
@@ -97,7 +122,9 @@ def sod(t) -> dict[str, set]:
     left = act["staff_id"].map(staff)
     gone = set(act.loc[left.notna() & (act["ts"].dt.floor("D") > left), "op_id"])
     out["SOD-007"] = (set(act["op_id"]) - set(ok["op_id"])) | gone
-    enters = ops[(ops["action"] == "enter") & in_period(ops["ts"]) & ops["business_type"].isin(REVIEW_REQUIRED)]
+    enters = ops[
+        (ops["action"] == "enter") & in_period(ops["ts"]) & ops["business_type"].isin(REVIEW_REQUIRED)
+    ]
     checks = ops[ops["action"].isin(["review", "approve"])]
     makers = enters.groupby("ref_id")["staff_id"].agg(set)
     checkers = checks.groupby("ref_id")["staff_id"].agg(set)
@@ -108,17 +135,27 @@ def sod(t) -> dict[str, set]:
 # ---------------------------------------------------------------------- SUIT
 def suit(t) -> dict[str, set]:
     tx = t["transactions"]
-    buy = tx[tx["business_code"].isin(PURCHASE_CODES) & (tx["status"] == "confirmed") & in_period(tx["applied_at"])]
+    buy = tx[
+        tx["business_code"].isin(PURCHASE_CODES) & (tx["status"] == "confirmed") & in_period(tx["applied_at"])
+    ]
     ra = t["risk_assessments"].sort_values("assessed_at")
     b = buy.sort_values("applied_at")
-    m = pd.merge_asof(b, ra.rename(columns={"assessed_at": "at"}), left_on="applied_at", right_on="at",
-                      by="customer_id", direction="backward", allow_exact_matches=True)
+    m = pd.merge_asof(
+        b,
+        ra.rename(columns={"assessed_at": "at"}),
+        left_on="applied_at",
+        right_on="at",
+        by="customer_id",
+        direction="backward",
+        allow_exact_matches=True,
+    )
     risk = m["product_code"].map(t["products"].set_index("product_code")["risk_level"])
     has = m["at"].notna()
     out = {
         "SUIT-002": set(m.loc[~has, "txn_id"]),
-        "SUIT-001": set(m.loc[has & (risk > m["risk_tolerance"]) & ~true(m["risk_mismatch_confirmed"]),
-                              "txn_id"]),
+        "SUIT-001": set(
+            m.loc[has & (risk > m["risk_tolerance"]) & ~true(m["risk_mismatch_confirmed"]), "txn_id"]
+        ),
         "SUIT-003": set(m.loc[has & ((m["at"] + pd.DateOffset(months=24)) < m["applied_at"]), "txn_id"]),
     }
     sold = t["products"][t["products"]["product_code"].isin(buy["product_code"])]
@@ -141,36 +178,49 @@ def abn(t) -> dict[str, set]:
                 hits.add(cid)
         out["ABN-001"] = hits
         bank = ev[(ev["event_type"] == "bank_account_change") & in_period(ev["event_at"])]
-        out["ABN-003"] = set(bank.loc[~(true(bank["identity_verified"]) & true(bank["flagged_abnormal"])),
-                                      "event_id"])
+        out["ABN-003"] = set(
+            bank.loc[~(true(bank["identity_verified"]) & true(bank["flagged_abnormal"])), "event_id"]
+        )
     conf = tx[tx["status"] == "confirmed"]
     red = conf[(conf["business_code"] == "024") & in_period(conf["applied_at"])]
     pur = conf[conf["business_code"].isin(PURCHASE_CODES)]
-    m = red.merge(pur[["customer_id", "product_code", "trade_date"]], on=["customer_id", "product_code"],
-                  suffixes=("", "_p"))
+    m = red.merge(
+        pur[["customer_id", "product_code", "trade_date"]],
+        on=["customer_id", "product_code"],
+        suffixes=("", "_p"),
+    )
     gap = m["trade_date"] - m["trade_date_p"]
     out["ABN-002"] = set(m.loc[(gap >= pd.Timedelta(0)) & (gap <= pd.Timedelta(days=7)), "txn_id"])
     if "fund_transfers" in t:
         f = t["fund_transfers"]
         names = t["customers"].drop_duplicates("customer_id").set_index("customer_id")["name"]
         txc = tx.set_index("txn_id")["customer_id"]
-        pay = f[f["transfer_type"].isin(["redemption_payout", "dividend", "refund"]) & in_period(f["business_date"])]
+        pay = f[
+            f["transfer_type"].isin(["redemption_payout", "dividend", "refund"])
+            & in_period(f["business_date"])
+        ]
         cust = pay["customer_id"].where(pay["customer_id"].notna(), pay["txn_id"].map(txc))
         out["ABN-004"] = set(pay.loc[cust.map(names) != pay["to_account_holder"], "transfer_id"])
         fp = f[in_period(f["business_date"])]
         out["ABN-005"] = set(fp.loc[_late(fp["executed_at"], fp["due_at"]), "transfer_id"])
-        col = conf[conf["business_code"].isin(PURCHASE_CODES) & conf["branch_id"].notna()
-                   & in_period(conf["trade_date"])]
+        col = conf[
+            conf["business_code"].isin(PURCHASE_CODES)
+            & conf["branch_id"].notna()
+            & in_period(conf["trade_date"])
+        ]
         coll = col.groupby(["branch_id", "trade_date"])["amount"].sum()
-        sw = f[(f["transfer_type"] == "branch_sweep") & (f["executed_at"].dt.floor("D") == f["business_date"])]
+        sw = f[
+            (f["transfer_type"] == "branch_sweep") & (f["executed_at"].dt.floor("D") == f["business_date"])
+        ]
         swept = sw.groupby(["branch_id", "business_date"])["amount"].sum()
         swept.index = swept.index.set_names(["branch_id", "trade_date"])
         short = coll - swept.reindex(coll.index).fillna(0.0) > 0.01
         out["ABN-006"] = {f"{b}:{d:%Y-%m-%d}" for (b, d) in coll[short].index}
     ap = tx[in_period(tx["applied_at"])]
     want = cal.trade_date_for(ap["applied_at"].to_numpy(dtype="datetime64[s]"))
-    out["ABN-007"] = set(ap.loc[ap["trade_date"].to_numpy(dtype="datetime64[s]").astype("datetime64[D]") != want,
-                                "txn_id"])
+    out["ABN-007"] = set(
+        ap.loc[ap["trade_date"].to_numpy(dtype="datetime64[s]").astype("datetime64[D]") != want, "txn_id"]
+    )
     bad = ap[ap["status"].isin(["failed", "rejected"])]
     out["ABN-008"] = set(bad.loc[_late(bad["notified_at"], _wd_deadline(bad["applied_at"], 1)), "txn_id"])
     return out
@@ -219,28 +269,42 @@ def cmp(t, d: Demo) -> dict[str, set]:
     c = c[in_period(c["received_at"])]
     r = c["received_at"]
     out = {
-        "CMP-001": _late(c["forwarded_at"], _wt_deadline(r, 60 * d.p.param("CMP-001", "forward_working_minutes"))),
+        "CMP-001": _late(
+            c["forwarded_at"], _wt_deadline(r, 60 * d.p.param("CMP-001", "forward_working_minutes"))
+        ),
         "CMP-002": (c["severity"] == "general")
         & _late(c["responded_at"], _wd_deadline(r, d.p.param("CMP-002", "general_reply_working_days"))),
         "CMP-003": (c["severity"] == "major")
-        & _late(c["interim_measure_at"], _wt_deadline(r, 3600 * d.p.param("CMP-003", "major_interim_working_hours"))),
+        & _late(
+            c["interim_measure_at"],
+            _wt_deadline(r, 3600 * d.p.param("CMP-003", "major_interim_working_hours")),
+        ),
         "CMP-004": (c["severity"] == "major")
         & _late(c["responded_at"], _wd_deadline(r, d.p.param("CMP-004", "major_reply_working_days"))),
         "CMP-005": (c["channel"] == "regulator")
         & _late(c["registered_at"], _wd_deadline(r, d.p.param("CMP-005", "regulator_register_working_days"))),
         "CMP-006": true(c["involves_violation"])
-        & _late(c["reported_to_compliance_at"], _wd_deadline(r, d.p.param("CMP-006", "violation_report_working_days"))),
+        & _late(
+            c["reported_to_compliance_at"],
+            _wd_deadline(r, d.p.param("CMP-006", "violation_report_working_days")),
+        ),
         "CMP-007": (c["channel"] == "phone") & (c["recording_ref"].fillna("") == ""),
         "CMP-008": c["resolved_at"].notna()
-        & _late(c["callback_at"], _wd_deadline(c["resolved_at"], d.p.param("CMP-008", "callback_working_days"))),
+        & _late(
+            c["callback_at"], _wd_deadline(c["resolved_at"], d.p.param("CMP-008", "callback_working_days"))
+        ),
         "CMP-009": c["resolved_at"].notna() & (c["root_cause"].fillna("") == ""),
     }
     res = {k: set(c.loc[v.to_numpy(dtype=bool), "complaint_id"]) for k, v in out.items()}
     k = c[c["customer_id"].notna()]
     m = k.merge(k, on=["customer_id", "category"], suffixes=("", "_e"))
     gap = m["received_at"] - m["received_at_e"]
-    res["CMP-010"] = set(m.loc[(gap > pd.Timedelta(0)) & (gap <= pd.Timedelta(days=d.p.param("CMP-010", "repeat_days"))),
-                               "complaint_id"])
+    res["CMP-010"] = set(
+        m.loc[
+            (gap > pd.Timedelta(0)) & (gap <= pd.Timedelta(days=d.p.param("CMP-010", "repeat_days"))),
+            "complaint_id",
+        ]
+    )
     return res
 
 
@@ -248,8 +312,11 @@ def cmp(t, d: Demo) -> dict[str, set]:
 def staff_rec(t) -> dict[str, set]:
     out = {}
     roles = t["staff_roles"]
-    s = roles[roles["role"].isin(SALES_ROLES) & (roles["start_date"] < P1)
-              & (roles["end_date"].isna() | (roles["end_date"] >= P0))]
+    s = roles[
+        roles["role"].isin(SALES_ROLES)
+        & (roles["start_date"] < P1)
+        & (roles["end_date"].isna() | (roles["end_date"] >= P0))
+    ]
     who = set(s["staff_id"])
     q = t["staff"].drop_duplicates("staff_id").set_index("staff_id")["qualified"]
     out["STAFF-001"] = {x for x in who if not (pd.notna(q.get(x)) and bool(q.get(x)))}
@@ -261,11 +328,14 @@ def staff_rec(t) -> dict[str, set]:
         rc = t["reconciliations"]
         td = cal.trading_days()
         td = td[(td >= np.datetime64(PERIOD_START)) & (td <= np.datetime64(PERIOD_END))]
-        grid = pd.MultiIndex.from_product([sorted(rc["branch_id"].unique()), pd.DatetimeIndex(td)],
-                                          names=["branch_id", "recon_date"]).to_frame(index=False)
+        grid = pd.MultiIndex.from_product(
+            [sorted(rc["branch_id"].unique()), pd.DatetimeIndex(td)], names=["branch_id", "recon_date"]
+        ).to_frame(index=False)
         grid["due"] = _wd_deadline(grid["recon_date"].astype("datetime64[s]"), 1)
         m = grid.merge(rc, on=["branch_id", "recon_date"], how="left")
-        m["ok"] = m["performed_at"].notna() & (m["performed_at"] <= m["due"]) & (m["differences"].fillna(0) == 0)
+        m["ok"] = (
+            m["performed_at"].notna() & (m["performed_at"] <= m["due"]) & (m["differences"].fillna(0) == 0)
+        )
         ok = m.groupby(["branch_id", "recon_date"])["ok"].all()
         out["REC-001"] = {f"{b}:{x:%Y-%m-%d}" for (b, x), v in ok.items() if not v}
     return out

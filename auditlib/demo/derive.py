@@ -27,7 +27,9 @@ ARCHIVE_SITES = np.array(["总部档案室", "电子档案系统", "异地档案
 
 
 def _ts(days: np.ndarray, seconds: np.ndarray) -> np.ndarray:
-    return days.astype("datetime64[D]").astype("datetime64[s]") + np.asarray(seconds, dtype="int64") * np.timedelta64(1, "s")
+    return days.astype("datetime64[D]").astype("datetime64[s]") + np.asarray(
+        seconds, dtype="int64"
+    ) * np.timedelta64(1, "s")
 
 
 def _other(rng, pool: np.ndarray, maker: np.ndarray) -> np.ndarray:
@@ -56,25 +58,43 @@ def transfers(d: Demo) -> None:
     m = conf & (code == "024") & ~own
     n = int(m.sum())
     cid = t["customer_id"].to_numpy()[m]
-    parts.append(pd.DataFrame({
-        "transfer_type": "redemption_payout", "txn_id": t["txn_id"].to_numpy()[m],
-        "customer_id": np.where(rng.random(n) < 0.95, cid, None), "branch_id": None, "business_date": td[m],
-        "due_at": _ts(cal.next_trading_after(td[m], 3), np.full(n, 17 * 3600)),
-        "executed_at": _ts(cal.next_trading_after(td[m], 2), rng.integers(9 * 3600, 16 * 3600, n)),
-        "to_account": bank.reindex(cid).to_numpy(), "to_account_holder": name.reindex(cid).to_numpy(),
-        "amount": np.round(t["shares"].to_numpy()[m] * rng.uniform(0.9, 1.6, n), 2)}))
+    parts.append(
+        pd.DataFrame(
+            {
+                "transfer_type": "redemption_payout",
+                "txn_id": t["txn_id"].to_numpy()[m],
+                "customer_id": np.where(rng.random(n) < 0.95, cid, None),
+                "branch_id": None,
+                "business_date": td[m],
+                "due_at": _ts(cal.next_trading_after(td[m], 3), np.full(n, 17 * 3600)),
+                "executed_at": _ts(cal.next_trading_after(td[m], 2), rng.integers(9 * 3600, 16 * 3600, n)),
+                "to_account": bank.reindex(cid).to_numpy(),
+                "to_account_holder": name.reindex(cid).to_numpy(),
+                "amount": np.round(t["shares"].to_numpy()[m] * rng.uniform(0.9, 1.6, n), 2),
+            }
+        )
+    )
 
     # refunds of failed/rejected purchases: T+1 trading day; 20% carry only the txn_id (ABN-004 falls back to it)
     m = (~conf) & np.isin(code, PURCHASE_CODES) & (t["amount"].to_numpy() > 0) & ~own
     n = int(m.sum())
     cid = t["customer_id"].to_numpy()[m]
-    parts.append(pd.DataFrame({
-        "transfer_type": "refund", "txn_id": t["txn_id"].to_numpy()[m],
-        "customer_id": np.where(rng.random(n) < 0.8, cid, None), "branch_id": None, "business_date": td[m],
-        "due_at": _ts(cal.next_trading_after(td[m], 1), np.full(n, 17 * 3600)),
-        "executed_at": _ts(cal.next_trading_after(td[m], 1), rng.integers(9 * 3600, 16 * 3600, n)),
-        "to_account": bank.reindex(cid).to_numpy(), "to_account_holder": name.reindex(cid).to_numpy(),
-        "amount": t["amount"].to_numpy()[m]}))
+    parts.append(
+        pd.DataFrame(
+            {
+                "transfer_type": "refund",
+                "txn_id": t["txn_id"].to_numpy()[m],
+                "customer_id": np.where(rng.random(n) < 0.8, cid, None),
+                "branch_id": None,
+                "business_date": td[m],
+                "due_at": _ts(cal.next_trading_after(td[m], 1), np.full(n, 17 * 3600)),
+                "executed_at": _ts(cal.next_trading_after(td[m], 1), rng.integers(9 * 3600, 16 * 3600, n)),
+                "to_account": bank.reindex(cid).to_numpy(),
+                "to_account_holder": name.reindex(cid).to_numpy(),
+                "amount": t["amount"].to_numpy()[m],
+            }
+        )
+    )
 
     # quarterly dividends to a sample of bulk customers
     bulk = c[(c["customer_id"] < "0009000001").to_numpy() & ~c["_closed"].to_numpy().astype(bool)]
@@ -86,19 +106,39 @@ def transfers(d: Demo) -> None:
     ok = bulk["_open_ts"].to_numpy()[who.ravel()].astype("datetime64[D]") < days
     cid, days = cid[ok], days[ok]
     n = len(cid)
-    parts.append(pd.DataFrame({
-        "transfer_type": "dividend", "txn_id": None, "customer_id": cid, "branch_id": None, "business_date": days,
-        "due_at": _ts(cal.next_trading_after(days, 2), np.full(n, 17 * 3600)),
-        "executed_at": _ts(cal.next_trading_after(days, 2), rng.integers(9 * 3600, 15 * 3600, n)),
-        "to_account": bank.reindex(cid).to_numpy(), "to_account_holder": name.reindex(cid).to_numpy(),
-        "amount": np.round(rng.uniform(5, 3000, n), 2)}))
+    parts.append(
+        pd.DataFrame(
+            {
+                "transfer_type": "dividend",
+                "txn_id": None,
+                "customer_id": cid,
+                "branch_id": None,
+                "business_date": days,
+                "due_at": _ts(cal.next_trading_after(days, 2), np.full(n, 17 * 3600)),
+                "executed_at": _ts(cal.next_trading_after(days, 2), rng.integers(9 * 3600, 15 * 3600, n)),
+                "to_account": bank.reindex(cid).to_numpy(),
+                "to_account_holder": name.reindex(cid).to_numpy(),
+                "amount": np.round(rng.uniform(5, 3000, n), 2),
+            }
+        )
+    )
 
     # branch sweeps: each branch's confirmed purchase-type collections of a trade date, swept that evening
     m = conf & np.isin(code, PURCHASE_CODES) & t["branch_id"].notna().to_numpy()
-    g = (pd.DataFrame({"branch_id": t["branch_id"].to_numpy()[m], "business_date": td[m],
-                       "amount": t["amount"].to_numpy()[m]})
-         .groupby(["branch_id", "business_date"], as_index=False, sort=True)["amount"].sum())
-    key = (g["branch_id"] + ":" + pd.Series(g["business_date"].to_numpy().astype("datetime64[D]").astype(str))).to_numpy()
+    g = (
+        pd.DataFrame(
+            {
+                "branch_id": t["branch_id"].to_numpy()[m],
+                "business_date": td[m],
+                "amount": t["amount"].to_numpy()[m],
+            }
+        )
+        .groupby(["branch_id", "business_date"], as_index=False, sort=True)["amount"]
+        .sum()
+    )
+    key = (
+        g["branch_id"] + ":" + pd.Series(g["business_date"].to_numpy().astype("datetime64[D]").astype(str))
+    ).to_numpy()
     planned = np.isin(key, [f"{b}:{x}" for b, x in d.sweep_plan])
     for k, collected in zip(key[planned], g["amount"].to_numpy()[planned], strict=True):
         b, day = k.split(":")
@@ -107,12 +147,22 @@ def transfers(d: Demo) -> None:
     g = g[~planned]
     n = len(g)
     bd = g["business_date"].to_numpy().astype("datetime64[D]")
-    parts.append(pd.DataFrame({
-        "transfer_type": "branch_sweep", "txn_id": None, "customer_id": None, "branch_id": g["branch_id"].to_numpy(),
-        "business_date": bd, "due_at": _ts(bd, np.full(n, 18 * 3600)),
-        "executed_at": _ts(bd, rng.integers(17 * 3600 + 300, 17 * 3600 + 3300, n)),
-        "to_account": d.settlement_account, "to_account_holder": d.settlement_holder,
-        "amount": np.round(g["amount"].to_numpy(), 2)}))
+    parts.append(
+        pd.DataFrame(
+            {
+                "transfer_type": "branch_sweep",
+                "txn_id": None,
+                "customer_id": None,
+                "branch_id": g["branch_id"].to_numpy(),
+                "business_date": bd,
+                "due_at": _ts(bd, np.full(n, 18 * 3600)),
+                "executed_at": _ts(bd, rng.integers(17 * 3600 + 300, 17 * 3600 + 3300, n)),
+                "to_account": d.settlement_account,
+                "to_account_holder": d.settlement_holder,
+                "amount": np.round(g["amount"].to_numpy(), 2),
+            }
+        )
+    )
 
     f = pd.concat(parts, ignore_index=True)
     for col in ("business_date", "due_at", "executed_at"):
@@ -124,10 +174,25 @@ def transfers(d: Demo) -> None:
 
 # ---------------------------------------------------------------------- operations
 ACTIONS = ["enter", "review", "approve", "view", "other"]
-BUSINESS_TYPES = ["account_open", "account_close", "info_change", "bank_account_change", "subscription", "purchase",
-                  "redemption", "conversion", "fund_transfer", "complaint", "other"]
-EVENT_TYPE = {"open": "account_open", "close": "account_close", "info_change": "info_change",
-              "bank_account_change": "bank_account_change"}
+BUSINESS_TYPES = [
+    "account_open",
+    "account_close",
+    "info_change",
+    "bank_account_change",
+    "subscription",
+    "purchase",
+    "redemption",
+    "conversion",
+    "fund_transfer",
+    "complaint",
+    "other",
+]
+EVENT_TYPE = {
+    "open": "account_open",
+    "close": "account_close",
+    "info_change": "info_change",
+    "bank_account_change": "bank_account_change",
+}
 
 
 def stable_order(*keys) -> np.ndarray:
@@ -168,16 +233,23 @@ def operations(d: Demo) -> None:
     rev_counter = cbb[bidx, r]
     rev_counter = np.where(rev_counter == maker, cbb[bidx, (r + 1) % kk], rev_counter)
     reviewer = np.where(counter, rev_counter, _other(rng, info, maker))
-    enter_at = t["applied_at"].to_numpy(dtype="datetime64[s]") + np.where(counter, 0, rng.integers(1, 30, n)) * MIN
+    enter_at = (
+        t["applied_at"].to_numpy(dtype="datetime64[s]") + np.where(counter, 0, rng.integers(1, 30, n)) * MIN
+    )
     codes = ["020", "022", "039", "024", "036"]
     btype = np.array([bt[BUSINESS_TYPE[c]] for c in codes], dtype=np.int8)[
-        pd.Categorical(t["business_code"], categories=codes).codes]
+        pd.Categorical(t["business_code"], categories=codes).codes
+    ]
     part(enter_at, maker, "enter", btype, t["txn_id"])
     part(enter_at + rng.integers(3, 90, n) * MIN, reviewer, "review", btype, t["txn_id"])
 
     e = d.t["account_events"]
-    e = e[((e["event_at"] >= P_START) & (e["event_at"].to_numpy() < np.datetime64("2026-01-01", "s"))).to_numpy()
-          & ~e["event_id"].isin(d.own_ops).to_numpy()]
+    e = e[
+        (
+            (e["event_at"] >= P_START) & (e["event_at"].to_numpy() < np.datetime64("2026-01-01", "s"))
+        ).to_numpy()
+        & ~e["event_id"].isin(d.own_ops).to_numpy()
+    ]
     n = len(e)
     sc = code(e["staff_id"])
     maker = np.where(sc >= 0, sc, info[rng.integers(0, len(info), n)])
@@ -190,41 +262,67 @@ def operations(d: Demo) -> None:
     f = f[~f["transfer_id"].isin(d.own_ops).to_numpy()]
     n = len(f)
     # entered and reviewed before execution (or, when not executed, on the business date)
-    when = f["executed_at"].fillna(f["business_date"] + pd.Timedelta(hours=11)).to_numpy(dtype="datetime64[s]")
+    when = (
+        f["executed_at"].fillna(f["business_date"] + pd.Timedelta(hours=11)).to_numpy(dtype="datetime64[s]")
+    )
     maker = fund[rng.integers(0, len(fund), n)]
     part(when - rng.integers(20, 50, n) * MIN, maker, "enter", bt["fund_transfer"], f["transfer_id"])
-    part(when - rng.integers(2, 15, n) * MIN, _other(rng, fund, maker), "review", bt["fund_transfer"],
-         f["transfer_id"])
+    part(
+        when - rng.integers(2, 15, n) * MIN,
+        _other(rng, fund, maker),
+        "review",
+        bt["fund_transfer"],
+        f["transfer_id"],
+    )
 
     c = d.t["complaints"]
     c = c[c["received_at"].notna().to_numpy()]
-    part(c["registered_at"].fillna(c["received_at"]).to_numpy(dtype="datetime64[s]"),
-         cmp[rng.integers(0, len(cmp), len(c))], "enter", bt["complaint"], c["complaint_id"])
+    part(
+        c["registered_at"].fillna(c["received_at"]).to_numpy(dtype="datetime64[s]"),
+        cmp[rng.integers(0, len(cmp), len(c))],
+        "enter",
+        bt["complaint"],
+        c["complaint_id"],
+    )
 
     # daily batch jobs (info_processing, `other`) and read-only look-ups by audit, risk and IT staff (`view`)
     wd = cal.workdays()
     wd = wd[(wd >= P_START.astype("datetime64[D]")) & (wd <= P_END_DAY)]
     n = len(wd)
-    part(_ts(wd, np.full(n, 8 * 3600 + 1800)), info[rng.integers(0, len(info), n)], "enter", bt["other"],
-         pii.fmt_ids("BATCH", np.arange(1, n + 1), 5))
+    part(
+        _ts(wd, np.full(n, 8 * 3600 + 1800)),
+        info[rng.integers(0, len(info), n)],
+        "enter",
+        bt["other"],
+        pii.fmt_ids("BATCH", np.arange(1, n + 1), 5),
+    )
     viewers = code(np.concatenate([d.pool["audit"], d.pool["risk_monitoring"], d.pool.get("it_ops", [])]))
     tt = d.t["transactions"]
     k = max(len(tt) // 100, 10)
     pick = np.sort(rng.integers(0, len(tt), k))
     vt = np.array([bt[BUSINESS_TYPE[c]] for c in codes], dtype=np.int8)[
-        pd.Categorical(tt["business_code"].iloc[pick], categories=codes).codes]
-    part(tt["applied_at"].to_numpy(dtype="datetime64[s]")[pick] + rng.integers(1, 72, k) * HOUR,
-         viewers[rng.integers(0, len(viewers), k)], "view", vt, tt["txn_id"].iloc[pick])
+        pd.Categorical(tt["business_code"].iloc[pick], categories=codes).codes
+    ]
+    part(
+        tt["applied_at"].to_numpy(dtype="datetime64[s]")[pick] + rng.integers(1, 72, k) * HOUR,
+        viewers[rng.integers(0, len(viewers), k)],
+        "view",
+        vt,
+        tt["txn_id"].iloc[pick],
+    )
 
     ts_all = np.concatenate(ts)
     order = np.argsort(ts_all, kind="stable")
-    ops = pd.DataFrame({
-        "op_id": pii.id_series("OP", np.arange(1, len(ts_all) + 1), 10),
-        "ts": ts_all[order],
-        "staff_id": pd.Categorical.from_codes(np.concatenate(st)[order], categories=staff_cats),
-        "action": pd.Categorical.from_codes(np.concatenate(act)[order], categories=ACTIONS),
-        "business_type": pd.Categorical.from_codes(np.concatenate(typ)[order], categories=BUSINESS_TYPES),
-        "ref_id": pd.concat(ref, ignore_index=True).iloc[order].reset_index(drop=True)})
+    ops = pd.DataFrame(
+        {
+            "op_id": pii.id_series("OP", np.arange(1, len(ts_all) + 1), 10),
+            "ts": ts_all[order],
+            "staff_id": pd.Categorical.from_codes(np.concatenate(st)[order], categories=staff_cats),
+            "action": pd.Categorical.from_codes(np.concatenate(act)[order], categories=ACTIONS),
+            "business_type": pd.Categorical.from_codes(np.concatenate(typ)[order], categories=BUSINESS_TYPES),
+            "ref_id": pd.concat(ref, ignore_index=True).iloc[order].reset_index(drop=True),
+        }
+    )
     d.t["operations"] = ops
 
 
@@ -235,21 +333,51 @@ def archive(d: Demo) -> None:
     c = d.t["customers"].drop_duplicates("customer_id")
     c = c[~c["customer_id"].isin(d.no_archive).to_numpy()]
     n = len(c)
-    parts.append(pd.DataFrame({"record_type": "customer_identity", "subject_id": c["customer_id"].to_numpy(),
-                               "archived_at": c["open_date"].to_numpy() + rng.integers(0, 4, n) * DAY}))
+    parts.append(
+        pd.DataFrame(
+            {
+                "record_type": "customer_identity",
+                "subject_id": c["customer_id"].to_numpy(),
+                "archived_at": c["open_date"].to_numpy() + rng.integers(0, 4, n) * DAY,
+            }
+        )
+    )
     t = d.t["transactions"]
     t = t[(t["status"] == "confirmed").to_numpy() & ~t["txn_id"].isin(d.no_archive).to_numpy()]
     n = len(t)
-    parts.append(pd.DataFrame({"record_type": "transaction", "subject_id": t["txn_id"].reset_index(drop=True),
-                               "archived_at": t["trade_date"].to_numpy(dtype="datetime64[s]") + rng.integers(1, 16, n) * DAY}))
+    parts.append(
+        pd.DataFrame(
+            {
+                "record_type": "transaction",
+                "subject_id": t["txn_id"].reset_index(drop=True),
+                "archived_at": t["trade_date"].to_numpy(dtype="datetime64[s]") + rng.integers(1, 16, n) * DAY,
+            }
+        )
+    )
     cp = d.t["complaints"]
     cp = cp[cp["received_at"].notna().to_numpy()]
-    done = cp["resolved_at"].fillna(cp["received_at"]).to_numpy().astype("datetime64[D]").astype("datetime64[s]")
-    parts.append(pd.DataFrame({"record_type": "complaint", "subject_id": cp["complaint_id"].to_numpy(),
-                               "archived_at": done + rng.integers(1, 8, len(cp)) * DAY}))
+    done = (
+        cp["resolved_at"].fillna(cp["received_at"]).to_numpy().astype("datetime64[D]").astype("datetime64[s]")
+    )
+    parts.append(
+        pd.DataFrame(
+            {
+                "record_type": "complaint",
+                "subject_id": cp["complaint_id"].to_numpy(),
+                "archived_at": done + rng.integers(1, 8, len(cp)) * DAY,
+            }
+        )
+    )
     ph = cp["recording_ref"].notna().to_numpy()
-    parts.append(pd.DataFrame({"record_type": "call_recording", "subject_id": cp["complaint_id"].to_numpy()[ph],
-                               "archived_at": done[ph] + DAY}))
+    parts.append(
+        pd.DataFrame(
+            {
+                "record_type": "call_recording",
+                "subject_id": cp["complaint_id"].to_numpy()[ph],
+                "archived_at": done[ph] + DAY,
+            }
+        )
+    )
     a = pd.concat(parts, ignore_index=True)
     a["archived_at"] = a["archived_at"].astype("datetime64[s]").clip(upper=AS_OF_S)
     a["disposed_at"] = pd.Series([pd.NaT] * len(a), dtype="datetime64[s]")
@@ -266,18 +394,33 @@ def backups(d: Demo) -> None:
     days = days[~np.isin(days.astype(str), sorted(d.no_backup))]
     n = len(days)
     year = days.astype("datetime64[Y]").astype(int) + 1970
-    full = pd.DataFrame({
-        "backup_date": days, "completed_at": _ts(days + 1, rng.integers(3600, 3 * 3600, n)), "status": "success",
-        "site": "异地灾备中心（贵安）", "offsite": True, "immutable": True,
-        # retained to the end of the 15th following year: always >= backup_date + 15 years (RET-006 clean)
-        "retain_until": np.array([f"{y + 15}-12-31" for y in year], dtype="datetime64[D]"),
-        "contains_investor_data": True})
+    full = pd.DataFrame(
+        {
+            "backup_date": days,
+            "completed_at": _ts(days + 1, rng.integers(3600, 3 * 3600, n)),
+            "status": "success",
+            "site": "异地灾备中心（贵安）",
+            "offsite": True,
+            "immutable": True,
+            # retained to the end of the 15th following year: always >= backup_date + 15 years (RET-006 clean)
+            "retain_until": np.array([f"{y + 15}-12-31" for y in year], dtype="datetime64[D]"),
+            "contains_investor_data": True,
+        }
+    )
     sundays = days[(days.astype("int64") + 3) % 7 == 6]
     m = len(sundays)
-    conf = pd.DataFrame({
-        "backup_date": sundays, "completed_at": _ts(sundays, rng.integers(20 * 3600, 22 * 3600, m)),
-        "status": "success", "site": "同城灾备机房", "offsite": True, "immutable": False,
-        "retain_until": sundays + 365, "contains_investor_data": False})
+    conf = pd.DataFrame(
+        {
+            "backup_date": sundays,
+            "completed_at": _ts(sundays, rng.integers(20 * 3600, 22 * 3600, m)),
+            "status": "success",
+            "site": "同城灾备机房",
+            "offsite": True,
+            "immutable": False,
+            "retain_until": sundays + 365,
+            "contains_investor_data": False,
+        }
+    )
     b = pd.concat([full, conf], ignore_index=True)
     for col in ("backup_date", "completed_at", "retain_until"):
         b[col] = b[col].astype("datetime64[s]")
@@ -297,9 +440,14 @@ def reconciliations(d: Demo) -> None:
     keep = ~key.isin({f"{x}:{y}" for x, y in d.no_recon}).to_numpy()
     b, days = b[keep], days[keep]
     n = len(b)
-    r = pd.DataFrame({"recon_date": days, "branch_id": b,
-                      "performed_at": _ts(days, rng.integers(17 * 3600 + 1800, 21 * 3600, n)),
-                      "differences": np.zeros(n, dtype=np.int64)})
+    r = pd.DataFrame(
+        {
+            "recon_date": days,
+            "branch_id": b,
+            "performed_at": _ts(days, rng.integers(17 * 3600 + 1800, 21 * 3600, n)),
+            "differences": np.zeros(n, dtype=np.int64),
+        }
+    )
     r["recon_date"] = r["recon_date"].astype("datetime64[s]")
     r["performed_at"] = r["performed_at"].astype("datetime64[s]")
     d.t["reconciliations"] = r.sort_values(["recon_date", "branch_id"], ignore_index=True)
@@ -308,8 +456,15 @@ def reconciliations(d: Demo) -> None:
 # ---------------------------------------------------------------------- training
 def training(d: Demo) -> None:
     rng = d.rng
-    courses = ["基金销售适用性管理", "反洗钱与客户身份识别", "投资者权益保护", "基金法律法规更新", "信息安全意识",
-               "合规风险案例分析", "产品知识培训"]
+    courses = [
+        "基金销售适用性管理",
+        "反洗钱与客户身份识别",
+        "投资者权益保护",
+        "基金法律法规更新",
+        "信息安全意识",
+        "合规风险案例分析",
+        "产品知识培训",
+    ]
     roles = d.t["staff_roles"]
     staff = d.t["staff"]
     sales_staff = set(roles.loc[roles["role"].isin(SALES_ROLES), "staff_id"])
@@ -318,15 +473,20 @@ def training(d: Demo) -> None:
     wd = wd[(wd >= np.datetime64("2025-01-06")) & (wd <= np.datetime64("2025-12-19"))]
     for sid in staff["staff_id"].drop_duplicates():  # staff is small (<= a few hundred): a loop is fine
         if sid in d.training_hours:
-            rows += [(sid, np.datetime64(day, "D"), courses[i % len(courses)], h)
-                     for i, (day, h) in enumerate(d.training_hours[sid])]
+            rows += [
+                (sid, np.datetime64(day, "D"), courses[i % len(courses)], h)
+                for i, (day, h) in enumerate(d.training_hours[sid])
+            ]
             continue
         if sid in sales_staff:
             hours = rng.choice([3.0, 3.5, 4.0], 5)  # five sessions: at least 15 hours
         else:
             hours = rng.choice([2.0, 2.5, 3.0], int(rng.integers(1, 4)))
         days = np.sort(wd[rng.integers(0, len(wd), len(hours))])
-        rows += [(sid, day, courses[int(rng.integers(0, len(courses)))], float(h)) for day, h in zip(days, hours, strict=True)]
+        rows += [
+            (sid, day, courses[int(rng.integers(0, len(courses)))], float(h))
+            for day, h in zip(days, hours, strict=True)
+        ]
         if rng.random() < 0.2:  # last year's training does not count for this period
             rows.append((sid, np.datetime64("2024-12-13"), "年度合规培训（2024）", 4.0))
     tr = pd.DataFrame(rows, columns=["staff_id", "date", "course", "hours"])

@@ -1,6 +1,6 @@
 """docs/demo-data.md, generated from the profiles and the plants themselves (so it cannot drift).
 
-    python -m auditlib.demo.doc > docs/demo-data.md
+python -m auditlib.demo.doc > docs/demo-data.md
 """
 
 from __future__ import annotations
@@ -151,13 +151,17 @@ def render() -> str:
     out.append("\n## Deliberately bad rows\n\nRow numbers are in each folder's `_expected_quarantine.csv`.\n")
     for n in PROFILES:
         out.append(f"**{n}**\n\n{_bad_rows_text(n)}\n")
-    out.append("\n## Planted cases\n\nOne row per case; the entity columns give its `entity_id` in each "
-               "institution (— = not planted there; demo-b gets a subset). **hit** = must be a finding, "
-               "**near** = must not be one. Rules whose table is absent (demo-b: backups, training, "
-               "reconciliations) expect no findings.\n")
+    out.append(
+        "\n## Planted cases\n\nOne row per case; the entity columns give its `entity_id` in each "
+        "institution (— = not planted there; demo-b gets a subset). **hit** = must be a finding, "
+        "**near** = must not be one. Rules whose table is absent (demo-b: backups, training, "
+        "reconciliations) expect no findings.\n"
+    )
     counts = {}
     for fam in FAMILIES:
-        out.append(f"\n### {fam}\n\n| rule | kind | demo-a | demo-b | demo-c | why |\n|---|---|---|---|---|---|")
+        out.append(
+            f"\n### {fam}\n\n| rule | kind | demo-a | demo-b | demo-c | why |\n|---|---|---|---|---|---|"
+        )
         rows: dict[tuple, dict] = {}
         for n, d in demos.items():
             for p in d.plants:
@@ -165,14 +169,20 @@ def render() -> str:
                     continue
                 tested = d.rule_tested(p.rule)
                 counts.setdefault((p.rule, n), [0, 0])[p.kind == "near"] += tested
-                key = (p.rule, p.kind, p.why.replace(" (demo-a: approved exception in params, so mitigated)", ""))
+                key = (
+                    p.rule,
+                    p.kind,
+                    p.why.replace(" (demo-a: approved exception in params, so mitigated)", ""),
+                )
                 ent = f"`{p.entity}`" + (" (mitigated)" if p.status == "mitigated" else "")
                 rows.setdefault(key, {})[n] = ent if tested else f"{ent} (not tested)"
         for (rule, kind, why), ents in sorted(rows.items(), key=lambda kv: (kv[0][0], kv[0][1])):
             cells = " | ".join(ents.get(n, "—") for n in PROFILES)
             out.append(f"| {rule} | {kind} | {cells} | {why.replace('|', '/')} |")
-    out.append("\n## Counts (hits / near-misses per rule and institution)\n\n| rule | demo-a | demo-b | demo-c |"
-               "\n|---|---|---|---|")
+    out.append(
+        "\n## Counts (hits / near-misses per rule and institution)\n\n| rule | demo-a | demo-b | demo-c |"
+        "\n|---|---|---|---|"
+    )
     for code in RULE_TABLES:
         cells = " | ".join("{} / {}".format(*counts.get((code, n), [0, 0])) for n in PROFILES)
         out.append(f"| {code} | {cells} |")

@@ -14,24 +14,44 @@ PRIMARY = ["staff", "staff_roles", "products", "customers", "risk_assessments", 
 # the tables each rule reads: a rule whose table is absent is not tested, so it has no expected findings
 RULE_TABLES = {
     **{f"SOD-00{i}": ("staff_roles",) for i in range(1, 5)},
-    "SOD-005": ("operations", "staff_roles"), "SOD-006": ("operations",),
+    "SOD-005": ("operations", "staff_roles"),
+    "SOD-006": ("operations",),
     "SOD-007": ("operations", "staff_roles", "staff"),
     **{f"SUIT-00{i}": ("transactions", "risk_assessments", "products") for i in range(1, 5)},
-    "ABN-001": ("account_events",), "ABN-002": ("transactions",), "ABN-003": ("account_events",),
-    "ABN-004": ("fund_transfers",), "ABN-005": ("fund_transfers",), "ABN-006": ("fund_transfers", "transactions"),
-    "ABN-007": ("transactions",), "ABN-008": ("transactions",),
-    "RET-001": ("archive_records",), "RET-002": ("archive_records",), "RET-003": ("archive_records",),
-    "RET-004": ("backups",), "RET-005": ("backups",), "RET-006": ("backups",),
+    "ABN-001": ("account_events",),
+    "ABN-002": ("transactions",),
+    "ABN-003": ("account_events",),
+    "ABN-004": ("fund_transfers",),
+    "ABN-005": ("fund_transfers",),
+    "ABN-006": ("fund_transfers", "transactions"),
+    "ABN-007": ("transactions",),
+    "ABN-008": ("transactions",),
+    "RET-001": ("archive_records",),
+    "RET-002": ("archive_records",),
+    "RET-003": ("archive_records",),
+    "RET-004": ("backups",),
+    "RET-005": ("backups",),
+    "RET-006": ("backups",),
     **{f"CMP-{i:03d}": ("complaints",) for i in range(1, 11)},
-    "STAFF-001": ("staff", "staff_roles"), "STAFF-002": ("staff_roles", "training"),
+    "STAFF-001": ("staff", "staff_roles"),
+    "STAFF-002": ("staff_roles", "training"),
     "REC-001": ("reconciliations",),
 }
 
 
-SORT_KEYS = {"transactions": ["applied_at"], "operations": ["ts"], "account_events": ["event_at"],
-             "complaints": ["received_at"], "fund_transfers": ["business_date"], "archive_records": ["archived_at"],
-             "staff": ["staff_id"], "staff_roles": ["staff_id", "start_date"], "customers": ["customer_id"],
-             "risk_assessments": ["customer_id", "assessed_at"], "products": ["product_code"]}
+SORT_KEYS = {
+    "transactions": ["applied_at"],
+    "operations": ["ts"],
+    "account_events": ["event_at"],
+    "complaints": ["received_at"],
+    "fund_transfers": ["business_date"],
+    "archive_records": ["archived_at"],
+    "staff": ["staff_id"],
+    "staff_roles": ["staff_id", "start_date"],
+    "customers": ["customer_id"],
+    "risk_assessments": ["customer_id", "assessed_at"],
+    "products": ["product_code"],
+}
 
 
 def _key(s):

@@ -16,17 +16,57 @@ GIVEN = list(
 )
 # county-level division codes (real codes, fictitious persons)
 REGIONS = np.array(
-    [110101, 110105, 110108, 310101, 310104, 310115, 440103, 440106, 440305, 440304, 330106, 330108,
-     320102, 320106, 510104, 510107, 420102, 420106, 370202, 370102, 350203, 210202, 610113, 500103],
+    [
+        110101,
+        110105,
+        110108,
+        310101,
+        310104,
+        310115,
+        440103,
+        440106,
+        440305,
+        440304,
+        330106,
+        330108,
+        320102,
+        320106,
+        510104,
+        510107,
+        420102,
+        420106,
+        370202,
+        370102,
+        350203,
+        210202,
+        610113,
+        500103,
+    ],
     dtype=np.int64,
 )
 ID_WEIGHTS = np.array([7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2], dtype=np.int64)
 ID_CHECK = np.frombuffer(b"10X98765432", dtype="S1")
 COMPANY_HEAD = np.array(
-    ["上海", "北京", "深圳", "杭州", "南京", "广州", "成都", "苏州", "宁波", "武汉", "厦门", "天津"], dtype=object
+    ["上海", "北京", "深圳", "杭州", "南京", "广州", "成都", "苏州", "宁波", "武汉", "厦门", "天津"],
+    dtype=object,
 )
 COMPANY_BODY = np.array(
-    ["恒信", "瑞丰", "华睿", "中和", "嘉禾", "鼎盛", "同创", "远景", "致远", "汇通", "博雅", "泰和", "长青", "明德"],
+    [
+        "恒信",
+        "瑞丰",
+        "华睿",
+        "中和",
+        "嘉禾",
+        "鼎盛",
+        "同创",
+        "远景",
+        "致远",
+        "汇通",
+        "博雅",
+        "泰和",
+        "长青",
+        "明德",
+    ],
     dtype=object,
 )
 COMPANY_TAIL = np.array(
@@ -69,8 +109,9 @@ def id_series(prefix: str, numbers, width: int) -> pd.Series:
     """Like fmt_ids, as a pyarrow-backed string Series built from buffers (fast and compact for 10^7 ids)."""
     mat = _id_bytes(prefix, numbers, width)
     n, w = mat.shape
-    arr = pa.StringArray.from_buffers(n, pa.py_buffer((np.arange(n + 1, dtype=np.int32) * w).tobytes()),
-                                      pa.py_buffer(mat.tobytes()))
+    arr = pa.StringArray.from_buffers(
+        n, pa.py_buffer((np.arange(n + 1, dtype=np.int32) * w).tobytes()), pa.py_buffer(mat.tobytes())
+    )
     return pd.Series(arr, dtype="str")
 
 
@@ -83,9 +124,11 @@ def person_names(rng: np.random.Generator, n: int) -> np.ndarray:
 
 
 def company_names(rng: np.random.Generator, n: int) -> np.ndarray:
-    return (COMPANY_HEAD[rng.integers(0, len(COMPANY_HEAD), n)]
-            + COMPANY_BODY[rng.integers(0, len(COMPANY_BODY), n)]
-            + COMPANY_TAIL[rng.integers(0, len(COMPANY_TAIL), n)])
+    return (
+        COMPANY_HEAD[rng.integers(0, len(COMPANY_HEAD), n)]
+        + COMPANY_BODY[rng.integers(0, len(COMPANY_BODY), n)]
+        + COMPANY_TAIL[rng.integers(0, len(COMPANY_TAIL), n)]
+    )
 
 
 def resident_ids(rng: np.random.Generator, n: int) -> np.ndarray:
@@ -93,7 +136,9 @@ def resident_ids(rng: np.random.Generator, n: int) -> np.ndarray:
     region = REGIONS[rng.integers(0, len(REGIONS), n)]
     birth = np.datetime64("1950-01-01") + rng.integers(0, 365 * 54, n).astype("timedelta64[D]")
     ymd = pd.DatetimeIndex(birth)
-    birth_num = (ymd.year.to_numpy() * 10000 + ymd.month.to_numpy() * 100 + ymd.day.to_numpy()).astype(np.int64)
+    birth_num = (ymd.year.to_numpy() * 10000 + ymd.month.to_numpy() * 100 + ymd.day.to_numpy()).astype(
+        np.int64
+    )
     seq = rng.integers(0, 1000, n)
     body = np.concatenate([_digits(region, 6), _digits(birth_num, 8), _digits(seq, 3)], axis=1)
     check = ID_CHECK[(body @ ID_WEIGHTS) % 11].view(np.uint8)[:, None]
@@ -119,8 +164,37 @@ def credit_codes(rng: np.random.Generator, n: int) -> np.ndarray:
 
 
 def mobiles(rng: np.random.Generator, n: int) -> np.ndarray:
-    prefixes = np.array([130, 131, 132, 135, 136, 137, 138, 139, 150, 151, 152, 155, 158, 159, 166, 177, 180,
-                         181, 183, 185, 186, 187, 188, 189, 191, 199], dtype=np.int64)
+    prefixes = np.array(
+        [
+            130,
+            131,
+            132,
+            135,
+            136,
+            137,
+            138,
+            139,
+            150,
+            151,
+            152,
+            155,
+            158,
+            159,
+            166,
+            177,
+            180,
+            181,
+            183,
+            185,
+            186,
+            187,
+            188,
+            189,
+            191,
+            199,
+        ],
+        dtype=np.int64,
+    )
     p = prefixes[rng.integers(0, len(prefixes), n)]
     rest = rng.integers(0, 10**8, n)
     return _join_bytes([_digits(p, 3) + 48, _digits(rest, 8) + 48])
@@ -129,8 +203,9 @@ def mobiles(rng: np.random.Generator, n: int) -> np.ndarray:
 def bank_cards(rng: np.random.Generator, n: int) -> np.ndarray:
     """19-digit debit card numbers with a valid Luhn check digit."""
     bins = np.array([622202, 621700, 622848, 621661, 622588, 621483, 622609, 622260], dtype=np.int64)
-    body = np.concatenate([_digits(bins[rng.integers(0, len(bins), n)], 6),
-                           _digits(rng.integers(0, 10**12, n), 12)], axis=1)
+    body = np.concatenate(
+        [_digits(bins[rng.integers(0, len(bins), n)], 6), _digits(rng.integers(0, 10**12, n), 12)], axis=1
+    )
     # Luhn: double every second digit from the right of the payload (the payload's last digit is doubled)
     rev = body[:, ::-1]
     dbl = rev.copy()

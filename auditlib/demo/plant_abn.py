@@ -92,35 +92,80 @@ def plant(d: Demo) -> None:
     c = cust()
     x = d.new_txn(c, pa, "024", "2025-03-11 10:00:00", shares=20000.0)
     d.no_transfer_for.add(x)
-    f = d.new_transfer("redemption_payout", "2025-03-11", "2025-03-14 17:00:00", "2025-03-13 11:00:00", 21034.50,
-                       txn_id=x, customer_id=c, holder="刘建国")
+    f = d.new_transfer(
+        "redemption_payout",
+        "2025-03-11",
+        "2025-03-14 17:00:00",
+        "2025-03-13 11:00:00",
+        21034.50,
+        txn_id=x,
+        customer_id=c,
+        holder="刘建国",
+    )
     d.hit("ABN-004", f, "redemption paid to an account held by someone else (刘建国)")
     x = d.new_txn(c, pa, "022", "2025-05-19 10:00:00", status="rejected", amount=15000.0)
     d.no_transfer_for.add(x)
-    f = d.new_transfer("refund", "2025-05-19", "2025-05-20 17:00:00", "2025-05-20 10:00:00", 15000.0, txn_id=x,
-                       customer_id=None, holder="上海恒信投资管理有限公司")
+    f = d.new_transfer(
+        "refund",
+        "2025-05-19",
+        "2025-05-20 17:00:00",
+        "2025-05-20 10:00:00",
+        15000.0,
+        txn_id=x,
+        customer_id=None,
+        holder="上海恒信投资管理有限公司",
+    )
     d.hit("ABN-004", f, "refund with no customer_id: the transaction's customer is not the account holder")
     x = d.new_txn(c, pa, "022", "2025-05-21 10:00:00", status="failed", amount=8000.0)
     d.no_transfer_for.add(x)
-    f = d.new_transfer("refund", "2025-05-21", "2025-05-22 17:00:00", "2025-05-22 10:00:00", 8000.0, txn_id=x,
-                       customer_id=None, holder=d.customer_name(c))
+    f = d.new_transfer(
+        "refund",
+        "2025-05-21",
+        "2025-05-22 17:00:00",
+        "2025-05-22 10:00:00",
+        8000.0,
+        txn_id=x,
+        customer_id=None,
+        holder=d.customer_name(c),
+    )
     d.near("ABN-004", f, "refund with no customer_id whose holder is the transaction's customer")
     if not small:
-        f = d.new_transfer("dividend", "2025-09-16", "2025-09-18 17:00:00", "2025-09-18 10:30:00", 523.18,
-                           customer_id=c, holder="王小明")
+        f = d.new_transfer(
+            "dividend",
+            "2025-09-16",
+            "2025-09-18 17:00:00",
+            "2025-09-18 10:30:00",
+            523.18,
+            customer_id=c,
+            holder="王小明",
+        )
         d.hit("ABN-004", f, "dividend paid to a third party")
 
     # ------------------------------------------------------------------ ABN-005
     c = cust()
     x = d.new_txn(c, pa, "024", "2025-03-17 10:00:00", shares=9000.0)
     d.no_transfer_for.add(x)
-    f = d.new_transfer("redemption_payout", "2025-03-17", "2025-03-20 17:00:00", "2025-03-20 17:01:00", 9200.0,
-                       txn_id=x, customer_id=c)
+    f = d.new_transfer(
+        "redemption_payout",
+        "2025-03-17",
+        "2025-03-20 17:00:00",
+        "2025-03-20 17:01:00",
+        9200.0,
+        txn_id=x,
+        customer_id=c,
+    )
     d.hit("ABN-005", f, "payout executed one minute after due_at")
     x = d.new_txn(c, pa, "024", "2025-05-19 10:30:00", shares=4000.0)
     d.no_transfer_for.add(x)
-    f = d.new_transfer("redemption_payout", "2025-05-19", "2025-05-22 17:00:00", "2025-05-22 17:00:00", 4100.0,
-                       txn_id=x, customer_id=c)
+    f = d.new_transfer(
+        "redemption_payout",
+        "2025-05-19",
+        "2025-05-22 17:00:00",
+        "2025-05-22 17:00:00",
+        4100.0,
+        txn_id=x,
+        customer_id=c,
+    )
     d.near("ABN-005", f, "payout executed exactly at due_at")
     f = d.new_transfer("dividend", "2025-12-16", "2025-12-18 17:00:00", None, 310.00, customer_id=c)
     d.hit("ABN-005", f, "dividend never executed, due 2025-12-18 (before as_of)")
@@ -129,42 +174,75 @@ def plant(d: Demo) -> None:
     if not small:
         x = d.new_txn(c, pa, "022", "2025-08-19 10:00:00", status="failed", amount=30000.0)
         d.no_transfer_for.add(x)
-        f = d.new_transfer("refund", "2025-08-19", "2025-08-20 17:00:00", "2025-08-21 09:30:00", 30000.0, txn_id=x,
-                           customer_id=c)
+        f = d.new_transfer(
+            "refund",
+            "2025-08-19",
+            "2025-08-20 17:00:00",
+            "2025-08-21 09:30:00",
+            30000.0,
+            txn_id=x,
+            customer_id=c,
+        )
         d.hit("ABN-005", f, "refund executed the morning after its due time")
-        f = d.new_transfer("dividend", "2024-12-30", "2025-01-03 17:00:00", "2025-01-06 10:00:00", 88.00,
-                           customer_id=c)
+        f = d.new_transfer(
+            "dividend", "2024-12-30", "2025-01-03 17:00:00", "2025-01-06 10:00:00", 88.00, customer_id=c
+        )
         d.near("ABN-005", f, "late, but business_date 2024-12-30 is before the period")
 
     # ------------------------------------------------------------------ ABN-006
     c = cust()
 
     def short(collected):
-        return [{"amount": round(collected - 100.0, 2), "due_at": "2025-03-04 18:00:00",
-                 "executed_at": "2025-03-04 17:30:00"}]
+        return [
+            {
+                "amount": round(collected - 100.0, 2),
+                "due_at": "2025-03-04 18:00:00",
+                "executed_at": "2025-03-04 17:30:00",
+            }
+        ]
 
     d.new_txn(c, pa, "022", "2025-03-04 10:00:00", channel="counter", branch=b1, amount=50000.0)
     d.sweep_plan[(b1, "2025-03-04")] = short
     d.hit("ABN-006", f"{b1}:2025-03-04", "branch sweep 100.00 short of the day's collections")
 
     def next_day(collected):
-        return [{"amount": round(collected, 2), "due_at": "2025-06-17 12:00:00", "executed_at": "2025-06-17 09:10:00"}]
+        return [
+            {
+                "amount": round(collected, 2),
+                "due_at": "2025-06-17 12:00:00",
+                "executed_at": "2025-06-17 09:10:00",
+            }
+        ]
 
     d.new_txn(c, pa, "022", "2025-06-16 10:00:00", channel="counter", branch=b2, amount=36000.0)
     d.sweep_plan[(b2, "2025-06-16")] = next_day
-    d.hit("ABN-006", f"{b2}:2025-06-16", "full sweep, but executed the next morning (not the same calendar day)")
+    d.hit(
+        "ABN-006", f"{b2}:2025-06-16", "full sweep, but executed the next morning (not the same calendar day)"
+    )
 
     def split(collected):
         a = round(collected * 0.6, 2)
-        return [{"amount": a, "due_at": "2025-07-08 18:00:00", "executed_at": "2025-07-08 17:20:00"},
-                {"amount": round(collected - a, 2), "due_at": "2025-07-08 18:00:00", "executed_at": "2025-07-08 17:40:00"}]
+        return [
+            {"amount": a, "due_at": "2025-07-08 18:00:00", "executed_at": "2025-07-08 17:20:00"},
+            {
+                "amount": round(collected - a, 2),
+                "due_at": "2025-07-08 18:00:00",
+                "executed_at": "2025-07-08 17:40:00",
+            },
+        ]
 
     d.new_txn(c, pa, "022", "2025-07-08 10:00:00", channel="counter", branch=b1, amount=41000.0)
     d.sweep_plan[(b1, "2025-07-08")] = split
     d.near("ABN-006", f"{b1}:2025-07-08", "collections swept in two transfers that add up exactly")
 
     def late_evening(collected):
-        return [{"amount": round(collected, 2), "due_at": "2025-08-12 23:59:59", "executed_at": "2025-08-12 23:59:59"}]
+        return [
+            {
+                "amount": round(collected, 2),
+                "due_at": "2025-08-12 23:59:59",
+                "executed_at": "2025-08-12 23:59:59",
+            }
+        ]
 
     d.new_txn(c, pa, "022", "2025-08-12 10:00:00", channel="counter", branch=b2, amount=27500.0)
     d.sweep_plan[(b2, "2025-08-12")] = late_evening
@@ -183,13 +261,19 @@ def plant(d: Demo) -> None:
     x = d.new_txn(c, pa, "022", "2025-03-12 15:00:00", trade_date="2025-03-13")
     d.near("ABN-007", x, "applied at 15:00:00, trade date the next trading day")
     x = d.new_txn(c, pa, "022", "2025-02-08 10:00:00", channel="counter", branch=b1, trade_date="2025-02-08")
-    d.hit("ABN-007", x, "applied on the make-up working Saturday 2025-02-08 (exchange closed) with T = that day")
+    d.hit(
+        "ABN-007", x, "applied on the make-up working Saturday 2025-02-08 (exchange closed) with T = that day"
+    )
     x = d.new_txn(c, pa, "022", "2025-02-08 10:30:00", channel="counter", branch=b1, trade_date="2025-02-10")
     d.near("ABN-007", x, "applied on the make-up Saturday, T = Monday 2025-02-10")
     x = d.new_txn(c, pa, "022", "2025-09-30 15:30:00", trade_date="2025-10-08")
     d.hit("ABN-007", x, "applied 2025-09-30 after cut-off; T set to 10-08 (holiday) instead of 10-09")
     x = d.new_txn(c, pa, "022", "2025-09-30 15:30:00", trade_date="2025-10-09")
-    d.near("ABN-007", x, "applied 2025-09-30 after cut-off, T = 2025-10-09 (first trading day after National Day)")
+    d.near(
+        "ABN-007",
+        x,
+        "applied 2025-09-30 after cut-off, T = 2025-10-09 (first trading day after National Day)",
+    )
     if not small:
         x = d.new_txn(c, pa, "022", "2025-06-11 10:00:00", trade_date="2025-06-12")
         d.hit("ABN-007", x, "applied before the cut-off of a trading day but given the next day")
@@ -198,7 +282,11 @@ def plant(d: Demo) -> None:
         x = d.new_txn(c, pa, "022", "2025-01-26 11:00:00", trade_date="2025-01-27")
         d.near("ABN-007", x, "applied on the make-up Sunday 2025-01-26 (exchange closed), T = Monday 01-27")
         x = d.new_txn(c, pa, "022", "2025-01-27 15:30:00", trade_date="2025-02-05")
-        d.near("ABN-007", x, "applied 01-27 after cut-off, T = 02-05, the first trading day after Spring Festival")
+        d.near(
+            "ABN-007",
+            x,
+            "applied 01-27 after cut-off, T = 02-05, the first trading day after Spring Festival",
+        )
 
     # ------------------------------------------------------------------ ABN-008
     c = cust()
@@ -214,6 +302,8 @@ def plant(d: Demo) -> None:
     d.hit("ABN-008", x, "failed and never notified")
     if not small:
         x = d.new_txn(c, pa, "022", "2025-12-31 10:00:00", status="rejected", notified="2026-01-05 09:00:00")
-        d.hit("ABN-008", x, "rejected 2025-12-31; the next working day is Sun 2026-01-04 (make-up): told 01-05")
+        d.hit(
+            "ABN-008", x, "rejected 2025-12-31; the next working day is Sun 2026-01-04 (make-up): told 01-05"
+        )
         x = d.new_txn(c, pa, "022", "2025-12-31 10:05:00", status="rejected", notified="2026-01-04 18:00:00")
         d.near("ABN-008", x, "rejected 2025-12-31, told on the make-up working Sunday 2026-01-04")

@@ -52,42 +52,63 @@ def plant(d: Demo) -> None:
     d.near("CMP-001", x, "received 16:45 on the make-up Sunday 01-26: 15 min that day + 15 min on 01-27")
     if not small:
         x = cp("2025-10-03 10:00:00", forwarded_at="2025-10-09 09:31:00", channel="online")
-        d.hit("CMP-001", x, "received on a National Day holiday; the clock starts 10-09 09:00, forwarded 09:31")
+        d.hit(
+            "CMP-001", x, "received on a National Day holiday; the clock starts 10-09 09:00, forwarded 09:31"
+        )
         x = cp("2025-10-03 10:30:00", forwarded_at="2025-10-09 09:30:00", channel="online")
         d.near("CMP-001", x, "received on a holiday, forwarded 10-09 09:30 (30 working minutes)")
-        x = cp("2024-12-31 16:50:00", forwarded_at=None, responded_at="2024-12-31 18:00:00",
-               resolved_at="2025-01-02 10:00:00", callback_at="2025-01-02 15:00:00")
+        x = cp(
+            "2024-12-31 16:50:00",
+            forwarded_at=None,
+            responded_at="2024-12-31 18:00:00",
+            resolved_at="2025-01-02 10:00:00",
+            callback_at="2025-01-02 15:00:00",
+        )
         d.near("CMP-001", x, "never forwarded, but received 2024-12-31: before the period")
 
     # ------------------------------------------------------------------ CMP-002 (general reply)
-    cases = [("2025-01-27 10:00:00", "hit", "received Mon 01-27, just before Spring Festival"),
-             ("2025-01-26 10:00:00", "near", "received on the make-up Sunday 01-26"),
-             ("2025-02-05 10:00:00", "near", "received 02-05, first day after Spring Festival"),
-             ("2025-02-05 10:30:00", "hit", "received 02-05, first day after Spring Festival"),
-             ("2025-10-03 14:00:00", "near", "received on a National Day holiday")]
+    cases = [
+        ("2025-01-27 10:00:00", "hit", "received Mon 01-27, just before Spring Festival"),
+        ("2025-01-26 10:00:00", "near", "received on the make-up Sunday 01-26"),
+        ("2025-02-05 10:00:00", "near", "received 02-05, first day after Spring Festival"),
+        ("2025-02-05 10:30:00", "hit", "received 02-05, first day after Spring Festival"),
+        ("2025-10-03 14:00:00", "near", "received on a National Day holiday"),
+    ]
     if not small:
         cases.append(("2025-10-03 15:00:00", "hit", "received on a National Day holiday"))
     for received, kind, why in cases:
         due = _day_after(received, n_general)
         if kind == "near":
             at = f"{due} {eod}" if received.startswith("2025-02-05") else f"{due} 16:00:00"
-            x = cp(received, responded_at=at, resolved_at=f"{due} {eod}" if at.endswith(eod) else f"{due} 17:00:00",
-                   callback_at=f"{_next_day(due)} 10:00:00" if cal.is_workday([_next_day(due)])[0] else None)
+            x = cp(
+                received,
+                responded_at=at,
+                resolved_at=f"{due} {eod}" if at.endswith(eod) else f"{due} 17:00:00",
+                callback_at=f"{_next_day(due)} 10:00:00" if cal.is_workday([_next_day(due)])[0] else None,
+            )
             if not cal.is_workday([_next_day(due)])[0]:
                 d.extra["complaints"][-1]["callback_at"] = np.datetime64(f"{due} {eod}", "s")
-            note = " (a hit under the default 3: the override matters)" if due > _day_after(received, 3) else ""
+            note = (
+                " (a hit under the default 3: the override matters)" if due > _day_after(received, 3) else ""
+            )
             d.near("CMP-002", x, f"{why}; replied on {due}, the last of {n_general} working days{note}")
         else:
             at = f"{_next_day(due)} 10:00:00"
-            x = cp(received, responded_at=at, resolved_at=f"{_next_day(due)} 11:00:00",
-                   callback_at=f"{_next_day(due)} 15:00:00")
+            x = cp(
+                received,
+                responded_at=at,
+                resolved_at=f"{_next_day(due)} 11:00:00",
+                callback_at=f"{_next_day(due)} 15:00:00",
+            )
             d.hit("CMP-002", x, f"{why}; {n_general} working days end {due}, replied {_next_day(due)}")
     x = cp("2025-11-12 10:00:00", responded_at=None, resolved_at=None, callback_at=None, root_cause=None)
     d.hit("CMP-002", x, "general complaint never answered")
 
     # ------------------------------------------------------------------ CMP-003 (major interim measure)
     x = cp("2025-01-27 15:00:00", severity="major", interim_measure_at="2025-02-05 15:01:00")
-    d.hit("CMP-003", x, "8 working hours from Mon 01-27 15:00 end 02-05 15:00 (Spring Festival); measure 15:01")
+    d.hit(
+        "CMP-003", x, "8 working hours from Mon 01-27 15:00 end 02-05 15:00 (Spring Festival); measure 15:01"
+    )
     x = cp("2025-01-27 15:00:00", severity="major", interim_measure_at="2025-02-05 15:00:00")
     d.near("CMP-003", x, "interim measure exactly 8 working hours after receipt (02-05 15:00)")
     x = cp("2025-04-09 11:00:00", severity="major", interim_measure_at=None)
@@ -97,23 +118,51 @@ def plant(d: Demo) -> None:
         d.near("CMP-003", x, "Fri 14:00 + 8 working hours = make-up Saturday 02-08 14:00")
         x = cp("2025-02-07 14:30:00", severity="major", interim_measure_at="2025-02-10 09:00:00")
         d.hit("CMP-003", x, "due on the make-up Saturday 02-08 14:30, measure taken Monday")
-        x = cp("2025-03-08 20:00:00", severity="major", channel="online", interim_measure_at="2025-03-10 16:30:00")
+        x = cp(
+            "2025-03-08 20:00:00",
+            severity="major",
+            channel="online",
+            interim_measure_at="2025-03-10 16:30:00",
+        )
         d.near("CMP-003", x, "received Saturday night: the clock starts Monday 09:00")
 
     # ------------------------------------------------------------------ CMP-004 (major reply)
     due = _day_after("2025-09-30", n_major)
-    x = cp("2025-09-30 10:00:00", severity="major", responded_at=f"{_next_day(due)} 10:00:00",
-           resolved_at=f"{_next_day(due)} 12:00:00", callback_at=f"{_next_day(due)} 16:00:00")
-    d.hit("CMP-004", x, f"major complaint of 09-30: {n_major} working days end {due}; replied {_next_day(due)}")
-    x = cp("2025-09-30 11:00:00", severity="major", responded_at=f"{due} {eod}", resolved_at=f"{due} {eod}",
-           callback_at=f"{_next_day(due)} 10:00:00")
+    x = cp(
+        "2025-09-30 10:00:00",
+        severity="major",
+        responded_at=f"{_next_day(due)} 10:00:00",
+        resolved_at=f"{_next_day(due)} 12:00:00",
+        callback_at=f"{_next_day(due)} 16:00:00",
+    )
+    d.hit(
+        "CMP-004", x, f"major complaint of 09-30: {n_major} working days end {due}; replied {_next_day(due)}"
+    )
+    x = cp(
+        "2025-09-30 11:00:00",
+        severity="major",
+        responded_at=f"{due} {eod}",
+        resolved_at=f"{due} {eod}",
+        callback_at=f"{_next_day(due)} 10:00:00",
+    )
     d.near("CMP-004", x, f"major complaint of 09-30 replied at the very end of {due}")
-    x = cp("2025-08-14 10:00:00", severity="major", responded_at=None, resolved_at=None, callback_at=None,
-           root_cause=None)
+    x = cp(
+        "2025-08-14 10:00:00",
+        severity="major",
+        responded_at=None,
+        resolved_at=None,
+        callback_at=None,
+        root_cause=None,
+    )
     d.hit("CMP-004", x, "major complaint never answered")
     if not small:
-        x = cp("2025-09-28 10:00:00", severity="major", responded_at="2025-09-30 17:00:00",
-               resolved_at="2025-09-30 17:30:00", callback_at="2025-09-30 18:00:00")
+        x = cp(
+            "2025-09-28 10:00:00",
+            severity="major",
+            responded_at="2025-09-30 17:00:00",
+            resolved_at="2025-09-30 17:30:00",
+            callback_at="2025-09-30 18:00:00",
+        )
         d.near("CMP-004", x, "received on the make-up Sunday 09-28, replied on the 2nd working day 09-30")
 
     # ------------------------------------------------------------------ CMP-005 (regulator registration)
@@ -136,7 +185,9 @@ def plant(d: Demo) -> None:
     d.hit("CMP-006", x, "alleged violation of 01-27 reported on the 4th working day (make-up Sat 02-08)")
     x = cp("2025-01-27 10:30:00", involves_violation=True, reported_to_compliance_at="2025-02-07 17:00:00")
     d.near("CMP-006", x, "reported on the 3rd working day (02-07)")
-    x = cp("2025-07-09 10:00:00", involves_violation=True, reported_to_compliance_at=None, category="suitability")
+    x = cp(
+        "2025-07-09 10:00:00", involves_violation=True, reported_to_compliance_at=None, category="suitability"
+    )
     d.hit("CMP-006", x, "alleged violation never reported to compliance")
     x = cp("2025-07-10 10:00:00", involves_violation=None, reported_to_compliance_at=None)
     d.near("CMP-006", x, "involves_violation empty = no violation alleged")
@@ -151,26 +202,47 @@ def plant(d: Demo) -> None:
         d.hit("CMP-007", x, "phone complaint with an empty recording reference")
 
     # ------------------------------------------------------------------ CMP-008 / CMP-009 (callback, root cause)
-    x = cp("2025-02-07 09:30:00", responded_at="2025-02-07 14:00:00", resolved_at="2025-02-07 16:00:00",
-           callback_at="2025-02-10 10:00:00")
+    x = cp(
+        "2025-02-07 09:30:00",
+        responded_at="2025-02-07 14:00:00",
+        resolved_at="2025-02-07 16:00:00",
+        callback_at="2025-02-10 10:00:00",
+    )
     d.hit("CMP-008", x, "resolved Fri 02-07; due by the make-up Saturday; called back Monday")
-    x = cp("2025-02-07 09:45:00", responded_at="2025-02-07 14:00:00", resolved_at="2025-02-07 16:30:00",
-           callback_at="2025-02-08 11:00:00")
+    x = cp(
+        "2025-02-07 09:45:00",
+        responded_at="2025-02-07 14:00:00",
+        resolved_at="2025-02-07 16:30:00",
+        callback_at="2025-02-08 11:00:00",
+    )
     d.near("CMP-008", x, "called back on the make-up Saturday 02-08")
     x = cp("2025-06-20 10:00:00", callback_at=None)
     d.hit("CMP-008", x, "resolved, never called back")
-    x = cp("2025-12-29 10:00:00", responded_at="2025-12-29 15:00:00", resolved_at=None, callback_at=None,
-           root_cause=None)
+    x = cp(
+        "2025-12-29 10:00:00",
+        responded_at="2025-12-29 15:00:00",
+        resolved_at=None,
+        callback_at=None,
+        root_cause=None,
+    )
     d.near("CMP-008", x, "answered but not resolved yet: no callback due")
     d.near("CMP-009", x, "not resolved yet: no root cause required")
     x = cp("2025-05-28 10:00:00", root_cause=None)
     d.hit("CMP-009", x, "resolved without a root cause")
     if not small:
-        x = cp("2025-12-22 10:00:00", responded_at="2025-12-22 15:00:00", resolved_at="2026-01-30 15:00:00",
-               callback_at=None)
+        x = cp(
+            "2025-12-22 10:00:00",
+            responded_at="2025-12-22 15:00:00",
+            resolved_at="2026-01-30 15:00:00",
+            callback_at=None,
+        )
         d.near("CMP-008", x, "resolved Fri 2026-01-30: callback due 02-02, after as_of")
-        x = cp("2025-12-30 10:00:00", responded_at="2025-12-30 15:00:00", resolved_at="2025-12-31 10:00:00",
-               callback_at="2026-01-05 10:00:00")
+        x = cp(
+            "2025-12-30 10:00:00",
+            responded_at="2025-12-30 15:00:00",
+            resolved_at="2025-12-31 10:00:00",
+            callback_at="2026-01-05 10:00:00",
+        )
         d.hit("CMP-008", x, "resolved 12-31; due by the make-up Sunday 2026-01-04; called back 01-05")
         x = cp("2025-09-09 10:00:00", root_cause="")
         d.hit("CMP-009", x, "resolved with an empty root cause")

@@ -20,9 +20,15 @@ def plant(d: Demo) -> None:
     def record(rtype, subject, archived, disposed=None, location="总部档案室"):
         rid = d.next_id("record", "AR", 9000000001, 10)
         d.no_archive.add(subject)
-        d.add("archive_records", record_id=rid, record_type=rtype, subject_id=subject,
-              archived_at=np.datetime64(archived, "s"),
-              disposed_at=np.datetime64(disposed, "s") if disposed else None, location=location)
+        d.add(
+            "archive_records",
+            record_id=rid,
+            record_type=rtype,
+            subject_id=subject,
+            archived_at=np.datetime64(archived, "s"),
+            disposed_at=np.datetime64(disposed, "s") if disposed else None,
+            location=location,
+        )
         return rid
 
     def cust(**kw):
@@ -95,13 +101,29 @@ def plant(d: Demo) -> None:
         return
 
     # ------------------------------------------------------------------ RET-004..006
-    def backup(day, status="success", offsite=True, immutable=True, retain=None, investor=True, site=None,
-               completed=None):
+    def backup(
+        day,
+        status="success",
+        offsite=True,
+        immutable=True,
+        retain=None,
+        investor=True,
+        site=None,
+        completed=None,
+    ):
         bid = d.next_id("backup", "BK", 90000001, 8)
-        d.add("backups", backup_id=bid, backup_date=np.datetime64(day, "s"),
-              completed_at=np.datetime64(completed or f"{np.datetime64(day) + 1} 02:30:00", "s"), status=status,
-              site=site or ("异地灾备中心（贵安）" if offsite else "本地机房"), offsite=offsite, immutable=immutable,
-              retain_until=np.datetime64(retain or f"{int(day[:4]) + 16}-12-31", "s"), contains_investor_data=investor)
+        d.add(
+            "backups",
+            backup_id=bid,
+            backup_date=np.datetime64(day, "s"),
+            completed_at=np.datetime64(completed or f"{np.datetime64(day) + 1} 02:30:00", "s"),
+            status=status,
+            site=site or ("异地灾备中心（贵安）" if offsite else "本地机房"),
+            offsite=offsite,
+            immutable=immutable,
+            retain_until=np.datetime64(retain or f"{int(day[:4]) + 16}-12-31", "s"),
+            contains_investor_data=investor,
+        )
         return bid
 
     d.no_backup.add("2025-03-15")

@@ -22,70 +22,152 @@ def plant(d: Demo) -> None:
     low = d.product_of_risk(d.levels[0])
 
     # ------------------------------------------------------------------ SOD-001
-    s = d.new_staff("promotion", "counter", department=bn2, hire="2021-03-01",
-                    role_dates=[("2021-03-01", None), ("2025-03-01", None)])
+    s = d.new_staff(
+        "promotion",
+        "counter",
+        department=bn2,
+        hire="2021-03-01",
+        role_dates=[("2021-03-01", None), ("2025-03-01", None)],
+    )
     d.mitigation_staff = s
-    d.hit("SOD-001", s, "promotion held since 2021 and counter added on 2025-03-01 (demo-a: approved exception "
-          "in params, so mitigated)", status=mitigated)
-    s = d.new_staff("info_processing", "fund_processing", hire="2022-05-01",
-                    role_dates=[("2022-05-01", None), ("2025-06-01", "2025-06-30")])
-    d.hit("SOD-001", s, "info_processing and fund_processing both held during June 2025 (covering a colleague)")
-    n1 = d.new_staff("promotion", "counter", department=bn2, hire="2020-01-01",
-                     role_dates=[("2020-01-01", "2025-03-31"), ("2025-04-01", None)])
+    d.hit(
+        "SOD-001",
+        s,
+        "promotion held since 2021 and counter added on 2025-03-01 (demo-a: approved exception "
+        "in params, so mitigated)",
+        status=mitigated,
+    )
+    s = d.new_staff(
+        "info_processing",
+        "fund_processing",
+        hire="2022-05-01",
+        role_dates=[("2022-05-01", None), ("2025-06-01", "2025-06-30")],
+    )
+    d.hit(
+        "SOD-001", s, "info_processing and fund_processing both held during June 2025 (covering a colleague)"
+    )
+    n1 = d.new_staff(
+        "promotion",
+        "counter",
+        department=bn2,
+        hire="2020-01-01",
+        role_dates=[("2020-01-01", "2025-03-31"), ("2025-04-01", None)],
+    )
     d.near("SOD-001", n1, "promotion ended 2025-03-31, counter started 2025-04-01: no common day")
     if not small:
-        s = d.new_staff("promotion", "counter", department=bn1, hire="2020-01-01",
-                        role_dates=[("2020-01-01", "2025-01-01"), ("2025-01-01", None)])
+        s = d.new_staff(
+            "promotion",
+            "counter",
+            department=bn1,
+            hire="2020-01-01",
+            role_dates=[("2020-01-01", "2025-01-01"), ("2025-01-01", None)],
+        )
         d.hit("SOD-001", s, "the only common day is 2025-01-01 = period_start (inside the period)")
-        s = d.new_staff("info_processing", "fund_processing", hire="2018-01-01",
-                        role_dates=[("2018-01-01", "2024-12-31"), ("2024-06-01", None)])
+        s = d.new_staff(
+            "info_processing",
+            "fund_processing",
+            hire="2018-01-01",
+            role_dates=[("2018-01-01", "2024-12-31"), ("2024-06-01", None)],
+        )
         d.near("SOD-001", s, "info/fund processing overlapped only in 2024, before the period")
         s = d.new_staff("counter", "sales", department=bn1, hire="2019-09-01")
         d.near("SOD-001", s, "counter + sales is not a conflicting pair")
 
     # ------------------------------------------------------------------ SOD-002
-    s = d.new_staff("audit", "sales", department="合规稽核部", hire="2019-01-01",
-                    role_dates=[("2019-01-01", None), ("2025-09-01", "2025-10-31")])
+    s = d.new_staff(
+        "audit",
+        "sales",
+        department="合规稽核部",
+        hire="2019-01-01",
+        role_dates=[("2019-01-01", None), ("2025-09-01", "2025-10-31")],
+    )
     d.hit("SOD-002", s, "audit staff also held sales from 2025-09-01 to 2025-10-31")
-    s = d.new_staff("audit", "promotion", department="合规稽核部", hire="2017-01-01",
-                    role_dates=[("2017-01-01", "2025-05-31"), ("2025-06-01", None)])
+    s = d.new_staff(
+        "audit",
+        "promotion",
+        department="合规稽核部",
+        hire="2017-01-01",
+        role_dates=[("2017-01-01", "2025-05-31"), ("2025-06-01", None)],
+    )
     d.near("SOD-002", s, "audit ended 2025-05-31, promotion started 2025-06-01: no common day")
     if not small:
-        s = d.new_staff("risk_monitoring", "counter", department=bn1, hire="2018-01-01",
-                        role_dates=[("2025-12-31", None), ("2018-01-01", "2025-12-31")])
-        d.hit("SOD-002", s, "risk_monitoring from 2025-12-31 and counter until 2025-12-31: one common day = period_end")
+        s = d.new_staff(
+            "risk_monitoring",
+            "counter",
+            department=bn1,
+            hire="2018-01-01",
+            role_dates=[("2025-12-31", None), ("2018-01-01", "2025-12-31")],
+        )
+        d.hit(
+            "SOD-002",
+            s,
+            "risk_monitoring from 2025-12-31 and counter until 2025-12-31: one common day = period_end",
+        )
         s = d.new_staff("risk_monitoring", "complaint_handling", department="风险管理部", hire="2020-06-01")
-        d.near("SOD-002", s, "risk_monitoring + complaint_handling: complaint handling is not a business role")
-        s = d.new_staff("audit", "counter", department=bn2, hire="2016-01-01",
-                        role_dates=[("2026-01-05", None), ("2016-01-01", "2026-01-31")])
+        d.near(
+            "SOD-002", s, "risk_monitoring + complaint_handling: complaint handling is not a business role"
+        )
+        s = d.new_staff(
+            "audit",
+            "counter",
+            department=bn2,
+            hire="2016-01-01",
+            role_dates=[("2026-01-05", None), ("2016-01-01", "2026-01-31")],
+        )
         d.near("SOD-002", s, "audit + counter overlap only from 2026-01-05, after the period")
 
     # ------------------------------------------------------------------ SOD-003
-    s = d.new_staff("it_head", "infosec_head", hire="2016-01-01",
-                    role_dates=[("2016-01-01", None), ("2025-07-01", "2025-08-15")])
+    s = d.new_staff(
+        "it_head",
+        "infosec_head",
+        hire="2016-01-01",
+        role_dates=[("2016-01-01", None), ("2025-07-01", "2025-08-15")],
+    )
     d.hit("SOD-003", s, "IT head acted as information-security head 2025-07-01..2025-08-15")
     if not small:
-        s = d.new_staff("it_head", "infosec_head", hire="2015-01-01",
-                        role_dates=[("2015-01-01", "2025-02-28"), ("2025-03-01", None)])
+        s = d.new_staff(
+            "it_head",
+            "infosec_head",
+            hire="2015-01-01",
+            role_dates=[("2015-01-01", "2025-02-28"), ("2025-03-01", None)],
+        )
         d.near("SOD-003", s, "it_head ended 2025-02-28, infosec_head from 2025-03-01")
         s = d.new_staff("infosec_head", "it_head", hire="2021-04-01")
         d.hit("SOD-003", s, "infosec_head and it_head both held all year")
 
     # ------------------------------------------------------------------ SOD-004 (+ SOD-005 actors)
-    m = d.new_staff("it_ops", "counter", department=bn2, hire="2021-01-01",
-                    role_dates=[("2021-01-01", None), ("2025-08-01", None)])
+    m = d.new_staff(
+        "it_ops",
+        "counter",
+        department=bn2,
+        hire="2021-01-01",
+        role_dates=[("2021-01-01", None), ("2025-08-01", None)],
+    )
     d.hit("SOD-004", m, "it_ops staff also given the counter role from 2025-08-01")
-    q = d.new_staff("it_ops", "counter", department=bn2, hire="2019-01-01",
-                    role_dates=[("2019-01-01", "2024-12-31"), ("2025-01-01", None)])
+    q = d.new_staff(
+        "it_ops",
+        "counter",
+        department=bn2,
+        hire="2019-01-01",
+        role_dates=[("2019-01-01", "2024-12-31"), ("2025-01-01", None)],
+    )
     d.near("SOD-004", q, "it_ops ended 2024-12-31, counter from 2025-01-01")
-    dev = d.new_staff("it_dev", "info_processing", hire="2019-01-01",
-                      role_dates=[("2019-01-01", "2025-06-30"), ("2025-07-01", None)])
+    dev = d.new_staff(
+        "it_dev",
+        "info_processing",
+        hire="2019-01-01",
+        role_dates=[("2019-01-01", "2025-06-30"), ("2025-07-01", None)],
+    )
     d.near("SOD-004", dev, "it_dev ended 2025-06-30, info_processing from 2025-07-01")
     if not small:
         s = d.new_staff("it_dev", "it_ops", hire="2020-01-01")
         d.hit("SOD-004", s, "it_dev and it_ops held together")
-        s = d.new_staff("it_dev", "info_processing", hire="2020-01-01",
-                        role_dates=[("2020-01-01", "2025-03-31"), ("2025-03-01", None)])
+        s = d.new_staff(
+            "it_dev",
+            "info_processing",
+            hire="2020-01-01",
+            role_dates=[("2020-01-01", "2025-03-31"), ("2025-03-01", None)],
+        )
         d.hit("SOD-004", s, "it_dev until 2025-03-31 overlaps info_processing from 2025-03-01 (March 2025)")
         s = d.new_staff("it_dev", "infosec_head", hire="2020-01-01")
         d.near("SOD-004", s, "it_dev + infosec_head: neither it_ops nor a business role")
@@ -98,7 +180,9 @@ def plant(d: Demo) -> None:
     d.hit("SOD-005", o, "counter purchase entered by a staff who also holds it_ops")
     d.op("2025-09-10 10:40:00", k2, "review", "purchase", x)
     if not small:
-        x = d.new_txn(u, low, "022", "2025-09-11 11:00:00", channel="counter", branch=b2, staff=k2, amount=12000.0)
+        x = d.new_txn(
+            u, low, "022", "2025-09-11 11:00:00", channel="counter", branch=b2, staff=k2, amount=12000.0
+        )
         d.own_ops.add(x)
         d.op("2025-09-11 11:00:00", k2, "enter", "purchase", x)
         o = d.op("2025-09-11 11:20:00", m, "review", "purchase", x)
@@ -112,7 +196,9 @@ def plant(d: Demo) -> None:
     d.hit("SOD-005", o, "batch fix entered on 2025-06-30, the last day of the staff's it_dev role")
     d.hit("SOD-007", o, "on 2025-06-30 the staff held only it_dev: not authorized for `other`")
     o = d.op("2025-07-01 10:00:00", dev, "enter", "other", "BATCH-0701-FIX")
-    d.near("SOD-005", o, "2025-07-01: it_dev ended the day before, now info_processing (authorized for `other`)")
+    d.near(
+        "SOD-005", o, "2025-07-01: it_dev ended the day before, now info_processing (authorized for `other`)"
+    )
     d.near("SOD-007", o, "info_processing is authorized for `other` from 2025-07-01")
     it_viewer = sorted(d.pool.get("it_dev", d.pool["it_ops"]))[0]
     o = d.op("2025-09-10 15:00:00", it_viewer, "view", "purchase", x)
@@ -128,7 +214,9 @@ def plant(d: Demo) -> None:
     d.op("2025-05-20 10:00:00", k1, "enter", "redemption", x)
     d.op("2025-05-20 10:05:00", k1, "review", "redemption", x)
     d.hit("SOD-006", x, "redemption reviewed only by its maker")
-    f = d.new_transfer("dividend", "2025-06-17", "2025-06-19 17:00:00", "2025-06-19 10:00:00", 812.35, customer_id=u)
+    f = d.new_transfer(
+        "dividend", "2025-06-17", "2025-06-19 17:00:00", "2025-06-19 10:00:00", 812.35, customer_id=u
+    )
     d.own_ops.add(f)
     d.op("2025-06-19 09:30:00", fund[0], "enter", "fund_transfer", f)
     d.op("2025-06-19 09:50:00", fund[0], "approve", "fund_transfer", f)
@@ -149,8 +237,12 @@ def plant(d: Demo) -> None:
         d.own_ops.add(e)
         d.op("2025-12-31 16:40:00", info[0], "enter", "info_change", e)
         d.op("2026-01-04 09:30:00", info[1], "review", "info_change", e)
-        d.near("SOD-006", e, "entered 2025-12-31, reviewed by a different staff on 2026-01-04 (a make-up working "
-               "Sunday, after the period: any time counts)")
+        d.near(
+            "SOD-006",
+            e,
+            "entered 2025-12-31, reviewed by a different staff on 2026-01-04 (a make-up working "
+            "Sunday, after the period: any time counts)",
+        )
         e = d.new_event(u, "info_change", "2024-12-31 16:00:00")
         d.own_ops.add(e)
         d.op("2024-12-31 16:05:00", info[0], "enter", "info_change", e)
@@ -161,12 +253,21 @@ def plant(d: Demo) -> None:
     d.near("SOD-006", x, "purchase entered with no review: purchases do not require one")
 
     # ------------------------------------------------------------------ SOD-007
-    f = d.new_transfer("dividend", "2025-09-16", "2025-09-18 17:00:00", "2025-09-18 10:00:00", 366.20, customer_id=u)
+    f = d.new_transfer(
+        "dividend", "2025-09-16", "2025-09-18 17:00:00", "2025-09-18 10:00:00", 366.20, customer_id=u
+    )
     o = d.op("2025-09-18 09:55:00", k1, "approve", "fund_transfer", f)
     d.hit("SOD-007", o, "counter staff approved a fund transfer (only fund_processing is authorized)")
-    leaver = d.new_staff("counter", department=bn1, hire="2018-03-01", leave="2025-06-30",
-                         training=[("2025-03-21", 8.0), ("2025-05-16", 8.0)])
-    x = d.new_txn(u, low, "022", "2025-06-30 14:30:00", channel="counter", branch=b1, staff=leaver, amount=6000.0)
+    leaver = d.new_staff(
+        "counter",
+        department=bn1,
+        hire="2018-03-01",
+        leave="2025-06-30",
+        training=[("2025-03-21", 8.0), ("2025-05-16", 8.0)],
+    )
+    x = d.new_txn(
+        u, low, "022", "2025-06-30 14:30:00", channel="counter", branch=b1, staff=leaver, amount=6000.0
+    )
     d.own_ops.add(x)
     o = d.op("2025-06-30 14:30:00", leaver, "enter", "purchase", x)
     d.near("SOD-007", o, "operation on the staff's leave_date (2025-06-30) is still allowed")
@@ -175,12 +276,18 @@ def plant(d: Demo) -> None:
     o = d.op("2025-07-02 10:20:00", leaver, "review", "purchase", x)
     d.hit("SOD-007", o, "review by a staff who left on 2025-06-30 (counter role never ended in HR data)")
     if not small:
-        x = d.new_txn(u, low, "020", "2025-03-31 16:00:00", channel="counter", branch=b2, staff=n1, amount=50000.0)
+        x = d.new_txn(
+            u, low, "020", "2025-03-31 16:00:00", channel="counter", branch=b2, staff=n1, amount=50000.0
+        )
         d.own_ops.add(x)
         o = d.op("2025-03-31 16:00:00", n1, "enter", "subscription", x)
-        d.hit("SOD-007", o, "subscription entered 2025-03-31, the day before the staff's counter role started")
+        d.hit(
+            "SOD-007", o, "subscription entered 2025-03-31, the day before the staff's counter role started"
+        )
         d.op("2025-03-31 16:20:00", k2, "review", "subscription", x)
-        x = d.new_txn(u, low, "022", "2025-04-01 09:30:00", channel="counter", branch=b2, staff=n1, amount=20000.0)
+        x = d.new_txn(
+            u, low, "022", "2025-04-01 09:30:00", channel="counter", branch=b2, staff=n1, amount=20000.0
+        )
         d.own_ops.add(x)
         o = d.op("2025-04-01 09:30:00", n1, "enter", "purchase", x)
         d.near("SOD-007", o, "purchase entered on the first day of the staff's counter role")

@@ -18,32 +18,60 @@ def plant(d: Demo) -> None:
     d.hit("STAFF-001", s, "promotion staff whose qualification is not recorded (null is not true)")
     s = d.new_staff("complaint_handling", hire="2022-01-01", qualified=False)
     d.near("STAFF-001", s, "unqualified, but complaint handling is not a sales role")
-    s = d.new_staff("sales", department=bn1, hire="2020-01-01", qualified=False, role_end="2024-12-31",
-                    training=[])
+    s = d.new_staff(
+        "sales", department=bn1, hire="2020-01-01", qualified=False, role_end="2024-12-31", training=[]
+    )
     d.near("STAFF-001", s, "unqualified sales staff whose role ended 2024-12-31 (not held in the period)")
     if d.has("training"):
         d.near("STAFF-002", s, "no training, but the sales role ended before the period")
     if not small:
-        s = d.new_staff("counter", department=bn1, hire="2019-01-01", qualified=False, role_end="2025-02-28",
-                        training=[("2025-01-17", 8.0), ("2025-02-21", 8.0)])
+        s = d.new_staff(
+            "counter",
+            department=bn1,
+            hire="2019-01-01",
+            qualified=False,
+            role_end="2025-02-28",
+            training=[("2025-01-17", 8.0), ("2025-02-21", 8.0)],
+        )
         d.hit("STAFF-001", s, "unqualified counter staff, role held until 2025-02-28")
-        s = d.new_staff("sales", department=bn1, hire="2026-01-05", qualified=False, training=[],
-                        role_dates=[("2026-01-05", None)])
+        s = d.new_staff(
+            "sales",
+            department=bn1,
+            hire="2026-01-05",
+            qualified=False,
+            training=[],
+            role_dates=[("2026-01-05", None)],
+        )
         d.near("STAFF-001", s, "sales role starting 2026-01-05, after the period")
 
     # ------------------------------------------------------------------ STAFF-002
     if d.has("training"):
-        s = d.new_staff("sales", department=bn1, hire="2021-01-01",
-                        training=[("2025-04-11", 6.0), ("2025-09-12", 6.0), ("2025-11-14", 2.5)])
+        s = d.new_staff(
+            "sales",
+            department=bn1,
+            hire="2021-01-01",
+            training=[("2025-04-11", 6.0), ("2025-09-12", 6.0), ("2025-11-14", 2.5)],
+        )
         d.hit("STAFF-002", s, "14.5 training hours in the period")
-        s = d.new_staff("counter", department=bn1, hire="2021-01-01",
-                        training=[("2024-12-20", 8.0), ("2025-05-09", 6.0), ("2025-08-08", 4.0)])
+        s = d.new_staff(
+            "counter",
+            department=bn1,
+            hire="2021-01-01",
+            training=[("2024-12-20", 8.0), ("2025-05-09", 6.0), ("2025-08-08", 4.0)],
+        )
         d.hit("STAFF-002", s, "10 hours in the period; the 8 hours of 2024-12-20 do not count")
-        s = d.new_staff("sales", department=bn1, hire="2021-01-01",
-                        training=[("2025-03-14", 5.0), ("2025-07-11", 5.0), ("2025-10-17", 5.0)])
+        s = d.new_staff(
+            "sales",
+            department=bn1,
+            hire="2021-01-01",
+            training=[("2025-03-14", 5.0), ("2025-07-11", 5.0), ("2025-10-17", 5.0)],
+        )
         d.near("STAFF-002", s, "exactly 15.0 hours")
-        s = d.new_staff("promotion", hire="2021-01-01",
-                        training=[("2025-06-13", 6.0), ("2025-11-21", 6.0), ("2025-12-31", 3.0)])
+        s = d.new_staff(
+            "promotion",
+            hire="2021-01-01",
+            training=[("2025-06-13", 6.0), ("2025-11-21", 6.0), ("2025-12-31", 3.0)],
+        )
         d.near("STAFF-002", s, "12 hours + 3 hours on 2025-12-31 (period end) = 15")
         if not small:
             s = d.new_staff("promotion", hire="2021-01-01", training=[])
@@ -53,10 +81,16 @@ def plant(d: Demo) -> None:
 
     # ------------------------------------------------------------------ REC-001
     if d.has("reconciliations"):
+
         def recon(branch, day, performed, differences=0):
             d.no_recon.add((branch, day))
-            d.add("reconciliations", recon_date=day, branch_id=branch, performed_at=performed,
-                  differences=differences)
+            d.add(
+                "reconciliations",
+                recon_date=day,
+                branch_id=branch,
+                performed_at=performed,
+                differences=differences,
+            )
 
         d.no_recon.add((b1, "2025-04-08"))
         d.hit("REC-001", f"{b1}:2025-04-08", "no reconciliation row for the trading day")
@@ -69,7 +103,11 @@ def plant(d: Demo) -> None:
         recon(b1, "2025-02-07", "2025-02-08 16:00:00")
         d.near("REC-001", f"{b1}:2025-02-07", "Friday 02-07 reconciled on the make-up working Saturday")
         recon(b2, "2025-01-27", "2025-02-05 20:00:00")
-        d.near("REC-001", f"{b2}:2025-01-27", "last trading day before Spring Festival, done on the next working day")
+        d.near(
+            "REC-001",
+            f"{b2}:2025-01-27",
+            "last trading day before Spring Festival, done on the next working day",
+        )
         if not small:
             recon(b1, "2025-09-30", "2025-10-09 23:59:59")
             d.near("REC-001", f"{b1}:2025-09-30", "done at 23:59:59 of the next working day (10-09)")

@@ -22,10 +22,20 @@ def plant(d: Demo) -> None:
     x = d.new_txn(c, p_hi, "022", "2025-03-06 10:20:00", amount=30000.0, mismatch=True)
     d.near("SUIT-001", x, "the same mismatch, but the investor signed the risk-mismatch confirmation")
     c = d.new_customer(tol=lo, assessed="2024-11-20 14:00:00")
-    x = d.new_txn(c, p_mid, "022", "2025-04-16 11:00:00", channel="counter", branch=d.branches[0], mismatch=None,
-                  amount=50000.0)
+    x = d.new_txn(
+        c,
+        p_mid,
+        "022",
+        "2025-04-16 11:00:00",
+        channel="counter",
+        branch=d.branches[0],
+        mismatch=None,
+        amount=50000.0,
+    )
     d.hit("SUIT-001", x, "counter sale above tolerance; risk_mismatch_confirmed empty (null is not true)")
-    c = d.new_customer(tol=hi, assessed="2024-02-10 10:00:00", extra_assessments=[("2025-03-01 10:00:00", lo)])
+    c = d.new_customer(
+        tol=hi, assessed="2024-02-10 10:00:00", extra_assessments=[("2025-03-01 10:00:00", lo)]
+    )
     x = d.new_txn(c, p_hi, "039", "2025-04-10 09:30:00", amount=2000.0)
     d.hit("SUIT-001", x, "latest assessment (2025-03-01) downgraded the investor; the older one allowed it")
     x = d.new_txn(c, p_hi, "039", "2025-02-20 09:30:00", amount=2000.0)
@@ -80,5 +90,9 @@ def plant(d: Demo) -> None:
         d.hit("SUIT-004", pr, "rated 2023-06-30, still sold by regular plan in 2025")
         pr = d.new_product(lo, "2023-01-01", "金穗短债债券C")
         d.new_txn(c, pr, "022", "2024-12-31 16:00:00", amount=9000.0)
-        d.near("SUIT-004", pr, "its only purchase was applied 2024-12-31 16:00 (trade date 2025-01-02): not applied "
-               "in the period")
+        d.near(
+            "SUIT-004",
+            pr,
+            "its only purchase was applied 2024-12-31 16:00 (trade date 2025-01-02): not applied "
+            "in the period",
+        )

@@ -11,8 +11,20 @@ PERIOD_END = dt.date(2025, 12, 31)
 AS_OF = dt.date(2026, 1, 31)
 
 ALL_TABLES = (
-    "staff", "staff_roles", "operations", "customers", "account_events", "risk_assessments", "products",
-    "transactions", "fund_transfers", "complaints", "archive_records", "backups", "reconciliations", "training",
+    "staff",
+    "staff_roles",
+    "operations",
+    "customers",
+    "account_events",
+    "risk_assessments",
+    "products",
+    "transactions",
+    "fund_transfers",
+    "complaints",
+    "archive_records",
+    "backups",
+    "reconciliations",
+    "training",
 )
 
 # default rule parameters (rules.md); an institution's overrides are applied on top
@@ -69,8 +81,18 @@ DEMO_A = Profile(
     n_branches=6,
     transactions=30_000,
     per_branch={"counter": 2, "sales": 2},
-    head_office={"promotion": 3, "info_processing": 5, "fund_processing": 3, "risk_monitoring": 2, "audit": 2,
-                 "complaint_handling": 3, "it_head": 1, "infosec_head": 1, "it_dev": 3, "it_ops": 2},
+    head_office={
+        "promotion": 3,
+        "info_processing": 5,
+        "fund_processing": 3,
+        "risk_monitoring": 2,
+        "audit": 2,
+        "complaint_handling": 3,
+        "it_head": 1,
+        "infosec_head": 1,
+        "it_dev": 3,
+        "it_ops": 2,
+    },
     channel_mix={"online": 0.38, "app": 0.34, "counter": 0.22, "phone": 0.06},
 )
 
@@ -84,15 +106,28 @@ DEMO_B = Profile(
     n_branches=2,
     transactions=3_000,
     per_branch={"counter": 2, "sales": 1},
-    head_office={"promotion": 1, "info_processing": 2, "fund_processing": 2, "risk_monitoring": 1, "audit": 1,
-                 "complaint_handling": 1, "it_head": 1, "infosec_head": 1, "it_ops": 1},
+    head_office={
+        "promotion": 1,
+        "info_processing": 2,
+        "fund_processing": 2,
+        "risk_monitoring": 1,
+        "audit": 1,
+        "complaint_handling": 1,
+        "it_head": 1,
+        "infosec_head": 1,
+        "it_ops": 1,
+    },
     channel_mix={"online": 0.45, "app": 0.30, "counter": 0.20, "phone": 0.05},
     absent=("backups", "training", "reconciliations"),
     encoding="gb18030",
     encodings={"products": "utf-8-sig", "risk_assessments": "utf-8-sig"},
-    bool_style={"staff.qualified": "shifou", "transactions.risk_mismatch_confirmed": "yn",
-                "account_events.identity_verified": "shifou", "account_events.flagged_abnormal": "shifou",
-                "complaints.involves_violation": "10"},
+    bool_style={
+        "staff.qualified": "shifou",
+        "transactions.risk_mismatch_confirmed": "yn",
+        "account_events.identity_verified": "shifou",
+        "account_events.flagged_abnormal": "shifou",
+        "complaints.involves_violation": "10",
+    },
     ts_minutes=("complaints",),
     overrides={"CMP-002": {"general_reply_working_days": 5}},
 )
@@ -107,13 +142,27 @@ DEMO_C = Profile(
     n_branches=20,
     transactions=200_000,
     per_branch={"counter": 3, "sales": 2},
-    head_office={"promotion": 4, "info_processing": 8, "fund_processing": 5, "risk_monitoring": 4, "audit": 4,
-                 "complaint_handling": 6, "it_head": 1, "infosec_head": 1, "it_dev": 6, "it_ops": 4},
+    head_office={
+        "promotion": 4,
+        "info_processing": 8,
+        "fund_processing": 5,
+        "risk_monitoring": 4,
+        "audit": 4,
+        "complaint_handling": 6,
+        "it_head": 1,
+        "infosec_head": 1,
+        "it_dev": 6,
+        "it_ops": 4,
+    },
     channel_mix={"counter": 0.5, "app": 0.3, "online": 0.15, "phone": 0.05},
     three_level=True,
     parquet=("transactions", "operations"),
-    overrides={"SUIT": {"investor_label_map": {"保守型": "C1", "稳健型": "C3", "积极型": "C5"},
-                        "product_label_map": {"低风险": "R1", "中风险": "R3", "高风险": "R5"}}},
+    overrides={
+        "SUIT": {
+            "investor_label_map": {"保守型": "C1", "稳健型": "C3", "积极型": "C5"},
+            "product_label_map": {"低风险": "R1", "中风险": "R3", "高风险": "R5"},
+        }
+    },
 )
 
 PROFILES: dict[str, Profile] = {p.institution_id: p for p in (DEMO_A, DEMO_B, DEMO_C)}

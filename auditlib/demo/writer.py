@@ -13,48 +13,140 @@ import pyarrow.parquet as pq
 from .base import Demo
 
 SCHEMA: dict[str, list[tuple[str, str]]] = {
-    "staff": [("staff_id", "str"), ("name", "str"), ("department", "str"), ("hire_date", "date"),
-              ("leave_date", "date"), ("qualified", "bool")],
+    "staff": [
+        ("staff_id", "str"),
+        ("name", "str"),
+        ("department", "str"),
+        ("hire_date", "date"),
+        ("leave_date", "date"),
+        ("qualified", "bool"),
+    ],
     "staff_roles": [("staff_id", "str"), ("role", "str"), ("start_date", "date"), ("end_date", "date")],
-    "operations": [("op_id", "str"), ("ts", "ts"), ("staff_id", "str"), ("action", "str"), ("business_type", "str"),
-                   ("ref_id", "str")],
-    "customers": [("customer_id", "str"), ("name", "str"), ("id_type", "str"), ("id_number", "str"),
-                  ("phone", "str"), ("investor_type", "str"), ("open_date", "date"), ("close_date", "date")],
-    "account_events": [("event_id", "str"), ("customer_id", "str"), ("event_type", "str"), ("event_at", "ts"),
-                       ("new_bank_account", "str"), ("new_account_holder", "str"), ("identity_verified", "bool"),
-                       ("flagged_abnormal", "bool"), ("staff_id", "str")],
+    "operations": [
+        ("op_id", "str"),
+        ("ts", "ts"),
+        ("staff_id", "str"),
+        ("action", "str"),
+        ("business_type", "str"),
+        ("ref_id", "str"),
+    ],
+    "customers": [
+        ("customer_id", "str"),
+        ("name", "str"),
+        ("id_type", "str"),
+        ("id_number", "str"),
+        ("phone", "str"),
+        ("investor_type", "str"),
+        ("open_date", "date"),
+        ("close_date", "date"),
+    ],
+    "account_events": [
+        ("event_id", "str"),
+        ("customer_id", "str"),
+        ("event_type", "str"),
+        ("event_at", "ts"),
+        ("new_bank_account", "str"),
+        ("new_account_holder", "str"),
+        ("identity_verified", "bool"),
+        ("flagged_abnormal", "bool"),
+        ("staff_id", "str"),
+    ],
     "risk_assessments": [("customer_id", "str"), ("assessed_at", "ts"), ("risk_tolerance", "level_c")],
     "products": [("product_code", "str"), ("name", "str"), ("risk_level", "level_r"), ("rated_at", "date")],
-    "transactions": [("txn_id", "str"), ("customer_id", "str"), ("product_code", "str"), ("business_code", "str"),
-                     ("applied_at", "ts"), ("trade_date", "date"), ("amount", "dec"), ("shares", "dec"),
-                     ("status", "str"), ("channel", "str"), ("branch_id", "str"), ("staff_id", "str"),
-                     ("risk_mismatch_confirmed", "bool"), ("notified_at", "ts")],
-    "fund_transfers": [("transfer_id", "str"), ("transfer_type", "str"), ("txn_id", "str"), ("customer_id", "str"),
-                       ("branch_id", "str"), ("business_date", "date"), ("due_at", "ts"), ("executed_at", "ts"),
-                       ("to_account", "str"), ("to_account_holder", "str"), ("amount", "dec")],
-    "complaints": [("complaint_id", "str"), ("customer_id", "str"), ("received_at", "ts"), ("channel", "str"),
-                   ("severity", "str"), ("category", "str"), ("description", "str"), ("registered_at", "ts"),
-                   ("forwarded_at", "ts"), ("interim_measure_at", "ts"), ("responded_at", "ts"),
-                   ("resolved_at", "ts"), ("callback_at", "ts"), ("recording_ref", "str"), ("root_cause", "str"),
-                   ("involves_violation", "bool"), ("reported_to_compliance_at", "ts")],
-    "archive_records": [("record_id", "str"), ("record_type", "str"), ("subject_id", "str"), ("archived_at", "date"),
-                        ("disposed_at", "date"), ("location", "str")],
-    "backups": [("backup_id", "str"), ("backup_date", "date"), ("completed_at", "ts"), ("status", "str"),
-                ("site", "str"), ("offsite", "bool"), ("immutable", "bool"), ("retain_until", "date"),
-                ("contains_investor_data", "bool")],
-    "reconciliations": [("recon_date", "date"), ("branch_id", "str"), ("performed_at", "ts"), ("differences", "int")],
+    "transactions": [
+        ("txn_id", "str"),
+        ("customer_id", "str"),
+        ("product_code", "str"),
+        ("business_code", "str"),
+        ("applied_at", "ts"),
+        ("trade_date", "date"),
+        ("amount", "dec"),
+        ("shares", "dec"),
+        ("status", "str"),
+        ("channel", "str"),
+        ("branch_id", "str"),
+        ("staff_id", "str"),
+        ("risk_mismatch_confirmed", "bool"),
+        ("notified_at", "ts"),
+    ],
+    "fund_transfers": [
+        ("transfer_id", "str"),
+        ("transfer_type", "str"),
+        ("txn_id", "str"),
+        ("customer_id", "str"),
+        ("branch_id", "str"),
+        ("business_date", "date"),
+        ("due_at", "ts"),
+        ("executed_at", "ts"),
+        ("to_account", "str"),
+        ("to_account_holder", "str"),
+        ("amount", "dec"),
+    ],
+    "complaints": [
+        ("complaint_id", "str"),
+        ("customer_id", "str"),
+        ("received_at", "ts"),
+        ("channel", "str"),
+        ("severity", "str"),
+        ("category", "str"),
+        ("description", "str"),
+        ("registered_at", "ts"),
+        ("forwarded_at", "ts"),
+        ("interim_measure_at", "ts"),
+        ("responded_at", "ts"),
+        ("resolved_at", "ts"),
+        ("callback_at", "ts"),
+        ("recording_ref", "str"),
+        ("root_cause", "str"),
+        ("involves_violation", "bool"),
+        ("reported_to_compliance_at", "ts"),
+    ],
+    "archive_records": [
+        ("record_id", "str"),
+        ("record_type", "str"),
+        ("subject_id", "str"),
+        ("archived_at", "date"),
+        ("disposed_at", "date"),
+        ("location", "str"),
+    ],
+    "backups": [
+        ("backup_id", "str"),
+        ("backup_date", "date"),
+        ("completed_at", "ts"),
+        ("status", "str"),
+        ("site", "str"),
+        ("offsite", "bool"),
+        ("immutable", "bool"),
+        ("retain_until", "date"),
+        ("contains_investor_data", "bool"),
+    ],
+    "reconciliations": [
+        ("recon_date", "date"),
+        ("branch_id", "str"),
+        ("performed_at", "ts"),
+        ("differences", "int"),
+    ],
     "training": [("staff_id", "str"), ("date", "date"), ("course", "str"), ("hours", "dec")],
 }
 
 # required columns (data-contract.md, marked *)
 REQUIRED: dict[str, tuple[str, ...]] = {
-    "staff": ("staff_id", "name"), "staff_roles": ("staff_id", "role", "start_date"),
+    "staff": ("staff_id", "name"),
+    "staff_roles": ("staff_id", "role", "start_date"),
     "operations": ("op_id", "ts", "staff_id", "action", "business_type", "ref_id"),
     "customers": ("customer_id", "name", "open_date"),
     "account_events": ("event_id", "customer_id", "event_type", "event_at"),
     "risk_assessments": ("customer_id", "assessed_at", "risk_tolerance"),
     "products": ("product_code", "name", "risk_level", "rated_at"),
-    "transactions": ("txn_id", "customer_id", "product_code", "business_code", "applied_at", "trade_date", "status"),
+    "transactions": (
+        "txn_id",
+        "customer_id",
+        "product_code",
+        "business_code",
+        "applied_at",
+        "trade_date",
+        "status",
+    ),
     "fund_transfers": ("transfer_id", "transfer_type", "business_date", "due_at", "amount"),
     "complaints": ("complaint_id", "received_at", "channel", "severity"),
     "archive_records": ("record_id", "record_type", "subject_id"),
@@ -62,7 +154,15 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "reconciliations": ("recon_date", "branch_id"),
     "training": ("staff_id", "date", "hours"),
 }
-REQUIRED_TABLES = ("staff", "staff_roles", "customers", "risk_assessments", "products", "transactions", "complaints")
+REQUIRED_TABLES = (
+    "staff",
+    "staff_roles",
+    "customers",
+    "risk_assessments",
+    "products",
+    "transactions",
+    "complaints",
+)
 
 CHUNK = 500_000  # rows formatted and written at a time (bad rows are always in the first chunk)
 INVESTOR_3 = {1: "保守型", 3: "稳健型", 5: "积极型"}
@@ -94,8 +194,9 @@ def _time_arrow(values, minutes: bool, date: bool) -> pa.Array:
     if not date:
         b[:, 10] = ord(" ")
     n = len(arr)
-    out = pa.StringArray.from_buffers(n, pa.py_buffer((np.arange(n + 1, dtype=np.int32) * width).tobytes()),
-                                      pa.py_buffer(b.tobytes()))
+    out = pa.StringArray.from_buffers(
+        n, pa.py_buffer((np.arange(n + 1, dtype=np.int32) * width).tobytes()), pa.py_buffer(b.tobytes())
+    )
     return pc.if_else(pa.array(nat), pa.scalar(None, pa.string()), out) if nat.any() else out
 
 
@@ -152,7 +253,9 @@ def arrow_cells(d: Demo, table: str, df: pd.DataFrame) -> list[pa.Array]:
                 m = INVESTOR_3 if kind == "level_c" else PRODUCT_3
                 out.append(_labels(np.searchsorted(sorted(m), lv), [m[k] for k in sorted(m)]))
             else:
-                out.append(_labels(lv - 1, [("C" if kind == "level_c" else "R") + str(i) for i in range(1, 6)]))
+                out.append(
+                    _labels(lv - 1, [("C" if kind == "level_c" else "R") + str(i) for i in range(1, 6)])
+                )
     return out
 
 
@@ -174,7 +277,7 @@ def csv_bytes(cells: list[pa.Array]) -> bytes:
         lines = lines.combine_chunks()
     n = len(lines)
     offsets = np.frombuffer(lines.buffers()[1], dtype=np.int32, count=n + 1, offset=4 * lines.offset)
-    return lines.buffers()[2].to_pybytes()[offsets[0]:offsets[-1]]
+    return lines.buffers()[2].to_pybytes()[offsets[0] : offsets[-1]]
 
 
 def format_table(d: Demo, table: str, df: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -194,8 +297,11 @@ def format_table(d: Demo, table: str, df: pd.DataFrame | None = None) -> pd.Data
             out[col] = np.where(b.isna(), None, np.where(b.fillna(False), yes, no)).astype(object)
         elif kind == "dec":
             x = v.to_numpy(dtype="float64")
-            s = pd.Series(np.round(x, 2)).map("{:.2f}".format).to_numpy(dtype=object) if len(x) < 50_000 else \
-                _fmt_dec(x)
+            s = (
+                pd.Series(np.round(x, 2)).map("{:.2f}".format).to_numpy(dtype=object)
+                if len(x) < 50_000
+                else _fmt_dec(x)
+            )
             s[np.isnan(x)] = None
             out[col] = s
         elif kind == "int":
@@ -251,11 +357,15 @@ def to_arrow(d: Demo, table: str) -> pa.Table:
             elif str(v.dtype) == "str":
                 arr = pa.array(v).cast(pa.string())
             else:
-                arr = pa.array(v.astype(object).where(v.notna(), None).to_numpy(dtype=object), type=pa.string())
+                arr = pa.array(
+                    v.astype(object).where(v.notna(), None).to_numpy(dtype=object), type=pa.string()
+                )
         elif kind == "ts":
             arr = pa.array(v.to_numpy(dtype="datetime64[s]"), type=pa.timestamp("s"), from_pandas=True)
         elif kind == "date":
-            arr = pa.array(v.to_numpy(dtype="datetime64[s]").astype("datetime64[D]"), type=pa.date32(), from_pandas=True)
+            arr = pa.array(
+                v.to_numpy(dtype="datetime64[s]").astype("datetime64[D]"), type=pa.date32(), from_pandas=True
+            )
         elif kind == "bool":
             arr = pa.array(pd.array(v, dtype="boolean"), type=pa.bool_())
         elif kind == "dec":
@@ -278,10 +388,12 @@ def write_csv(d: Demo, table: str, path: Path, encoding: str) -> None:
             fh.write(b"\xef\xbb\xbf")
         fh.write(_encode(",".join(names) + "\n", encoding))
         for start in range(0, len(full), CHUNK):
-            part = full.iloc[start:start + CHUNK]
+            part = full.iloc[start : start + CHUNK]
             if start == 0 and any(b["table"] == table for b in d.bad_rows):
                 df = insert_bad_rows(d, table, format_table(d, table, part))
-                cells = [pa.array(df[c].to_numpy(dtype=object), type=pa.string(), from_pandas=True) for c in names]
+                cells = [
+                    pa.array(df[c].to_numpy(dtype=object), type=pa.string(), from_pandas=True) for c in names
+                ]
             else:
                 cells = arrow_cells(d, table, part)
             fh.write(_encode(csv_bytes(cells), encoding))
@@ -304,8 +416,10 @@ def write_institution(d: Demo, out: Path) -> Path:
             pq.write_table(to_arrow(d, table), folder / f"{table}.parquet", compression="zstd")
             continue
         write_csv(d, table, folder / f"{table}.csv", d.p.encodings.get(table, d.p.encoding))
-    exp = pd.DataFrame([(p.rule, p.entity, p.status) for p in d.plants if p.kind == "hit"],
-                       columns=["rule_code", "entity_id", "status"])
+    exp = pd.DataFrame(
+        [(p.rule, p.entity, p.status) for p in d.plants if p.kind == "hit"],
+        columns=["rule_code", "entity_id", "status"],
+    )
     exp = exp[exp["rule_code"].map(lambda c: d.rule_tested(c))]
     exp = exp.drop_duplicates().sort_values(["rule_code", "entity_id"], ignore_index=True)
     exp.to_csv(folder / "_expected_findings.csv", index=False, encoding="utf-8", lineterminator="\n")

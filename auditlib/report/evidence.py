@@ -68,15 +68,19 @@ def evidence_html(result, personal_data: bool = False) -> str:
     for code in dict.fromkeys(f["rule_code"]):
         rows = f[f["rule_code"] == code]
         values = values_frame(result, code, personal_data)
-        parts.append(f"<h3>{esc(code)} {esc(REGISTRY[code].title[lang])}</h3><table><thead><tr>"
-                     f"<th>{esc(t('entity', lang))}</th><th>{esc(t('status', lang))}</th>"
-                     f"<th>{esc(t('detail', lang))}</th><th>{esc(t('evidence', lang))}</th></tr></thead><tbody>")
+        parts.append(
+            f"<h3>{esc(code)} {esc(REGISTRY[code].title[lang])}</h3><table><thead><tr>"
+            f"<th>{esc(t('entity', lang))}</th><th>{esc(t('status', lang))}</th>"
+            f"<th>{esc(t('detail', lang))}</th><th>{esc(t('evidence', lang))}</th></tr></thead><tbody>"
+        )
         for r in rows.itertuples(index=False):
             status = label(r.status, lang)
             if getattr(r, "tracking", ""):
                 status += f" / {label(r.tracking, lang)}"
-            parts.append(f"<tr><td>{esc(r.entity_id)}</td><td>{esc(status)}</td><td>{esc(getattr(r, detail))}</td>"
-                         f"<td>{esc(r.evidence)}</td></tr>")
+            parts.append(
+                f"<tr><td>{esc(r.entity_id)}</td><td>{esc(status)}</td><td>{esc(getattr(r, detail))}</td>"
+                f"<td>{esc(r.evidence)}</td></tr>"
+            )
             if r.entity_id in values.index:
                 v = values.loc[r.entity_id]
                 v = v.iloc[0] if isinstance(v, pd.DataFrame) else v

@@ -132,12 +132,18 @@ def rule_sheet(result: AuditResult, code: str, personal_data: bool = False) -> p
     `personal_data`)."""
     f = result.findings[result.findings["rule_code"] == code]
     detail = "detail_full" if personal_data else "detail"
-    sheet = pd.DataFrame({
-        "finding_id": f["finding_id"].to_numpy(), "status": f["status"].to_numpy(),
-        "tracking": (f["tracking"] if "tracking" in f else pd.Series("", index=f.index)).to_numpy(),
-        "entity_id": f["entity_id"].to_numpy(), "occurred_at": f["occurred_at"].to_numpy(),
-        "detail": f[detail].to_numpy(), "evidence": f["evidence"].to_numpy(), "mitigation": f["mitigation"].to_numpy(),
-    })
+    sheet = pd.DataFrame(
+        {
+            "finding_id": f["finding_id"].to_numpy(),
+            "status": f["status"].to_numpy(),
+            "tracking": (f["tracking"] if "tracking" in f else pd.Series("", index=f.index)).to_numpy(),
+            "entity_id": f["entity_id"].to_numpy(),
+            "occurred_at": f["occurred_at"].to_numpy(),
+            "detail": f[detail].to_numpy(),
+            "evidence": f["evidence"].to_numpy(),
+            "mitigation": f["mitigation"].to_numpy(),
+        }
+    )
     values = values_frame(result, code, personal_data)
     if len(values.columns) and len(sheet):
         values = dates_as_dates(values)
@@ -149,12 +155,33 @@ def rule_sheet(result: AuditResult, code: str, personal_data: bool = False) -> p
 
 def sample_index(result: AuditResult, samples: dict[str, Sample]) -> pd.DataFrame:
     s = result.summary.set_index("rule_code")
-    return pd.DataFrame([{
-        "rule_code": code, "title": s.loc[code, "title"], "source_table": smp.table, "scope": smp.scope,
-        "rows_in_scope": smp.in_scope, "rule_population": int(s.loc[code, "population"]),
-        "sample_size": len(smp.rows), "seed": str(smp.seed), "sheet": _sample_sheet(code, result.params.language),
-    } for code, smp in samples.items()], columns=["rule_code", "title", "source_table", "scope", "rows_in_scope",
-                                                   "rule_population", "sample_size", "seed", "sheet"])
+    return pd.DataFrame(
+        [
+            {
+                "rule_code": code,
+                "title": s.loc[code, "title"],
+                "source_table": smp.table,
+                "scope": smp.scope,
+                "rows_in_scope": smp.in_scope,
+                "rule_population": int(s.loc[code, "population"]),
+                "sample_size": len(smp.rows),
+                "seed": str(smp.seed),
+                "sheet": _sample_sheet(code, result.params.language),
+            }
+            for code, smp in samples.items()
+        ],
+        columns=[
+            "rule_code",
+            "title",
+            "source_table",
+            "scope",
+            "rows_in_scope",
+            "rule_population",
+            "sample_size",
+            "seed",
+            "sheet",
+        ],
+    )
 
 
 def _sample_sheet(code: str, lang: str) -> str:
@@ -164,37 +191,71 @@ def _sample_sheet(code: str, lang: str) -> str:
 RECHECK = {"zh": ("复核结论", "复核人", "备注"), "en": ("re-performed result", "by", "notes")}
 
 
-def write_workbook(result: AuditResult, path: Path, personal_data: bool = False, tracking=None,
-                   samples: dict[str, Sample] | None = None) -> Path:
+def write_workbook(
+    result: AuditResult,
+    path: Path,
+    personal_data: bool = False,
+    tracking=None,
+    samples: dict[str, Sample] | None = None,
+) -> Path:
     """Working papers: summary, sample index, resolved findings, per rule its findings (with evidence values) and
     its sample, data quality."""
     lang = result.params.language
     created = dt.datetime.combine(result.params.as_of, dt.time())
     samples = samples or {}
-    with pd.ExcelWriter(path, engine="xlsxwriter", datetime_format="yyyy-mm-dd hh:mm:ss", date_format="yyyy-mm-dd",
-                        engine_kwargs={"options": {"strings_to_formulas": False, "strings_to_urls": False,
-                                                   "strings_to_numbers": False}}) as xw:
-        xw.book.set_properties({"title": f"{result.params.institution_name} {result.params.period_end}",
-                                "created": created})
-        summary = result.summary[SUMMARY_COLUMNS + ["title", "severity", "status", "open", "mitigated", "error"]].copy()
+    with pd.ExcelWriter(
+        path,
+        engine="xlsxwriter",
+        datetime_format="yyyy-mm-dd hh:mm:ss",
+        date_format="yyyy-mm-dd",
+        engine_kwargs={
+            "options": {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
+        },
+    ) as xw:
+        xw.book.set_properties(
+            {"title": f"{result.params.institution_name} {result.params.period_end}", "created": created}
+        )
+        summary = result.summary[
+            SUMMARY_COLUMNS + ["title", "severity", "status", "open", "mitigated", "error"]
+        ].copy()
         if tracking is not None:
             for key in ("new", "recurring", "resolved", "not_retested"):
                 summary[key] = [tracking.counts(c)[key] for c in summary["rule_code"]]
         _sheet(xw, t("summary", lang)[:31], summary, {"title": 40, "error": 50})
         if samples:
-            _sheet(xw, t("audit_sample", lang)[:31], sample_index(result, samples), {"scope": 60, "title": 40})
+            _sheet(
+                xw, t("audit_sample", lang)[:31], sample_index(result, samples), {"scope": 60, "title": 40}
+            )
         if tracking is not None:
-            gone = pd.concat([tracking.resolved.assign(tracking="resolved"),
-                              tracking.not_retested.assign(tracking="not_retested")], ignore_index=True)
-            _sheet(xw, t("resolved_sheet", lang), dates_as_dates(gone, keep=("finding_id", "entity_id")),
-                   {"detail": 80})
+            gone = pd.concat(
+                [
+                    tracking.resolved.assign(tracking="resolved"),
+                    tracking.not_retested.assign(tracking="not_retested"),
+                ],
+                ignore_index=True,
+            )
+            _sheet(
+                xw,
+                t("resolved_sheet", lang),
+                dates_as_dates(gone, keep=("finding_id", "entity_id")),
+                {"detail": 80},
+            )
         for code in result.summary.loc[result.summary["tested"], "rule_code"]:
-            _sheet(xw, code, rule_sheet(result, code, personal_data), {"detail": 80, "evidence": 40, "occurred_at": 20})
+            _sheet(
+                xw,
+                code,
+                rule_sheet(result, code, personal_data),
+                {"detail": 80, "evidence": 40, "occurred_at": 20},
+            )
             if code in samples:
                 rows = dates_as_dates(samples[code].rows)
                 for col in RECHECK[lang]:
                     rows[col] = ""
                 _sheet(xw, _sample_sheet(code, lang), rows, {"description": 60})
-        _sheet(xw, t("data_quality", lang)[:31], quality_frame(result.bundle.quality[QUALITY_COLUMNS], lang,
-                                                               personal_data), {"reason": 60})
+        _sheet(
+            xw,
+            t("data_quality", lang)[:31],
+            quality_frame(result.bundle.quality[QUALITY_COLUMNS], lang, personal_data),
+            {"reason": 60},
+        )
     return path

@@ -62,8 +62,13 @@ def wrap(body: str) -> str:
     return f'<div class="al">{body}</div>'
 
 
-def table_html(df: pd.DataFrame, headers: Iterable[str] | None = None, numeric: Iterable[str] = (),
-               trusted: Iterable[str] = (), nowrap: Iterable[str] = ()) -> str:
+def table_html(
+    df: pd.DataFrame,
+    headers: Iterable[str] | None = None,
+    numeric: Iterable[str] = (),
+    trusted: Iterable[str] = (),
+    nowrap: Iterable[str] = (),
+) -> str:
     """A plain HTML table with every cell escaped, except `trusted` columns of markup this module built."""
     numeric, trusted, nowrap = set(numeric), set(trusted), set(nowrap)
     heads = list(headers) if headers is not None else list(df.columns)
@@ -151,14 +156,21 @@ def toc(result, families: Iterable[str] | None = None) -> str:
     selected = set(result.params.selected())
     items = [f'<li><a href="#{anchor("summary")}">{esc(t("summary", lang))}</a></li>']
     for fam in families:
-        rules = " · ".join(f'<a href="#{anchor("rule", c)}" title="{esc(REGISTRY[c].title[lang])}">{esc(c)}</a>'
-                           for c in result.summary["rule_code"] if REGISTRY[c].family == fam and c in selected)
-        items.append(f'<li><a href="#{anchor("family", fam)}">{esc(fam)} {esc(t(f"family_{fam}", lang))}</a>'
-                     f'<br><span class="codes">{rules}</span></li>')
+        rules = " · ".join(
+            f'<a href="#{anchor("rule", c)}" title="{esc(REGISTRY[c].title[lang])}">{esc(c)}</a>'
+            for c in result.summary["rule_code"]
+            if REGISTRY[c].family == fam and c in selected
+        )
+        items.append(
+            f'<li><a href="#{anchor("family", fam)}">{esc(fam)} {esc(t(f"family_{fam}", lang))}</a>'
+            f'<br><span class="codes">{rules}</span></li>'
+        )
     items.append(f'<li><a href="#{anchor("data-quality")}">{esc(t("data_quality", lang))}</a></li>')
     items.append(f'<li><a href="#{anchor("appendix")}">{esc(t("appendix", lang))}</a></li>')
-    return (f'<nav class="toc" id="{anchor("contents")}"><b>{esc(t("contents", lang))}</b>'
-            f'<ol>{"".join(items)}</ol></nav>')
+    return (
+        f'<nav class="toc" id="{anchor("contents")}"><b>{esc(t("contents", lang))}</b>'
+        f"<ol>{''.join(items)}</ol></nav>"
+    )
 
 
 def cover(result, run: dict, families: Iterable[str] | None = None) -> str:
@@ -172,23 +184,28 @@ def cover(result, run: dict, families: Iterable[str] | None = None) -> str:
         (t("version", lang), run.get("version", "")),
     ]
     body = "".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in rows)
-    return style() + wrap(f'<div class="cover"><h1>{esc(t("report_title", lang))}</h1><table>{body}</table>'
-                          f'<p class="muted">{esc(t("masked_note", lang))}</p></div>' + toc(result, families))
+    return style() + wrap(
+        f'<div class="cover"><h1>{esc(t("report_title", lang))}</h1><table>{body}</table>'
+        f'<p class="muted">{esc(t("masked_note", lang))}</p></div>' + toc(result, families)
+    )
 
 
 def tracking_block(result, tracking) -> str:
     lang = result.params.language
     c = tracking.counts()
-    return (f"<h3>{esc(t('tracking', lang))}</h3>"
-            f"<p>{esc(t('tracking_intro', lang, previous=tracking.previous_label))} "
-            f"{esc(t('tracking_counts', lang, **{k: _n(v) for k, v in c.items()}))}</p>")
+    return (
+        f"<h3>{esc(t('tracking', lang))}</h3>"
+        f"<p>{esc(t('tracking_intro', lang, previous=tracking.previous_label))} "
+        f"{esc(t('tracking_counts', lang, **{k: _n(v) for k, v in c.items()}))}</p>"
+    )
 
 
 def executive_summary(result, tracking=None) -> str:
     lang = result.params.language
     f = result.findings
-    grid = pd.crosstab(f["family"], f["severity"]).reindex(index=list(FAMILIES), columns=list(SEVERITIES),
-                                                           fill_value=0)
+    grid = pd.crosstab(f["family"], f["severity"]).reindex(
+        index=list(FAMILIES), columns=list(SEVERITIES), fill_value=0
+    )
     grid[t("total", lang)] = grid.sum(axis=1)
     grid = grid[grid[t("total", lang)] > 0] if len(f) else grid.iloc[0:0]
     fam = pd.DataFrame({t("family", lang): [t(f"family_{x}", lang) for x in grid.index]})
@@ -196,26 +213,37 @@ def executive_summary(result, tracking=None) -> str:
         fam[label(c, lang) if c in SEVERITIES else c] = grid[c].to_numpy()
     s = result.summary
     selected = set(result.params.selected())
-    rules = pd.DataFrame({
-        t("rule", lang): [f'<a href="#{anchor("rule", c)}">{esc(c)}</a>' if c in selected else esc(c)
-                          for c in s["rule_code"]],
-        t("title", lang): s["title"],
-        t("severity", lang): s["severity"].map(lambda v: label(v, lang)),
-        t("population", lang): s["population"].map(_n), t("exceptions", lang): s["exceptions"].map(_n),
-        t("rate", lang): s["exception_rate"].map(fmt_rate),
-        t("status", lang): [status_html(r, lang) for _, r in s.iterrows()],
-    })
+    rules = pd.DataFrame(
+        {
+            t("rule", lang): [
+                f'<a href="#{anchor("rule", c)}">{esc(c)}</a>' if c in selected else esc(c)
+                for c in s["rule_code"]
+            ],
+            t("title", lang): s["title"],
+            t("severity", lang): s["severity"].map(lambda v: label(v, lang)),
+            t("population", lang): s["population"].map(_n),
+            t("exceptions", lang): s["exceptions"].map(_n),
+            t("rate", lang): s["exception_rate"].map(fmt_rate),
+            t("status", lang): [status_html(r, lang) for _, r in s.iterrows()],
+        }
+    )
     numeric = [t("population", lang), t("exceptions", lang), t("rate", lang)]
     if tracking is not None:
         for key in ("new", "recurring", "resolved"):
             rules[t(f"{key}_n", lang)] = [_n(tracking.counts(c)[key]) for c in s["rule_code"]]
             numeric.append(t(f"{key}_n", lang))
     rule_table = table_html(rules, numeric=numeric, trusted=(t("status", lang), t("rule", lang)))
-    by_family = table_html(fam, numeric=list(fam.columns[1:])) if len(fam) else f"<p>{esc(t('no_findings', lang))}</p>"
-    return wrap(_h2(t("summary", lang), anchor("summary"), lang)
-                + f"<h3>{esc(t('by_family_severity', lang))}</h3>{by_family}"
-                + (tracking_block(result, tracking) if tracking is not None else "")
-                + f"<h3>{esc(t('rule_status', lang))}</h3>{rule_table}")
+    by_family = (
+        table_html(fam, numeric=list(fam.columns[1:]))
+        if len(fam)
+        else f"<p>{esc(t('no_findings', lang))}</p>"
+    )
+    return wrap(
+        _h2(t("summary", lang), anchor("summary"), lang)
+        + f"<h3>{esc(t('by_family_severity', lang))}</h3>{by_family}"
+        + (tracking_block(result, tracking) if tracking is not None else "")
+        + f"<h3>{esc(t('rule_status', lang))}</h3>{rule_table}"
+    )
 
 
 def rule_block(result, code: str, sample: int = SAMPLE_ROWS, tracking=None) -> str:
@@ -223,38 +251,54 @@ def rule_block(result, code: str, sample: int = SAMPLE_ROWS, tracking=None) -> s
     lang = result.params.language
     r = REGISTRY[code]
     row = result.summary.set_index("rule_code").loc[code]
-    found = (f"{t('population', lang)}: {_n(row['population'])}; {t('exceptions', lang)}: {_n(row['exceptions'])}; "
-             f"{t('rate', lang)}: {fmt_rate(row['exception_rate'])}")
+    found = (
+        f"{t('population', lang)}: {_n(row['population'])}; {t('exceptions', lang)}: {_n(row['exceptions'])}; "
+        f"{t('rate', lang)}: {fmt_rate(row['exception_rate'])}"
+    )
     if tracking is not None and row["tested"]:
         c = tracking.counts(code)
         found += f"; {t('tracking_rule', lang, **{k: _n(v) for k, v in c.items()})}"
-    head = (f'<h3 id="{anchor("rule", code)}">{esc(code)} {esc(r.title[lang])} <span class="sev-{esc(r.severity)}">'
-            f"[{esc(label(r.severity, lang))}]</span></h3>")
-    parts = [f'<div class="rule">{head}',
-             f'<div class="req"><b>{esc(t("required", lang))}</b>: {esc(requirement(code, result))}<br>'
-             f'<span class="muted">{esc(t("citation", lang))}: {esc(r.citation)}</span></div>',
-             f"<p><b>{esc(t('found', lang))}</b>: {status_html(row, lang)}"
-             + (f" — {esc(found)}" if row["tested"] else "") + "</p>"]
+    head = (
+        f'<h3 id="{anchor("rule", code)}">{esc(code)} {esc(r.title[lang])} <span class="sev-{esc(r.severity)}">'
+        f"[{esc(label(r.severity, lang))}]</span></h3>"
+    )
+    parts = [
+        f'<div class="rule">{head}',
+        f'<div class="req"><b>{esc(t("required", lang))}</b>: {esc(requirement(code, result))}<br>'
+        f'<span class="muted">{esc(t("citation", lang))}: {esc(r.citation)}</span></div>',
+        f"<p><b>{esc(t('found', lang))}</b>: {status_html(row, lang)}"
+        + (f" — {esc(found)}" if row["tested"] else "")
+        + "</p>",
+    ]
     f = result.findings[result.findings["rule_code"] == code]
     if len(f):
         shown = f.head(sample)
-        tab = pd.DataFrame({
-            t("entity", lang): shown["entity_id"], t("occurred_at", lang): fmt_when(shown["occurred_at"]),
-            t("status", lang): shown["status"].map(lambda v: label(v, lang)),
-        })
+        tab = pd.DataFrame(
+            {
+                t("entity", lang): shown["entity_id"],
+                t("occurred_at", lang): fmt_when(shown["occurred_at"]),
+                t("status", lang): shown["status"].map(lambda v: label(v, lang)),
+            }
+        )
         if tracking is not None:
             tab[t("tracking_col", lang)] = shown["tracking"].map(lambda v: label(v, lang) if v else "")
         tab[t("detail", lang)] = shown["detail"]
-        parts.append(f"<p>{esc(t('sample', lang))}</p>"
-                     f"{table_html(tab, nowrap=(t('entity', lang), t('occurred_at', lang), t('status', lang)))}")
+        parts.append(
+            f"<p>{esc(t('sample', lang))}</p>"
+            f"{table_html(tab, nowrap=(t('entity', lang), t('occurred_at', lang), t('status', lang)))}"
+        )
         if len(f) > sample:
             parts.append(f'<p class="muted">{esc(t("more_findings", lang, n=len(f) - sample))}</p>')
     if tracking is not None:
         gone = tracking.resolved[tracking.resolved["rule_code"] == code]
         if len(gone):
             shown = gone.head(sample)
-            tab = pd.DataFrame({t("entity", lang): shown["entity_id"],
-                                t("previous_detail", lang): shown.get("detail", pd.Series("", index=shown.index))})
+            tab = pd.DataFrame(
+                {
+                    t("entity", lang): shown["entity_id"],
+                    t("previous_detail", lang): shown.get("detail", pd.Series("", index=shown.index)),
+                }
+            )
             parts.append(f"<p>{esc(t('resolved_list', lang))}</p>{table_html(tab)}")
             if len(gone) > sample:
                 parts.append(f'<p class="muted">{esc(t("more_findings", lang, n=len(gone) - sample))}</p>')
@@ -268,8 +312,10 @@ def _extra(extra, result, lang: str) -> str:
     try:
         return extra(result, lang)
     except Exception as e:  # noqa: BLE001
-        warnings.warn(f"report section {getattr(extra, '__name__', extra)} failed: {type(e).__name__}: {e}",
-                      stacklevel=2)
+        warnings.warn(
+            f"report section {getattr(extra, '__name__', extra)} failed: {type(e).__name__}: {e}",
+            stacklevel=2,
+        )
         return f'<p class="muted">{esc(t("extra_failed", lang))}</p>'
 
 
@@ -306,31 +352,49 @@ def quality_reason(table: str, column: str, reason: str, lang: str, personal_dat
 def quality_frame(q: pd.DataFrame, lang: str, personal_data: bool = False) -> pd.DataFrame:
     """data_quality rows with their reasons localized and personal data masked (the loader quotes bad cells)."""
     q = q.copy()
-    q["reason"] = [quality_reason(tb, c, r, lang, personal_data)
-                   for tb, c, r in zip(q["table"], q["column"], q["reason"], strict=True)]
+    q["reason"] = [
+        quality_reason(tb, c, r, lang, personal_data)
+        for tb, c, r in zip(q["table"], q["column"], q["reason"], strict=True)
+    ]
     return q
 
 
 def data_quality_section(result, limit: int = 50) -> str:
     lang = result.params.language
     b = result.bundle
-    files = pd.DataFrame([{
-        t("table", lang): i.table, t("file", lang): i.path.name, t("encoding", lang): i.encoding or "",
-        t("rows_read", lang): _n(i.rows_read), t("rows_loaded", lang): _n(i.rows_loaded),
-        t("rows_quarantined", lang): _n(i.rows_quarantined),
-    } for i in b.files.values()])
-    parts = [_h2(t("data_quality", lang), anchor("data-quality"), lang),
-             table_html(files, numeric=(t("rows_read", lang), t("rows_loaded", lang), t("rows_quarantined", lang)))]
+    files = pd.DataFrame(
+        [
+            {
+                t("table", lang): i.table,
+                t("file", lang): i.path.name,
+                t("encoding", lang): i.encoding or "",
+                t("rows_read", lang): _n(i.rows_read),
+                t("rows_loaded", lang): _n(i.rows_loaded),
+                t("rows_quarantined", lang): _n(i.rows_quarantined),
+            }
+            for i in b.files.values()
+        ]
+    )
+    parts = [
+        _h2(t("data_quality", lang), anchor("data-quality"), lang),
+        table_html(
+            files, numeric=(t("rows_read", lang), t("rows_loaded", lang), t("rows_quarantined", lang))
+        ),
+    ]
     if b.missing:
         parts.append(f"<p>{esc(t('not_provided', lang, tables=', '.join(b.missing)))}</p>")
     q = b.quality
     if len(q):
         shown = quality_frame(q.head(limit), lang)
-        tab = pd.DataFrame({
-            t("table", lang): shown["table"], t("row", lang): shown["row"], t("column", lang): shown["column"],
-            t("reason", lang): shown["reason"],
-            t("status", lang): shown["action"].map(lambda a: t(f"quality_{a}", lang)),
-        })
+        tab = pd.DataFrame(
+            {
+                t("table", lang): shown["table"],
+                t("row", lang): shown["row"],
+                t("column", lang): shown["column"],
+                t("reason", lang): shown["reason"],
+                t("status", lang): shown["action"].map(lambda a: t(f"quality_{a}", lang)),
+            }
+        )
         parts.append(f"<h3>{esc(t('quality_sample', lang, n=limit))}</h3>{table_html(tab)}")
     return wrap("".join(parts))
 
@@ -342,21 +406,39 @@ def params_text(result, code: str) -> str:
 def appendix(result, run: dict) -> str:
     lang = result.params.language
     p = result.params
-    files = pd.DataFrame([{t("file", lang): i.path.name, t("rows_read", lang): _n(i.rows_read), "SHA-256": i.sha256}
-                          for i in result.bundle.files.values()])
-    versions = pd.DataFrame({t("rule", lang): result.summary["rule_code"],
-                             t("rule_version", lang): result.summary["version"],
-                             t("parameters", lang): [params_text(result, c) for c in result.summary["rule_code"]]})
-    pkgs = pd.DataFrame(sorted(run.get("packages", {}).items()), columns=[t("package", lang), t("rule_version", lang)])
-    parts = [_h2(t("appendix", lang), anchor("appendix"), lang),
-             f"<h3>{esc(t('input_files', lang))}</h3>{table_html(files, numeric=(t('rows_read', lang),))}",
-             f"<h3>{esc(t('rule_versions', lang))}</h3>{table_html(versions)}"]
+    files = pd.DataFrame(
+        [
+            {t("file", lang): i.path.name, t("rows_read", lang): _n(i.rows_read), "SHA-256": i.sha256}
+            for i in result.bundle.files.values()
+        ]
+    )
+    versions = pd.DataFrame(
+        {
+            t("rule", lang): result.summary["rule_code"],
+            t("rule_version", lang): result.summary["version"],
+            t("parameters", lang): [params_text(result, c) for c in result.summary["rule_code"]],
+        }
+    )
+    pkgs = pd.DataFrame(
+        sorted(run.get("packages", {}).items()), columns=[t("package", lang), t("rule_version", lang)]
+    )
+    parts = [
+        _h2(t("appendix", lang), anchor("appendix"), lang),
+        f"<h3>{esc(t('input_files', lang))}</h3>{table_html(files, numeric=(t('rows_read', lang),))}",
+        f"<h3>{esc(t('rule_versions', lang))}</h3>{table_html(versions)}",
+    ]
     if p.mitigations:  # the approver is named in the working papers, not here
-        mit = pd.DataFrame({t("rule", lang): [m.rule for m in p.mitigations],
-                            t("target", lang): [m.staff_id or m.entity_id for m in p.mitigations],
-                            t("reason", lang): [m.reason for m in p.mitigations],
-                            t("valid_until", lang): [str(m.valid_until) for m in p.mitigations]})
+        mit = pd.DataFrame(
+            {
+                t("rule", lang): [m.rule for m in p.mitigations],
+                t("target", lang): [m.staff_id or m.entity_id for m in p.mitigations],
+                t("reason", lang): [m.reason for m in p.mitigations],
+                t("valid_until", lang): [str(m.valid_until) for m in p.mitigations],
+            }
+        )
         parts.append(f"<h3>{esc(t('mitigations', lang))}</h3>{table_html(mit)}")
-    parts.append(f"<h3>{esc(t('audit_sample', lang))}</h3><p>{esc(t('sample_note', lang, n=p.sample_size))}</p>")
+    parts.append(
+        f"<h3>{esc(t('audit_sample', lang))}</h3><p>{esc(t('sample_note', lang, n=p.sample_size))}</p>"
+    )
     parts.append(f"<h3>{esc(t('packages', lang))}</h3>{table_html(pkgs)}")
     return wrap("".join(parts))

@@ -27,8 +27,15 @@ def mask_account(v: str) -> str:
 MASKS = {"name": mask_name, "id_number": mask_id_number, "phone": mask_phone, "account": mask_account}
 
 #: how to mask each PII column of the data contract
-CONTRACT_PII = {"name": "name", "id_number": "id_number", "phone": "phone", "new_bank_account": "account",
-                "new_account_holder": "name", "to_account": "account", "to_account_holder": "name"}
+CONTRACT_PII = {
+    "name": "name",
+    "id_number": "id_number",
+    "phone": "phone",
+    "new_bank_account": "account",
+    "new_account_holder": "name",
+    "to_account": "account",
+    "to_account_holder": "name",
+}
 
 
 def mask_series(s: pd.Series, kind: str) -> pd.Series:

@@ -91,7 +91,11 @@ SCOPES: dict[str, Scope] = {
     "REC-001": Scope("reconciliations"),
 }
 
-_M1, _M2, _GOLDEN = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB), np.uint64(0x9E3779B97F4A7C15)
+_M1, _M2, _GOLDEN = (
+    np.uint64(0xBF58476D1CE4E5B9),
+    np.uint64(0x94D049BB133111EB),
+    np.uint64(0x9E3779B97F4A7C15),
+)
 
 
 def scope_of(code: str) -> Scope:
@@ -160,9 +164,13 @@ def scope_mask(result, code: str, cache: dict | None = None) -> np.ndarray:
     keep = np.ones(len(df), dtype=bool)
     start, end = pd.Timestamp(p.period_start), pd.Timestamp(p.period_end) + pd.Timedelta(days=1)
     if sc.when == "overlap":
-        keep &= part((sc.table, "overlap"), lambda: (
-            (df["start_date"] < end).to_numpy(dtype=bool)
-            & (df["end_date"].isna() | (df["end_date"] >= start)).to_numpy(dtype=bool)))
+        keep &= part(
+            (sc.table, "overlap"),
+            lambda: (
+                (df["start_date"] < end).to_numpy(dtype=bool)
+                & (df["end_date"].isna() | (df["end_date"] >= start)).to_numpy(dtype=bool)
+            ),
+        )
     elif sc.when in ("period", "until"):
         name = sc.column or TABLES[sc.table].time_column
 
@@ -175,10 +183,16 @@ def scope_mask(result, code: str, cache: dict | None = None) -> np.ndarray:
     params = p.rule_params(code)
     for column, allowed in sc.where.items():
         values = tuple(_values(allowed, params))
-        keep &= part((sc.table, "in", column, values), lambda column=column, values=values: (
-            df[column].isin(list(values)).fillna(False).to_numpy(dtype=bool)))
+        keep &= part(
+            (sc.table, "in", column, values),
+            lambda column=column, values=values: (
+                df[column].isin(list(values)).fillna(False).to_numpy(dtype=bool)
+            ),
+        )
     for column in sc.present:
-        keep &= part((sc.table, "present", column), lambda column=column: df[column].notna().to_numpy(dtype=bool))
+        keep &= part(
+            (sc.table, "present", column), lambda column=column: df[column].notna().to_numpy(dtype=bool)
+        )
     return keep
 
 
@@ -186,8 +200,12 @@ def describe(code: str, params: dict) -> str:
     """The scope in words (codes and column names: it is read next to the institution's files)."""
     sc = scope_of(code)
     time = sc.column or TABLES[sc.table].time_column
-    parts = {"period": f"{time} in the period", "until": f"{time} on or before period_end",
-             "overlap": "start_date..end_date overlapping the period", None: "all rows"}[sc.when]
+    parts = {
+        "period": f"{time} in the period",
+        "until": f"{time} on or before period_end",
+        "overlap": "start_date..end_date overlapping the period",
+        None: "all rows",
+    }[sc.when]
     conds = [parts] + [f"{c} in ({', '.join(map(str, _values(v, params)))})" for c, v in sc.where.items()]
     conds += [f"{c} present" for c in sc.present]
     return f"{sc.table}: " + "; ".join(conds)
@@ -203,7 +221,9 @@ class Sample:
     rows: pd.DataFrame  # sample_no, row, finding_id, then the table's contract columns
 
 
-def rule_sample(result, code: str, size: int, personal_data: bool = False, cache: dict | None = None) -> Sample:
+def rule_sample(
+    result, code: str, size: int, personal_data: bool = False, cache: dict | None = None
+) -> Sample:
     """The audit sample of one rule; personal data masked unless `personal_data`."""
     p = result.params
     sc = scope_of(code)

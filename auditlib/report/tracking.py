@@ -53,8 +53,12 @@ class Tracking:
         if rule_code is not None:
             res, nrt = res[res["rule_code"] == rule_code], nrt[nrt["rule_code"] == rule_code]
             states = states[(self.rule_of == rule_code).to_numpy()]
-        return {"new": int((states == "new").sum()), "recurring": int((states == "recurring").sum()),
-                "resolved": len(res), "not_retested": len(nrt)}
+        return {
+            "new": int((states == "new").sum()),
+            "recurring": int((states == "recurring").sum()),
+            "resolved": len(res),
+            "not_retested": len(nrt),
+        }
 
 
 def resolve_previous_dir(previous_dir: str, params_file: str | Path | None) -> Path:
@@ -75,8 +79,10 @@ def read_previous(folder: Path, institution_id: str) -> tuple[pd.DataFrame, str]
     if not folder.is_dir():
         raise TrackingError(f"previous_dir: folder not found: {folder}")
     if not path.is_file():
-        raise TrackingError(f"previous_dir: no findings.csv in {folder} (give the previous period's output folder, "
-                            "e.g. outputs/<institution_id>/<period_end>)")
+        raise TrackingError(
+            f"previous_dir: no findings.csv in {folder} (give the previous period's output folder, "
+            "e.g. outputs/<institution_id>/<period_end>)"
+        )
     label = folder.name
     manifest = folder / "manifest.json"
     if manifest.is_file():
@@ -100,18 +106,28 @@ def read_previous(folder: Path, institution_id: str) -> tuple[pd.DataFrame, str]
     return prev.drop_duplicates("finding_id").reset_index(drop=True), label
 
 
-def track(findings: pd.DataFrame, summary: pd.DataFrame, previous: pd.DataFrame, folder: Path,
-          label: str) -> Tracking:
+def track(
+    findings: pd.DataFrame, summary: pd.DataFrame, previous: pd.DataFrame, folder: Path, label: str
+) -> Tracking:
     ids = set(previous["finding_id"])
-    state = pd.Series(["recurring" if i in ids else "new" for i in findings["finding_id"]],
-                      index=findings["finding_id"].to_numpy(), dtype=object)
+    state = pd.Series(
+        ["recurring" if i in ids else "new" for i in findings["finding_id"]],
+        index=findings["finding_id"].to_numpy(),
+        dtype=object,
+    )
     gone = previous[~previous["finding_id"].isin(set(findings["finding_id"]))]
     tested = set(summary.loc[summary["tested"].astype(bool), "rule_code"])
     retested = gone["rule_code"].isin(tested)
     order = ["rule_code", "entity_id"]
     rule_of = pd.Series(findings["rule_code"].to_numpy(), index=state.index, dtype=object)
-    return Tracking(folder, label, state, rule_of, gone[retested].sort_values(order).reset_index(drop=True),
-                    gone[~retested].sort_values(order).reset_index(drop=True))
+    return Tracking(
+        folder,
+        label,
+        state,
+        rule_of,
+        gone[retested].sort_values(order).reset_index(drop=True),
+        gone[~retested].sort_values(order).reset_index(drop=True),
+    )
 
 
 def track_result(result, previous_dir: str | None, params_file: str | Path | None) -> Tracking | None:

@@ -63,18 +63,44 @@ def _fmt_param(v: Any) -> str:
 REGISTRY: dict[str, Rule] = {}
 
 
-def rule(code: str, *, family: str, severity: str, tables: tuple[str, ...], citation: str, entity: str,
-         title: dict[str, str], requirement: dict[str, str], detail: dict[str, str],
-         params: dict[str, Any] | None = None, version: str = "1", localize: tuple[str, ...] = (),
-         pii: dict[str, str] | None = None):
+def rule(
+    code: str,
+    *,
+    family: str,
+    severity: str,
+    tables: tuple[str, ...],
+    citation: str,
+    entity: str,
+    title: dict[str, str],
+    requirement: dict[str, str],
+    detail: dict[str, str],
+    params: dict[str, Any] | None = None,
+    version: str = "1",
+    localize: tuple[str, ...] = (),
+    pii: dict[str, str] | None = None,
+):
     """Declare and register a rule."""
     assert family in FAMILIES and severity in SEVERITIES and code.startswith(family + "-"), code
 
     def register(func):
         if code in REGISTRY:
             raise ValueError(f"rule {code} declared twice")
-        REGISTRY[code] = Rule(code, family, severity, tuple(tables), citation, entity, title, requirement,
-                              detail, dict(params or {}), func, version, localize, dict(pii or {}))
+        REGISTRY[code] = Rule(
+            code,
+            family,
+            severity,
+            tuple(tables),
+            citation,
+            entity,
+            title,
+            requirement,
+            detail,
+            dict(params or {}),
+            func,
+            version,
+            localize,
+            dict(pii or {}),
+        )
         return func
 
     return register
@@ -141,7 +167,9 @@ def lookup(keys: pd.Series, table: pd.DataFrame, key: str, column: str) -> pd.Se
 
 
 def no_findings() -> pd.DataFrame:
-    return pd.DataFrame({"entity_id": pd.Series(dtype="string"), "occurred_at": pd.Series(dtype="datetime64[ns]")})
+    return pd.DataFrame(
+        {"entity_id": pd.Series(dtype="string"), "occurred_at": pd.Series(dtype="datetime64[ns]")}
+    )
 
 
 def evidence(table: str, rows: pd.Series) -> pd.Series:

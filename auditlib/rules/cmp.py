@@ -81,18 +81,33 @@ def _timed_detail(action_zh: str, noun_en: str, anchor: str = "received") -> dic
     if anchor == "resolved":
         return {
             "zh": "投诉 {complaint_id}（{kind}，{received_at} 受理，{anchor_at} 办结）应于 {deadline} 前"
-                  + action_zh + "，{outcome}",
+            + action_zh
+            + "，{outcome}",
             "en": "Complaint {complaint_id} ({kind}, received {received_at}, resolved {anchor_at}): "
-                  + noun_en + " due by {deadline}; {outcome}",
+            + noun_en
+            + " due by {deadline}; {outcome}",
         }
     return {
-        "zh": "投诉 {complaint_id}（{kind}，{received_at} 受理）应于 {deadline} 前" + action_zh + "，{outcome}",
-        "en": "Complaint {complaint_id} ({kind}, received {received_at}): " + noun_en + " due by {deadline}; {outcome}",
+        "zh": "投诉 {complaint_id}（{kind}，{received_at} 受理）应于 {deadline} 前"
+        + action_zh
+        + "，{outcome}",
+        "en": "Complaint {complaint_id} ({kind}, received {received_at}): "
+        + noun_en
+        + " due by {deadline}; {outcome}",
     }
 
 
-def deadline_findings(ctx: RuleContext, rows: pd.DataFrame, done_col: str, deadline: np.ndarray, *,
-                      action_zh: str, noun_en: str, done_en: str, anchor_col: str = "received_at") -> RuleOutput:
+def deadline_findings(
+    ctx: RuleContext,
+    rows: pd.DataFrame,
+    done_col: str,
+    deadline: np.ndarray,
+    *,
+    action_zh: str,
+    noun_en: str,
+    done_en: str,
+    anchor_col: str = "received_at",
+) -> RuleOutput:
     """Late or overdue actions among `rows` (the rule's population), one finding per complaint.
 
     late: `done_col` recorded after the deadline (inclusive deadline: equal is on time);
@@ -109,146 +124,258 @@ def deadline_findings(ctx: RuleContext, rows: pd.DataFrame, done_col: str, deadl
     is_late = late[hit]
     done_s = fmt_ts(h[done_col]).fillna("")
     as_of = ctx.as_of.strftime("%Y-%m-%d")
-    outcome_zh = np.where(is_late, "实际于 " + done_s + " " + action_zh,
-                          f"尚未{action_zh}（截至检查基准日 {as_of} 已逾期）")
+    outcome_zh = np.where(
+        is_late, "实际于 " + done_s + " " + action_zh, f"尚未{action_zh}（截至检查基准日 {as_of} 已逾期）"
+    )
     outcome_en = np.where(is_late, done_en + " at " + done_s, f"no {noun_en} yet (overdue as of {as_of})")
     severity = h["severity"]
     received = fmt_ts(h["received_at"])
-    return RuleOutput(len(rows), pd.DataFrame({
-        "entity_id": h["complaint_id"], "occurred_at": h["received_at"], "complaint_id": h["complaint_id"],
-        "customer_id": h["customer_id"], "channel": h["channel"], "severity": severity,
-        "kind_zh": vocab(severity, SEVERITY_LABELS, "zh"), "kind_en": vocab(severity, SEVERITY_LABELS, "en"),
-        "received_at": received, "anchor_at": received if anchor_col == "received_at" else fmt_ts(h[anchor_col]),
-        "deadline": fmt_ts(due[hit]), "done_at": done_s,
-        "status": np.where(is_late, "late", "overdue"),
-        "outcome_zh": outcome_zh, "outcome_en": outcome_en,
-        "evidence": evidence("complaints", h["_row"]),
-    }).reset_index(drop=True))
+    return RuleOutput(
+        len(rows),
+        pd.DataFrame(
+            {
+                "entity_id": h["complaint_id"],
+                "occurred_at": h["received_at"],
+                "complaint_id": h["complaint_id"],
+                "customer_id": h["customer_id"],
+                "channel": h["channel"],
+                "severity": severity,
+                "kind_zh": vocab(severity, SEVERITY_LABELS, "zh"),
+                "kind_en": vocab(severity, SEVERITY_LABELS, "en"),
+                "received_at": received,
+                "anchor_at": received if anchor_col == "received_at" else fmt_ts(h[anchor_col]),
+                "deadline": fmt_ts(due[hit]),
+                "done_at": done_s,
+                "status": np.where(is_late, "late", "overdue"),
+                "outcome_zh": outcome_zh,
+                "outcome_en": outcome_en,
+                "evidence": evidence("complaints", h["_row"]),
+            }
+        ).reset_index(drop=True),
+    )
 
 
 # --------------------------------------------------------------------------------------------
 # CMP-001 .. CMP-006, CMP-008: clocks
 
 
-@rule("CMP-001", family="CMP", severity="low", tables=TABLES, citation=CITE_CP, entity="complaint_id",
-      params={"forward_working_minutes": 30},
-      title={"zh": "投诉未及时转交处理部门", "en": "Complaint not forwarded to the handling department in time"},
-      requirement={"zh": "投诉受理后须在 {forward_working_minutes} 个工作分钟内转交处理部门（工作时间外受理的，"
-                         "自下一个工作时间开始起算；恰在期限时点转交视为及时）",
-                   "en": "A complaint must be forwarded to the handling department within {forward_working_minutes} "
-                         "working minutes of receipt (counted from the next start of working time if received "
-                         "outside it; forwarding exactly at the deadline is on time)"},
-      detail=_timed_detail("转交处理部门", "forwarding to the handling department"))
+@rule(
+    "CMP-001",
+    family="CMP",
+    severity="low",
+    tables=TABLES,
+    citation=CITE_CP,
+    entity="complaint_id",
+    params={"forward_working_minutes": 30},
+    title={
+        "zh": "投诉未及时转交处理部门",
+        "en": "Complaint not forwarded to the handling department in time",
+    },
+    requirement={
+        "zh": "投诉受理后须在 {forward_working_minutes} 个工作分钟内转交处理部门（工作时间外受理的，"
+        "自下一个工作时间开始起算；恰在期限时点转交视为及时）",
+        "en": "A complaint must be forwarded to the handling department within {forward_working_minutes} "
+        "working minutes of receipt (counted from the next start of working time if received "
+        "outside it; forwarding exactly at the deadline is on time)",
+    },
+    detail=_timed_detail("转交处理部门", "forwarding to the handling department"),
+)
 def cmp_001(ctx: RuleContext) -> RuleOutput:
     """First-receiver forwarding (首问负责): every complaint received in the period must reach the handling
     department within the working-minute limit. The clock runs in working time only (default 09:00-17:00
     on working days); a complaint received at night or on a holiday starts the clock at the next start of
     working time. Never forwarded and the deadline passed before the as-of day: overdue."""
     rows = received_in_period(ctx, "forwarded_at")
-    due = ctx.workdays.working_time_deadline(rows["received_at"], float(ctx.params["forward_working_minutes"]))
-    return deadline_findings(ctx, rows, "forwarded_at", due, action_zh="转交处理部门",
-                             noun_en="forwarding to the handling department", done_en="forwarded")
+    due = ctx.workdays.working_time_deadline(
+        rows["received_at"], float(ctx.params["forward_working_minutes"])
+    )
+    return deadline_findings(
+        ctx,
+        rows,
+        "forwarded_at",
+        due,
+        action_zh="转交处理部门",
+        noun_en="forwarding to the handling department",
+        done_en="forwarded",
+    )
 
 
-@rule("CMP-002", family="CMP", severity="medium", tables=TABLES, citation="CP; IC 29(4)", entity="complaint_id",
-      params={"general_reply_working_days": 3},
-      title={"zh": "一般投诉未在规定期限内答复", "en": "General complaint not answered in time"},
-      requirement={"zh": "一般投诉须在受理后 {general_reply_working_days} 个工作日内答复（受理当日不计，"
-                         "期限为其后第 {general_reply_working_days} 个工作日 23:59:59）",
-                   "en": "A general complaint must be answered within {general_reply_working_days} working days of "
-                         "receipt (by 23:59:59 of working day {general_reply_working_days} after the day "
-                         "of receipt)"},
-      detail=_timed_detail("答复", "reply"))
+@rule(
+    "CMP-002",
+    family="CMP",
+    severity="medium",
+    tables=TABLES,
+    citation="CP; IC 29(4)",
+    entity="complaint_id",
+    params={"general_reply_working_days": 3},
+    title={"zh": "一般投诉未在规定期限内答复", "en": "General complaint not answered in time"},
+    requirement={
+        "zh": "一般投诉须在受理后 {general_reply_working_days} 个工作日内答复（受理当日不计，"
+        "期限为其后第 {general_reply_working_days} 个工作日 23:59:59）",
+        "en": "A general complaint must be answered within {general_reply_working_days} working days of "
+        "receipt (by 23:59:59 of working day {general_reply_working_days} after the day "
+        "of receipt)",
+    },
+    detail=_timed_detail("答复", "reply"),
+)
 def cmp_002(ctx: RuleContext) -> RuleOutput:
     """Reply to a general complaint within the working-day limit. The day of receipt never counts;
     调休 make-up weekends count as working days and the holiday breaks do not."""
     c = received_in_period(ctx, "responded_at")
     rows = c[(c["severity"] == "general").to_numpy(dtype=bool)]
     due = ctx.workdays.workday_deadline(rows["received_at"], int(ctx.params["general_reply_working_days"]))
-    return deadline_findings(ctx, rows, "responded_at", due, action_zh="答复", noun_en="reply",
-                             done_en="answered")
+    return deadline_findings(
+        ctx, rows, "responded_at", due, action_zh="答复", noun_en="reply", done_en="answered"
+    )
 
 
-@rule("CMP-003", family="CMP", severity="high", tables=TABLES, citation="CP; IC 29(4)", entity="complaint_id",
-      params={"major_interim_working_hours": 8},
-      title={"zh": "重大投诉未及时采取临时处置措施", "en": "Major complaint without a timely interim measure"},
-      requirement={"zh": "重大投诉须在受理后 {major_interim_working_hours} 个工作小时内采取临时处置措施"
-                         "（工作时间外受理的，自下一个工作时间开始起算）",
-                   "en": "An interim measure must be taken on a major complaint within {major_interim_working_hours} "
-                         "working hours of receipt (counted from the next start of working time if received "
-                         "outside it)"},
-      detail=_timed_detail("采取临时处置措施", "interim measure"))
+@rule(
+    "CMP-003",
+    family="CMP",
+    severity="high",
+    tables=TABLES,
+    citation="CP; IC 29(4)",
+    entity="complaint_id",
+    params={"major_interim_working_hours": 8},
+    title={"zh": "重大投诉未及时采取临时处置措施", "en": "Major complaint without a timely interim measure"},
+    requirement={
+        "zh": "重大投诉须在受理后 {major_interim_working_hours} 个工作小时内采取临时处置措施"
+        "（工作时间外受理的，自下一个工作时间开始起算）",
+        "en": "An interim measure must be taken on a major complaint within {major_interim_working_hours} "
+        "working hours of receipt (counted from the next start of working time if received "
+        "outside it)",
+    },
+    detail=_timed_detail("采取临时处置措施", "interim measure"),
+)
 def cmp_003(ctx: RuleContext) -> RuleOutput:
     """A major complaint (重大投诉) needs an interim measure within the working-hour limit, counted in
     working time from receipt (or from the next start of working time)."""
     c = received_in_period(ctx, "interim_measure_at")
     rows = c[(c["severity"] == "major").to_numpy(dtype=bool)]
-    due = ctx.workdays.working_time_deadline(rows["received_at"], float(ctx.params["major_interim_working_hours"]) * 60)
-    return deadline_findings(ctx, rows, "interim_measure_at", due, action_zh="采取临时处置措施",
-                             noun_en="interim measure", done_en="interim measure taken")
+    due = ctx.workdays.working_time_deadline(
+        rows["received_at"], float(ctx.params["major_interim_working_hours"]) * 60
+    )
+    return deadline_findings(
+        ctx,
+        rows,
+        "interim_measure_at",
+        due,
+        action_zh="采取临时处置措施",
+        noun_en="interim measure",
+        done_en="interim measure taken",
+    )
 
 
-@rule("CMP-004", family="CMP", severity="high", tables=TABLES, citation="CP; IC 29(4)", entity="complaint_id",
-      params={"major_reply_working_days": 2},
-      title={"zh": "重大投诉未在规定期限内答复", "en": "Major complaint not answered in time"},
-      requirement={"zh": "重大投诉须在受理后 {major_reply_working_days} 个工作日内答复（受理当日不计，"
-                         "期限为其后第 {major_reply_working_days} 个工作日 23:59:59）",
-                   "en": "A major complaint must be answered within {major_reply_working_days} working days of "
-                         "receipt (by 23:59:59 of working day {major_reply_working_days} after the day of "
-                         "receipt)"},
-      detail=_timed_detail("答复", "reply"))
+@rule(
+    "CMP-004",
+    family="CMP",
+    severity="high",
+    tables=TABLES,
+    citation="CP; IC 29(4)",
+    entity="complaint_id",
+    params={"major_reply_working_days": 2},
+    title={"zh": "重大投诉未在规定期限内答复", "en": "Major complaint not answered in time"},
+    requirement={
+        "zh": "重大投诉须在受理后 {major_reply_working_days} 个工作日内答复（受理当日不计，"
+        "期限为其后第 {major_reply_working_days} 个工作日 23:59:59）",
+        "en": "A major complaint must be answered within {major_reply_working_days} working days of "
+        "receipt (by 23:59:59 of working day {major_reply_working_days} after the day of "
+        "receipt)",
+    },
+    detail=_timed_detail("答复", "reply"),
+)
 def cmp_004(ctx: RuleContext) -> RuleOutput:
     """Reply to a major complaint within its (shorter) working-day limit."""
     c = received_in_period(ctx, "responded_at")
     rows = c[(c["severity"] == "major").to_numpy(dtype=bool)]
     due = ctx.workdays.workday_deadline(rows["received_at"], int(ctx.params["major_reply_working_days"]))
-    return deadline_findings(ctx, rows, "responded_at", due, action_zh="答复", noun_en="reply",
-                             done_en="answered")
+    return deadline_findings(
+        ctx, rows, "responded_at", due, action_zh="答复", noun_en="reply", done_en="answered"
+    )
 
 
-@rule("CMP-005", family="CMP", severity="high", tables=TABLES, citation="CP; IC 48", entity="complaint_id",
-      params={"regulator_register_working_days": 1},
-      title={"zh": "监管转办投诉未及时登记", "en": "Regulator-referred complaint not registered in time"},
-      requirement={"zh": "监管机构（含 12386 热线）转办的投诉须在受理后 {regulator_register_working_days} 个工作日内"
-                         "在投诉系统登记",
-                   "en": "A complaint referred by a regulator (or its hotline, e.g. 12386) must be registered in the "
-                         "complaint system within {regulator_register_working_days} working day(s) of receipt"},
-      detail=_timed_detail("登记", "registration"))
+@rule(
+    "CMP-005",
+    family="CMP",
+    severity="high",
+    tables=TABLES,
+    citation="CP; IC 48",
+    entity="complaint_id",
+    params={"regulator_register_working_days": 1},
+    title={"zh": "监管转办投诉未及时登记", "en": "Regulator-referred complaint not registered in time"},
+    requirement={
+        "zh": "监管机构（含 12386 热线）转办的投诉须在受理后 {regulator_register_working_days} 个工作日内"
+        "在投诉系统登记",
+        "en": "A complaint referred by a regulator (or its hotline, e.g. 12386) must be registered in the "
+        "complaint system within {regulator_register_working_days} working day(s) of receipt",
+    },
+    detail=_timed_detail("登记", "registration"),
+)
 def cmp_005(ctx: RuleContext) -> RuleOutput:
     """Complaints transferred by a regulator (channel `regulator`) must be entered in the complaint system
     (registered_at) within the working-day limit."""
     c = received_in_period(ctx, "registered_at")
     rows = c[(c["channel"] == "regulator").to_numpy(dtype=bool)]
-    due = ctx.workdays.workday_deadline(rows["received_at"], int(ctx.params["regulator_register_working_days"]))
-    return deadline_findings(ctx, rows, "registered_at", due, action_zh="登记", noun_en="registration",
-                             done_en="registered")
+    due = ctx.workdays.workday_deadline(
+        rows["received_at"], int(ctx.params["regulator_register_working_days"])
+    )
+    return deadline_findings(
+        ctx, rows, "registered_at", due, action_zh="登记", noun_en="registration", done_en="registered"
+    )
 
 
-@rule("CMP-006", family="CMP", severity="high", tables=TABLES, citation="CP; IC 46", entity="complaint_id",
-      params={"violation_report_working_days": 3},
-      title={"zh": "涉嫌违法违规的投诉未及时报告合规部门",
-             "en": "Complaint alleging a violation not reported to compliance in time"},
-      requirement={"zh": "涉嫌违法违规的投诉须在受理后 {violation_report_working_days} 个工作日内报告合规（监察稽核）部门",
-                   "en": "A complaint alleging a violation of law or rules must be reported to compliance/audit "
-                         "within {violation_report_working_days} working days of receipt"},
-      detail=_timed_detail("报告合规部门", "report to compliance"))
+@rule(
+    "CMP-006",
+    family="CMP",
+    severity="high",
+    tables=TABLES,
+    citation="CP; IC 46",
+    entity="complaint_id",
+    params={"violation_report_working_days": 3},
+    title={
+        "zh": "涉嫌违法违规的投诉未及时报告合规部门",
+        "en": "Complaint alleging a violation not reported to compliance in time",
+    },
+    requirement={
+        "zh": "涉嫌违法违规的投诉须在受理后 {violation_report_working_days} 个工作日内报告合规（监察稽核）部门",
+        "en": "A complaint alleging a violation of law or rules must be reported to compliance/audit "
+        "within {violation_report_working_days} working days of receipt",
+    },
+    detail=_timed_detail("报告合规部门", "report to compliance"),
+)
 def cmp_006(ctx: RuleContext) -> RuleOutput:
     """A complaint flagged `involves_violation` must be reported to compliance (reported_to_compliance_at)
     within the working-day limit. A null flag means no violation is alleged (rules.md, Precise readings)."""
     c = received_in_period(ctx, "involves_violation", "reported_to_compliance_at")
     rows = c[c["involves_violation"].fillna(False).to_numpy(dtype=bool)]
     due = ctx.workdays.workday_deadline(rows["received_at"], int(ctx.params["violation_report_working_days"]))
-    return deadline_findings(ctx, rows, "reported_to_compliance_at", due, action_zh="报告合规部门",
-                             noun_en="report to compliance", done_en="reported")
+    return deadline_findings(
+        ctx,
+        rows,
+        "reported_to_compliance_at",
+        due,
+        action_zh="报告合规部门",
+        noun_en="report to compliance",
+        done_en="reported",
+    )
 
 
-@rule("CMP-008", family="CMP", severity="low", tables=TABLES, citation="CP", entity="complaint_id",
-      params={"callback_working_days": 1},
-      title={"zh": "已办结投诉未及时回访", "en": "Resolved complaint without a timely callback"},
-      requirement={"zh": "投诉办结后须在 {callback_working_days} 个工作日内回访投诉人（办结当日不计）",
-                   "en": "The complainant must be called back within {callback_working_days} working day(s) after "
-                         "the complaint is resolved (the day of resolution does not count)"},
-      detail=_timed_detail("回访", "callback", anchor="resolved"))
+@rule(
+    "CMP-008",
+    family="CMP",
+    severity="low",
+    tables=TABLES,
+    citation="CP",
+    entity="complaint_id",
+    params={"callback_working_days": 1},
+    title={"zh": "已办结投诉未及时回访", "en": "Resolved complaint without a timely callback"},
+    requirement={
+        "zh": "投诉办结后须在 {callback_working_days} 个工作日内回访投诉人（办结当日不计）",
+        "en": "The complainant must be called back within {callback_working_days} working day(s) after "
+        "the complaint is resolved (the day of resolution does not count)",
+    },
+    detail=_timed_detail("回访", "callback", anchor="resolved"),
+)
 def cmp_008(ctx: RuleContext) -> RuleOutput:
     """Callback (回访) after resolution: complaints received in the period and resolved (resolved_at
     recorded, on or before the as-of day) need a callback_at within the working-day limit counted from
@@ -258,8 +385,16 @@ def cmp_008(ctx: RuleContext) -> RuleOutput:
     resolved = c["resolved_at"].notna() & (c["resolved_at"] < ctx.as_of + pd.Timedelta(days=1))
     rows = c[resolved.to_numpy(dtype=bool)]
     due = ctx.workdays.workday_deadline(rows["resolved_at"], int(ctx.params["callback_working_days"]))
-    return deadline_findings(ctx, rows, "callback_at", due, action_zh="回访", noun_en="callback",
-                             done_en="called back", anchor_col="resolved_at")
+    return deadline_findings(
+        ctx,
+        rows,
+        "callback_at",
+        due,
+        action_zh="回访",
+        noun_en="callback",
+        done_en="called back",
+        anchor_col="resolved_at",
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -269,21 +404,43 @@ def cmp_008(ctx: RuleContext) -> RuleOutput:
 def _missing_record(rows: pd.DataFrame, missing: np.ndarray, extra: dict | None = None) -> RuleOutput:
     h = rows[missing]
     sev = h["severity"]
-    return RuleOutput(len(rows), pd.DataFrame({
-        "entity_id": h["complaint_id"], "occurred_at": h["received_at"], "complaint_id": h["complaint_id"],
-        "customer_id": h["customer_id"], "channel": h["channel"], "severity": sev,
-        "kind_zh": vocab(sev, SEVERITY_LABELS, "zh"), "kind_en": vocab(sev, SEVERITY_LABELS, "en"),
-        "received_at": fmt_ts(h["received_at"]), **{k: f(h) for k, f in (extra or {}).items()},
-        "evidence": evidence("complaints", h["_row"]),
-    }).reset_index(drop=True))
+    return RuleOutput(
+        len(rows),
+        pd.DataFrame(
+            {
+                "entity_id": h["complaint_id"],
+                "occurred_at": h["received_at"],
+                "complaint_id": h["complaint_id"],
+                "customer_id": h["customer_id"],
+                "channel": h["channel"],
+                "severity": sev,
+                "kind_zh": vocab(sev, SEVERITY_LABELS, "zh"),
+                "kind_en": vocab(sev, SEVERITY_LABELS, "en"),
+                "received_at": fmt_ts(h["received_at"]),
+                **{k: f(h) for k, f in (extra or {}).items()},
+                "evidence": evidence("complaints", h["_row"]),
+            }
+        ).reset_index(drop=True),
+    )
 
 
-@rule("CMP-007", family="CMP", severity="medium", tables=TABLES, citation="IC 29(3)", entity="complaint_id",
-      title={"zh": "电话投诉无录音记录", "en": "Phone complaint without a call recording"},
-      requirement={"zh": "电话投诉须留存通话录音（记录录音编号 recording_ref）",
-                   "en": "A phone complaint must have its call recording kept (a recording_ref recorded)"},
-      detail={"zh": "电话投诉 {complaint_id}（{kind}，{received_at} 受理）无录音编号",
-              "en": "Phone complaint {complaint_id} ({kind}, received {received_at}) has no call recording reference"})
+@rule(
+    "CMP-007",
+    family="CMP",
+    severity="medium",
+    tables=TABLES,
+    citation="IC 29(3)",
+    entity="complaint_id",
+    title={"zh": "电话投诉无录音记录", "en": "Phone complaint without a call recording"},
+    requirement={
+        "zh": "电话投诉须留存通话录音（记录录音编号 recording_ref）",
+        "en": "A phone complaint must have its call recording kept (a recording_ref recorded)",
+    },
+    detail={
+        "zh": "电话投诉 {complaint_id}（{kind}，{received_at} 受理）无录音编号",
+        "en": "Phone complaint {complaint_id} ({kind}, received {received_at}) has no call recording reference",
+    },
+)
 def cmp_007(ctx: RuleContext) -> RuleOutput:
     """Phone complaints (channel `phone`) received in the period must carry a recording reference; an
     empty or blank `recording_ref` is a finding. No clock."""
@@ -292,19 +449,32 @@ def cmp_007(ctx: RuleContext) -> RuleOutput:
     return _missing_record(rows, blank(rows["recording_ref"]))
 
 
-@rule("CMP-009", family="CMP", severity="low", tables=TABLES, citation="IC 29(5)", entity="complaint_id",
-      title={"zh": "已办结投诉未记录根本原因", "en": "Resolved complaint without a root cause"},
-      requirement={"zh": "已办结的投诉须在调查后记录根本原因分类（root_cause）",
-                   "en": "A resolved complaint must have its root cause classified after investigation (root_cause)"},
-      detail={"zh": "投诉 {complaint_id}（{kind}，{received_at} 受理，{resolved_at} 办结）未记录根本原因",
-              "en": "Complaint {complaint_id} ({kind}, received {received_at}, resolved {resolved_at}) has no "
-                    "root cause recorded"})
+@rule(
+    "CMP-009",
+    family="CMP",
+    severity="low",
+    tables=TABLES,
+    citation="IC 29(5)",
+    entity="complaint_id",
+    title={"zh": "已办结投诉未记录根本原因", "en": "Resolved complaint without a root cause"},
+    requirement={
+        "zh": "已办结的投诉须在调查后记录根本原因分类（root_cause）",
+        "en": "A resolved complaint must have its root cause classified after investigation (root_cause)",
+    },
+    detail={
+        "zh": "投诉 {complaint_id}（{kind}，{received_at} 受理，{resolved_at} 办结）未记录根本原因",
+        "en": "Complaint {complaint_id} ({kind}, received {received_at}, resolved {resolved_at}) has no "
+        "root cause recorded",
+    },
+)
 def cmp_009(ctx: RuleContext) -> RuleOutput:
     """Complaints received in the period and resolved (resolved_at recorded) must name a root cause;
     an empty or blank `root_cause` is a finding. No clock."""
     c = received_in_period(ctx, "resolved_at", "root_cause")
     rows = c[c["resolved_at"].notna().to_numpy(dtype=bool)]
-    return _missing_record(rows, blank(rows["root_cause"]), {"resolved_at": lambda h: fmt_ts(h["resolved_at"])})
+    return _missing_record(
+        rows, blank(rows["root_cause"]), {"resolved_at": lambda h: fmt_ts(h["resolved_at"])}
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -323,19 +493,30 @@ def gap_parts(gap: pd.Series) -> tuple[pd.Series, pd.Series]:
     return (secs // 86_400).astype("string"), clock
 
 
-@rule("CMP-010", family="CMP", severity="low", tables=TABLES, citation="CP", entity="complaint_id",
-      params={"repeat_days": 30},
-      title={"zh": "重复投诉", "en": "Repeat complaint"},
-      requirement={"zh": "同一客户就同一类别在前次投诉受理后 {repeat_days} 天（{repeat_days}×24 小时，含）内再次投诉的，"
-                         "视为重复投诉，反映前次投诉未得到有效解决",
-                   "en": "A complaint by the same customer in the same category within {repeat_days} days "
-                         "({repeat_days} x 24 h, inclusive) after an earlier one was received is a repeat complaint: "
-                         "the earlier one was not effectively resolved"},
-      detail={"zh": "投诉 {complaint_id}（客户 {customer_id}，类别 {category}，{received_at} 受理）距该客户同类投诉 "
-                    "{previous_id}（{previous_at} 受理）仅 {gap}",
-              "en": "Complaint {complaint_id} (customer {customer_id}, category {category}, received {received_at}) "
-                    "came {gap} after complaint {previous_id} (received {previous_at}) of the same customer and "
-                    "category"})
+@rule(
+    "CMP-010",
+    family="CMP",
+    severity="low",
+    tables=TABLES,
+    citation="CP",
+    entity="complaint_id",
+    params={"repeat_days": 30},
+    title={"zh": "重复投诉", "en": "Repeat complaint"},
+    requirement={
+        "zh": "同一客户就同一类别在前次投诉受理后 {repeat_days} 天（{repeat_days}×24 小时，含）内再次投诉的，"
+        "视为重复投诉，反映前次投诉未得到有效解决",
+        "en": "A complaint by the same customer in the same category within {repeat_days} days "
+        "({repeat_days} x 24 h, inclusive) after an earlier one was received is a repeat complaint: "
+        "the earlier one was not effectively resolved",
+    },
+    detail={
+        "zh": "投诉 {complaint_id}（客户 {customer_id}，类别 {category}，{received_at} 受理）距该客户同类投诉 "
+        "{previous_id}（{previous_at} 受理）仅 {gap}",
+        "en": "Complaint {complaint_id} (customer {customer_id}, category {category}, received {received_at}) "
+        "came {gap} after complaint {previous_id} (received {previous_at}) of the same customer and "
+        "category",
+    },
+)
 def cmp_010(ctx: RuleContext) -> RuleOutput:
     """A repeat complaint: same customer_id and category (both recorded), received 0 < gap <= repeat_days x 24 h
     after the customer's previous complaint in that category. The later complaint must be received in the
@@ -375,14 +556,26 @@ def cmp_010(ctx: RuleContext) -> RuleOutput:
     e = keyed.iloc[order[prev_first[hit_s]]]
     g = pd.Series(gap_ns[hit_s].astype("timedelta64[ns]"), index=h.index)
     days, clock = gap_parts(g)
-    return RuleOutput(population, pd.DataFrame({
-        "entity_id": h["complaint_id"], "occurred_at": h["received_at"], "complaint_id": h["complaint_id"],
-        "customer_id": h["customer_id"], "category": h["category"],
-        "category_zh": vocab(h["category"], CATEGORY_LABELS, "zh"),
-        "category_en": vocab(h["category"], CATEGORY_LABELS, "en"),
-        "received_at": fmt_ts(h["received_at"]), "previous_id": e["complaint_id"].to_numpy(),
-        "previous_at": fmt_ts(e["received_at"]).to_numpy(), "gap_seconds": (g // pd.Timedelta(seconds=1)).astype("int64"),
-        "gap_zh": days + " 天 " + clock,
-        "gap_en": days + np.where(days == "1", " day ", " days ") + clock,
-        "evidence": evidence("complaints", h["_row"]) + "; " + evidence("complaints", e["_row"]).to_numpy(),
-    }).reset_index(drop=True))
+    return RuleOutput(
+        population,
+        pd.DataFrame(
+            {
+                "entity_id": h["complaint_id"],
+                "occurred_at": h["received_at"],
+                "complaint_id": h["complaint_id"],
+                "customer_id": h["customer_id"],
+                "category": h["category"],
+                "category_zh": vocab(h["category"], CATEGORY_LABELS, "zh"),
+                "category_en": vocab(h["category"], CATEGORY_LABELS, "en"),
+                "received_at": fmt_ts(h["received_at"]),
+                "previous_id": e["complaint_id"].to_numpy(),
+                "previous_at": fmt_ts(e["received_at"]).to_numpy(),
+                "gap_seconds": (g // pd.Timedelta(seconds=1)).astype("int64"),
+                "gap_zh": days + " 天 " + clock,
+                "gap_en": days + np.where(days == "1", " day ", " days ") + clock,
+                "evidence": evidence("complaints", h["_row"])
+                + "; "
+                + evidence("complaints", e["_row"]).to_numpy(),
+            }
+        ).reset_index(drop=True),
+    )

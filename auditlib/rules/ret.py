@@ -53,7 +53,9 @@ def record_retention(tables: dict[str, pd.DataFrame], record_type: str, params: 
     return ar.assign(
         known=isin_text(ar["subject_id"], subjects[key]),
         subject_row=lookup(ar["subject_id"], subjects, key, "_row"),
-        basis=basis, end_year=end_year, retention_end=year_end_text(end_year),
+        basis=basis,
+        end_year=end_year,
+        retention_end=year_end_text(end_year),
     )
 
 
@@ -67,7 +69,9 @@ def early_disposals(ctx: RuleContext, record_type: str) -> tuple[int, pd.DataFra
     # copy 10^7 transaction keys for the handful that were disposed (33 s, +3.7 GiB at 10^7)
     ar = ctx.tables["archive_records"]
     of_type = (ar["record_type"] == record_type).fillna(False).to_numpy(dtype=bool)
-    gone = of_type & (ar["disposed_at"].notna() & (ar["disposed_at"] <= ctx.as_of)).fillna(False).to_numpy(dtype=bool)
+    gone = of_type & (ar["disposed_at"].notna() & (ar["disposed_at"] <= ctx.as_of)).fillna(False).to_numpy(
+        dtype=bool
+    )
     disposed = record_retention({**ctx.tables, "archive_records": ar[gone]}, record_type, ctx.params)
     early = (disposed["disposed_at"].dt.year <= disposed["end_year"]).fillna(False).to_numpy(dtype=bool)
     known = disposed["known"].to_numpy(dtype=bool)
@@ -87,23 +91,39 @@ def _evidence_with_subject(hit: pd.DataFrame, table: str) -> pd.Series:
 
 _RETENTION_PARAMS_TEXT = {
     "zh": "保存期届满日为基准年份加 {years} 年当年的 12 月 31 日；若参数 basis_year_counts 为 true，"
-          "基准年份计为第一年，届满日提前一年（本次取值：{basis_year_counts}）；届满日当天及以前不得销毁",
+    "基准年份计为第一年，届满日提前一年（本次取值：{basis_year_counts}）；届满日当天及以前不得销毁",
     "en": "the retention end is 31 December of the basis year + {years}; when the parameter basis_year_counts "
-          "is true the basis year counts as the first year and the end is one year earlier (this audit: "
-          "{basis_year_counts}); no disposal on or before that day",
+    "is true the basis year counts as the first year and the end is one year earlier (this audit: "
+    "{basis_year_counts}); no disposal on or before that day",
 }
 
 
-@rule("RET-001", family="RET", severity="high", tables=("archive_records", "customers"), citation="IC 32",
-      entity="record_id", params=dict(RETENTION_PARAMS),
-      title={"zh": "客户身份资料未满保存期即被销毁", "en": "Customer identity record disposed before its retention end"},
-      requirement={"zh": "客户身份资料自业务关系结束当年计起至少保存 {years} 年："
-                         + _RETENTION_PARAMS_TEXT["zh"] + "；仍存续客户的身份资料不得销毁",
-                   "en": "Customer identity records are kept at least {years} years after the business "
-                         "relationship ends: " + _RETENTION_PARAMS_TEXT["en"]
-                         + "; the records of a customer still active are never disposed of"},
-      detail={"zh": "客户身份资料 {record_id}（客户 {subject_id}）于 {disposed_at} 销毁，{what}",
-              "en": "Customer identity record {record_id} (customer {subject_id}) disposed on {disposed_at}: {what}"})
+@rule(
+    "RET-001",
+    family="RET",
+    severity="high",
+    tables=("archive_records", "customers"),
+    citation="IC 32",
+    entity="record_id",
+    params=dict(RETENTION_PARAMS),
+    title={
+        "zh": "客户身份资料未满保存期即被销毁",
+        "en": "Customer identity record disposed before its retention end",
+    },
+    requirement={
+        "zh": "客户身份资料自业务关系结束当年计起至少保存 {years} 年："
+        + _RETENTION_PARAMS_TEXT["zh"]
+        + "；仍存续客户的身份资料不得销毁",
+        "en": "Customer identity records are kept at least {years} years after the business "
+        "relationship ends: "
+        + _RETENTION_PARAMS_TEXT["en"]
+        + "; the records of a customer still active are never disposed of",
+    },
+    detail={
+        "zh": "客户身份资料 {record_id}（客户 {subject_id}）于 {disposed_at} 销毁，{what}",
+        "en": "Customer identity record {record_id} (customer {subject_id}) disposed on {disposed_at}: {what}",
+    },
+)
 def ret_001(ctx: RuleContext) -> RuleOutput:
     """Customer identity records (客户身份资料) must be kept at least 15 years from the year the business
     relationship ended (IC 32). A record disposed (disposed_at up to as_of, at any time) on or before its
@@ -119,26 +139,54 @@ def ret_001(ctx: RuleContext) -> RuleOutput:
     what_zh = ("客户于 " + close + " 结束业务关系，保存期应至 " + end).where(why == "early", "")
     what_zh = what_zh.mask(why == "no_basis", "该客户仍为存续客户（未销户），保存期尚未开始计算")
     what_zh = what_zh.mask(why == "unknown", "客户资料中无此客户，无法确认保存期已届满")
-    what_en = ("the relationship ended on " + close + ", so it must be kept until " + end).where(why == "early", "")
-    what_en = what_en.mask(why == "no_basis", "the customer is still active, so its retention period has not started")
-    what_en = what_en.mask(why == "unknown", "the customer is not in the customers table, so no retention end "
-                                            "can be established")
-    return RuleOutput(population, pd.DataFrame({
-        "entity_id": hit["record_id"], "occurred_at": hit["disposed_at"], "record_id": hit["record_id"],
-        "subject_id": hit["subject_id"], "disposed_at": fmt_day(hit["disposed_at"]), "close_date": close,
-        "retention_end": end, "why": why, "what_zh": what_zh, "what_en": what_en,
-        "evidence": _evidence_with_subject(hit, "customers"),
-    }))
+    what_en = ("the relationship ended on " + close + ", so it must be kept until " + end).where(
+        why == "early", ""
+    )
+    what_en = what_en.mask(
+        why == "no_basis", "the customer is still active, so its retention period has not started"
+    )
+    what_en = what_en.mask(
+        why == "unknown", "the customer is not in the customers table, so no retention end can be established"
+    )
+    return RuleOutput(
+        population,
+        pd.DataFrame(
+            {
+                "entity_id": hit["record_id"],
+                "occurred_at": hit["disposed_at"],
+                "record_id": hit["record_id"],
+                "subject_id": hit["subject_id"],
+                "disposed_at": fmt_day(hit["disposed_at"]),
+                "close_date": close,
+                "retention_end": end,
+                "why": why,
+                "what_zh": what_zh,
+                "what_en": what_en,
+                "evidence": _evidence_with_subject(hit, "customers"),
+            }
+        ),
+    )
 
 
-@rule("RET-002", family="RET", severity="high", tables=("archive_records", "transactions"), citation="IC 32",
-      entity="record_id", params=dict(RETENTION_PARAMS),
-      title={"zh": "交易记录未满保存期即被销毁", "en": "Transaction record disposed before its retention end"},
-      requirement={"zh": "交易记录自交易记账当年计起至少保存 {years} 年：" + _RETENTION_PARAMS_TEXT["zh"],
-                   "en": "Transaction records are kept at least {years} years from the year of the trade: "
-                         + _RETENTION_PARAMS_TEXT["en"]},
-      detail={"zh": "交易记录 {record_id}（交易 {subject_id}）于 {disposed_at} 销毁，{what}",
-              "en": "Transaction record {record_id} (transaction {subject_id}) disposed on {disposed_at}: {what}"})
+@rule(
+    "RET-002",
+    family="RET",
+    severity="high",
+    tables=("archive_records", "transactions"),
+    citation="IC 32",
+    entity="record_id",
+    params=dict(RETENTION_PARAMS),
+    title={"zh": "交易记录未满保存期即被销毁", "en": "Transaction record disposed before its retention end"},
+    requirement={
+        "zh": "交易记录自交易记账当年计起至少保存 {years} 年：" + _RETENTION_PARAMS_TEXT["zh"],
+        "en": "Transaction records are kept at least {years} years from the year of the trade: "
+        + _RETENTION_PARAMS_TEXT["en"],
+    },
+    detail={
+        "zh": "交易记录 {record_id}（交易 {subject_id}）于 {disposed_at} 销毁，{what}",
+        "en": "Transaction record {record_id} (transaction {subject_id}) disposed on {disposed_at}: {what}",
+    },
+)
 def ret_002(ctx: RuleContext) -> RuleOutput:
     """Transaction records (交易记录) must be kept at least 15 years from the year of the trade (IC 32).
     A record disposed (disposed_at up to as_of, at any time) on or before its retention end, computed from
@@ -150,28 +198,57 @@ def ret_002(ctx: RuleContext) -> RuleOutput:
     why = hit["why"]
     trade = fmt_day(hit["basis"]).fillna("")
     end = hit["retention_end"].fillna("")
-    what_zh = ("交易日 " + trade + "，保存期应至 " + end).where(why != "unknown",
-                                                          "交易数据中无此交易，无法确认保存期已届满")
+    what_zh = ("交易日 " + trade + "，保存期应至 " + end).where(
+        why != "unknown", "交易数据中无此交易，无法确认保存期已届满"
+    )
     what_en = ("traded on " + trade + ", so it must be kept until " + end).where(
-        why != "unknown", "the transaction is not in the transactions table, so no retention end can be established")
-    return RuleOutput(population, pd.DataFrame({
-        "entity_id": hit["record_id"], "occurred_at": hit["disposed_at"], "record_id": hit["record_id"],
-        "subject_id": hit["subject_id"], "disposed_at": fmt_day(hit["disposed_at"]), "trade_date": trade,
-        "retention_end": end, "why": why, "what_zh": what_zh, "what_en": what_en,
-        "evidence": _evidence_with_subject(hit, "transactions"),
-    }))
+        why != "unknown",
+        "the transaction is not in the transactions table, so no retention end can be established",
+    )
+    return RuleOutput(
+        population,
+        pd.DataFrame(
+            {
+                "entity_id": hit["record_id"],
+                "occurred_at": hit["disposed_at"],
+                "record_id": hit["record_id"],
+                "subject_id": hit["subject_id"],
+                "disposed_at": fmt_day(hit["disposed_at"]),
+                "trade_date": trade,
+                "retention_end": end,
+                "why": why,
+                "what_zh": what_zh,
+                "what_en": what_en,
+                "evidence": _evidence_with_subject(hit, "transactions"),
+            }
+        ),
+    )
 
 
-@rule("RET-003", family="RET", severity="medium", tables=("archive_records", "customers", "transactions"),
-      citation="IC 21(4), 32", entity="customer_id or txn_id", params={"archive_grace_days": 30},
-      title={"zh": "客户或交易缺少档案记录", "en": "Customer or transaction missing from the records inventory"},
-      requirement={"zh": "检查期末或以前开户的每位客户须有客户身份资料档案；期间内申请的每笔确认交易须在交易日后 "
-                         "{archive_grace_days} 日内有交易记录档案（已保存或已销毁的档案均可）",
-                   "en": "Every customer opened by the period end has a customer identity record, and every "
-                         "confirmed transaction applied in the period has a transaction record within "
-                         "{archive_grace_days} days of its trade date (a held or disposed record both count)"},
-      detail={"zh": "{subject}（{since}）在档案清单中无{record_kind}档案",
-              "en": "{subject} ({since}) has no {record_kind} record in the records inventory"})
+@rule(
+    "RET-003",
+    family="RET",
+    severity="medium",
+    tables=("archive_records", "customers", "transactions"),
+    citation="IC 21(4), 32",
+    entity="customer_id or txn_id",
+    params={"archive_grace_days": 30},
+    title={
+        "zh": "客户或交易缺少档案记录",
+        "en": "Customer or transaction missing from the records inventory",
+    },
+    requirement={
+        "zh": "检查期末或以前开户的每位客户须有客户身份资料档案；期间内申请的每笔确认交易须在交易日后 "
+        "{archive_grace_days} 日内有交易记录档案（已保存或已销毁的档案均可）",
+        "en": "Every customer opened by the period end has a customer identity record, and every "
+        "confirmed transaction applied in the period has a transaction record within "
+        "{archive_grace_days} days of its trade date (a held or disposed record both count)",
+    },
+    detail={
+        "zh": "{subject}（{since}）在档案清单中无{record_kind}档案",
+        "en": "{subject} ({since}) has no {record_kind} record in the records inventory",
+    },
+)
 def ret_003(ctx: RuleContext) -> RuleOutput:
     """Business records must be archived (IC 21(4), 32): a customer (open_date on or before period_end) with
     no `customer_identity` row in archive_records, or a confirmed transaction applied in the period with
@@ -186,8 +263,15 @@ def ret_003(ctx: RuleContext) -> RuleOutput:
     cust = cust[(cust["open_date"] <= ctx.period_end).fillna(False).to_numpy(dtype=bool)]
     txn = ctx.tables["transactions"]
     grace = pd.Timedelta(days=int(ctx.params["archive_grace_days"]))
-    tested = ((txn["status"] == "confirmed") & ctx.in_period(txn["applied_at"])
-              & (txn["trade_date"] <= ctx.as_of - grace)).fillna(False).to_numpy(dtype=bool)
+    tested = (
+        (
+            (txn["status"] == "confirmed")
+            & ctx.in_period(txn["applied_at"])
+            & (txn["trade_date"] <= ctx.as_of - grace)
+        )
+        .fillna(False)
+        .to_numpy(dtype=bool)
+    )
     pos = np.flatnonzero(tested)
     population = len(cust) + len(pos)
     c = cust[~isin_text(cust["customer_id"], ar["subject_id"][(kind == "customer_identity").fillna(False)])]
@@ -198,21 +282,34 @@ def ret_003(ctx: RuleContext) -> RuleOutput:
         return RuleOutput(population, no_findings())
     opened, traded, due_s = fmt_day(c["open_date"]), fmt_day(t["trade_date"]), fmt_day(due)
     parts = [
-        pd.DataFrame({
-            "entity_id": c["customer_id"], "occurred_at": c["open_date"], "subject_id": c["customer_id"],
-            "subject_zh": "客户 " + c["customer_id"], "subject_en": "Customer " + c["customer_id"],
-            "since_zh": opened + " 开户", "since_en": "opened " + opened,
-            "record_kind_zh": "客户身份资料", "record_kind_en": "customer identity",
-            "evidence": evidence("customers", c["_row"]),
-        }),
-        pd.DataFrame({
-            "entity_id": t["txn_id"], "occurred_at": t["trade_date"], "subject_id": t["txn_id"],
-            "subject_zh": "交易 " + t["txn_id"], "subject_en": "Transaction " + t["txn_id"],
-            "since_zh": "交易日 " + traded + "，应于 " + due_s + " 前归档",
-            "since_en": "trade date " + traded + ", due in the archive by " + due_s,
-            "record_kind_zh": "交易记录", "record_kind_en": "transaction",
-            "evidence": evidence("transactions", t["_row"]),
-        }),
+        pd.DataFrame(
+            {
+                "entity_id": c["customer_id"],
+                "occurred_at": c["open_date"],
+                "subject_id": c["customer_id"],
+                "subject_zh": "客户 " + c["customer_id"],
+                "subject_en": "Customer " + c["customer_id"],
+                "since_zh": opened + " 开户",
+                "since_en": "opened " + opened,
+                "record_kind_zh": "客户身份资料",
+                "record_kind_en": "customer identity",
+                "evidence": evidence("customers", c["_row"]),
+            }
+        ),
+        pd.DataFrame(
+            {
+                "entity_id": t["txn_id"],
+                "occurred_at": t["trade_date"],
+                "subject_id": t["txn_id"],
+                "subject_zh": "交易 " + t["txn_id"],
+                "subject_en": "Transaction " + t["txn_id"],
+                "since_zh": "交易日 " + traded + "，应于 " + due_s + " 前归档",
+                "since_en": "trade date " + traded + ", due in the archive by " + due_s,
+                "record_kind_zh": "交易记录",
+                "record_kind_en": "transaction",
+                "evidence": evidence("transactions", t["_row"]),
+            }
+        ),
     ]
     return RuleOutput(population, pd.concat([p for p in parts if not p.empty], ignore_index=True))
 
@@ -223,12 +320,21 @@ def success_backups(ctx: RuleContext) -> pd.DataFrame:
     return b[(b["status"] == "success") & ctx.in_period(b["backup_date"])]
 
 
-@rule("RET-004", family="RET", severity="high", tables=("backups",), citation="IC 43", entity="YYYY-MM-DD",
-      title={"zh": "存在未成功备份的日期", "en": "Day without a successful backup"},
-      requirement={"zh": "系统数据应逐日备份：检查期间内（至检查基准日）的每个自然日都须有一份状态为成功的备份",
-                   "en": "System data is backed up daily: every calendar day of the period (up to as_of) has a "
-                         "backup with status success"},
-      detail={"zh": "{day} 无成功的备份：{what}", "en": "{day} has no successful backup: {what}"})
+@rule(
+    "RET-004",
+    family="RET",
+    severity="high",
+    tables=("backups",),
+    citation="IC 43",
+    entity="YYYY-MM-DD",
+    title={"zh": "存在未成功备份的日期", "en": "Day without a successful backup"},
+    requirement={
+        "zh": "系统数据应逐日备份：检查期间内（至检查基准日）的每个自然日都须有一份状态为成功的备份",
+        "en": "System data is backed up daily: every calendar day of the period (up to as_of) has a "
+        "backup with status success",
+    },
+    detail={"zh": "{day} 无成功的备份：{what}", "en": "{day} has no successful backup: {what}"},
+)
 def ret_004(ctx: RuleContext) -> RuleOutput:
     """Daily backup (逐日备份, IC 43): each calendar day of the period, up to as_of, needs at least one
     backup with status `success` for that backup_date. A day whose backup failed and was then rerun
@@ -240,28 +346,52 @@ def ret_004(ctx: RuleContext) -> RuleOutput:
     ok_days = b.loc[b["status"] == "success", "backup_date"].dt.normalize()
     failed = b[b["status"] == "failed"]
     fail_count = failed.groupby(failed["backup_date"].dt.normalize()).size()
-    fail_rows = evidence("backups", failed["_row"]).groupby(failed["backup_date"].dt.normalize().to_numpy()).agg(
-        "; ".join)
+    fail_rows = (
+        evidence("backups", failed["_row"])
+        .groupby(failed["backup_date"].dt.normalize().to_numpy())
+        .agg("; ".join)
+    )
     miss = days[~days.isin(ok_days)].reset_index(drop=True)
     if miss.empty:
         return RuleOutput(len(days), no_findings())
     n_failed = miss.map(fail_count).fillna(0).astype(int)
     has_failed = n_failed > 0
     n_text = n_failed.astype(str)
-    return RuleOutput(len(days), pd.DataFrame({
-        "entity_id": fmt_day(miss), "occurred_at": miss, "day": fmt_day(miss), "failed_attempts": n_failed,
-        "what_zh": ("当日备份均失败（" + n_text + " 次）").where(has_failed, "无任何备份记录"),
-        "what_en": ("all " + n_text + " attempt(s) failed").where(has_failed, "no backup recorded at all"),
-        "evidence": miss.map(fail_rows).astype("string").fillna(""),
-    }))
+    return RuleOutput(
+        len(days),
+        pd.DataFrame(
+            {
+                "entity_id": fmt_day(miss),
+                "occurred_at": miss,
+                "day": fmt_day(miss),
+                "failed_attempts": n_failed,
+                "what_zh": ("当日备份均失败（" + n_text + " 次）").where(has_failed, "无任何备份记录"),
+                "what_en": ("all " + n_text + " attempt(s) failed").where(
+                    has_failed, "no backup recorded at all"
+                ),
+                "evidence": miss.map(fail_rows).astype("string").fillna(""),
+            }
+        ),
+    )
 
 
-@rule("RET-005", family="RET", severity="medium", tables=("backups",), citation="IC 43", entity="backup_id",
-      title={"zh": "备份未异地存放", "en": "Backup not stored offsite"},
-      requirement={"zh": "每份成功的备份须异地妥善存放（offsite 为是）",
-                   "en": "Every successful backup is stored at a site other than production (offsite true)"},
-      detail={"zh": "{backup_date} 的备份 {backup_id}（存放地点：{site}）{what}",
-              "en": "Backup {backup_id} of {backup_date} (site: {site}) {what}"})
+@rule(
+    "RET-005",
+    family="RET",
+    severity="medium",
+    tables=("backups",),
+    citation="IC 43",
+    entity="backup_id",
+    title={"zh": "备份未异地存放", "en": "Backup not stored offsite"},
+    requirement={
+        "zh": "每份成功的备份须异地妥善存放（offsite 为是）",
+        "en": "Every successful backup is stored at a site other than production (offsite true)",
+    },
+    detail={
+        "zh": "{backup_date} 的备份 {backup_id}（存放地点：{site}）{what}",
+        "en": "Backup {backup_id} of {backup_date} (site: {site}) {what}",
+    },
+)
 def ret_005(ctx: RuleContext) -> RuleOutput:
     """Offsite storage (异地存放, IC 43): a successful backup of a day in the period whose `offsite` is
     not true (false or not stated)."""
@@ -270,26 +400,51 @@ def ret_005(ctx: RuleContext) -> RuleOutput:
     if hit.empty:
         return RuleOutput(len(b), no_findings())
     stated = hit["offsite"].notna()
-    return RuleOutput(len(b), pd.DataFrame({
-        "entity_id": hit["backup_id"], "occurred_at": hit["backup_date"], "backup_id": hit["backup_id"],
-        "backup_date": fmt_day(hit["backup_date"]),
-        "site_zh": hit["site"].fillna("未记录"), "site_en": hit["site"].fillna("not recorded"),
-        "what_zh": pd.Series("未异地存放", index=hit.index).where(stated, "未标明是否异地存放（视为未异地）"),
-        "what_en": pd.Series("is not stored offsite", index=hit.index).where(
-            stated, "does not state whether it is offsite (counted as not offsite)"),
-        "evidence": evidence("backups", hit["_row"]),
-    }))
+    return RuleOutput(
+        len(b),
+        pd.DataFrame(
+            {
+                "entity_id": hit["backup_id"],
+                "occurred_at": hit["backup_date"],
+                "backup_id": hit["backup_id"],
+                "backup_date": fmt_day(hit["backup_date"]),
+                "site_zh": hit["site"].fillna("未记录"),
+                "site_en": hit["site"].fillna("not recorded"),
+                "what_zh": pd.Series("未异地存放", index=hit.index).where(
+                    stated, "未标明是否异地存放（视为未异地）"
+                ),
+                "what_en": pd.Series("is not stored offsite", index=hit.index).where(
+                    stated, "does not state whether it is offsite (counted as not offsite)"
+                ),
+                "evidence": evidence("backups", hit["_row"]),
+            }
+        ),
+    )
 
 
-@rule("RET-006", family="RET", severity="high", tables=("backups",), citation="IC 43", entity="backup_id",
-      params={"retain_years": 15},
-      title={"zh": "投资人信息备份未保存于不可修改介质或保存期不足",
-             "en": "Investor-data backup not immutable or kept too briefly"},
-      requirement={"zh": "涉及基金投资人信息和交易记录的成功备份须保存在不可修改的介质上，且保存期限（retain_until）"
-                         "不早于备份日加 {retain_years} 年",
-                   "en": "Successful backups holding investor information or transaction records are kept on an "
-                         "unmodifiable medium, with retain_until no earlier than backup_date + {retain_years} years"},
-      detail={"zh": "{backup_date} 的备份 {backup_id}：{what}", "en": "Backup {backup_id} of {backup_date}: {what}"})
+@rule(
+    "RET-006",
+    family="RET",
+    severity="high",
+    tables=("backups",),
+    citation="IC 43",
+    entity="backup_id",
+    params={"retain_years": 15},
+    title={
+        "zh": "投资人信息备份未保存于不可修改介质或保存期不足",
+        "en": "Investor-data backup not immutable or kept too briefly",
+    },
+    requirement={
+        "zh": "涉及基金投资人信息和交易记录的成功备份须保存在不可修改的介质上，且保存期限（retain_until）"
+        "不早于备份日加 {retain_years} 年",
+        "en": "Successful backups holding investor information or transaction records are kept on an "
+        "unmodifiable medium, with retain_until no earlier than backup_date + {retain_years} years",
+    },
+    detail={
+        "zh": "{backup_date} 的备份 {backup_id}：{what}",
+        "en": "Backup {backup_id} of {backup_date}: {what}",
+    },
+)
 def ret_006(ctx: RuleContext) -> RuleOutput:
     """Backups of investor data (IC 43) must be on an unmodifiable medium and kept 15 years: a successful
     backup of a day in the period with `contains_investor_data` true whose `immutable` is not true, or
@@ -311,14 +466,26 @@ def ret_006(ctx: RuleContext) -> RuleOutput:
     m_zh = empty.mask(mutable, "未保存于不可修改的介质")
     m_en = empty.mask(mutable, "not on an unmodifiable medium")
     k_zh = empty.mask(short, "保存至 " + until + "，早于应保存至的 " + req).mask(
-        no_until, "未记录保存期限（应至少保存至 " + req + "）")
+        no_until, "未记录保存期限（应至少保存至 " + req + "）"
+    )
     k_en = empty.mask(short, "kept until " + until + ", earlier than the required " + req).mask(
-        no_until, "no retain_until recorded (must be kept until at least " + req + ")")
+        no_until, "no retain_until recorded (must be kept until at least " + req + ")"
+    )
     sep_zh = pd.Series("；", index=hit.index).where(mutable & (short | no_until), "")
     sep_en = pd.Series("; ", index=hit.index).where(mutable & (short | no_until), "")
-    return RuleOutput(len(b), pd.DataFrame({
-        "entity_id": hit["backup_id"], "occurred_at": hit["backup_date"], "backup_id": hit["backup_id"],
-        "backup_date": fmt_day(hit["backup_date"]), "retain_until": until, "required_until": req,
-        "what_zh": m_zh + sep_zh + k_zh, "what_en": m_en + sep_en + k_en,
-        "evidence": evidence("backups", hit["_row"]),
-    }))
+    return RuleOutput(
+        len(b),
+        pd.DataFrame(
+            {
+                "entity_id": hit["backup_id"],
+                "occurred_at": hit["backup_date"],
+                "backup_id": hit["backup_id"],
+                "backup_date": fmt_day(hit["backup_date"]),
+                "retain_until": until,
+                "required_until": req,
+                "what_zh": m_zh + sep_zh + k_zh,
+                "what_en": m_en + sep_en + k_en,
+                "evidence": evidence("backups", hit["_row"]),
+            }
+        ),
+    )

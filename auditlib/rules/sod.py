@@ -21,10 +21,15 @@ def _pairs(a: list[str], b: list[str]) -> list[list[str]]:
 def role_intervals(ctx: RuleContext, clip: bool) -> pd.DataFrame:
     """Roles as [start, end] day intervals (open end = held until today); clipped to the period if asked."""
     r = ctx.tables["staff_roles"]
-    iv = pd.DataFrame({
-        "staff_id": r["staff_id"], "role": r["role"], "start": r["start_date"],
-        "end": r["end_date"].fillna(pd.Timestamp.max.normalize()), "_row": r["_row"],
-    })
+    iv = pd.DataFrame(
+        {
+            "staff_id": r["staff_id"],
+            "role": r["role"],
+            "start": r["start_date"],
+            "end": r["end_date"].fillna(pd.Timestamp.max.normalize()),
+            "_row": r["_row"],
+        }
+    )
     if clip:
         iv["start"] = iv["start"].clip(lower=ctx.period_start)
         iv["end"] = iv["end"].clip(upper=ctx.period_end)
@@ -46,58 +51,102 @@ def conflicting_roles(ctx: RuleContext, pairs: list[list[str]]) -> RuleOutput:
     found = found.sort_values(["staff_id", "first_day", "order"], kind="stable")
     n_pairs = found.groupby("staff_id")["order"].nunique()
     first = found.drop_duplicates("staff_id").reset_index(drop=True)
-    return RuleOutput(population, pd.DataFrame({
-        "entity_id": first["staff_id"], "occurred_at": first["first_day"], "staff_id": first["staff_id"],
-        "role_a": first["role_a"], "role_b": first["role_b"], "first_day": fmt_day(first["first_day"]),
-        "pairs": first["staff_id"].map(n_pairs).to_numpy(),
-        "evidence": evidence("staff_roles", first["_row_a"]) + "; " + evidence("staff_roles", first["_row_b"]),
-    }))
+    return RuleOutput(
+        population,
+        pd.DataFrame(
+            {
+                "entity_id": first["staff_id"],
+                "occurred_at": first["first_day"],
+                "staff_id": first["staff_id"],
+                "role_a": first["role_a"],
+                "role_b": first["role_b"],
+                "first_day": fmt_day(first["first_day"]),
+                "pairs": first["staff_id"].map(n_pairs).to_numpy(),
+                "evidence": evidence("staff_roles", first["_row_a"])
+                + "; "
+                + evidence("staff_roles", first["_row_b"]),
+            }
+        ),
+    )
 
 
 _ROLES_TEXT = {
     "zh": "同一员工不得在检查期间内的同一天同时担任下列不相容岗位：{conflict_pairs}",
     "en": "No staff may hold both roles of any of these incompatible pairs on a common day in the period: "
-          "{conflict_pairs}",
+    "{conflict_pairs}",
 }
 _ROLES_DETAIL = {
     "zh": "员工 {staff_id} 自 {first_day} 起同时担任{role_a}与{role_b}（冲突岗位组合 {pairs} 组）",
     "en": "Staff {staff_id} held {role_a} and {role_b} together from {first_day} ({pairs} conflicting pair(s))",
 }
-_ROLE_COMMON = dict(family="SOD", severity="high", tables=("staff_roles",), entity="staff_id",
-                    requirement=_ROLES_TEXT, detail=_ROLES_DETAIL, localize=("role_a", "role_b"))
+_ROLE_COMMON = dict(
+    family="SOD",
+    severity="high",
+    tables=("staff_roles",),
+    entity="staff_id",
+    requirement=_ROLES_TEXT,
+    detail=_ROLES_DETAIL,
+    localize=("role_a", "role_b"),
+)
 
 
-@rule("SOD-001", citation="IC 8(5)", **_ROLE_COMMON,
-      title={"zh": "宣传推介与柜面操作、后台信息处理与资金处理岗位未分离",
-             "en": "Promotion/counter or information/fund processing held by one person"},
-      params={"conflict_pairs": [["promotion", "counter"], ["info_processing", "fund_processing"]]})
+@rule(
+    "SOD-001",
+    citation="IC 8(5)",
+    **_ROLE_COMMON,
+    title={
+        "zh": "宣传推介与柜面操作、后台信息处理与资金处理岗位未分离",
+        "en": "Promotion/counter or information/fund processing held by one person",
+    },
+    params={"conflict_pairs": [["promotion", "counter"], ["info_processing", "fund_processing"]]},
+)
 def sod_001(ctx: RuleContext) -> RuleOutput:
     """Promotion and counter work, and back-office information and fund processing, must be done by
     different people (IC 8(5)): one person holding both can sell and book, or record and pay, unchecked."""
     return conflicting_roles(ctx, ctx.params["conflict_pairs"])
 
 
-@rule("SOD-002", citation="IC 8(5), 45", **_ROLE_COMMON,
-      title={"zh": "风险监控、监察稽核人员兼任业务岗位", "en": "Risk monitoring or audit staff in a business role"},
-      params={"conflict_pairs": _pairs(["risk_monitoring", "audit"], list(BUSINESS_ROLES))})
+@rule(
+    "SOD-002",
+    citation="IC 8(5), 45",
+    **_ROLE_COMMON,
+    title={
+        "zh": "风险监控、监察稽核人员兼任业务岗位",
+        "en": "Risk monitoring or audit staff in a business role",
+    },
+    params={"conflict_pairs": _pairs(["risk_monitoring", "audit"], list(BUSINESS_ROLES))},
+)
 def sod_002(ctx: RuleContext) -> RuleOutput:
     """Risk monitoring and audit (监察稽核) must be independent of the business they monitor (IC 8(5), 45):
     nobody checks their own sales or processing."""
     return conflicting_roles(ctx, ctx.params["conflict_pairs"])
 
 
-@rule("SOD-003", citation="IC 39", **_ROLE_COMMON,
-      title={"zh": "信息技术负责人与信息安全负责人由同一人兼任", "en": "IT head and information-security head are one person"},
-      params={"conflict_pairs": [["it_head", "infosec_head"]]})
+@rule(
+    "SOD-003",
+    citation="IC 39",
+    **_ROLE_COMMON,
+    title={
+        "zh": "信息技术负责人与信息安全负责人由同一人兼任",
+        "en": "IT head and information-security head are one person",
+    },
+    params={"conflict_pairs": [["it_head", "infosec_head"]]},
+)
 def sod_003(ctx: RuleContext) -> RuleOutput:
     """The head of IT and the head of information security may not be the same person (IC 39)."""
     return conflicting_roles(ctx, ctx.params["conflict_pairs"])
 
 
-@rule("SOD-004", citation="IC 41", **_ROLE_COMMON,
-      title={"zh": "信息技术开发、运营维护与业务操作人员未相互分离",
-             "en": "IT development, operations and business roles not separated"},
-      params={"conflict_pairs": [["it_dev", "it_ops"]] + _pairs(IT_ROLES, list(BUSINESS_ROLES))})
+@rule(
+    "SOD-004",
+    citation="IC 41",
+    **_ROLE_COMMON,
+    title={
+        "zh": "信息技术开发、运营维护与业务操作人员未相互分离",
+        "en": "IT development, operations and business roles not separated",
+    },
+    params={"conflict_pairs": [["it_dev", "it_ops"]] + _pairs(IT_ROLES, list(BUSINESS_ROLES))},
+)
 def sod_004(ctx: RuleContext) -> RuleOutput:
     """Developers, operators and business staff must be separate people (IC 41): whoever writes or runs
     the system must not also use it to do business."""
@@ -126,7 +175,9 @@ def checked_positions(ctx: RuleContext) -> np.ndarray:
     """Positions of the maker/checker/approver operations in the period (view and other actions are not
     tested); positions, not a copy: the operations table is the largest there is."""
     ops = ctx.tables["operations"]
-    return np.flatnonzero((ops["action"].isin(CHECKED_ACTIONS) & ctx.in_period(ops["ts"])).to_numpy(dtype=bool))
+    return np.flatnonzero(
+        (ops["action"].isin(CHECKED_ACTIONS) & ctx.in_period(ops["ts"])).to_numpy(dtype=bool)
+    )
 
 
 def _days(ts: pd.Series) -> np.ndarray:
@@ -141,10 +192,13 @@ def _held(ctx: RuleContext, pos: np.ndarray, roles) -> tuple[np.ndarray, np.ndar
     iv = role_intervals(ctx, clip=False)
     iv = iv[iv["role"].isin(roles)].reset_index(drop=True)
     staff = pd.unique(iv["staff_id"].dropna())  # the few staff with one of the roles: codes 0..k-1, others -1
-    op_idx, iv_idx = _pairs_by_staff(codes_in(ops["staff_id"].iloc[pos], staff), codes_in(iv["staff_id"], staff))
+    op_idx, iv_idx = _pairs_by_staff(
+        codes_in(ops["staff_id"].iloc[pos], staff), codes_in(iv["staff_id"], staff)
+    )
     day = _days(ops["ts"].iloc[pos])[op_idx]
-    ok = (iv["start"].to_numpy(dtype="datetime64[ns]")[iv_idx] <= day) & \
-         (day <= iv["end"].to_numpy(dtype="datetime64[ns]")[iv_idx])
+    ok = (iv["start"].to_numpy(dtype="datetime64[ns]")[iv_idx] <= day) & (
+        day <= iv["end"].to_numpy(dtype="datetime64[ns]")[iv_idx]
+    )
     return op_idx[ok], iv_idx[ok], iv
 
 
@@ -152,23 +206,34 @@ def _chunks(pos: np.ndarray):
     """Operations a chunk at a time: the per-operation temporaries (staff codes, days, operation-role pairs)
     stay ~100 MB whatever the size (SOD-007 at 10^7 transactions: +4.1 GiB in one piece, +0.2 GiB so)."""
     for i in range(0, len(pos), CHUNK):
-        yield pos[i:i + CHUNK]
+        yield pos[i : i + CHUNK]
 
 
 def _rows(ctx: RuleContext, pos: np.ndarray) -> pd.DataFrame:
     return ctx.tables["operations"].iloc[pos][["op_id", "ts", "staff_id", "action", "business_type", "_row"]]
 
 
-@rule("SOD-005", family="SOD", severity="high", tables=("operations", "staff_roles"), citation="IC 41",
-      entity="op_id", params={"it_roles": IT_ROLES},
-      title={"zh": "技术人员介入实际业务操作", "en": "IT staff performing business operations"},
-      requirement={"zh": "担任以下技术岗位的人员在任职当日不得录入、复核或审批业务：{it_roles}",
-                   "en": "Staff holding these IT roles must not enter, review or approve business on a day "
-                         "they hold them: {it_roles}"},
-      detail={"zh": "操作 {op_id}（{action}，{business_type}）于 {ts} 由当日担任{role}的员工 {staff_id} 执行",
-              "en": "Operation {op_id} ({action}, {business_type}) at {ts} by staff {staff_id}, "
-                    "who held {role} that day"},
-      localize=("action", "business_type", "role"))
+@rule(
+    "SOD-005",
+    family="SOD",
+    severity="high",
+    tables=("operations", "staff_roles"),
+    citation="IC 41",
+    entity="op_id",
+    params={"it_roles": IT_ROLES},
+    title={"zh": "技术人员介入实际业务操作", "en": "IT staff performing business operations"},
+    requirement={
+        "zh": "担任以下技术岗位的人员在任职当日不得录入、复核或审批业务：{it_roles}",
+        "en": "Staff holding these IT roles must not enter, review or approve business on a day "
+        "they hold them: {it_roles}",
+    },
+    detail={
+        "zh": "操作 {op_id}（{action}，{business_type}）于 {ts} 由当日担任{role}的员工 {staff_id} 执行",
+        "en": "Operation {op_id} ({action}, {business_type}) at {ts} by staff {staff_id}, "
+        "who held {role} that day",
+    },
+    localize=("action", "business_type", "role"),
+)
 def sod_005(ctx: RuleContext) -> RuleOutput:
     """Technical staff must not take part in actual business operations (IC 41): an operation entered,
     reviewed or approved by someone holding an IT development or operations role that day."""
@@ -187,33 +252,66 @@ def sod_005(ctx: RuleContext) -> RuleOutput:
         hit_roles.append(roles[best[has]])
     hit = _rows(ctx, np.concatenate(hits) if hits else pos[:0])
     role = pd.Series(np.concatenate(hit_roles) if hit_roles else [], index=hit.index, dtype=role_dtype)
-    return RuleOutput(len(pos), pd.DataFrame({
-        "entity_id": hit["op_id"], "occurred_at": hit["ts"], "staff_id": hit["staff_id"], "op_id": hit["op_id"],
-        "action": hit["action"], "business_type": hit["business_type"], "ts": fmt_ts(hit["ts"]),
-        "role": role, "evidence": evidence("operations", hit["_row"]),
-    }))
+    return RuleOutput(
+        len(pos),
+        pd.DataFrame(
+            {
+                "entity_id": hit["op_id"],
+                "occurred_at": hit["ts"],
+                "staff_id": hit["staff_id"],
+                "op_id": hit["op_id"],
+                "action": hit["action"],
+                "business_type": hit["business_type"],
+                "ts": fmt_ts(hit["ts"]),
+                "role": role,
+                "evidence": evidence("operations", hit["_row"]),
+            }
+        ),
+    )
 
 
-REVIEW_REQUIRED = ["account_open", "account_close", "info_change", "bank_account_change", "redemption",
-                   "fund_transfer"]
+REVIEW_REQUIRED = [
+    "account_open",
+    "account_close",
+    "info_change",
+    "bank_account_change",
+    "redemption",
+    "fund_transfer",
+]
 
 
-@rule("SOD-006", family="SOD", severity="high", tables=("operations",), citation="IC 21(1), 39",
-      entity="ref_id", params={"review_required": REVIEW_REQUIRED},
-      title={"zh": "业务缺少他人复核（双人双岗）", "en": "Business item without review by a second person"},
-      requirement={"zh": "以下业务类型的每笔业务在录入后须由录入人以外的员工复核或审批：{review_required}",
-                   "en": "Every item of these business types must be reviewed or approved by someone other than "
-                         "its maker: {review_required}"},
-      detail={"zh": "业务 {ref_id}（{business_type}）由 {staff_id} 于 {ts} 录入，{what}",
-              "en": "Item {ref_id} ({business_type}) entered by {staff_id} at {ts}: {what}"},
-      localize=("business_type",))
+@rule(
+    "SOD-006",
+    family="SOD",
+    severity="high",
+    tables=("operations",),
+    citation="IC 21(1), 39",
+    entity="ref_id",
+    params={"review_required": REVIEW_REQUIRED},
+    title={"zh": "业务缺少他人复核（双人双岗）", "en": "Business item without review by a second person"},
+    requirement={
+        "zh": "以下业务类型的每笔业务在录入后须由录入人以外的员工复核或审批：{review_required}",
+        "en": "Every item of these business types must be reviewed or approved by someone other than "
+        "its maker: {review_required}",
+    },
+    detail={
+        "zh": "业务 {ref_id}（{business_type}）由 {staff_id} 于 {ts} 录入，{what}",
+        "en": "Item {ref_id} ({business_type}) entered by {staff_id} at {ts}: {what}",
+    },
+    localize=("business_type",),
+)
 def sod_006(ctx: RuleContext) -> RuleOutput:
     """Maker-checker (双人双岗, IC 21(1), 39): an item entered in the period with no review or approval by
     a different staff, at any time. A review only by the maker is no review."""
     ops = ctx.tables["operations"]
     action = ops["action"]
-    enter = np.flatnonzero(((action == "enter") & ops["business_type"].isin(ctx.params["review_required"])
-                            & ctx.in_period(ops["ts"])).to_numpy(dtype=bool))
+    enter = np.flatnonzero(
+        (
+            (action == "enter")
+            & ops["business_type"].isin(ctx.params["review_required"])
+            & ctx.in_period(ops["ts"])
+        ).to_numpy(dtype=bool)
+    )
     check = np.flatnonzero(action.isin(["review", "approve"]).to_numpy(dtype=bool))
     ref_codes, refs = pd.factorize(ops["ref_id"])  # codes for the whole column: no string copies
     staff_codes, staff = pd.factorize(ops["staff_id"])
@@ -228,40 +326,72 @@ def sod_006(ctx: RuleContext) -> RuleOutput:
     checked_at_all = np.zeros(len(refs), dtype=bool)
     checked_at_all[c_ref] = True
     # the first enter of each item (by time, then row), like sort_values(["ref_id", "ts", "_row"])
-    order = np.lexsort((ops["_row"].to_numpy()[enter], ops["ts"].to_numpy(dtype="datetime64[ns]")[enter], e_ref))
+    order = np.lexsort(
+        (ops["_row"].to_numpy()[enter], ops["ts"].to_numpy(dtype="datetime64[ns]")[enter], e_ref)
+    )
     first_pos = order[np.r_[True, e_ref[order][1:] != e_ref[order][:-1]]] if len(order) else order
     hit_pos = np.sort(first_pos[~checked_by_other[e_ref[first_pos]]])
     hit = ops.iloc[enter[hit_pos]][["ref_id", "staff_id", "ts", "_row", "business_type"]]
     self_checked = pd.Series(checked_at_all[e_ref[hit_pos]], index=hit.index)
-    what = {True: {"zh": "仅由录入人本人复核", "en": "reviewed only by its maker"},
-            False: {"zh": "无任何复核或审批记录", "en": "no review or approval at all"}}
-    return RuleOutput(len(first_pos), pd.DataFrame({
-        "entity_id": hit["ref_id"], "occurred_at": hit["ts"], "staff_id": hit["staff_id"], "ref_id": hit["ref_id"],
-        "business_type": hit["business_type"], "ts": fmt_ts(hit["ts"]),
-        "what_zh": self_checked.map(lambda s: what[s]["zh"]),
-        "what_en": self_checked.map(lambda s: what[s]["en"]),
-        "evidence": evidence("operations", hit["_row"]),
-    }))
+    what = {
+        True: {"zh": "仅由录入人本人复核", "en": "reviewed only by its maker"},
+        False: {"zh": "无任何复核或审批记录", "en": "no review or approval at all"},
+    }
+    return RuleOutput(
+        len(first_pos),
+        pd.DataFrame(
+            {
+                "entity_id": hit["ref_id"],
+                "occurred_at": hit["ts"],
+                "staff_id": hit["staff_id"],
+                "ref_id": hit["ref_id"],
+                "business_type": hit["business_type"],
+                "ts": fmt_ts(hit["ts"]),
+                "what_zh": self_checked.map(lambda s: what[s]["zh"]),
+                "what_en": self_checked.map(lambda s: what[s]["en"]),
+                "evidence": evidence("operations", hit["_row"]),
+            }
+        ),
+    )
 
 
 AUTHORIZED = {
-    "counter": ["account_open", "account_close", "info_change", "bank_account_change", "subscription", "purchase",
-                "redemption", "conversion"],
+    "counter": [
+        "account_open",
+        "account_close",
+        "info_change",
+        "bank_account_change",
+        "subscription",
+        "purchase",
+        "redemption",
+        "conversion",
+    ],
     "info_processing": [b for b in BUSINESS_TYPES if b != "fund_transfer"],
     "fund_processing": ["fund_transfer"],
     "complaint_handling": ["complaint"],
 }
 
 
-@rule("SOD-007", family="SOD", severity="medium", tables=("operations", "staff_roles", "staff"),
-      citation="IC 8(3)", entity="op_id", params={"authorized": AUTHORIZED},
-      title={"zh": "越权操作或离职人员操作", "en": "Operation without an authorized role, or after leaving"},
-      requirement={"zh": "录入、复核、审批业务的员工当日须担任获授权办理该业务类型的岗位且未离职。授权表：{authorized}",
-                   "en": "Whoever enters, reviews or approves must, that day, hold a role authorized for the "
-                         "business type and not have left. Authorization map: {authorized}"},
-      detail={"zh": "操作 {op_id}（{action}，{business_type}）于 {ts} 由员工 {staff_id} 执行：{what}",
-              "en": "Operation {op_id} ({action}, {business_type}) at {ts} by staff {staff_id}: {what}"},
-      localize=("action", "business_type"))
+@rule(
+    "SOD-007",
+    family="SOD",
+    severity="medium",
+    tables=("operations", "staff_roles", "staff"),
+    citation="IC 8(3)",
+    entity="op_id",
+    params={"authorized": AUTHORIZED},
+    title={"zh": "越权操作或离职人员操作", "en": "Operation without an authorized role, or after leaving"},
+    requirement={
+        "zh": "录入、复核、审批业务的员工当日须担任获授权办理该业务类型的岗位且未离职。授权表：{authorized}",
+        "en": "Whoever enters, reviews or approves must, that day, hold a role authorized for the "
+        "business type and not have left. Authorization map: {authorized}",
+    },
+    detail={
+        "zh": "操作 {op_id}（{action}，{business_type}）于 {ts} 由员工 {staff_id} 执行：{what}",
+        "en": "Operation {op_id} ({action}, {business_type}) at {ts} by staff {staff_id}: {what}",
+    },
+    localize=("action", "business_type"),
+)
 def sod_007(ctx: RuleContext) -> RuleOutput:
     """Authorization control (IC 8(3)): each operation must be within the operator's authority that day:
     a role authorized for its business type, held on that day, by someone who has not left."""
@@ -276,9 +406,17 @@ def sod_007(ctx: RuleContext) -> RuleOutput:
     for part in _chunks(pos):
         op_idx, iv_idx, iv = _held(ctx, part, list(authorized))
         btype = ops["business_type"].iloc[part]
-        types = pd.Index(pd.unique(pd.concat([btype.astype(object),
-                                              pd.Series([b for v in authorized.values() for b in v], dtype=object)],
-                                             ignore_index=True).dropna()))
+        types = pd.Index(
+            pd.unique(
+                pd.concat(
+                    [
+                        btype.astype(object),
+                        pd.Series([b for v in authorized.values() for b in v], dtype=object),
+                    ],
+                    ignore_index=True,
+                ).dropna()
+            )
+        )
         allowed = np.zeros((len(roles), len(types) + 1), dtype=bool)  # the last column: a missing type
         for r, bts in authorized.items():
             allowed[roles.get_loc(r), types.get_indexer(list(bts))] = True
@@ -297,13 +435,30 @@ def sod_007(ctx: RuleContext) -> RuleOutput:
         leaves.append(leave[hit_mask])
     hit = _rows(ctx, np.concatenate(hits) if hits else pos[:0])
     hit_left = np.concatenate(lefts) if lefts else np.zeros(0, dtype=bool)
-    leave = pd.Series(np.concatenate(leaves) if leaves else np.zeros(0, dtype="datetime64[ns]"), index=hit.index)
+    leave = pd.Series(
+        np.concatenate(leaves) if leaves else np.zeros(0, dtype="datetime64[ns]"), index=hit.index
+    )
     leave_s = fmt_day(leave).fillna("")
-    what_zh = pd.Series("当日未担任获授权办理该业务的岗位", index=hit.index).where(~hit_left, "该员工已于 " + leave_s + " 离职")
+    what_zh = pd.Series("当日未担任获授权办理该业务的岗位", index=hit.index).where(
+        ~hit_left, "该员工已于 " + leave_s + " 离职"
+    )
     what_en = pd.Series("held no role authorized for this business that day", index=hit.index).where(
-        ~hit_left, "the staff had left on " + leave_s)
-    return RuleOutput(len(pos), pd.DataFrame({
-        "entity_id": hit["op_id"], "occurred_at": hit["ts"], "staff_id": hit["staff_id"], "op_id": hit["op_id"],
-        "action": hit["action"], "business_type": hit["business_type"], "ts": fmt_ts(hit["ts"]),
-        "what_zh": what_zh, "what_en": what_en, "evidence": evidence("operations", hit["_row"]),
-    }))
+        ~hit_left, "the staff had left on " + leave_s
+    )
+    return RuleOutput(
+        len(pos),
+        pd.DataFrame(
+            {
+                "entity_id": hit["op_id"],
+                "occurred_at": hit["ts"],
+                "staff_id": hit["staff_id"],
+                "op_id": hit["op_id"],
+                "action": hit["action"],
+                "business_type": hit["business_type"],
+                "ts": fmt_ts(hit["ts"]),
+                "what_zh": what_zh,
+                "what_en": what_en,
+                "evidence": evidence("operations", hit["_row"]),
+            }
+        ),
+    )

@@ -15,14 +15,20 @@ def sales_staff(ctx: RuleContext) -> pd.DataFrame:
     """One row per staff holding a sales-facing role on at least one day of the period: the roles held
     (per language), the first such day in the period and the staff_roles row that shows it."""
     iv = role_intervals(ctx, clip=True)
-    iv = iv[iv["role"].isin(ctx.params["roles"]).fillna(False).to_numpy()].sort_values(["staff_id", "start", "_row"])
+    iv = iv[iv["role"].isin(ctx.params["roles"]).fillna(False).to_numpy()].sort_values(
+        ["staff_id", "start", "_row"]
+    )
     if iv.empty:
         return pd.DataFrame(columns=["staff_id", "first_day", "_row", "roles_zh", "roles_en"])
     roles = iv[["staff_id", "role"]].drop_duplicates().sort_values(["staff_id", "role"])
     names = {lang: roles["role"].map(lambda r, lang=lang: label(r, lang)) for lang in ("zh", "en")}
-    joined = {lang: names[lang].groupby(roles["staff_id"]).agg(("、" if lang == "zh" else ", ").join)
-              for lang in ("zh", "en")}
-    first = iv.drop_duplicates("staff_id").rename(columns={"start": "first_day"})[["staff_id", "first_day", "_row"]]
+    joined = {
+        lang: names[lang].groupby(roles["staff_id"]).agg(("、" if lang == "zh" else ", ").join)
+        for lang in ("zh", "en")
+    }
+    first = iv.drop_duplicates("staff_id").rename(columns={"start": "first_day"})[
+        ["staff_id", "first_day", "_row"]
+    ]
     for lang in ("zh", "en"):
         first[f"roles_{lang}"] = first["staff_id"].map(joined[lang])
     return first.reset_index(drop=True)
@@ -31,14 +37,27 @@ def sales_staff(ctx: RuleContext) -> pd.DataFrame:
 _COMMON = dict(family="STAFF", entity="staff_id")
 
 
-@rule("STAFF-001", severity="medium", tables=("staff_roles", "staff"), citation="IC 10; SU 29",
-      params={"roles": SALES_ROLES}, **_COMMON,
-      title={"zh": "从事基金销售的人员未取得基金从业资格", "en": "Sales staff without the fund practitioner qualification"},
-      requirement={"zh": "检查期间内担任以下岗位的员工须取得基金从业资格：{roles}",
-                   "en": "Staff holding any of these roles in the period must hold the fund practitioner "
-                         "qualification: {roles}"},
-      detail={"zh": "员工 {staff_id} 自 {first_day} 起担任{roles}，{what}",
-              "en": "Staff {staff_id} held {roles} from {first_day}: {what}"})
+@rule(
+    "STAFF-001",
+    severity="medium",
+    tables=("staff_roles", "staff"),
+    citation="IC 10; SU 29",
+    params={"roles": SALES_ROLES},
+    **_COMMON,
+    title={
+        "zh": "从事基金销售的人员未取得基金从业资格",
+        "en": "Sales staff without the fund practitioner qualification",
+    },
+    requirement={
+        "zh": "检查期间内担任以下岗位的员工须取得基金从业资格：{roles}",
+        "en": "Staff holding any of these roles in the period must hold the fund practitioner "
+        "qualification: {roles}",
+    },
+    detail={
+        "zh": "员工 {staff_id} 自 {first_day} 起担任{roles}，{what}",
+        "en": "Staff {staff_id} held {roles} from {first_day}: {what}",
+    },
+)
 def staff_001(ctx: RuleContext) -> RuleOutput:
     """People who promote or sell funds, or work the counter, must be qualified (基金从业资格; IC 10, SU 29):
     a staff holding such a role on any day of the period whose `qualified` is not true (null is not true;
@@ -53,25 +72,47 @@ def staff_001(ctx: RuleContext) -> RuleOutput:
     staff_row = hit["staff_id"].map(staff["_row"])
     ev = evidence("staff_roles", hit["_row"])
     ev = ev.where(~hit_known, ev + "; " + evidence("staff", staff_row.fillna(0)))
-    return RuleOutput(len(st), pd.DataFrame({
-        "entity_id": hit["staff_id"], "occurred_at": hit["first_day"], "staff_id": hit["staff_id"],
-        "first_day": fmt_day(hit["first_day"]), "roles_zh": hit["roles_zh"], "roles_en": hit["roles_en"],
-        "what_zh": pd.Series("未取得基金从业资格", index=hit.index).where(hit_known, "员工表中无此员工，无法证明取得基金从业资格"),
-        "what_en": pd.Series("not qualified", index=hit.index).where(
-            hit_known, "not in the staff table, so no qualification can be shown"),
-        "evidence": ev,
-    }))
+    return RuleOutput(
+        len(st),
+        pd.DataFrame(
+            {
+                "entity_id": hit["staff_id"],
+                "occurred_at": hit["first_day"],
+                "staff_id": hit["staff_id"],
+                "first_day": fmt_day(hit["first_day"]),
+                "roles_zh": hit["roles_zh"],
+                "roles_en": hit["roles_en"],
+                "what_zh": pd.Series("未取得基金从业资格", index=hit.index).where(
+                    hit_known, "员工表中无此员工，无法证明取得基金从业资格"
+                ),
+                "what_en": pd.Series("not qualified", index=hit.index).where(
+                    hit_known, "not in the staff table, so no qualification can be shown"
+                ),
+                "evidence": ev,
+            }
+        ),
+    )
 
 
-@rule("STAFF-002", severity="low", tables=("staff_roles", "training"), citation="IC 10(2)",
-      params={"roles": SALES_ROLES, "min_training_hours": 15}, **_COMMON,
-      title={"zh": "销售人员后续培训学时不足", "en": "Sales staff with too few training hours"},
-      requirement={"zh": "检查期间内担任以下岗位的员工，期间内的培训学时合计不少于 {min_training_hours} 小时：{roles}",
-                   "en": "Staff holding any of these roles in the period must have at least {min_training_hours} "
-                         "training hours dated in the period: {roles}"},
-      detail={"zh": "员工 {staff_id} 自 {first_day} 起担任{roles}，期间内培训 {hours} 小时，少于 {min_hours} 小时",
-              "en": "Staff {staff_id} held {roles} from {first_day} and had {hours} training hour(s) in the "
-                    "period, fewer than {min_hours}"})
+@rule(
+    "STAFF-002",
+    severity="low",
+    tables=("staff_roles", "training"),
+    citation="IC 10(2)",
+    params={"roles": SALES_ROLES, "min_training_hours": 15},
+    **_COMMON,
+    title={"zh": "销售人员后续培训学时不足", "en": "Sales staff with too few training hours"},
+    requirement={
+        "zh": "检查期间内担任以下岗位的员工，期间内的培训学时合计不少于 {min_training_hours} 小时：{roles}",
+        "en": "Staff holding any of these roles in the period must have at least {min_training_hours} "
+        "training hours dated in the period: {roles}",
+    },
+    detail={
+        "zh": "员工 {staff_id} 自 {first_day} 起担任{roles}，期间内培训 {hours} 小时，少于 {min_hours} 小时",
+        "en": "Staff {staff_id} held {roles} from {first_day} and had {hours} training hour(s) in the "
+        "period, fewer than {min_hours}",
+    },
+)
 def staff_002(ctx: RuleContext) -> RuleOutput:
     """Sales staff must be trained continuously (IC 10(2)): a staff holding a sales-facing role in the period
     with fewer than `min_training_hours` training hours dated in the period (no training at all is 0 hours).
@@ -86,9 +127,20 @@ def staff_002(ctx: RuleContext) -> RuleOutput:
     hit = st[short]
     if hit.empty:
         return RuleOutput(len(st), no_findings())
-    return RuleOutput(len(st), pd.DataFrame({
-        "entity_id": hit["staff_id"], "occurred_at": hit["first_day"], "staff_id": hit["staff_id"],
-        "first_day": fmt_day(hit["first_day"]), "roles_zh": hit["roles_zh"], "roles_en": hit["roles_en"],
-        "hours": h[short].map(lambda x: f"{x:g}"), "min_hours": f"{minimum:g}",
-        "evidence": evidence("staff_roles", hit["_row"]) + "; training rows of the staff dated in the period",
-    }))
+    return RuleOutput(
+        len(st),
+        pd.DataFrame(
+            {
+                "entity_id": hit["staff_id"],
+                "occurred_at": hit["first_day"],
+                "staff_id": hit["staff_id"],
+                "first_day": fmt_day(hit["first_day"]),
+                "roles_zh": hit["roles_zh"],
+                "roles_en": hit["roles_en"],
+                "hours": h[short].map(lambda x: f"{x:g}"),
+                "min_hours": f"{minimum:g}",
+                "evidence": evidence("staff_roles", hit["_row"])
+                + "; training rows of the staff dated in the period",
+            }
+        ),
+    )

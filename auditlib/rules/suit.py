@@ -30,8 +30,13 @@ LABEL_MAPS = {"investor_label_map": {}, "product_label_map": {}}
 
 BUSINESS_NAMES = {
     "zh": {"020": "认购", "022": "申购", "024": "赎回", "036": "转换", "039": "定期定额申购"},
-    "en": {"020": "subscription", "022": "purchase", "024": "redemption", "036": "conversion",
-           "039": "regular investment purchase"},
+    "en": {
+        "020": "subscription",
+        "022": "purchase",
+        "024": "redemption",
+        "036": "conversion",
+        "039": "regular investment purchase",
+    },
 }
 
 
@@ -53,12 +58,17 @@ def purchases_in_period(ctx: RuleContext, columns=KEY_COLUMNS) -> pd.DataFrame:
 
     The index is the transactions table's, so `with_details` can fetch further columns for a few rows."""
     tx = ctx.tables["transactions"]
-    keep = tx["business_code"].isin(PURCHASE_CODES) & (tx["status"] == "confirmed") & ctx.in_period(tx["applied_at"])
+    keep = (
+        tx["business_code"].isin(PURCHASE_CODES)
+        & (tx["status"] == "confirmed")
+        & ctx.in_period(tx["applied_at"])
+    )
     return tx.loc[keep.fillna(False).to_numpy(dtype=bool), list(columns)]
 
 
-def with_details(ctx: RuleContext, rows: pd.DataFrame, table: str = "transactions",
-                 columns=DETAIL_COLUMNS) -> pd.DataFrame:
+def with_details(
+    ctx: RuleContext, rows: pd.DataFrame, table: str = "transactions", columns=DETAIL_COLUMNS
+) -> pd.DataFrame:
     """`rows` (a selection of `table` keeping its index) with further columns of that table."""
     extra = [c for c in columns if c not in rows.columns]
     return rows.join(ctx.tables[table].loc[rows.index, extra])
@@ -135,8 +145,9 @@ def bases_of(codes: list[np.ndarray]) -> list[int]:
     return [int(c.max()) + 1 if len(c) else 1 for c in codes]
 
 
-def latest_by_codes(lc: np.ndarray, lt: np.ndarray, rc: np.ndarray, rt: np.ndarray,
-                    right_tiebreak: np.ndarray) -> np.ndarray:
+def latest_by_codes(
+    lc: np.ndarray, lt: np.ndarray, rc: np.ndarray, rt: np.ndarray, right_tiebreak: np.ndarray
+) -> np.ndarray:
     """`latest_at_or_before` on integer keys (-1 = no key) and datetime64 times: only these numeric
     columns are sorted and merged (`merge_asof` by the integer key), never a frame of strings."""
     lt, rt = lt.astype("datetime64[ns]"), rt.astype("datetime64[ns]")
@@ -144,16 +155,26 @@ def latest_by_codes(lc: np.ndarray, lt: np.ndarray, rc: np.ndarray, rt: np.ndarr
     lo = lo[~np.isnat(lt[lo])]
     ro = np.lexsort((right_tiebreak, rt))  # equal times: merge_asof takes the last, the largest tiebreak
     ro = ro[(rc[ro] >= 0) & ~np.isnat(rt[ro])]
-    m = pd.merge_asof(pd.DataFrame({"t": lt[lo], "c": lc[lo]}),
-                      pd.DataFrame({"t": rt[ro], "c": rc[ro], "pos": ro}),
-                      on="t", by="c", direction="backward", allow_exact_matches=True)
+    m = pd.merge_asof(
+        pd.DataFrame({"t": lt[lo], "c": lc[lo]}),
+        pd.DataFrame({"t": rt[ro], "c": rc[ro], "pos": ro}),
+        on="t",
+        by="c",
+        direction="backward",
+        allow_exact_matches=True,
+    )
     out = np.full(len(lt), -1, dtype=np.int64)
     out[lo] = m["pos"].fillna(-1).to_numpy(dtype=np.int64)
     return out
 
 
-def latest_at_or_before(left_keys: list[pd.Series], left_time: pd.Series, right_keys: list[pd.Series],
-                        right_time: pd.Series, right_tiebreak: np.ndarray) -> np.ndarray:
+def latest_at_or_before(
+    left_keys: list[pd.Series],
+    left_time: pd.Series,
+    right_keys: list[pd.Series],
+    right_time: pd.Series,
+    right_tiebreak: np.ndarray,
+) -> np.ndarray:
     """For each left row, the position (iloc) of the right row with equal keys and the latest time at
     or before the left row's time (ties: the largest `right_tiebreak`); -1 when there is none.
 
@@ -163,8 +184,13 @@ def latest_at_or_before(left_keys: list[pd.Series], left_time: pd.Series, right_
     pairs = [key_codes(lk, rk) for lk, rk in zip(left_keys, right_keys, strict=True)]
     bases = bases_of([b for _, b in pairs])
     lc, rc = combine_codes([a for a, _ in pairs], bases), combine_codes([b for _, b in pairs], bases)
-    return latest_by_codes(lc, left_time.to_numpy(dtype="datetime64[ns]"), rc,
-                           right_time.to_numpy(dtype="datetime64[ns]"), right_tiebreak)
+    return latest_by_codes(
+        lc,
+        left_time.to_numpy(dtype="datetime64[ns]"),
+        rc,
+        right_time.to_numpy(dtype="datetime64[ns]"),
+        right_tiebreak,
+    )
 
 
 def with_assessment(ctx: RuleContext) -> pd.DataFrame:
@@ -174,8 +200,9 @@ def with_assessment(ctx: RuleContext) -> pd.DataFrame:
     keeping the transactions' order and never copying their columns (see `latest_at_or_before`)."""
     tx = purchases_in_period(ctx)
     ra = ctx.tables["risk_assessments"]
-    i = latest_at_or_before([tx["customer_id"]], tx["applied_at"], [ra["customer_id"]], ra["assessed_at"],
-                            ra["_row"].to_numpy())
+    i = latest_at_or_before(
+        [tx["customer_id"]], tx["applied_at"], [ra["customer_id"]], ra["assessed_at"], ra["_row"].to_numpy()
+    )
     has = i >= 0
     take = np.where(has, i, 0)
 
@@ -185,8 +212,12 @@ def with_assessment(ctx: RuleContext) -> pd.DataFrame:
         return pd.Series(ra[col].array.take(take), index=tx.index).where(has)
 
     tolerance = pick("risk_tolerance")
-    return tx.assign(assessed_at=pick("assessed_at"), risk_tolerance=tolerance, _row_ra=pick("_row").astype("Int64"),
-                     tolerance_level=scale_level(tolerance, ctx.params["investor_label_map"], "C"))
+    return tx.assign(
+        assessed_at=pick("assessed_at"),
+        risk_tolerance=tolerance,
+        _row_ra=pick("_row").astype("Int64"),
+        tolerance_level=scale_level(tolerance, ctx.params["investor_label_map"], "C"),
+    )
 
 
 def product_levels(ctx: RuleContext, codes: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
@@ -216,19 +247,32 @@ _LABELS = dict(LABEL_MAPS)
 _TABLES = ("transactions", "risk_assessments")
 
 
-@rule("SUIT-001", family="SUIT", severity="high", tables=(*_TABLES, "products"), citation="SU 30–32",
-      entity="txn_id", params={"matrix": MATRIX, **_LABELS},
-      title={"zh": "向投资者销售超出其风险承受能力的产品且未签署风险不匹配确认",
-             "en": "Product above the investor's risk tolerance sold without a mismatch confirmation"},
-      requirement={"zh": "认购、申购、定投（已确认）的产品风险等级须与投资者在申请时点最近一次风险测评结果匹配"
-                         "（可销售矩阵：{matrix}）；不匹配时须有投资者签署的风险不匹配确认",
-                   "en": "For each confirmed subscription, purchase or regular investment, the product's risk level "
-                         "must match the investor's latest assessment at the application (allowed: {matrix}); "
-                         "otherwise the investor must have signed the risk-mismatch confirmation"},
-      detail={"zh": "交易 {txn_id}（{business}）于 {applied_at} 申请：产品 {product_code} 风险等级 {product_risk}，"
-                    "客户 {customer_id} 于 {assessed_at} 测评为 {tolerance}；{what}",
-              "en": "Transaction {txn_id} ({business}) applied {applied_at}: product {product_code} rated "
-                    "{product_risk} sold to customer {customer_id}, assessed {tolerance} on {assessed_at}; {what}"})
+@rule(
+    "SUIT-001",
+    family="SUIT",
+    severity="high",
+    tables=(*_TABLES, "products"),
+    citation="SU 30–32",
+    entity="txn_id",
+    params={"matrix": MATRIX, **_LABELS},
+    title={
+        "zh": "向投资者销售超出其风险承受能力的产品且未签署风险不匹配确认",
+        "en": "Product above the investor's risk tolerance sold without a mismatch confirmation",
+    },
+    requirement={
+        "zh": "认购、申购、定投（已确认）的产品风险等级须与投资者在申请时点最近一次风险测评结果匹配"
+        "（可销售矩阵：{matrix}）；不匹配时须有投资者签署的风险不匹配确认",
+        "en": "For each confirmed subscription, purchase or regular investment, the product's risk level "
+        "must match the investor's latest assessment at the application (allowed: {matrix}); "
+        "otherwise the investor must have signed the risk-mismatch confirmation",
+    },
+    detail={
+        "zh": "交易 {txn_id}（{business}）于 {applied_at} 申请：产品 {product_code} 风险等级 {product_risk}，"
+        "客户 {customer_id} 于 {assessed_at} 测评为 {tolerance}；{what}",
+        "en": "Transaction {txn_id} ({business}) applied {applied_at}: product {product_code} rated "
+        "{product_risk} sold to customer {customer_id}, assessed {tolerance} on {assessed_at}; {what}",
+    },
+)
 def suit_001(ctx: RuleContext) -> RuleOutput:
     """A product riskier than the investor can bear may be sold only when the investor, warned, signs a
     risk-mismatch confirmation (SU 30-32). Tested on the latest assessment at or before the application;
@@ -242,8 +286,10 @@ def suit_001(ctx: RuleContext) -> RuleOutput:
     assessed = m["assessed_at"].notna().to_numpy()
     confirmed = m["risk_mismatch_confirmed"].fillna(False).to_numpy(dtype=bool)
     bad = assessed & ~allowed[j, k] & ~confirmed
-    hit = with_details(ctx, m[bad].assign(risk_level=risk_level[bad], product_level=product_level[bad],
-                                          _row_p=product_row[bad]))
+    hit = with_details(
+        ctx,
+        m[bad].assign(risk_level=risk_level[bad], product_level=product_level[bad], _row_p=product_row[bad]),
+    )
     if hit.empty:
         return RuleOutput(len(m), no_findings())
     unknown_inv = hit["tolerance_level"].isna()
@@ -251,46 +297,78 @@ def suit_001(ctx: RuleContext) -> RuleOutput:
     assessable = ~(unknown_inv | unknown_prod)
     what = {
         "zh": pd.Series("产品风险等级超出投资者风险承受能力，且无风险不匹配确认", index=hit.index).where(
-            assessable, "风险等级标签无法识别（未映射），无法判断是否匹配，且无风险不匹配确认"),
-        "en": pd.Series("the product's risk exceeds the investor's tolerance and there is no mismatch "
-                        "confirmation", index=hit.index).where(
-            assessable, "a risk label is not recognised (not mapped), so suitability cannot be shown, and "
-                        "there is no mismatch confirmation"),
+            assessable, "风险等级标签无法识别（未映射），无法判断是否匹配，且无风险不匹配确认"
+        ),
+        "en": pd.Series(
+            "the product's risk exceeds the investor's tolerance and there is no mismatch confirmation",
+            index=hit.index,
+        ).where(
+            assessable,
+            "a risk label is not recognised (not mapped), so suitability cannot be shown, and "
+            "there is no mismatch confirmation",
+        ),
     }
     unknown_text = {"zh": "无法识别", "en": "unrecognised"}
     ev = assessment_evidence(hit)
     ev = ev.where(hit["_row_p"].isna(), ev + "; " + evidence("products", hit["_row_p"].fillna(0)))
     out = {
-        "entity_id": hit["txn_id"], "occurred_at": hit["applied_at"], "staff_id": hit["staff_id"],
-        "txn_id": hit["txn_id"], "customer_id": hit["customer_id"], "product_code": hit["product_code"],
-        "applied_at": fmt_ts(hit["applied_at"]), "assessed_at": fmt_day(hit["assessed_at"]),
+        "entity_id": hit["txn_id"],
+        "occurred_at": hit["applied_at"],
+        "staff_id": hit["staff_id"],
+        "txn_id": hit["txn_id"],
+        "customer_id": hit["customer_id"],
+        "product_code": hit["product_code"],
+        "applied_at": fmt_ts(hit["applied_at"]),
+        "assessed_at": fmt_day(hit["assessed_at"]),
         "evidence": ev,
     }
     for lang in ("zh", "en"):
         out[f"business_{lang}"] = business_names(hit["business_code"], lang)
         out[f"what_{lang}"] = what[lang]
-        out[f"tolerance_{lang}"] = shown_label(hit["risk_tolerance"], hit["tolerance_level"], "C", unknown_text[lang])
-        out[f"product_risk_{lang}"] = shown_label(hit["risk_level"], hit["product_level"], "R", unknown_text[lang])
+        out[f"tolerance_{lang}"] = shown_label(
+            hit["risk_tolerance"], hit["tolerance_level"], "C", unknown_text[lang]
+        )
+        out[f"product_risk_{lang}"] = shown_label(
+            hit["risk_level"], hit["product_level"], "R", unknown_text[lang]
+        )
     return RuleOutput(len(m), pd.DataFrame(out))
 
 
-@rule("SUIT-002", family="SUIT", severity="high", tables=_TABLES, citation="SU 21", entity="txn_id",
-      params=_LABELS,
-      title={"zh": "销售前未对投资者进行风险承受能力测评", "en": "Sale without any risk assessment of the investor"},
-      requirement={"zh": "认购、申购、定投（已确认）前须已对投资者进行风险承受能力测评",
-                   "en": "Before any confirmed subscription, purchase or regular investment the investor must have "
-                         "been assessed for risk tolerance"},
-      detail={"zh": "交易 {txn_id}（{business}）于 {applied_at} 申请，客户 {customer_id} 在此之前无任何风险测评记录",
-              "en": "Transaction {txn_id} ({business}) applied {applied_at}: customer {customer_id} had no risk "
-                    "assessment at or before it"})
+@rule(
+    "SUIT-002",
+    family="SUIT",
+    severity="high",
+    tables=_TABLES,
+    citation="SU 21",
+    entity="txn_id",
+    params=_LABELS,
+    title={
+        "zh": "销售前未对投资者进行风险承受能力测评",
+        "en": "Sale without any risk assessment of the investor",
+    },
+    requirement={
+        "zh": "认购、申购、定投（已确认）前须已对投资者进行风险承受能力测评",
+        "en": "Before any confirmed subscription, purchase or regular investment the investor must have "
+        "been assessed for risk tolerance",
+    },
+    detail={
+        "zh": "交易 {txn_id}（{business}）于 {applied_at} 申请，客户 {customer_id} 在此之前无任何风险测评记录",
+        "en": "Transaction {txn_id} ({business}) applied {applied_at}: customer {customer_id} had no risk "
+        "assessment at or before it",
+    },
+)
 def suit_002(ctx: RuleContext) -> RuleOutput:
     """The institution must assess an investor's risk tolerance before selling (SU 21): a purchase with no
     assessment at or before its application. Such a purchase is reported here only, not as SUIT-001/003."""
     m = with_assessment(ctx)
     hit = with_details(ctx, m[m["assessed_at"].isna().to_numpy()])
     out = {
-        "entity_id": hit["txn_id"], "occurred_at": hit["applied_at"], "staff_id": hit["staff_id"],
-        "txn_id": hit["txn_id"], "customer_id": hit["customer_id"], "applied_at": fmt_ts(hit["applied_at"]),
+        "entity_id": hit["txn_id"],
+        "occurred_at": hit["applied_at"],
+        "staff_id": hit["staff_id"],
+        "txn_id": hit["txn_id"],
+        "customer_id": hit["customer_id"],
+        "applied_at": fmt_ts(hit["applied_at"]),
         "evidence": evidence("transactions", hit["_row"]),
     }
     for lang in ("zh", "en"):
@@ -298,16 +376,27 @@ def suit_002(ctx: RuleContext) -> RuleOutput:
     return RuleOutput(len(m), pd.DataFrame(out))
 
 
-@rule("SUIT-003", family="SUIT", severity="medium", tables=_TABLES, citation="SU 26", entity="txn_id",
-      params={"assessment_valid_months": 24, **_LABELS},
-      title={"zh": "据以销售的风险测评已过有效期", "en": "Sale on an out-of-date risk assessment"},
-      requirement={"zh": "据以销售的最近一次风险测评距申请时点不得超过 {assessment_valid_months} 个月",
-                   "en": "The latest risk assessment at a sale must be no older than {assessment_valid_months} "
-                         "months at the application"},
-      detail={"zh": "交易 {txn_id}（{business}）于 {applied_at} 申请，客户 {customer_id} 最近一次测评为 {assessed_at}"
-                    "（{tolerance}），已于 {expired_at} 过期",
-              "en": "Transaction {txn_id} ({business}) applied {applied_at}: customer {customer_id}'s latest "
-                    "assessment was on {assessed_at} ({tolerance}), out of date since {expired_at}"})
+@rule(
+    "SUIT-003",
+    family="SUIT",
+    severity="medium",
+    tables=_TABLES,
+    citation="SU 26",
+    entity="txn_id",
+    params={"assessment_valid_months": 24, **_LABELS},
+    title={"zh": "据以销售的风险测评已过有效期", "en": "Sale on an out-of-date risk assessment"},
+    requirement={
+        "zh": "据以销售的最近一次风险测评距申请时点不得超过 {assessment_valid_months} 个月",
+        "en": "The latest risk assessment at a sale must be no older than {assessment_valid_months} "
+        "months at the application",
+    },
+    detail={
+        "zh": "交易 {txn_id}（{business}）于 {applied_at} 申请，客户 {customer_id} 最近一次测评为 {assessed_at}"
+        "（{tolerance}），已于 {expired_at} 过期",
+        "en": "Transaction {txn_id} ({business}) applied {applied_at}: customer {customer_id}'s latest "
+        "assessment was on {assessed_at} ({tolerance}), out of date since {expired_at}",
+    },
+)
 def suit_003(ctx: RuleContext) -> RuleOutput:
     """Assessments must be kept current (SU 26): stale when assessed_at + `assessment_valid_months`
     calendar months is before applied_at (exactly at the anniversary is still valid)."""
@@ -317,25 +406,42 @@ def suit_003(ctx: RuleContext) -> RuleOutput:
     hit_mask = has & (expires < m["applied_at"]).fillna(False).to_numpy(dtype=bool)
     hit, expired = with_details(ctx, m[hit_mask]), expires[hit_mask]
     out = {
-        "entity_id": hit["txn_id"], "occurred_at": hit["applied_at"], "staff_id": hit["staff_id"],
-        "txn_id": hit["txn_id"], "customer_id": hit["customer_id"], "applied_at": fmt_ts(hit["applied_at"]),
-        "assessed_at": fmt_ts(hit["assessed_at"]), "expired_at": fmt_ts(expired),
-        "tolerance": hit["risk_tolerance"], "evidence": assessment_evidence(hit),
+        "entity_id": hit["txn_id"],
+        "occurred_at": hit["applied_at"],
+        "staff_id": hit["staff_id"],
+        "txn_id": hit["txn_id"],
+        "customer_id": hit["customer_id"],
+        "applied_at": fmt_ts(hit["applied_at"]),
+        "assessed_at": fmt_ts(hit["assessed_at"]),
+        "expired_at": fmt_ts(expired),
+        "tolerance": hit["risk_tolerance"],
+        "evidence": assessment_evidence(hit),
     }
     for lang in ("zh", "en"):
         out[f"business_{lang}"] = business_names(hit["business_code"], lang)
     return RuleOutput(len(m), pd.DataFrame(out))
 
 
-@rule("SUIT-004", family="SUIT", severity="medium", tables=("transactions", "products"), citation="SU 17",
-      entity="product_code", params={"rating_valid_months": 12, **_LABELS},
-      title={"zh": "在售产品风险评级未及时更新", "en": "Product sold on an out-of-date risk rating"},
-      requirement={"zh": "检查期间内销售的产品，其当前风险评级日期不得早于期末前 {rating_valid_months} 个月",
-                   "en": "A product sold in the period must have a current risk rating no older than "
-                         "{rating_valid_months} months at the end of the period"},
-      detail={"zh": "产品 {product_code}{rating}；期间内确认销售 {sales} 笔，首笔申请于 {first_sale}",
-              "en": "Product {product_code} {rating}; {sales} confirmed sale(s) in the period, the first applied "
-                    "{first_sale}"})
+@rule(
+    "SUIT-004",
+    family="SUIT",
+    severity="medium",
+    tables=("transactions", "products"),
+    citation="SU 17",
+    entity="product_code",
+    params={"rating_valid_months": 12, **_LABELS},
+    title={"zh": "在售产品风险评级未及时更新", "en": "Product sold on an out-of-date risk rating"},
+    requirement={
+        "zh": "检查期间内销售的产品，其当前风险评级日期不得早于期末前 {rating_valid_months} 个月",
+        "en": "A product sold in the period must have a current risk rating no older than "
+        "{rating_valid_months} months at the end of the period",
+    },
+    detail={
+        "zh": "产品 {product_code}{rating}；期间内确认销售 {sales} 笔，首笔申请于 {first_sale}",
+        "en": "Product {product_code} {rating}; {sales} confirmed sale(s) in the period, the first applied "
+        "{first_sale}",
+    },
+)
 def suit_004(ctx: RuleContext) -> RuleOutput:
     """Products must be rated, and the rating kept current (SU 17): a product with at least one confirmed
     purchase-type transaction applied in the period whose rated_at is before period_end minus
@@ -354,12 +460,25 @@ def suit_004(ctx: RuleContext) -> RuleOutput:
     known = hit["rated_at"].notna()
     rated, name, level = fmt_day(hit["rated_at"]), hit["name"].fillna(""), hit["risk_level"].fillna("")
     rating_zh = ("（" + name + "，" + level + "）评级日期 " + rated + "，早于 " + cut).where(
-        known, "不在产品表中，无任何风险评级")
+        known, "不在产品表中，无任何风险评级"
+    )
     rating_en = ("(" + name + ", " + level + ") was rated on " + rated + ", before " + cut).where(
-        known, "is not in the products table: it has no risk rating at all")
-    return RuleOutput(len(sold), pd.DataFrame({
-        "entity_id": codes, "occurred_at": hit["min"], "product_code": codes, "rating_zh": rating_zh,
-        "rating_en": rating_en, "rated_at": rated, "cutoff": cut, "sales": hit["size"],
-        "first_sale": fmt_ts(hit["min"]),
-        "evidence": evidence("products", hit["_row"].fillna(0)).where(known, "products: none"),
-    }).reset_index(drop=True))
+        known, "is not in the products table: it has no risk rating at all"
+    )
+    return RuleOutput(
+        len(sold),
+        pd.DataFrame(
+            {
+                "entity_id": codes,
+                "occurred_at": hit["min"],
+                "product_code": codes,
+                "rating_zh": rating_zh,
+                "rating_en": rating_en,
+                "rated_at": rated,
+                "cutoff": cut,
+                "sales": hit["size"],
+                "first_sale": fmt_ts(hit["min"]),
+                "evidence": evidence("products", hit["_row"].fillna(0)).where(known, "products: none"),
+            }
+        ).reset_index(drop=True),
+    )

@@ -37,17 +37,29 @@ TEXT = {
         "no_transfers": "未提供资金划转数据（fund_transfers），无法统计划转时效。",
         "none_transfers": "检查期间内无资金划转。",
         "transfers_summary": "检查期间内业务日的资金划转 {n} 笔：按时执行 {on_time} 笔，迟延执行 {late} 笔，"
-                             "截至检查基准日已到期仍未执行 {missing} 笔，尚未到期 {not_due} 笔（宽限 {grace} 分钟）。",
-        "on_time": "按时执行", "late": "迟延执行", "missing": "逾期未执行", "not_due": "未到期",
-        "month": "月份", "count": "笔数", "late_share": "迟延或逾期占比",
-        "transfers_title": "每月资金划转执行情况", "transfers_alt": "按月统计的资金划转按时、迟延与逾期未执行笔数",
+        "截至检查基准日已到期仍未执行 {missing} 笔，尚未到期 {not_due} 笔（宽限 {grace} 分钟）。",
+        "on_time": "按时执行",
+        "late": "迟延执行",
+        "missing": "逾期未执行",
+        "not_due": "未到期",
+        "month": "月份",
+        "count": "笔数",
+        "late_share": "迟延或逾期占比",
+        "transfers_title": "每月资金划转执行情况",
+        "transfers_alt": "按月统计的资金划转按时、迟延与逾期未执行笔数",
         "cutoff": "交易申请时间与交易日认定（信息性统计）",
         "cutoff_summary": "检查期间内交易申请 {n} 笔，其中交易日认定不符合 {cutoff} 截止时间规则的 {bad} 笔："
-                          "交易日 {cutoff} 及以后申请却记为当日 {after_cutoff} 笔，{cutoff} 前申请却记为其后交易日 "
-                          "{before_cutoff} 笔，非交易日申请未记为下一交易日 {non_trading} 笔。",
-        "after_cutoff": "截止后申请记为当日", "before_cutoff": "截止前申请记为其后", "non_trading": "非交易日申请",
-        "all": "全部申请（右轴）", "hour": "申请时刻（小时）", "wrong": "交易日认定错误笔数", "applications": "申请笔数",
-        "cutoff_title": "按申请时刻统计的交易日认定错误", "cutoff_alt": "按申请小时统计的申请笔数与交易日认定错误笔数",
+        "交易日 {cutoff} 及以后申请却记为当日 {after_cutoff} 笔，{cutoff} 前申请却记为其后交易日 "
+        "{before_cutoff} 笔，非交易日申请未记为下一交易日 {non_trading} 笔。",
+        "after_cutoff": "截止后申请记为当日",
+        "before_cutoff": "截止前申请记为其后",
+        "non_trading": "非交易日申请",
+        "all": "全部申请（右轴）",
+        "hour": "申请时刻（小时）",
+        "wrong": "交易日认定错误笔数",
+        "applications": "申请笔数",
+        "cutoff_title": "按申请时刻统计的交易日认定错误",
+        "cutoff_alt": "按申请小时统计的申请笔数与交易日认定错误笔数",
         "no_calendar": "交易日历不包含 {year} 年，无法统计交易日认定（ABN-007 的结果见下）。",
     },
     "en": {
@@ -55,23 +67,33 @@ TEXT = {
         "no_transfers": "No fund_transfers provided: no transfer timeliness.",
         "none_transfers": "No fund transfers in the period.",
         "transfers_summary": "{n} transfers with a business date in the period: {on_time} executed on time, {late} "
-                             "late, {missing} not executed and overdue at as_of, {not_due} not yet due "
-                             "(grace {grace} minute(s)).",
-        "on_time": "on time", "late": "late", "missing": "not executed, overdue", "not_due": "not yet due",
-        "month": "Month", "count": "Transfers", "late_share": "Late or overdue share",
-        "transfers_title": "Fund transfers by month", "transfers_alt": "Transfers on time, late and overdue by month",
+        "late, {missing} not executed and overdue at as_of, {not_due} not yet due "
+        "(grace {grace} minute(s)).",
+        "on_time": "on time",
+        "late": "late",
+        "missing": "not executed, overdue",
+        "not_due": "not yet due",
+        "month": "Month",
+        "count": "Transfers",
+        "late_share": "Late or overdue share",
+        "transfers_title": "Fund transfers by month",
+        "transfers_alt": "Transfers on time, late and overdue by month",
         "cutoff": "Application time and trade date (information)",
         "cutoff_summary": "{n} applications in the period, {bad} with a trade date that breaks the {cutoff} cut-off "
-                          "rule: {after_cutoff} at or after {cutoff} booked into the same day, {before_cutoff} "
-                          "before {cutoff} pushed to a later day, {non_trading} on a non-trading day not booked "
-                          "to the next trading day.",
-        "after_cutoff": "after cut-off, booked same day", "before_cutoff": "before cut-off, booked later",
-        "non_trading": "non-trading day", "all": "all applications (right axis)", "hour": "Hour of application",
-        "wrong": "Wrong trade date", "applications": "Applications",
+        "rule: {after_cutoff} at or after {cutoff} booked into the same day, {before_cutoff} "
+        "before {cutoff} pushed to a later day, {non_trading} on a non-trading day not booked "
+        "to the next trading day.",
+        "after_cutoff": "after cut-off, booked same day",
+        "before_cutoff": "before cut-off, booked later",
+        "non_trading": "non-trading day",
+        "all": "all applications (right axis)",
+        "hour": "Hour of application",
+        "wrong": "Wrong trade date",
+        "applications": "Applications",
         "cutoff_title": "Wrong trade dates by hour of application",
         "cutoff_alt": "Applications and wrong trade dates by hour of application",
         "no_calendar": "The trading calendar does not know the year {year}: no trade-date figures (ABN-007's result "
-                       "is below).",
+        "is below).",
     },
 }
 
@@ -112,8 +134,9 @@ def _finish(ax, ax2, ncol: int) -> None:
     for a in (ax, ax2):
         a.tick_params(labelsize=7)
     handles = ax.get_legend_handles_labels()[0] + ax2.get_legend_handles_labels()[0]
-    ax.legend(handles=handles, fontsize=7, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.22),
-              ncol=ncol)
+    ax.legend(
+        handles=handles, fontsize=7, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=ncol
+    )
 
 
 def transfers_chart(result, lang: str) -> str:
@@ -125,8 +148,13 @@ def transfers_chart(result, lang: str) -> str:
         return head + f"<p>{esc(_tx('none_transfers', lang))}</p>"
     totals = months.sum()
     grace = result.params.rule_params("ABN-005")["grace_minutes"]
-    summary = _tx("transfers_summary", lang, n=f"{int(totals.sum()):,}", grace=grace,
-                  **{s: f"{int(totals[s]):,}" for s in TRANSFER_STATES})
+    summary = _tx(
+        "transfers_summary",
+        lang,
+        n=f"{int(totals.sum()):,}",
+        grace=grace,
+        **{s: f"{int(totals[s]):,}" for s in TRANSFER_STATES},
+    )
     fig, ax = new_figure(7.5, 3.2)
     x = np.arange(len(months))
     bottom = np.zeros(len(months))
@@ -138,16 +166,27 @@ def transfers_chart(result, lang: str) -> str:
     ax.set_title(_tx("transfers_title", lang), fontsize=9)
     share = (months["late"] + months["missing"]) / months.sum(axis=1).replace(0, np.nan)
     ax2 = ax.twinx()
-    ax2.plot(x, share.to_numpy() * 100, color=RED, marker="o", markersize=3, linewidth=1.2,
-             label=_tx("late_share", lang))
+    ax2.plot(
+        x,
+        share.to_numpy() * 100,
+        color=RED,
+        marker="o",
+        markersize=3,
+        linewidth=1.2,
+        label=_tx("late_share", lang),
+    )
     ax2.set_ylabel(_tx("late_share", lang) + " (%)", fontsize=8)
     ax2.set_ylim(0, max(float(np.nanmax(share.to_numpy() * 100)) * 1.3, 1.0))
     ax2.spines[["top"]].set_visible(False)
     _finish(ax, ax2, ncol=5)
     tab = months.reset_index()
     tab.columns = [_tx("month", lang)] + [_tx(s, lang) for s in TRANSFER_STATES]
-    return (head + f"<p>{esc(summary)}</p>" + figure_html(fig, _tx("transfers_alt", lang))
-            + table_html(tab, numeric=[_tx(s, lang) for s in TRANSFER_STATES]))
+    return (
+        head
+        + f"<p>{esc(summary)}</p>"
+        + figure_html(fig, _tx("transfers_alt", lang))
+        + table_html(tab, numeric=[_tx(s, lang) for s in TRANSFER_STATES])
+    )
 
 
 def cutoff_chart(result, lang: str) -> str:
@@ -157,9 +196,14 @@ def cutoff_chart(result, lang: str) -> str:
     except CalendarRangeError as e:  # ABN-007 reports the same error as its own; the report goes on
         return head + f'<p class="muted">{esc(_tx("no_calendar", lang, year=e.year or "?"))}</p>'
     cutoff = result.params.rule_params("ABN-007")["cutoff"]
-    summary = _tx("cutoff_summary", lang, n=f"{int(hours['all'].sum()):,}", cutoff=cutoff,
-                  bad=f"{int(hours[list(CUTOFF_KINDS)].to_numpy().sum()):,}",
-                  **{k: f"{int(hours[k].sum()):,}" for k in CUTOFF_KINDS})
+    summary = _tx(
+        "cutoff_summary",
+        lang,
+        n=f"{int(hours['all'].sum()):,}",
+        cutoff=cutoff,
+        bad=f"{int(hours[list(CUTOFF_KINDS)].to_numpy().sum()):,}",
+        **{k: f"{int(hours[k].sum()):,}" for k in CUTOFF_KINDS},
+    )
     fig, ax = new_figure(7.5, 3.0)
     x = hours.index.to_numpy()
     bottom = np.zeros(24)
@@ -172,7 +216,9 @@ def cutoff_chart(result, lang: str) -> str:
     ax.set_ylabel(_tx("wrong", lang), fontsize=8)
     ax.set_title(_tx("cutoff_title", lang), fontsize=9)
     # bar h covers [h:00, h+1:00): the cut-off instant sits half a bar left of its hour's centre
-    ax.axvline(parse_cutoff(cutoff) / pd.Timedelta(hours=1) - 0.5, color="#1d232b", linestyle="--", linewidth=1)
+    ax.axvline(
+        parse_cutoff(cutoff) / pd.Timedelta(hours=1) - 0.5, color="#1d232b", linestyle="--", linewidth=1
+    )
     ax2 = ax.twinx()
     ax2.plot(x, hours["all"].to_numpy(), color=GREY, linewidth=1.2, label=_tx("all", lang))
     ax2.set_ylabel(_tx("applications", lang), fontsize=8)

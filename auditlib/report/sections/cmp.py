@@ -26,8 +26,13 @@ from ..html import esc, table_html
 from . import family_extra
 
 #: open complaints' age in calendar days at as_of: (label key, lowest age, highest age)
-AGE_BUCKETS = (("age_0_3", 0, 3), ("age_4_10", 4, 10), ("age_11_30", 11, 30), ("age_31_90", 31, 90),
-               ("age_over_90", 91, None))
+AGE_BUCKETS = (
+    ("age_0_3", 0, 3),
+    ("age_4_10", 4, 10),
+    ("age_11_30", 11, 30),
+    ("age_31_90", 31, 90),
+    ("age_over_90", 91, None),
+)
 #: categories shown one by one; the rest are summed as "other categories"
 TOP_CATEGORIES = 10
 #: histogram of working days to reply: days beyond this are one bar "MAX+"
@@ -41,29 +46,53 @@ TEXT = {
         "no_table": "未提供投诉数据（complaints）。",
         "none_received": "检查期间内未受理投诉。",
         "summary": "检查期间（{start} 至 {end}）共受理投诉 {n} 件，其中一般投诉 {general} 件、重大投诉 {major} 件；"
-                   "截至检查基准日 {as_of} 已办结 {resolved} 件。",
-        "volume": "投诉量", "by_month": "按受理月份", "by_channel": "按渠道", "by_category": "按类别",
-        "month": "月份", "channel": "渠道", "category": "类别", "count": "件数", "general": "一般投诉",
-        "major": "重大投诉", "total": "合计", "share": "占比",
-        "month_chart": "每月受理的投诉", "month_alt": "检查期间每月受理投诉数量柱状图",
+        "截至检查基准日 {as_of} 已办结 {resolved} 件。",
+        "volume": "投诉量",
+        "by_month": "按受理月份",
+        "by_channel": "按渠道",
+        "by_category": "按类别",
+        "month": "月份",
+        "channel": "渠道",
+        "category": "类别",
+        "count": "件数",
+        "general": "一般投诉",
+        "major": "重大投诉",
+        "total": "合计",
+        "share": "占比",
+        "month_chart": "每月受理的投诉",
+        "month_alt": "检查期间每月受理投诉数量柱状图",
         "mix_alt": "按渠道和类别统计的投诉数量条形图",
-        "uncategorised": "未分类", "other_categories": "其他类别",
+        "uncategorised": "未分类",
+        "other_categories": "其他类别",
         "response": "答复时效",
         "response_note": "答复所用工作日数 = 使答复恰好不逾期所需的最小工作日数 N（受理当日不计；答复落在非工作日的，"
-                         "计入其后第一个工作日）。期限：一般投诉 {general_days} 个工作日（CMP-002），重大投诉 "
-                         "{major_days} 个工作日（CMP-004）；虚线右侧为逾期答复。",
-        "working_days": "答复所用工作日数", "deadline": "期限 {n} 个工作日",
+        "计入其后第一个工作日）。期限：一般投诉 {general_days} 个工作日（CMP-002），重大投诉 "
+        "{major_days} 个工作日（CMP-004）；虚线右侧为逾期答复。",
+        "working_days": "答复所用工作日数",
+        "deadline": "期限 {n} 个工作日",
         "response_alt": "一般投诉与重大投诉答复所用工作日数直方图，标出答复期限",
-        "severity": "投诉类型", "received": "受理件数", "answered": "已答复", "on_time": "按期答复",
-        "late": "逾期答复", "unanswered": "尚未答复", "median": "中位数（工作日）", "p90": "90 分位（工作日）",
+        "severity": "投诉类型",
+        "received": "受理件数",
+        "answered": "已答复",
+        "on_time": "按期答复",
+        "late": "逾期答复",
+        "unanswered": "尚未答复",
+        "median": "中位数（工作日）",
+        "p90": "90 分位（工作日）",
         "no_calendar": "工作日历不包含 {year} 年，无法计算答复所用工作日数。",
         "no_responses": "检查期间受理的投诉均无答复记录。",
         "aging": "截至检查基准日未办结投诉的账龄",
         "aging_note": "未办结 = 受理日不晚于检查基准日 {as_of}，且无办结时间或办结时间晚于该日；账龄按自然日计算"
-                      "（检查基准日减受理日）。",
-        "age": "账龄（自然日）", "age_0_3": "≤3 天", "age_4_10": "4–10 天", "age_11_30": "11–30 天",
-        "age_31_90": "31–90 天", "age_over_90": ">90 天", "open_total": "未办结投诉共 {n} 件。",
-        "no_open": "截至检查基准日没有未办结的投诉。", "aging_alt": "未办结投诉按账龄分组的柱状图",
+        "（检查基准日减受理日）。",
+        "age": "账龄（自然日）",
+        "age_0_3": "≤3 天",
+        "age_4_10": "4–10 天",
+        "age_11_30": "11–30 天",
+        "age_31_90": "31–90 天",
+        "age_over_90": ">90 天",
+        "open_total": "未办结投诉共 {n} 件。",
+        "no_open": "截至检查基准日没有未办结的投诉。",
+        "aging_alt": "未办结投诉按账龄分组的柱状图",
         "repeat": "重复投诉",
         "repeat_text": "CMP-010 发现重复投诉 {n} 件（同一客户同一类别在 {days} 天内再次投诉），涉及客户 {customers} 名。",
         "repeat_none": "CMP-010 未发现重复投诉。",
@@ -74,34 +103,57 @@ TEXT = {
         "no_table": "No complaints table was provided.",
         "none_received": "No complaint was received in the audit period.",
         "summary": "{n} complaints were received in the audit period ({start} to {end}): {general} general and "
-                   "{major} major; {resolved} were resolved by the as-of date {as_of}.",
-        "volume": "Volumes", "by_month": "By month received", "by_channel": "By channel",
-        "by_category": "By category", "month": "Month", "channel": "Channel", "category": "Category",
-        "count": "Complaints", "general": "General", "major": "Major", "total": "Total", "share": "Share",
-        "month_chart": "Complaints received per month", "month_alt": "Bar chart of complaints received per month",
+        "{major} major; {resolved} were resolved by the as-of date {as_of}.",
+        "volume": "Volumes",
+        "by_month": "By month received",
+        "by_channel": "By channel",
+        "by_category": "By category",
+        "month": "Month",
+        "channel": "Channel",
+        "category": "Category",
+        "count": "Complaints",
+        "general": "General",
+        "major": "Major",
+        "total": "Total",
+        "share": "Share",
+        "month_chart": "Complaints received per month",
+        "month_alt": "Bar chart of complaints received per month",
         "mix_alt": "Bar charts of complaints by channel and by category",
-        "uncategorised": "uncategorised", "other_categories": "other categories",
+        "uncategorised": "uncategorised",
+        "other_categories": "other categories",
         "response": "Response times",
         "response_note": "Working days taken = the smallest N for which the reply would have been on time (the day "
-                         "of receipt does not count; a reply on a non-working day counts as the next working day). "
-                         "Deadlines: general complaints {general_days} working days (CMP-002), major complaints "
-                         "{major_days} (CMP-004); bars right of the dashed line are late replies.",
-        "working_days": "Working days taken to reply", "deadline": "deadline {n} working days",
+        "of receipt does not count; a reply on a non-working day counts as the next working day). "
+        "Deadlines: general complaints {general_days} working days (CMP-002), major complaints "
+        "{major_days} (CMP-004); bars right of the dashed line are late replies.",
+        "working_days": "Working days taken to reply",
+        "deadline": "deadline {n} working days",
         "response_alt": "Histograms of working days taken to reply, general and major complaints, deadline marked",
-        "severity": "Complaint type", "received": "Received", "answered": "Answered", "on_time": "On time",
-        "late": "Late", "unanswered": "Not answered", "median": "Median (working days)",
+        "severity": "Complaint type",
+        "received": "Received",
+        "answered": "Answered",
+        "on_time": "On time",
+        "late": "Late",
+        "unanswered": "Not answered",
+        "median": "Median (working days)",
         "p90": "90th percentile (working days)",
         "no_calendar": "The working-day calendar does not know the year {year}: working days to reply not computed.",
         "no_responses": "No complaint received in the period has a reply recorded.",
         "aging": "Complaints open at the as-of date, by age",
         "aging_note": "Open = received on or before the as-of date {as_of} and not resolved by the end of that day; "
-                      "age in calendar days (as-of date minus the day of receipt).",
-        "age": "Age (calendar days)", "age_0_3": "≤3 days", "age_4_10": "4–10 days", "age_11_30": "11–30 days",
-        "age_31_90": "31–90 days", "age_over_90": ">90 days", "open_total": "{n} complaints open.",
-        "no_open": "No complaint was open at the as-of date.", "aging_alt": "Bar chart of open complaints by age",
+        "age in calendar days (as-of date minus the day of receipt).",
+        "age": "Age (calendar days)",
+        "age_0_3": "≤3 days",
+        "age_4_10": "4–10 days",
+        "age_11_30": "11–30 days",
+        "age_31_90": "31–90 days",
+        "age_over_90": ">90 days",
+        "open_total": "{n} complaints open.",
+        "no_open": "No complaint was open at the as-of date.",
+        "aging_alt": "Bar chart of open complaints by age",
         "repeat": "Repeat complaints",
         "repeat_text": "CMP-010 found {n} repeat complaints (same customer and category again within {days} days), "
-                       "from {customers} customers.",
+        "from {customers} customers.",
         "repeat_none": "CMP-010 found no repeat complaint.",
         "repeat_not_run": "CMP-010 did not run: no repeat-complaint figures.",
     },
@@ -131,8 +183,10 @@ def _drawable() -> frozenset[int]:
     import mplfonts
 
     setup_fonts()
-    paths = [Path(mplfonts.__file__).parent / "fonts" / FONT_FILE,
-             font_manager.findfont(font_manager.FontProperties(family="DejaVu Sans"), fallback_to_default=True)]
+    paths = [
+        Path(mplfonts.__file__).parent / "fonts" / FONT_FILE,
+        font_manager.findfont(font_manager.FontProperties(family="DejaVu Sans"), fallback_to_default=True),
+    ]
     points: set[int] = set()
     for p in paths:
         points.update(FT2Font(str(p)).get_charmap())
@@ -211,30 +265,47 @@ def volumes(c: pd.DataFrame, result, lang: str) -> str:
     x = np.arange(len(months))
     ax.bar(x, general.to_numpy(), color=BLUE, label=_tx("general", lang))
     ax.bar(x, major.to_numpy(), bottom=general.to_numpy(), color=ORANGE, label=_tx("major", lang))
-    ax.set_xticks(x, labels, rotation=45 if len(months) > 6 else 0, ha="right" if len(months) > 6 else "center")
+    ax.set_xticks(
+        x, labels, rotation=45 if len(months) > 6 else 0, ha="right" if len(months) > 6 else "center"
+    )
     ax.set_ylabel(_tx("count", lang), fontsize=8)
     ax.set_title(_tx("month_chart", lang), fontsize=9)
     ax.legend(fontsize=7, frameon=False)
     ax.tick_params(labelsize=7)
     parts.append(figure_html(fig, _tx("month_alt", lang)))
-    month_table = pd.DataFrame({"month": [m.strftime("%Y-%m") for m in months], "general": general.to_numpy(),
-                                "major": major.to_numpy(), "total": (general + major).to_numpy()})
+    month_table = pd.DataFrame(
+        {
+            "month": [m.strftime("%Y-%m") for m in months],
+            "general": general.to_numpy(),
+            "major": major.to_numpy(),
+            "total": (general + major).to_numpy(),
+        }
+    )
     parts.append(_h(5, "by_month", lang))
-    parts.append(table_html(month_table, headers=[_tx(k, lang) for k in ("month", "general", "major", "total")],
-                            numeric=("general", "major", "total")))
+    parts.append(
+        table_html(
+            month_table,
+            headers=[_tx(k, lang) for k in ("month", "general", "major", "total")],
+            numeric=("general", "major", "total"),
+        )
+    )
 
     # by channel and by category, side by side
     n = len(c)
     channel = _labels(c["channel"], CHANNEL_LABELS, lang, "").value_counts()
     category = _labels(c["category"], CATEGORY_LABELS, lang, _tx("uncategorised", lang)).value_counts()
     if len(category) > TOP_CATEGORIES:
-        rest = category.iloc[TOP_CATEGORIES - 1:].sum()
-        category = pd.concat([category.iloc[: TOP_CATEGORIES - 1],
-                              pd.Series({_tx("other_categories", lang): rest})])
+        rest = category.iloc[TOP_CATEGORIES - 1 :].sum()
+        category = pd.concat(
+            [category.iloc[: TOP_CATEGORIES - 1], pd.Series({_tx("other_categories", lang): rest})]
+        )
     fig, ax = new_figure(7.5, 3.0)
     ax.remove()
     ax1, ax2 = fig.subplots(1, 2)
-    for axis, counts, colour, key in ((ax1, channel, BLUE, "by_channel"), (ax2, category, ORANGE, "by_category")):
+    for axis, counts, colour, key in (
+        (ax1, channel, BLUE, "by_channel"),
+        (ax2, category, ORANGE, "by_category"),
+    ):
         y = np.arange(len(counts))[::-1]
         axis.barh(y, counts.to_numpy(), color=colour)
         axis.set_yticks(y, [chart_text(v) for v in counts.index])
@@ -242,20 +313,34 @@ def volumes(c: pd.DataFrame, result, lang: str) -> str:
         _style(axis)
     parts.append(figure_html(fig, _tx("mix_alt", lang)))
     for counts, key, head in ((channel, "by_channel", "channel"), (category, "by_category", "category")):
-        df = pd.DataFrame({"label": counts.index.astype(str), "count": counts.to_numpy(),
-                           "share": [f"{v / n:.1%}" for v in counts.to_numpy()]})
+        df = pd.DataFrame(
+            {
+                "label": counts.index.astype(str),
+                "count": counts.to_numpy(),
+                "share": [f"{v / n:.1%}" for v in counts.to_numpy()],
+            }
+        )
         parts.append(_h(5, key, lang))
-        parts.append(table_html(df, headers=[_tx(head, lang), _tx("count", lang), _tx("share", lang)],
-                                numeric=("count", "share")))
+        parts.append(
+            table_html(
+                df,
+                headers=[_tx(head, lang), _tx("count", lang), _tx("share", lang)],
+                numeric=("count", "share"),
+            )
+        )
     return "".join(parts)
 
 
 def response_times(c: pd.DataFrame, result, lang: str) -> str:
     p = result.params
-    limits = {"general": int(p.rule_params("CMP-002")["general_reply_working_days"]),
-              "major": int(p.rule_params("CMP-004")["major_reply_working_days"])}
-    parts = [_h(4, "response", lang),
-             _p(_tx("response_note", lang, general_days=limits["general"], major_days=limits["major"]), "muted")]
+    limits = {
+        "general": int(p.rule_params("CMP-002")["general_reply_working_days"]),
+        "major": int(p.rule_params("CMP-004")["major_reply_working_days"]),
+    }
+    parts = [
+        _h(4, "response", lang),
+        _p(_tx("response_note", lang, general_days=limits["general"], major_days=limits["major"]), "muted"),
+    ]
     answered = c[c["responded_at"].notna().to_numpy(dtype=bool)]
     if answered.empty:
         return "".join(parts) + _p(_tx("no_responses", lang))
@@ -277,21 +362,33 @@ def response_times(c: pd.DataFrame, result, lang: str) -> str:
         axis.axvline(limit + 0.5, color="#333333", linestyle="--", linewidth=1)
         ticks = [*range(0, MAX_DAYS_BAR, 3), MAX_DAYS_BAR + 1]
         axis.set_xticks(ticks, [f"{t}+" if t > MAX_DAYS_BAR else str(t) for t in ticks])
-        axis.set_title(f"{_tx(kind, lang)}（{_tx('deadline', lang, n=limit)}）" if lang == "zh"
-                       else f"{_tx(kind, lang)} ({_tx('deadline', lang, n=limit)})", fontsize=9)
+        axis.set_title(
+            f"{_tx(kind, lang)}（{_tx('deadline', lang, n=limit)}）"
+            if lang == "zh"
+            else f"{_tx(kind, lang)} ({_tx('deadline', lang, n=limit)})",
+            fontsize=9,
+        )
         axis.set_xlabel(_tx("working_days", lang), fontsize=8)
         _style(axis)
         total = int((c["severity"] == kind).sum())
-        rows.append({"severity": _tx(kind, lang), "received": total, "answered": len(k),
-                     "on_time": int((k <= limit).sum()), "late": int((k > limit).sum()),
-                     "unanswered": total - len(k),
-                     "median": f"{np.median(k):g}" if len(k) else "",
-                     "p90": f"{np.percentile(k, 90):g}" if len(k) else ""})
+        rows.append(
+            {
+                "severity": _tx(kind, lang),
+                "received": total,
+                "answered": len(k),
+                "on_time": int((k <= limit).sum()),
+                "late": int((k > limit).sum()),
+                "unanswered": total - len(k),
+                "median": f"{np.median(k):g}" if len(k) else "",
+                "p90": f"{np.percentile(k, 90):g}" if len(k) else "",
+            }
+        )
     axes[0].set_ylabel(_tx("count", lang), fontsize=8)
     parts.append(figure_html(fig, _tx("response_alt", lang)))
     cols = ["severity", "received", "answered", "on_time", "late", "unanswered", "median", "p90"]
-    parts.append(table_html(pd.DataFrame(rows, columns=cols), headers=[_tx(k, lang) for k in cols],
-                            numeric=cols[1:]))
+    parts.append(
+        table_html(pd.DataFrame(rows, columns=cols), headers=[_tx(k, lang) for k in cols], numeric=cols[1:])
+    )
     return "".join(parts)
 
 
@@ -299,7 +396,9 @@ def open_aging(c: pd.DataFrame, result, lang: str) -> str:
     as_of = pd.Timestamp(result.params.as_of)
     parts = [_h(4, "aging", lang), _p(_tx("aging_note", lang, as_of=f"{as_of:%Y-%m-%d}"), "muted")]
     end_of_day = as_of + pd.Timedelta(days=1)
-    still_open = (c["received_at"] < end_of_day) & (c["resolved_at"].isna() | (c["resolved_at"] >= end_of_day))
+    still_open = (c["received_at"] < end_of_day) & (
+        c["resolved_at"].isna() | (c["resolved_at"] >= end_of_day)
+    )
     o = c[still_open.to_numpy(dtype=bool)]
     if o.empty:
         return "".join(parts) + _p(_tx("no_open", lang))
@@ -308,8 +407,14 @@ def open_aging(c: pd.DataFrame, result, lang: str) -> str:
     rows = []
     for key, lo, hi in AGE_BUCKETS:
         inside = (age >= lo) & ((age <= hi) if hi is not None else True)
-        rows.append({"age": _tx(key, lang), "general": int((inside & (sev == "general")).sum()),
-                     "major": int((inside & (sev == "major")).sum()), "total": int(inside.sum())})
+        rows.append(
+            {
+                "age": _tx(key, lang),
+                "general": int((inside & (sev == "general")).sum()),
+                "major": int((inside & (sev == "major")).sum()),
+                "total": int(inside.sum()),
+            }
+        )
     df = pd.DataFrame(rows)
     fig, ax = new_figure(7.5, 3.0)
     x = np.arange(len(df))
@@ -323,8 +428,13 @@ def open_aging(c: pd.DataFrame, result, lang: str) -> str:
     ax.tick_params(labelsize=7)
     parts.append(_p(_tx("open_total", lang, n=len(o))))
     parts.append(figure_html(fig, _tx("aging_alt", lang)))
-    parts.append(table_html(df, headers=[_tx(k, lang) for k in ("age", "general", "major", "total")],
-                            numeric=("general", "major", "total")))
+    parts.append(
+        table_html(
+            df,
+            headers=[_tx(k, lang) for k in ("age", "general", "major", "total")],
+            numeric=("general", "major", "total"),
+        )
+    )
     return "".join(parts)
 
 
@@ -336,7 +446,9 @@ def repeats(result, lang: str) -> str:
     if frame.empty:
         return "".join(parts) + _p(_tx("repeat_none", lang))
     days = result.params.rule_params("CMP-010")["repeat_days"]
-    parts.append(_p(_tx("repeat_text", lang, n=len(frame), days=days, customers=frame["customer_id"].nunique())))
+    parts.append(
+        _p(_tx("repeat_text", lang, n=len(frame), days=days, customers=frame["customer_id"].nunique()))
+    )
     cat = _labels(frame["category"], CATEGORY_LABELS, lang, _tx("uncategorised", lang)).value_counts()
     df = pd.DataFrame({"category": cat.index.astype(str), "count": cat.to_numpy()})
     parts.append(table_html(df, headers=[_tx("category", lang), _tx("count", lang)], numeric=("count",)))
@@ -354,8 +466,24 @@ def complaint_overview(result, lang: str) -> str:
         return head + _p(_tx("none_received", lang))
     p = result.params
     as_of_end = pd.Timestamp(p.as_of) + pd.Timedelta(days=1)
-    summary = _tx("summary", lang, start=f"{p.period_start:%Y-%m-%d}", end=f"{p.period_end:%Y-%m-%d}", n=len(c),
-                  general=int((c["severity"] == "general").sum()), major=int((c["severity"] == "major").sum()),
-                  resolved=int((c["resolved_at"] < as_of_end).sum()), as_of=f"{p.as_of:%Y-%m-%d}")
-    return "".join([head, _p(summary), volumes(c, result, lang), response_times(c, result, lang),
-                    open_aging(c, result, lang), repeats(result, lang)])
+    summary = _tx(
+        "summary",
+        lang,
+        start=f"{p.period_start:%Y-%m-%d}",
+        end=f"{p.period_end:%Y-%m-%d}",
+        n=len(c),
+        general=int((c["severity"] == "general").sum()),
+        major=int((c["severity"] == "major").sum()),
+        resolved=int((c["resolved_at"] < as_of_end).sum()),
+        as_of=f"{p.as_of:%Y-%m-%d}",
+    )
+    return "".join(
+        [
+            head,
+            _p(summary),
+            volumes(c, result, lang),
+            response_times(c, result, lang),
+            open_aging(c, result, lang),
+            repeats(result, lang),
+        ]
+    )

@@ -29,30 +29,41 @@ TEXT = {
         "missing": "未提供{tables}，无法绘制适用性热力图。",
         "none": "检查期间内无已确认的认购、申购、定投交易。",
         "summary": "检查期间内已确认的认购、申购、定投共 {n} 笔：产品风险等级高于投资者风险承受能力（按可销售矩阵，红框）"
-                   "{mismatch} 笔，其中未签署风险不匹配确认 {unconfirmed} 笔；申请前无任何风险测评 {none} 笔；"
-                   "风险等级标签无法识别 {unknown} 笔。",
-        "investor": "投资者风险承受能力（申请时最近一次测评）", "product": "产品风险等级",
-        "no_assessment": "无测评", "unrecognised": "无法识别",
-        "title": "已确认的认购/申购/定投笔数", "alt": "按产品风险等级与投资者风险承受能力统计的销售笔数热力图",
+        "{mismatch} 笔，其中未签署风险不匹配确认 {unconfirmed} 笔；申请前无任何风险测评 {none} 笔；"
+        "风险等级标签无法识别 {unknown} 笔。",
+        "investor": "投资者风险承受能力（申请时最近一次测评）",
+        "product": "产品风险等级",
+        "no_assessment": "无测评",
+        "unrecognised": "无法识别",
+        "title": "已确认的认购/申购/定投笔数",
+        "alt": "按产品风险等级与投资者风险承受能力统计的销售笔数热力图",
         "note": "格中数字为笔数；红框为可销售矩阵不允许的组合，其下“未确认”为其中未签署风险不匹配确认的笔数。",
         "unconfirmed_short": "未确认 {n}",
-        "cell_table": "不匹配组合明细", "pair": "组合", "sales": "笔数", "unconfirmed": "未签署确认",
+        "cell_table": "不匹配组合明细",
+        "pair": "组合",
+        "sales": "笔数",
+        "unconfirmed": "未签署确认",
     },
     "en": {
         "heading": "Product risk against investor tolerance (information)",
         "missing": "No {tables} provided: no suitability heat map.",
         "none": "No confirmed subscription, purchase or regular investment in the period.",
         "summary": "{n} confirmed subscriptions, purchases and regular investments in the period: {mismatch} with the "
-                   "product's risk above the investor's tolerance under the matching matrix (red outline), "
-                   "{unconfirmed} of them without a signed mismatch confirmation; {none} with no risk assessment "
-                   "before the application; {unknown} with a risk label that is not recognised.",
-        "investor": "Investor tolerance (latest assessment at the application)", "product": "Product risk",
-        "no_assessment": "none", "unrecognised": "unrecognised",
-        "title": "Confirmed purchase-type sales", "alt": "Heat map of sales by product risk and investor tolerance",
+        "product's risk above the investor's tolerance under the matching matrix (red outline), "
+        "{unconfirmed} of them without a signed mismatch confirmation; {none} with no risk assessment "
+        "before the application; {unknown} with a risk label that is not recognised.",
+        "investor": "Investor tolerance (latest assessment at the application)",
+        "product": "Product risk",
+        "no_assessment": "none",
+        "unrecognised": "unrecognised",
+        "title": "Confirmed purchase-type sales",
+        "alt": "Heat map of sales by product risk and investor tolerance",
         "note": "Numbers are sales; red outlines mark combinations the matching matrix does not allow, with the "
-                "number of those sales that had no signed mismatch confirmation.",
+        "number of those sales that had no signed mismatch confirmation.",
         "unconfirmed_short": "unconf. {n}",
-        "cell_table": "Mismatched combinations", "pair": "Combination", "sales": "Sales",
+        "cell_table": "Mismatched combinations",
+        "pair": "Combination",
+        "sales": "Sales",
         "unconfirmed": "No confirmation",
     },
 }
@@ -66,9 +77,15 @@ def _tx(key: str, lang: str, **kw) -> str:
 def rule_context(result, code: str) -> RuleContext:
     """The context the engine gives `code`: its effective parameters, the period, as_of and calendar."""
     p = result.params
-    return RuleContext(tables=result.bundle.tables, params=p.rule_params(code),
-                       period_start=pd.Timestamp(p.period_start), period_end=pd.Timestamp(p.period_end),
-                       as_of=pd.Timestamp(p.as_of), calendar_params=p.calendar, institution_id=p.institution_id)
+    return RuleContext(
+        tables=result.bundle.tables,
+        params=p.rule_params(code),
+        period_start=pd.Timestamp(p.period_start),
+        period_end=pd.Timestamp(p.period_end),
+        as_of=pd.Timestamp(p.as_of),
+        calendar_params=p.calendar,
+        institution_id=p.institution_id,
+    )
 
 
 def suitability_cells(result) -> pd.DataFrame:
@@ -78,14 +95,23 @@ def suitability_cells(result) -> pd.DataFrame:
     m = with_assessment(ctx)
     product = product_levels(ctx, m["product_code"])[1]
     investor = m["tolerance_level"].fillna(UNKNOWN).astype("int64").where(m["assessed_at"].notna(), NONE)
-    cells = pd.DataFrame({
-        "product": product.fillna(UNKNOWN).astype("int64").to_numpy(), "investor": investor.to_numpy(),
-        "unconfirmed": ~m["risk_mismatch_confirmed"].fillna(False).to_numpy(dtype=bool),
-    }).groupby(["product", "investor"]).agg(sales=("unconfirmed", "size"), unconfirmed=("unconfirmed", "sum"))
+    cells = (
+        pd.DataFrame(
+            {
+                "product": product.fillna(UNKNOWN).astype("int64").to_numpy(),
+                "investor": investor.to_numpy(),
+                "unconfirmed": ~m["risk_mismatch_confirmed"].fillna(False).to_numpy(dtype=bool),
+            }
+        )
+        .groupby(["product", "investor"])
+        .agg(sales=("unconfirmed", "size"), unconfirmed=("unconfirmed", "sum"))
+    )
     cells = cells.reset_index()
     allowed = matrix_table(ctx.params["matrix"])
     known = (cells["product"] > 0) & (cells["investor"] > 0)
-    cells["allowed"] = known & allowed[cells["investor"].clip(lower=0).to_numpy(), cells["product"].clip(lower=0).to_numpy()]
+    cells["allowed"] = (
+        known & allowed[cells["investor"].clip(lower=0).to_numpy(), cells["product"].clip(lower=0).to_numpy()]
+    )
     cells["mismatch"] = known & ~cells["allowed"]
     return cells
 
@@ -96,8 +122,10 @@ def _axis(levels: list[int], prefix: str, label_map: dict, lang: str) -> list[st
     own: dict[str, list[str]] = {}
     for label, std in label_map.items():
         own.setdefault(str(std).strip().upper(), []).append(str(label))
-    return [names.get(v, f"{prefix}{v}" + ("\n" + "/".join(own[f"{prefix}{v}"]) if f"{prefix}{v}" in own else ""))
-            for v in levels]
+    return [
+        names.get(v, f"{prefix}{v}" + ("\n" + "/".join(own[f"{prefix}{v}"]) if f"{prefix}{v}" in own else ""))
+        for v in levels
+    ]
 
 
 def heat_map(cells: pd.DataFrame, params: dict, lang: str) -> str:
@@ -117,13 +145,15 @@ def heat_map(cells: pd.DataFrame, params: dict, lang: str) -> str:
     for r, p in enumerate(rows):
         for c, i in enumerate(cols):
             forbidden = p > 0 and i > 0 and not allowed[i, p]
-            dark = grid[r, c] > top ** 0.75 and grid[r, c] > 0
+            dark = grid[r, c] > top**0.75 and grid[r, c] > 0
             text = f"{grid[r, c]:,}"
             if forbidden and grid[r, c]:
                 text += "\n" + _tx("unconfirmed_short", lang, n=f"{unconf[r, c]:,}")
             ax.text(c, r, text, ha="center", va="center", fontsize=7.5, color="white" if dark else "#1d232b")
             if forbidden:
-                ax.add_patch(Rectangle((c - 0.46, r - 0.46), 0.92, 0.92, fill=False, edgecolor=RED, linewidth=1.8))
+                ax.add_patch(
+                    Rectangle((c - 0.46, r - 0.46), 0.92, 0.92, fill=False, edgecolor=RED, linewidth=1.8)
+                )
     ax.set_xticks(range(len(cols)), _axis(cols, "C", params["investor_label_map"], lang), fontsize=8)
     ax.set_yticks(range(len(rows)), _axis(rows, "R", params["product_label_map"], lang), fontsize=8)
     ax.set_xlabel(_tx("investor", lang), fontsize=8)
@@ -143,25 +173,41 @@ def suit_extras(result, lang: str) -> str:
         return head + f'<p class="muted">{esc(_tx("missing", lang, tables=", ".join(missing)))}</p>'
     try:
         cells = suitability_cells(result)
-    except ValueError as e:  # e.g. a bad matrix parameter: SUIT-001 reports it as its error; the report goes on
+    except (
+        ValueError
+    ) as e:  # e.g. a bad matrix parameter: SUIT-001 reports it as its error; the report goes on
         return head + f'<p class="muted">{esc(e)}</p>'
     if cells.empty:
         return head + f"<p>{esc(_tx('none', lang))}</p>"
     mis = cells[cells["mismatch"]]
     # a purchase with no assessment is SUIT-002's, whatever its product's label
-    unrecognised = (cells["investor"] != NONE) & ((cells["investor"] == UNKNOWN) | (cells["product"] == UNKNOWN))
-    summary = _tx("summary", lang, n=f"{int(cells['sales'].sum()):,}", mismatch=f"{int(mis['sales'].sum()):,}",
-                  unconfirmed=f"{int(mis['unconfirmed'].sum()):,}",
-                  none=f"{int(cells.loc[cells['investor'] == NONE, 'sales'].sum()):,}",
-                  unknown=f"{int(cells.loc[unrecognised, 'sales'].sum()):,}")
-    parts = [head, f"<p>{esc(summary)}</p>", heat_map(cells, result.params.rule_params("SUIT-001"), lang),
-             f'<p class="muted">{esc(_tx("note", lang))}</p>']
+    unrecognised = (cells["investor"] != NONE) & (
+        (cells["investor"] == UNKNOWN) | (cells["product"] == UNKNOWN)
+    )
+    summary = _tx(
+        "summary",
+        lang,
+        n=f"{int(cells['sales'].sum()):,}",
+        mismatch=f"{int(mis['sales'].sum()):,}",
+        unconfirmed=f"{int(mis['unconfirmed'].sum()):,}",
+        none=f"{int(cells.loc[cells['investor'] == NONE, 'sales'].sum()):,}",
+        unknown=f"{int(cells.loc[unrecognised, 'sales'].sum()):,}",
+    )
+    parts = [
+        head,
+        f"<p>{esc(summary)}</p>",
+        heat_map(cells, result.params.rule_params("SUIT-001"), lang),
+        f'<p class="muted">{esc(_tx("note", lang))}</p>',
+    ]
     if len(mis):
         mis = mis.sort_values(["product", "investor"], ascending=[False, True])
-        tab = pd.DataFrame({
-            _tx("pair", lang): "R" + mis["product"].astype(str) + " → C" + mis["investor"].astype(str),
-            _tx("sales", lang): mis["sales"].to_numpy(), _tx("unconfirmed", lang): mis["unconfirmed"].to_numpy(),
-        })
+        tab = pd.DataFrame(
+            {
+                _tx("pair", lang): "R" + mis["product"].astype(str) + " → C" + mis["investor"].astype(str),
+                _tx("sales", lang): mis["sales"].to_numpy(),
+                _tx("unconfirmed", lang): mis["unconfirmed"].to_numpy(),
+            }
+        )
         parts.append(f"<p>{esc(_tx('cell_table', lang))}</p>")
         parts.append(table_html(tab, numeric=(_tx("sales", lang), _tx("unconfirmed", lang))))
     return "".join(parts)

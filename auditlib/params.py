@@ -61,6 +61,13 @@ class Mitigation(_Strict):
         return self
 
 
+class Examiner(_Strict):
+    """Who signs the report (the sign-off block)."""
+
+    name: str
+    role: str = ""
+
+
 class AuditParams(_Strict):
     institution_id: str = Field(pattern=ID_PATTERN)
     institution_name: str
@@ -73,6 +80,10 @@ class AuditParams(_Strict):
     overrides: dict[str, dict[str, Any]] = {}
     calendar: CalendarParams = CalendarParams()
     mitigations: list[Mitigation] = []
+    # added in run contract v2 (paths relative to the params file, like data_dir)
+    examiners: list[Examiner] = []
+    attestations: str | None = None  # the filled manual-procedure checklist (csv or xlsx)
+    responses: str | None = None  # the institution's responses to findings (csv or xlsx)
     # extensions to the run contract
     encoding: str | None = None  # CSV encoding when detection should be overridden
     show_personal_data: bool = False  # unmasked PII in the auditor's notebook and Excel only

@@ -17,7 +17,8 @@ from typing import Any
 import pandas as pd
 
 SEVERITIES = ("high", "medium", "low")
-FAMILIES = ("SOD", "SUIT", "ABN", "RET", "CMP", "STAFF", "REC")
+#: in the order the report shows them (rules.md v2)
+FAMILIES = ("SOD", "SUIT", "ABN", "ACC", "RET", "CMP", "STAFF", "REC", "INFO", "FEE")
 
 #: columns every findings frame returned by a rule must have
 FINDING_COLUMNS = ("entity_id", "occurred_at")
@@ -29,7 +30,8 @@ class Rule:
     family: str
     severity: str
     tables: tuple[str, ...]
-    citation: str
+    #: the clause ids it tests, as in the clause catalogue (`IC 8(5)`, `SU 21`, `CP-1`)
+    cites: tuple[str, ...]
     entity: str
     title: dict[str, str]
     requirement: dict[str, str]  # what is required, a template over the parameters
@@ -41,6 +43,11 @@ class Rule:
     localize: tuple[str, ...] = ()
     #: finding columns holding personal data, with how to mask them (name, id_number, phone, account)
     pii: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def citation(self) -> str:
+        """The cited clause ids as one line (`IC 8(5); IC 45`)."""
+        return "; ".join(self.cites)
 
     @property
     def doc(self) -> str:
@@ -69,7 +76,7 @@ def rule(
     family: str,
     severity: str,
     tables: tuple[str, ...],
-    citation: str,
+    cites: tuple[str, ...],
     entity: str,
     title: dict[str, str],
     requirement: dict[str, str],
@@ -90,7 +97,7 @@ def rule(
             family,
             severity,
             tuple(tables),
-            citation,
+            tuple(cites),
             entity,
             title,
             requirement,

@@ -25,7 +25,6 @@ import pandas as pd
 from .base import RuleContext, RuleOutput, evidence, fmt_ts, no_findings, rule
 
 TABLES = ("complaints",)
-CITE_CP = "CP; IC 29"
 
 #: complaint severities as shown in finding details
 SEVERITY_LABELS = {"general": {"zh": "一般投诉", "en": "general"}, "major": {"zh": "重大投诉", "en": "major"}}
@@ -164,7 +163,7 @@ def deadline_findings(
     family="CMP",
     severity="low",
     tables=TABLES,
-    citation=CITE_CP,
+    cites=("IC 29(4)", "CP-2", "CP-3"),
     entity="complaint_id",
     params={"forward_working_minutes": 30},
     title={
@@ -205,7 +204,7 @@ def cmp_001(ctx: RuleContext) -> RuleOutput:
     family="CMP",
     severity="medium",
     tables=TABLES,
-    citation="CP; IC 29(4)",
+    cites=("IC 29(4)", "CP-5"),
     entity="complaint_id",
     params={"general_reply_working_days": 3},
     title={"zh": "一般投诉未在规定期限内答复", "en": "General complaint not answered in time"},
@@ -234,7 +233,7 @@ def cmp_002(ctx: RuleContext) -> RuleOutput:
     family="CMP",
     severity="high",
     tables=TABLES,
-    citation="CP; IC 29(4)",
+    cites=("IC 29(4)", "CP-4"),
     entity="complaint_id",
     params={"major_interim_working_hours": 8},
     title={"zh": "重大投诉未及时采取临时处置措施", "en": "Major complaint without a timely interim measure"},
@@ -271,7 +270,7 @@ def cmp_003(ctx: RuleContext) -> RuleOutput:
     family="CMP",
     severity="high",
     tables=TABLES,
-    citation="CP; IC 29(4)",
+    cites=("IC 29(4)", "CP-6"),
     entity="complaint_id",
     params={"major_reply_working_days": 2},
     title={"zh": "重大投诉未在规定期限内答复", "en": "Major complaint not answered in time"},
@@ -299,7 +298,7 @@ def cmp_004(ctx: RuleContext) -> RuleOutput:
     family="CMP",
     severity="high",
     tables=TABLES,
-    citation="CP; IC 48",
+    cites=("IC 29(3)", "IC 48", "CP-1", "CP-11"),
     entity="complaint_id",
     params={"regulator_register_working_days": 1},
     title={"zh": "监管转办投诉未及时登记", "en": "Regulator-referred complaint not registered in time"},
@@ -329,7 +328,7 @@ def cmp_005(ctx: RuleContext) -> RuleOutput:
     family="CMP",
     severity="high",
     tables=TABLES,
-    citation="CP; IC 46",
+    cites=("IC 46", "CP-12"),
     entity="complaint_id",
     params={"violation_report_working_days": 3},
     title={
@@ -365,7 +364,7 @@ def cmp_006(ctx: RuleContext) -> RuleOutput:
     family="CMP",
     severity="low",
     tables=TABLES,
-    citation="CP",
+    cites=("CP-8",),
     entity="complaint_id",
     params={"callback_working_days": 1},
     title={"zh": "已办结投诉未及时回访", "en": "Resolved complaint without a timely callback"},
@@ -429,7 +428,7 @@ def _missing_record(rows: pd.DataFrame, missing: np.ndarray, extra: dict | None 
     family="CMP",
     severity="medium",
     tables=TABLES,
-    citation="IC 29(3)",
+    cites=("IC 29(3)",),
     entity="complaint_id",
     title={"zh": "电话投诉无录音记录", "en": "Phone complaint without a call recording"},
     requirement={
@@ -454,7 +453,7 @@ def cmp_007(ctx: RuleContext) -> RuleOutput:
     family="CMP",
     severity="low",
     tables=TABLES,
-    citation="IC 29(5)",
+    cites=("IC 29(5)", "CP-9"),
     entity="complaint_id",
     title={"zh": "已办结投诉未记录根本原因", "en": "Resolved complaint without a root cause"},
     requirement={
@@ -498,7 +497,7 @@ def gap_parts(gap: pd.Series) -> tuple[pd.Series, pd.Series]:
     family="CMP",
     severity="low",
     tables=TABLES,
-    citation="CP",
+    cites=("CP-13",),
     entity="complaint_id",
     params={"repeat_days": 30},
     title={"zh": "重复投诉", "en": "Repeat complaint"},

@@ -22,7 +22,7 @@ def _join_reasons(parts: list[tuple[np.ndarray, np.ndarray | str]], sep: str) ->
     family="REC",
     severity="medium",
     tables=("reconciliations",),
-    citation="IC 37",
+    cites=("IC 9(6)", "IC 21(4)", "IC 37"),
     entity="branch_id:date",
     params={"reconcile_working_days": 1},
     title={

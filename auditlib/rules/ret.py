@@ -103,7 +103,7 @@ _RETENTION_PARAMS_TEXT = {
     family="RET",
     severity="high",
     tables=("archive_records", "customers"),
-    citation="IC 32",
+    cites=("IC 32",),
     entity="record_id",
     params=dict(RETENTION_PARAMS),
     title={
@@ -173,7 +173,7 @@ def ret_001(ctx: RuleContext) -> RuleOutput:
     family="RET",
     severity="high",
     tables=("archive_records", "transactions"),
-    citation="IC 32",
+    cites=("IC 32",),
     entity="record_id",
     params=dict(RETENTION_PARAMS),
     title={"zh": "交易记录未满保存期即被销毁", "en": "Transaction record disposed before its retention end"},
@@ -230,7 +230,7 @@ def ret_002(ctx: RuleContext) -> RuleOutput:
     family="RET",
     severity="medium",
     tables=("archive_records", "customers", "transactions"),
-    citation="IC 21(4), 32",
+    cites=("IC 21(4)", "IC 32"),
     entity="customer_id or txn_id",
     params={"archive_grace_days": 30},
     title={
@@ -325,7 +325,7 @@ def success_backups(ctx: RuleContext) -> pd.DataFrame:
     family="RET",
     severity="high",
     tables=("backups",),
-    citation="IC 43",
+    cites=("IC 43",),
     entity="YYYY-MM-DD",
     title={"zh": "存在未成功备份的日期", "en": "Day without a successful backup"},
     requirement={
@@ -380,7 +380,7 @@ def ret_004(ctx: RuleContext) -> RuleOutput:
     family="RET",
     severity="medium",
     tables=("backups",),
-    citation="IC 43",
+    cites=("IC 43",),
     entity="backup_id",
     title={"zh": "备份未异地存放", "en": "Backup not stored offsite"},
     requirement={
@@ -427,7 +427,7 @@ def ret_005(ctx: RuleContext) -> RuleOutput:
     family="RET",
     severity="high",
     tables=("backups",),
-    citation="IC 43",
+    cites=("IC 43",),
     entity="backup_id",
     params={"retain_years": 15},
     title={

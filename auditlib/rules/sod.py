@@ -92,7 +92,7 @@ _ROLE_COMMON = dict(
 
 @rule(
     "SOD-001",
-    citation="IC 8(5)",
+    cites=("IC 8(5)",),
     **_ROLE_COMMON,
     title={
         "zh": "宣传推介与柜面操作、后台信息处理与资金处理岗位未分离",
@@ -108,7 +108,7 @@ def sod_001(ctx: RuleContext) -> RuleOutput:
 
 @rule(
     "SOD-002",
-    citation="IC 8(5), 45",
+    cites=("IC 8(5)", "IC 45"),
     **_ROLE_COMMON,
     title={
         "zh": "风险监控、监察稽核人员兼任业务岗位",
@@ -124,7 +124,7 @@ def sod_002(ctx: RuleContext) -> RuleOutput:
 
 @rule(
     "SOD-003",
-    citation="IC 39",
+    cites=("IC 39",),
     **_ROLE_COMMON,
     title={
         "zh": "信息技术负责人与信息安全负责人由同一人兼任",
@@ -139,7 +139,7 @@ def sod_003(ctx: RuleContext) -> RuleOutput:
 
 @rule(
     "SOD-004",
-    citation="IC 41",
+    cites=("IC 41",),
     **_ROLE_COMMON,
     title={
         "zh": "信息技术开发、运营维护与业务操作人员未相互分离",
@@ -218,7 +218,7 @@ def _rows(ctx: RuleContext, pos: np.ndarray) -> pd.DataFrame:
     family="SOD",
     severity="high",
     tables=("operations", "staff_roles"),
-    citation="IC 41",
+    cites=("IC 41",),
     entity="op_id",
     params={"it_roles": IT_ROLES},
     title={"zh": "技术人员介入实际业务操作", "en": "IT staff performing business operations"},
@@ -285,7 +285,7 @@ REVIEW_REQUIRED = [
     family="SOD",
     severity="high",
     tables=("operations",),
-    citation="IC 21(1), 39",
+    cites=("IC 21(1)", "IC 39"),
     entity="ref_id",
     params={"review_required": REVIEW_REQUIRED},
     title={"zh": "业务缺少他人复核（双人双岗）", "en": "Business item without review by a second person"},
@@ -377,7 +377,7 @@ AUTHORIZED = {
     family="SOD",
     severity="medium",
     tables=("operations", "staff_roles", "staff"),
-    citation="IC 8(3)",
+    cites=("IC 8(3)",),
     entity="op_id",
     params={"authorized": AUTHORIZED},
     title={"zh": "越权操作或离职人员操作", "en": "Operation without an authorized role, or after leaving"},

@@ -41,7 +41,7 @@ _COMMON = dict(family="STAFF", entity="staff_id")
     "STAFF-001",
     severity="medium",
     tables=("staff_roles", "staff"),
-    citation="IC 10; SU 29",
+    cites=("IC 10(1)",),
     params={"roles": SALES_ROLES},
     **_COMMON,
     title={
@@ -98,7 +98,7 @@ def staff_001(ctx: RuleContext) -> RuleOutput:
     "STAFF-002",
     severity="low",
     tables=("staff_roles", "training"),
-    citation="IC 10(2)",
+    cites=("IC 10(2)",),
     params={"roles": SALES_ROLES, "min_training_hours": 15},
     **_COMMON,
     title={"zh": "销售人员后续培训学时不足", "en": "Sales staff with too few training hours"},

@@ -25,10 +25,11 @@ from .load import load_bundle
 from .params import AuditParams, parse_params, read_params_file, resolve_data_dir
 from .report import html
 from .report.evidence import evidence_html
-from .report.files import write_tables, write_workbook
+from .report.files import write_tables
 from .report.sample import Sample, samples
 from .report.sections import load_all
 from .report.tracking import Tracking, track_result
+from .report.workbook import write_workbook
 
 PACKAGES = (
     "auditlib",

@@ -46,3 +46,11 @@ def write_params(path: Path, data_dir: str, **extra) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
+
+
+def xlsx_table(ws) -> tuple[list, int]:
+    """A working-paper sheet's table: its header cells' values and the row number of its first data row (the
+    header row is the last frozen row; the header block sits above it)."""
+    # freeze_panes is the top-left cell below the frozen rows, e.g. "A12"
+    first = int("".join(ch for ch in ws.freeze_panes if ch.isdigit())) if ws.freeze_panes else 2
+    return [c.value for c in ws[first - 1]], first

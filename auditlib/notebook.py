@@ -26,6 +26,8 @@ from .params import AuditParams, parse_params, read_params_file, resolve_data_di
 from .report import html
 from .report.evidence import evidence_html
 from .report.files import write_tables
+from .report.responses import follow_up, read_responses, resolve_responses, responses_section
+from .report.responses import write_csv as write_responses
 from .report.sample import Sample, samples
 from .report.sections import load_all
 from .report.tracking import Tracking, track_result
@@ -84,6 +86,8 @@ class Audit:
     #: new / recurring / resolved against params `previous_dir`, None without it
     tracking: Tracking | None = None
     _samples: dict[str, Sample] | None = field(default=None, repr=False)
+    #: the institution's responses, checked (None: params give none); read on first use
+    _responses: tuple[pd.DataFrame | None] | None = field(default=None, repr=False)
 
     @classmethod
     def start(
@@ -142,6 +146,23 @@ class Audit:
     def data_quality(self):
         return _html(html.data_quality_section(self.result))
 
+    def response_rows(self) -> pd.DataFrame | None:
+        """The institution's responses (params `responses`), each accepted or rejected with its reason."""
+        if self._responses is None:
+            rows = None
+            if self.params.responses:
+                path = resolve_responses(self.params.responses, self.params_file)
+                rows = read_responses(path, self.result.findings, self.lang)
+            self._responses = (rows,)
+        return self._responses[0]
+
+    def responses(self):
+        """Each finding's response and the rows not accepted; with previous_dir, the actions promised last
+        period now overdue and the findings resolved then recurring."""
+        return _html(
+            responses_section(self.result, self.response_rows(), follow_up(self.result, self.tracking))
+        )
+
     def appendix(self):
         return _html(html.appendix(self.result, self.run_info()))
 
@@ -186,6 +207,7 @@ class Audit:
             return []
         out = self.output_dir
         paths = write_tables(self.result, out)
+        answers = self.response_rows()
         paths.append(
             write_workbook(
                 self.result,
@@ -193,8 +215,11 @@ class Audit:
                 self.params.show_personal_data,
                 self.tracking,
                 self.samples(),
+                answers,
             )
         )
+        if answers is not None:
+            paths.append(write_responses(answers, out, self.params.show_personal_data))
         files = {
             i.table: {
                 "file": i.path.name,

@@ -241,7 +241,7 @@ def _csv_rows(path: Path) -> list[dict]:
 
 
 def _given(v) -> bool:
-    return v is not None and str(v).strip() != ""
+    return _text(v) != ""
 
 
 # ---------------------------------------------------------------- checking
@@ -268,7 +268,7 @@ def parse_due(v) -> dt.date | None:
 
 
 def _text(v) -> str:
-    if v is None:
+    if v is None or v is pd.NA or (isinstance(v, float) and v != v):
         return ""
     if isinstance(v, float) and v.is_integer():
         v = int(v)  # a finding id of digits Excel turned into a number

@@ -573,6 +573,10 @@ def findings_table(
     out["tracking"] = out["tracking"].map(lambda v: _plain(v, lang) if v else "")
     if not out["tracking"].astype(bool).any():
         out = out.drop(columns="tracking")
+    if responses is not None and not personal_data:
+        from .responses import masked
+
+        responses = masked(responses)
     given = _given(responses, out["finding_id"])
     for field in RESPONSE_FIELDS:
         out[field] = given[field].to_numpy() if field in given else ""

@@ -103,10 +103,14 @@ def _unique(names: list[str], taken: set[str]) -> list[str]:
     return out
 
 
-def rule_sheet(result: AuditResult, code: str, personal_data: bool = False) -> pd.DataFrame:
-    """One rule's findings with tracking and evidence, then the values the rule used (masked unless
-    `personal_data`)."""
+def rule_sheet(
+    result: AuditResult, code: str, personal_data: bool = False, limit: int | None = None
+) -> pd.DataFrame:
+    """One rule's findings (the first `limit`) with tracking and evidence, then the values the rule used (masked
+    unless `personal_data`)."""
     f = result.findings[result.findings["rule_code"] == code]
+    if limit is not None:
+        f = f.head(limit)
     detail = "detail_full" if personal_data else "detail"
     sheet = pd.DataFrame(
         {
@@ -122,6 +126,8 @@ def rule_sheet(result: AuditResult, code: str, personal_data: bool = False) -> p
     )
     values = values_frame(result, code, personal_data)
     if len(values.columns) and len(sheet):
+        if limit is not None and len(values) > len(sheet):
+            values = values[values.index.isin(sheet["entity_id"].astype(str))]
         values = dates_as_dates(values)
         aligned = values.reindex(sheet["entity_id"].astype("string")).reset_index(drop=True)
         aligned.columns = _unique(list(aligned.columns), set(sheet.columns))

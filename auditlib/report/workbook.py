@@ -41,8 +41,9 @@ from .sample import Sample
 
 #: the response columns of the findings sheets (run contract: `owner, action, due_date, response`)
 RESPONSE_FIELDS = ("owner", "action", "due_date", "response")
-#: more rows than this on one sheet are cut, with a note pointing to the CSV (Excel's limit is 1,048,576)
-MAX_ROWS = 100_000
+#: more rows than this on one sheet are cut, with a note pointing to the CSV that has them all: a sheet is
+#: a working paper to print and answer, not the data (and xlsxwriter writes ~100,000 cells a second)
+MAX_ROWS = 10_000
 EXCEL_EPOCH = np.datetime64("1899-12-30")
 #: whole numbers that are positions or keys, not quantities: no thousands separator
 PLAIN_INTS = {"row", "sample_no"}
@@ -402,11 +403,13 @@ class Papers:
         before=None,
         choices: dict[str, tuple[str, ...]] | None = None,
         csv_name: str | None = None,
+        total: int | None = None,
     ):
         """A sheet: header block, `before(ws, row) -> row` (a rule's requirement...), then the table."""
         lang, f = self.meta.lang, self.f
         ws = self.book.add_worksheet(name)
-        cut = len(df) > MAX_ROWS
+        total = len(df) if total is None else total
+        cut = total > len(df) or total > MAX_ROWS
         if cut:
             df = df.head(MAX_ROWS)
         cols = columns_of(df, lang, unlocked)
@@ -453,7 +456,7 @@ class Papers:
                 )
         self.print_setup(ws, head_row, len(cols), index_no)
         ws.protect("", {"autofilter": True, "sort": True, "format_columns": True, "format_rows": True})
-        self.entries.append((index_no, name, content, n))
+        self.entries.append((index_no, name, content, total))
         return ws
 
     def _column(self, ws, first: int, col: int, c: Column) -> None:
@@ -557,7 +560,7 @@ def findings_table(
     """A rule's findings in the report language, the response columns (filled from accepted responses), then
     the values the rule used."""
     lang = result.params.language
-    base = rule_sheet(result, code, personal_data)
+    base = rule_sheet(result, code, personal_data, MAX_ROWS)
     fixed = [
         "finding_id",
         "status",
@@ -633,6 +636,7 @@ def write_workbook(
         gone["tracking"] = gone["tracking"].map(lambda v: _plain(v, lang))
         papers.sheet(t("resolved_sheet", lang), "D", t("resolved_list", lang), gone)
     summary = result.summary.set_index("rule_code")
+    counts = result.findings["rule_code"].value_counts()
     for code in result.summary.loc[result.summary["tested"].astype(bool), "rule_code"]:
         r = REGISTRY[code]
         row = summary.loc[code]
@@ -643,6 +647,8 @@ def write_workbook(
             findings_table(result, code, personal_data, responses),
             unlocked=RESPONSE_FIELDS,
             before=_rule_head(result, code, row, papers),
+            csv_name="findings.csv",
+            total=int(counts.get(code, 0)),
         )
         if code in samples:
             rows = dates_as_dates(samples[code].rows)
@@ -673,7 +679,7 @@ def write_workbook(
 
 def quality_table(result: AuditResult, personal_data: bool) -> pd.DataFrame:
     lang = result.params.language
-    q = quality_frame(result.bundle.quality[QUALITY_COLUMNS], lang, personal_data)
+    q = quality_frame(result.bundle.quality.reindex(columns=QUALITY_COLUMNS), lang, personal_data)
     q = q.rename(columns={"reason": "quality_reason", "action": "quality_action"})
     q["quality_action"] = q["quality_action"].map(lambda a: t(f"quality_{a}", lang) if a else "")
     return q

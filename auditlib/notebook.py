@@ -276,11 +276,12 @@ class Audit:
         from IPython.display import Markdown, display
 
         ex = self._examples()
-        display(Markdown(GUIDE[self.lang].format(**ex)))
+        display(Markdown(GUIDE[self.lang].format(**{**ex, "param_value": repr(ex["param_value"])})))
         display(self.rule_findings(ex["code"]).head(5))
         if ex["entity"]:
             display(self.entity_evidence(ex["code"], ex["entity"]))
-        display(self.rerun(ex["param_code"], **{ex["param"]: ex["param_value"]}).head(5))
+        if ex["param"]:
+            display(self.rerun(ex["param_code"], **{ex["param"]: ex["param_value"]}).head(5))
 
     def _examples(self) -> dict:
         """The guide's example values: the first rule with findings, its first entity, a table it reads, a
@@ -299,7 +300,7 @@ class Audit:
         value = str(df[column].iloc[0]) if column and len(df) else ""
         if entity and column == r.entity:
             value = entity
-        param_code, param, param_value = code, "", 0
+        param_code, param, param_value = code, *next(iter(self.params.rule_params(code).items()), ("", None))
         for c in tested["rule_code"]:
             numeric = {k: v for k, v in self.params.rule_params(c).items() if type(v) in (int, float)}
             if numeric:

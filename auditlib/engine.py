@@ -18,8 +18,8 @@ import pandas as pd
 from .arrowops import give_back_memory
 from .i18n import label, t
 from .load import Bundle
+from .mask import mask_series
 from .params import AuditParams
-from .report.mask import mask_series
 from .rules import REGISTRY
 from .rules.base import Rule, RuleContext, RuleOutput
 

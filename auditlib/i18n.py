@@ -255,7 +255,7 @@ TEXT: dict[str, dict[str, str]] = {
 }
 
 
-#: the loader's quarantine reasons (load.py writes them in English) and their Chinese; `{0}`... are the
+#: the loader's quarantine reasons (auditlib/load writes them in English) and their Chinese; `{0}`... are the
 #: parts the pattern captures. The value a reason quotes (`: '...'`) is split off before matching.
 QUALITY_REASONS: tuple[tuple[re.Pattern, str], ...] = tuple(
     (re.compile(p), zh)

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import re
 
-LANGS = ("zh", "en")
-
 VOCAB: dict[str, dict[str, str]] = {
     "zh": {
         "promotion": "宣传推介",

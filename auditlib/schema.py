@@ -55,6 +55,10 @@ class Column:
     #: "table.column" this column refers to
     references: str | None = None
 
+    def __post_init__(self):
+        if self.type not in TYPES:
+            raise ValueError(f"column {self.name}: type {self.type!r} is none of {TYPES}")
+
 
 class Order(NamedTuple):
     """Within one row, `later` must not be before `earlier` (both dates or timestamps; compared by day when

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 SEVERITIES = ("high", "medium", "low")
@@ -190,3 +191,12 @@ def fmt_day(s: pd.Series) -> pd.Series:
 
 def fmt_ts(s: pd.Series) -> pd.Series:
     return s.dt.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def join_reasons(parts: list[tuple[np.ndarray, np.ndarray | str]], sep: str) -> np.ndarray:
+    """Vectorized: the texts whose mask is true, joined with `sep`, per row (a finding with several causes)."""
+    out = np.full(len(parts[0][0]), "", dtype=object)
+    for mask, text in parts:
+        piece = np.where(mask, text, "")
+        out = np.where(mask & (out != ""), out + sep + piece, out + piece)
+    return out

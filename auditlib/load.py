@@ -84,7 +84,9 @@ class Bundle:
     missing: list[str] = field(default_factory=list)  # optional tables not provided
 
     def has(self, table: str) -> bool:
-        return table in self.tables
+        """`table`, or `table.column` for an optional column added after v1 (absent when not provided)."""
+        name, _, column = table.partition(".")
+        return name in self.tables and (not column or column in self.tables[name].columns)
 
     @property
     def quarantined(self) -> pd.DataFrame:
@@ -542,6 +544,8 @@ def type_table(table: Table, raw: pd.DataFrame) -> tuple[pd.DataFrame, list[pd.D
     bad_any = np.zeros(len(index), dtype=bool)
     for col in table.columns:
         if col.name not in raw.columns:  # an optional column not given
+            if col.since > 1:  # added after v1: left out, so the rules that need it know it was not provided
+                continue
             out[col.name] = _parse(col, pd.Series([None] * len(index), index=index, dtype="string"))[0]
             continue
         cells = raw.pop(col.name)

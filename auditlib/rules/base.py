@@ -44,6 +44,8 @@ class Rule:
     localize: tuple[str, ...] = ()
     #: finding columns holding personal data, with how to mask them (name, id_number, phone, account)
     pii: dict[str, str] = field(default_factory=dict)
+    #: optional columns it needs (`table.column`): when one is not provided the rule is not tested
+    columns: tuple[str, ...] = ()
 
     @property
     def citation(self) -> str:
@@ -86,6 +88,7 @@ def rule(
     version: str = "1",
     localize: tuple[str, ...] = (),
     pii: dict[str, str] | None = None,
+    columns: tuple[str, ...] = (),
 ):
     """Declare and register a rule."""
     assert family in FAMILIES and severity in SEVERITIES and code.startswith(family + "-"), code
@@ -108,6 +111,7 @@ def rule(
             version,
             localize,
             dict(pii or {}),
+            tuple(columns),
         )
         return func
 
@@ -126,6 +130,10 @@ class RuleOutput:
 
     population: int
     findings: pd.DataFrame
+    #: rows left out of the population because a value the rule needs is null (rules.md v2: the summary says so)
+    left_out: int = 0
+    #: counts the report states beside the verdicts (e.g. SUIT-001: verdicts resting on a later rating)
+    notes: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass

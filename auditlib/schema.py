@@ -464,12 +464,23 @@ class DataRequestRow:
     column_required: bool
     meaning: str
     allowed: str = field(default="")
+    #: contract version that added the column (or its table): the list marks what is new in v2
+    since: int = 1
 
 
 def data_request_rows() -> list[DataRequestRow]:
     """The data request list, one row per column, in contract order."""
     return [
-        DataRequestRow(t.name, t.required, c.name, c.type, c.required, c.meaning, "|".join(c.choices or ()))
+        DataRequestRow(
+            t.name,
+            t.required,
+            c.name,
+            c.type,
+            c.required,
+            c.meaning,
+            "|".join(c.choices or ()),
+            max(t.since, c.since),
+        )
         for t in TABLES.values()
         for c in t.columns
     ]

@@ -36,7 +36,9 @@ FINDINGS_COLUMNS = [
 #: kept beside the contract columns for the report and working papers (not written to findings.csv)
 EXTRA_FINDING_COLUMNS = ["family", "title", "staff_id", "evidence", "mitigation", "detail_full"]
 SUMMARY_COLUMNS = ["rule_code", "tested", "not_tested_reason", "population", "exceptions", "exception_rate"]
-SUMMARY_EXTRA = ["family", "severity", "title", "status", "open", "mitigated", "error", "version"]
+SUMMARY_EXTRA = ["family", "severity", "title", "status", "open", "mitigated", "error", "version", "left_out"]
+#: kept in `AuditResult.summary` for the report, not written to rule_summary.csv: each rule's `RuleOutput.notes`
+SUMMARY_NOTES = "notes"
 
 
 @dataclass
@@ -126,8 +128,11 @@ def run_rule(r: Rule, params: AuditParams, bundle: Bundle) -> tuple[dict, pd.Dat
         "error": "",
         "not_tested_reason": "",
         "tested": False,
+        "left_out": 0,
+        SUMMARY_NOTES: {},
     }
     missing = [tb for tb in r.tables if not bundle.has(tb)]
+    missing += [c for c in r.columns if c.partition(".")[0] not in missing and not bundle.has(c)]
     if missing:
         return {
             **base,
@@ -163,6 +168,8 @@ def run_rule(r: Rule, params: AuditParams, bundle: Bundle) -> tuple[dict, pd.Dat
         "exceptions": n,
         "exception_rate": rate,
         "status": "exceptions" if n else "passed",
+        "left_out": int(out.left_out),
+        SUMMARY_NOTES: dict(out.notes),
     }, frame
 
 
@@ -187,6 +194,8 @@ def run_audit(params: AuditParams, bundle: Bundle) -> AuditResult:
                     "open": 0,
                     "mitigated": 0,
                     "error": "",
+                    "left_out": 0,
+                    SUMMARY_NOTES: {},
                 }
             )
             continue
@@ -245,5 +254,5 @@ def run_audit(params: AuditParams, bundle: Bundle) -> AuditResult:
     for status in ("open", "mitigated"):
         if status in counts:
             summary[status] = summary["rule_code"].map(counts[status]).fillna(0).astype(int)
-    summary = summary[SUMMARY_COLUMNS + SUMMARY_EXTRA]
+    summary = summary[SUMMARY_COLUMNS + SUMMARY_EXTRA + [SUMMARY_NOTES]]
     return AuditResult(params, bundle, findings[FINDINGS_COLUMNS + EXTRA_FINDING_COLUMNS], summary, frames)

@@ -54,6 +54,9 @@ class Column:
     choices: tuple[str, ...] | None = None
     #: "table.column" this column refers to
     references: str | None = None
+    #: contract version that added it; an optional column added after v1 may be left out of a bundle (the
+    #: loader then leaves it out of the table, and the rules that need it are not tested)
+    since: int = 1
 
     def __post_init__(self):
         if self.type not in TYPES:
@@ -83,6 +86,8 @@ class Table:
     order_checks: tuple[Order, ...] = ()
     #: columns recording something that has happened: a value after the audit's `as_of` day is a warning
     not_after_as_of: tuple[str, ...] = ()
+    #: contract version that added the table
+    since: int = 1
 
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
@@ -226,6 +231,12 @@ TABLES: dict[str, Table] = {
                 _c("name", required=True),
                 _c("risk_level", required=True, meaning="R1-R5 (or a mapped label), the current rating"),
                 _c("rated_at", "date", True, "date of the current rating"),
+                _c(
+                    "max_fee_rate",
+                    "dec",
+                    meaning="highest fee rate the contract allows for purchases, as a fraction (0.015 = 1.5%)",
+                    since=2,
+                ),
             ),
             primary_key=("product_code",),
             not_after_as_of=("rated_at",),
@@ -253,6 +264,7 @@ TABLES: dict[str, Table] = {
                     meaning="investor signed the risk-mismatch confirmation",
                 ),
                 _c("notified_at", "ts", meaning="investor told of the rejection/failure"),
+                _c("fee", "dec", meaning="fee charged on the transaction (FEE-001)", since=2),
             ),
             primary_key=("txn_id",),
             time_column="applied_at",
@@ -403,6 +415,45 @@ TABLES: dict[str, Table] = {
             time_column="date",
             not_after_as_of=("date",),
         ),
+        Table(
+            "product_ratings",
+            False,
+            "产品评级历史 product rating history (SU 17: past ratings kept as history)",
+            (
+                _c("product_code", required=True, meaning="-> products", references="products.product_code"),
+                _c("risk_level", required=True, meaning="R1-R5 (or a mapped label)"),
+                _c("rated_at", "date", True, "first day this rating applies"),
+            ),
+            primary_key=("product_code", "rated_at"),
+            not_after_as_of=("rated_at",),
+            since=2,
+        ),
+        Table(
+            "data_changes",
+            False,
+            "数据变更 changes made to business data outside the normal business flow (IC 42)",
+            (
+                _c("change_id", required=True, meaning="primary key"),
+                _c("changed_at", "ts", True),
+                _c("changed_by", required=True, meaning="-> staff", references="staff.staff_id"),
+                _c(
+                    "table_name",
+                    required=True,
+                    meaning="the business table changed (transactions, fund_transfers, customers, "
+                    "account_events, ...)",
+                ),
+                _c("record_id", required=True, meaning="key of the changed row"),
+                _c("field"),
+                _c("old_value", meaning="may hold personal data: treated as PII", pii=True),
+                _c("new_value", meaning="may hold personal data: treated as PII", pii=True),
+                _c("approved_by", meaning="-> staff; who authorized the change", references="staff.staff_id"),
+                _c("approved_at", "ts"),
+            ),
+            primary_key=("change_id",),
+            time_column="changed_at",
+            not_after_as_of=("changed_at", "approved_at"),
+            since=2,
+        ),
     )
 }
 
@@ -421,12 +472,23 @@ class DataRequestRow:
     column_required: bool
     meaning: str
     allowed: str = field(default="")
+    #: contract version that added the column (or its table): the list marks what is new in v2
+    since: int = 1
 
 
 def data_request_rows() -> list[DataRequestRow]:
     """The data request list, one row per column, in contract order."""
     return [
-        DataRequestRow(t.name, t.required, c.name, c.type, c.required, c.meaning, "|".join(c.choices or ()))
+        DataRequestRow(
+            t.name,
+            t.required,
+            c.name,
+            c.type,
+            c.required,
+            c.meaning,
+            "|".join(c.choices or ()),
+            max(t.since, c.since),
+        )
         for t in TABLES.values()
         for c in t.columns
     ]

@@ -43,6 +43,9 @@ class Rule:
     localize: tuple[str, ...] = ()
     #: finding columns holding personal data, with how to mask them (name, id_number, phone, account)
     pii: dict[str, str] = field(default_factory=dict)
+    #: parameters the rule cannot be tested without (an empty list, say), each with what it is in words
+    #: per language: while one is empty the rule is *not tested: parameter not provided*, never passed
+    needs: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @property
     def citation(self) -> str:
@@ -85,6 +88,7 @@ def rule(
     version: str = "1",
     localize: tuple[str, ...] = (),
     pii: dict[str, str] | None = None,
+    needs: dict[str, dict[str, str]] | None = None,
 ):
     """Declare and register a rule."""
     assert family in FAMILIES and severity in SEVERITIES and code.startswith(family + "-"), code
@@ -107,6 +111,7 @@ def rule(
             version,
             localize,
             dict(pii or {}),
+            dict(needs or {}),
         )
         return func
 

@@ -55,8 +55,11 @@ class AuditResult:
     summary: pd.DataFrame  # SUMMARY_COLUMNS + SUMMARY_EXTRA
     #: each rule's own findings frame (all the values it used), for evidence and working papers
     rule_frames: dict[str, pd.DataFrame]
-    #: one row per params mitigation (same order): findings it `matched` (rule and target) and `covered`
-    mitigation_use: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["matched", "covered"]))
+    #: one row per params mitigation (same order): findings it `matched` (rule and target), `covered`, and
+    #: matched but no longer covered because it had ended (`lapsed`); see _apply_mitigations
+    mitigation_use: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=["matched", "covered", "lapsed"])
+    )
 
 
 def finding_id(institution_id: str, rule_code: str, entity_id: str) -> str:
@@ -107,12 +110,13 @@ def _apply_mitigations(findings: pd.DataFrame, params: AuditParams) -> tuple[pd.
     rules, whose findings carry `exposed_until` (the last day of the exposure in the period), only if that
     day is on or before `valid_until`; otherwise the finding stays open and its detail says from which day it
     was no longer covered. Other findings: `occurred_at` on or before the end of `valid_until`.
-    Returns the findings and one row per mitigation: how many findings it matched and how many it covered."""
+    Returns the findings and one row per mitigation: the findings it matched (rule and target), covered, and
+    matched but no longer covered (`lapsed`); `attrs["lapsed_findings"]` counts those findings once each."""
     findings["status"] = "open"
     findings["mitigation"] = ""
-    exposed = pd.to_datetime(findings["exposed_until"]) if "exposed_until" in findings else None
+    exposed = pd.to_datetime(findings["exposed_until"])
     lapsed = pd.Series(pd.NaT, index=findings.index, dtype="datetime64[ns]")
-    use = []
+    use, ended_masks = [], []
     for m in params.mitigations:
         hit = (findings["rule_code"] == m.rule) | (findings["family"] == m.rule)
         if m.staff_id:
@@ -123,16 +127,17 @@ def _apply_mitigations(findings: pd.DataFrame, params: AuditParams) -> tuple[pd.
         valid = findings["occurred_at"].isna() | (
             findings["occurred_at"] <= until + pd.Timedelta(days=1) - pd.Timedelta(seconds=1)
         )
-        if exposed is not None:
-            valid = valid.where(exposed.isna(), exposed <= until)
+        valid = valid.where(exposed.isna(), exposed <= until)
         covered = hit & valid & (findings["status"] == "open")
         findings.loc[covered, "status"] = "mitigated"
         findings.loc[covered, "mitigation"] = f"{m.reason} ({m.approved_by}, → {m.valid_until})"
-        if exposed is not None:  # the latest end among the mitigations that matched but no longer covered
-            ended = hit & ~valid & exposed.notna()
-            lapsed[ended] = lapsed[ended].where(lapsed[ended] >= until, until)
+        ended = hit & ~valid & exposed.notna()  # matched, but the exposure went on after it ended
+        lapsed[ended] = lapsed[ended].where(lapsed[ended] >= until, until)  # the latest such end
+        ended_masks.append(ended)
         use.append({"matched": int(hit.sum()), "covered": int(covered.sum())})
     still_open = (findings["status"] == "open") & lapsed.notna()
+    for u, ended in zip(use, ended_masks, strict=True):
+        u["lapsed"] = int((ended & still_open).sum())
     if still_open.any():
         lang = params.language
         note = [
@@ -148,7 +153,9 @@ def _apply_mitigations(findings: pd.DataFrame, params: AuditParams) -> tuple[pd.
             findings.loc[still_open, col] = findings.loc[still_open, col].astype(str) + pd.Series(
                 note, index=findings.index[still_open]
             )
-    return findings, pd.DataFrame(use, columns=["matched", "covered"])
+    use = pd.DataFrame(use, columns=["matched", "covered", "lapsed"])
+    use.attrs["lapsed_findings"] = int(still_open.sum())
+    return findings, use
 
 
 def run_rule(r: Rule, params: AuditParams, bundle: Bundle) -> tuple[dict, pd.DataFrame | None]:

@@ -61,6 +61,8 @@ class Rule:
 
 
 def _fmt_param(v: Any) -> str:
+    if isinstance(v, list | tuple) and not v:
+        return "—"  # an empty list (e.g. no special accounts configured) reads as "none", not as nothing
     if isinstance(v, list | tuple) and v and all(isinstance(x, list | tuple) for x in v):
         return "; ".join(" + ".join(map(str, x)) for x in v)  # pairs: "promotion + counter; ..."
     if isinstance(v, list | tuple):

@@ -49,7 +49,15 @@ def rule_page(r: Rule) -> str:
         f"## What and why\n\n{r.doc}\n\n"
         f"## Requirement\n\n- zh: {r.requirement_text('zh', r.params)}\n- en: {r.requirement_text('en', r.params)}\n\n"
         f"## Parameters (defaults; override per institution under `overrides: {{{r.code}: ...}}` or "
-        f"`{{{r.family}: ...}}`)\n\n| name | default |\n|---|---|\n{params}\n\n{_example(r.code)}"
+        f"`{{{r.family}: ...}}`)\n\n| name | default |\n|---|---|\n{params}\n\n{_needs(r)}{_example(r.code)}"
+    )
+
+
+def _needs(r: Rule) -> str:
+    """Parameters without which the rule is not tested (never passed)."""
+    return "".join(
+        f"Not tested while `{name}` is empty (*parameter not provided*: {what['en']}).\n\n"
+        for name, what in r.needs.items()
     )
 
 

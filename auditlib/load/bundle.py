@@ -48,7 +48,9 @@ class Bundle:
     missing: list[str] = field(default_factory=list)  # optional tables not provided
 
     def has(self, table: str) -> bool:
-        return table in self.tables
+        """`table`, or `table.column` for an optional column added after v1 (absent when not provided)."""
+        name, _, column = table.partition(".")
+        return name in self.tables and (not column or column in self.tables[name].columns)
 
     @property
     def quarantined(self) -> pd.DataFrame:

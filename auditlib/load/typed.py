@@ -227,6 +227,8 @@ def type_table(table: Table, raw: pd.DataFrame) -> tuple[pd.DataFrame, list[pd.D
     issues: list[pd.DataFrame] = []
     for col in table.columns:
         if col.name not in raw.columns:  # an optional column not given
+            if col.since > 1:  # added after v1: left out, so the rules that need it know it was not provided
+                continue
             out[col.name] = _parse(col, pd.Series([None] * len(rows), index=raw.index, dtype="string"))[0]
             continue
         out[col.name], bad, col_issues = _type_column(table, col, raw.pop(col.name), rows)

@@ -126,16 +126,18 @@ def id_problems(numbers: pd.Series, opened: pd.Series) -> tuple[np.ndarray, np.n
                 opened.to_numpy(dtype="datetime64[D]")[rest],
             )
             kinds[rest], expected[rest] = k, e
-    narrow = np.flatnonzero(nbytes == ID_LENGTH)  # 18 bytes: 18 ASCII characters
+    ascii18 = (chars == ID_LENGTH) & (nbytes == ID_LENGTH)  # 18 ASCII characters
+    narrow = np.flatnonzero(ascii18)
     if len(narrow):
         opened_days = opened.to_numpy(dtype="datetime64[D]")
-        picked = pc.filter(text, pa.array(nbytes == ID_LENGTH))
+        picked = pc.filter(text, pa.array(ascii18))
         done = 0
         for chunk in picked.chunks:
             m = _matrix(chunk)
             for i in range(0, len(m), BLOCK):
-                rows = narrow[done + i : done + i + BLOCK]
-                kinds[rows], expected[rows] = _block_kinds(m[i : i + BLOCK], opened_days[rows])
+                block = m[i : i + BLOCK]
+                rows = narrow[done + i : done + i + len(block)]
+                kinds[rows], expected[rows] = _block_kinds(block, opened_days[rows])
             done += len(m)
     return kinds, expected, chars
 

@@ -226,6 +226,7 @@ def acc_001(ctx: RuleContext) -> RuleOutput:
                 "txn_id": hit["txn_id"],
                 "customer_id": hit["customer_id"],
                 "applied_at": fmt_ts(hit["applied_at"]),
+                "side": np.where(is_before.to_numpy(), "before_open", "after_close"),
                 "business_zh": business_names(hit["business_code"], "zh"),
                 "business_en": business_names(hit["business_code"], "en"),
                 "what_zh": ("已于 " + close_s + " 销户，申请日晚于销户日").where(
@@ -330,6 +331,7 @@ def acc_002(ctx: RuleContext) -> RuleOutput:
                 "id_number": number,
                 "open_date": fmt_day(hit["open_date"]),
                 "kind": kind,
+                "fifteen": fifteen,
                 "what_zh": what["zh"],
                 "what_en": what["en"],
                 "evidence": evidence("customers", hit["_row"]),

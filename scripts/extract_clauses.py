@@ -175,7 +175,9 @@ def extract(seed: Path, catalogue: list[dict]) -> list[dict]:
                 {
                     "clause_id": c["clause_id"],
                     "chapter": "；".join(dict.fromkeys(f"《{n}》" for _, n, _ in passages)),
-                    "label": "；".join(f"《{n}》{s if s[0] != '(' else '第一条（一）2.（3）'}" for _, n, s in passages),
+                    "label": "；".join(
+                        f"《{n}》{s if s[0] != '(' else '第一条（一）2.（3）'}" for _, n, s in passages
+                    ),
                     "text_zh": "\n".join(quoted),
                 }
             )

@@ -15,7 +15,9 @@ def main() -> None:
     nb = nbformat.read(NOTEBOOK, as_version=4)
     if any(c.cell_type == "code" and c.source.strip() == SOURCE for c in nb.cells):
         return
-    at = next(i for i, c in enumerate(nb.cells) if c.cell_type == "code" and "audit.data_quality()" in c.source)
+    at = next(
+        i for i, c in enumerate(nb.cells) if c.cell_type == "code" and "audit.data_quality()" in c.source
+    )
     nb.cells.insert(at + 1, nbformat.v4.new_code_cell(SOURCE))
     nbformat.validate(nb)
     nbformat.write(nb, NOTEBOOK)

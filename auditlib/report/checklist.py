@@ -15,40 +15,9 @@ import xlsxwriter
 
 from ..attestations import COLUMNS, RESULT_LABELS
 from ..clauses import Clause, checklist
+from ..i18n import t
 from ..params import AuditParams
 
-TEXT = {
-    "zh": {
-        "title": "人工检查程序底稿（条款覆盖）",
-        "sheet": "人工检查程序",
-        "institution": "被检查机构",
-        "period": "检查期间",
-        "as_of": "检查基准日",
-        "prepared": "编制人 / 日期",
-        "reviewed": "复核人 / 日期",
-        "how": "填写说明：每行执行所列检查程序后，在“检查结论”栏选择符合、不符合或不适用，填写证据索引（底稿编号或文件名）、"
-        "执行人和执行日期（年-月-日）。未填写的行视为未执行。填妥后在参数文件中以 attestations 指定本文件，重新运行检查。",
-        "not_covered": "数据未覆盖：",
-        "result_prompt": "请选择：符合、不符合、不适用",
-        "date_prompt": "年-月-日，不早于检查期间起始日",
-    },
-    "en": {
-        "title": "Manual-procedure checklist (clause coverage)",
-        "sheet": "Manual procedures",
-        "institution": "Institution",
-        "period": "Audit period",
-        "as_of": "As of",
-        "prepared": "Prepared by / on",
-        "reviewed": "Reviewed by / on",
-        "how": "How to fill: after performing a line's procedure, choose pass, fail or n/a under Result and fill the "
-        "evidence reference (working-paper number or file name), who performed it and when (YYYY-MM-DD). "
-        "Lines left empty count as not performed. Name this file as attestations in the params file and run "
-        "the audit again.",
-        "not_covered": "Not covered by the data: ",
-        "result_prompt": "Choose pass, fail or n/a",
-        "date_prompt": "YYYY-MM-DD, not before the audit period starts",
-    },
-}
 ORDER = list(COLUMNS)
 WIDTHS = {
     "clause_id": 10,
@@ -70,14 +39,13 @@ def requirement(c: Clause, lang: str) -> str:
 def procedure(c: Clause, lang: str) -> str:
     text = c.procedure[lang]
     if c.kind == "data" and c.not_covered:
-        text = f"{TEXT[lang]['not_covered']}{c.not_covered[lang]}\n{text}"
+        text = f"{t('cl_not_covered', lang)}{c.not_covered[lang]}\n{text}"
     return text
 
 
 def write_checklist(params: AuditParams, path: str | Path) -> Path:
     """Write the checklist for this institution and period; returns the path."""
     lang = params.language
-    tx = TEXT[lang]
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     wb = xlsxwriter.Workbook(
@@ -85,7 +53,7 @@ def write_checklist(params: AuditParams, path: str | Path) -> Path:
     )
     wb.set_properties(
         {
-            "title": f"{tx['title']} {params.institution_name} {params.period_end}",
+            "title": f"{t('cl_title', lang)} {params.institution_name} {params.period_end}",
             "created": dt.datetime.combine(params.as_of, dt.time()),
         }
     )
@@ -101,10 +69,10 @@ def write_checklist(params: AuditParams, path: str | Path) -> Path:
     line = wb.add_format({"bottom": 1})
     note = wb.add_format({"text_wrap": True, "valign": "top", "italic": True})
 
-    ws = wb.add_worksheet(tx["sheet"])
+    ws = wb.add_worksheet(t("cl_sheet", lang))
     last = len(ORDER) - 1
-    ws.merge_range(0, 0, 0, last, tx["title"], title)
-    ws.write(1, 0, tx["institution"], bold)
+    ws.merge_range(0, 0, 0, last, t("cl_title", lang), title)
+    ws.write(1, 0, t("cl_institution", lang), bold)
     ws.merge_range(
         1,
         1,
@@ -115,15 +83,15 @@ def write_checklist(params: AuditParams, path: str | Path) -> Path:
         else f"{params.institution_name} ({params.institution_id})",
         None,
     )
-    ws.write(2, 0, tx["period"], bold)
+    ws.write(2, 0, t("cl_period", lang), bold)
     ws.merge_range(2, 1, 2, 3, f"{params.period_start} – {params.period_end}", None)
-    ws.write(2, 4, tx["as_of"], bold)
+    ws.write(2, 4, t("cl_as_of", lang), bold)
     ws.write(2, 5, str(params.as_of))
-    ws.write(3, 0, tx["prepared"], bold)
+    ws.write(3, 0, t("cl_prepared", lang), bold)
     ws.merge_range(3, 1, 3, 3, "", line)
-    ws.write(4, 0, tx["reviewed"], bold)
+    ws.write(4, 0, t("cl_reviewed", lang), bold)
     ws.merge_range(4, 1, 4, 3, "", line)
-    ws.merge_range(5, 0, 5, last, tx["how"], note)
+    ws.merge_range(5, 0, 5, last, t("cl_how", lang), note)
     ws.set_row(5, 48)
 
     for j, key in enumerate(ORDER):
@@ -147,8 +115,8 @@ def write_checklist(params: AuditParams, path: str | Path) -> Path:
         {
             "validate": "list",
             "source": list(RESULT_LABELS[lang].values()),
-            "input_message": tx["result_prompt"],
-            "error_message": tx["result_prompt"],
+            "input_message": t("cl_result_prompt", lang),
+            "error_message": t("cl_result_prompt", lang),
         },
     )
     col = ORDER.index("performed_on")
@@ -161,8 +129,8 @@ def write_checklist(params: AuditParams, path: str | Path) -> Path:
             "validate": "date",
             "criteria": ">=",
             "value": dt.datetime.combine(params.period_start, dt.time()),
-            "input_message": tx["date_prompt"],
-            "error_message": tx["date_prompt"],
+            "input_message": t("cl_date_prompt", lang),
+            "error_message": t("cl_date_prompt", lang),
         },
     )
     ws.freeze_panes(HEADER_ROW + 1, 1)

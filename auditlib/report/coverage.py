@@ -149,96 +149,6 @@ def write_coverage_csv(frame: pd.DataFrame, path: Path) -> Path:
 
 # ------------------------------------------------------------------------------------------ the report section
 
-TEXT = {
-    "zh": {
-        "title": "条款覆盖",
-        "intro": "下表逐条列出两项指导意见及投诉处理程序中可检查的条款，说明本次检查以数据检查、人工检查程序"
-        "或两者结合的方式覆盖的情况；未覆盖的条款及原因一并列示。人工检查程序的结论来自检查人员填写并经逐行校验的"
-        "人工检查程序底稿。",
-        "source": "来源",
-        "clauses": "条款数",
-        "tested": "经数据检查",
-        "concluded": "已得出结论",
-        "total": "合计",
-        "by_status": "按状态统计",
-        "status": "状态",
-        "count": "条款数",
-        "clause": "条款",
-        "requirement": "要求",
-        "how": "检查方式",
-        "detail": "说明",
-        "full_text": "条款原文",
-        "rules_run": "{n} 条规则已检查，例外 {exc} 项",
-        "open_mit": "（待整改 {open}，已批准例外 {mit}）",
-        "not_run": "未检查：{rule}（{reason}）",
-        "left_out": "数据未覆盖：{what}",
-        "attested": "人工检查：{result}，证据 {ref}，{by}，{on}",
-        "manual_only": "人工检查程序",
-        "att_file": "人工检查程序底稿：{file}。填写 {rows} 行，接受 {ok} 行，拒绝 {bad} 行；另有 {blank} 行未填写（未执行）。"
-        "逐行结果见 attestations.csv。",
-        "att_none": "本次检查未提供人工检查程序底稿；人工检查条款均列为“未执行”。底稿可用 auditlib checklist 生成。",
-        "rejected": "被拒绝的底稿行",
-        "row": "行",
-        "reason": "原因",
-    },
-    "en": {
-        "title": "Clause coverage",
-        "intro": "Every checkable clause of the two guidances and the complaint procedures, and how this examination "
-        "covered it: by data, by manual procedures, or both; clauses not covered are listed with the reason. "
-        "Manual conclusions come from the examiner's checklist, validated row by row.",
-        "source": "Source",
-        "clauses": "Clauses",
-        "tested": "Tested by data",
-        "concluded": "Concluded",
-        "total": "Total",
-        "by_status": "By status",
-        "status": "Status",
-        "count": "Clauses",
-        "clause": "Clause",
-        "requirement": "Requirement",
-        "how": "Tested by",
-        "detail": "Detail",
-        "full_text": "Text of the clause",
-        "rules_run": "{n} rule(s) tested, {exc} exception(s)",
-        "open_mit": " ({open} open, {mit} approved)",
-        "not_run": "not tested: {rule} ({reason})",
-        "left_out": "not covered by the data: {what}",
-        "attested": "manual procedure: {result}, evidence {ref}, {by}, {on}",
-        "manual_only": "manual procedure",
-        "att_file": "Manual-procedure checklist: {file}. {rows} rows filled: {ok} accepted, {bad} rejected; "
-        "{blank} lines left empty (not performed). Row by row in attestations.csv.",
-        "att_none": "No manual-procedure checklist was given; manual clauses are shown as not performed. "
-        "Produce one with auditlib checklist.",
-        "rejected": "Rejected checklist rows",
-        "row": "Row",
-        "reason": "Reason",
-    },
-}
-STATUS_TEXT = {
-    "zh": {
-        "tested: no exception": "数据检查：未发现例外",
-        "tested: exceptions": "数据检查：发现例外",
-        "partly tested": "部分检查（其余须人工检查）",
-        "not tested: data not provided": "未检查：未提供数据",
-        "not tested: rule not run": "未检查：规则未运行",
-        "manual: pass": "人工检查：符合",
-        "manual: fail": "人工检查：不符合",
-        "manual: na": "人工检查：不适用",
-        "manual: not performed": "人工检查：未执行",
-    },
-    "en": {
-        "tested: no exception": "Tested by data: no exception",
-        "tested: exceptions": "Tested by data: exceptions",
-        "partly tested": "Partly tested (the rest needs manual procedures)",
-        "not tested: data not provided": "Not tested: data not provided",
-        "not tested: rule not run": "Not tested: rule not run",
-        "manual: pass": "Manual procedure: pass",
-        "manual: fail": "Manual procedure: fail",
-        "manual: na": "Manual procedure: not applicable",
-        "manual: not performed": "Manual procedure: not performed",
-    },
-}
-
 
 def _pct(n: int, d: int) -> str:
     return f"{n:,}（{n / d:.0%}）" if d else "0"
@@ -249,64 +159,69 @@ def _pct_en(n: int, d: int) -> str:
 
 
 def _totals_html(frame: pd.DataFrame, lang: str) -> str:
-    tx = TEXT[lang]
     pct = _pct if lang == "zh" else _pct_en
     rows = []
     for code, src in sources().items():
         tot = totals(frame[frame["source"] == code])
         rows.append(
             {
-                tx["source"]: f"{src.title(lang)}（{code}）"
+                t("cov_source", lang): f"{src.title(lang)}（{code}）"
                 if lang == "zh"
                 else f"{src.title(lang)} ({code})",
-                tx["clauses"]: f"{tot['clauses']:,}",
-                tx["tested"]: pct(tot["tested"], tot["clauses"]),
-                tx["concluded"]: pct(tot["concluded"], tot["clauses"]),
+                t("cov_clauses", lang): f"{tot['clauses']:,}",
+                t("cov_tested", lang): pct(tot["tested"], tot["clauses"]),
+                t("cov_concluded", lang): pct(tot["concluded"], tot["clauses"]),
             }
         )
     tot = totals(frame)
     rows.append(
         {
-            tx["source"]: tx["total"],
-            tx["clauses"]: f"{tot['clauses']:,}",
-            tx["tested"]: pct(tot["tested"], tot["clauses"]),
-            tx["concluded"]: pct(tot["concluded"], tot["clauses"]),
+            t("cov_source", lang): t("cov_total", lang),
+            t("cov_clauses", lang): f"{tot['clauses']:,}",
+            t("cov_tested", lang): pct(tot["tested"], tot["clauses"]),
+            t("cov_concluded", lang): pct(tot["concluded"], tot["clauses"]),
         }
     )
-    by_source = table_html(pd.DataFrame(rows), numeric=(tx["clauses"], tx["tested"], tx["concluded"]))
+    by_source = table_html(
+        pd.DataFrame(rows), numeric=(t("cov_clauses", lang), t("cov_tested", lang), t("cov_concluded", lang))
+    )
     counts = frame["status"].value_counts()
     st = pd.DataFrame(
         {
-            tx["status"]: [_status_html(k, lang) for k in STATUSES if counts.get(k, 0)],
-            tx["count"]: [f"{counts[k]:,}" for k in STATUSES if counts.get(k, 0)],
+            t("cov_status", lang): [_status_html(k, lang) for k in STATUSES if counts.get(k, 0)],
+            t("cov_count", lang): [f"{counts[k]:,}" for k in STATUSES if counts.get(k, 0)],
         }
     )
     return (
         f'<div class="cov-tot">{by_source}</div>'
-        f"<h3>{esc(tx['by_status'])}</h3>{table_html(st, numeric=(tx['count'],), trusted=(tx['status'],))}"
+        f"<h3>{esc(t('cov_by_status', lang))}</h3>{table_html(st, numeric=(t('cov_count', lang),), trusted=(t('cov_status', lang),))}"
     )
 
 
+def status_text(status: str, lang: str) -> str:
+    """A status in words for the examiner (`partly tested` -> 部分检查（其余须人工检查）)."""
+    return t("covst_" + status.replace(": ", "_").replace(" ", "_"), lang)
+
+
 def _status_html(status: str, lang: str) -> str:
-    return f'<span class="{CLASS[status]}">{esc(STATUS_TEXT[lang][status])}</span>'
+    return f'<span class="{CLASS[status]}">{esc(status_text(status, lang))}</span>'
 
 
 def _detail(row, c, lang: str) -> str:
-    tx = TEXT[lang]
     parts = []
     if row["rules_tested"]:
         n = len(row["rules_tested"].split())
-        text = tx["rules_run"].format(n=n, exc=f"{row['exceptions']:,}")
+        text = t("cov_rules_run", lang).format(n=n, exc=f"{row['exceptions']:,}")
         if row["exceptions"]:
-            text += tx["open_mit"].format(open=f"{row['open']:,}", mit=f"{row['mitigated']:,}")
+            text += t("cov_open_mit", lang).format(open=f"{row['open']:,}", mit=f"{row['mitigated']:,}")
         parts.append(text)
     for code, reason in row["reasons"].items():
-        parts.append(tx["not_run"].format(rule=code, reason=reason or "-"))
+        parts.append(t("cov_not_run", lang).format(rule=code, reason=reason or "-"))
     if c.not_covered and c.kind == "data":
-        parts.append(tx["left_out"].format(what=c.not_covered[lang]))
+        parts.append(t("cov_left_out", lang).format(what=c.not_covered[lang]))
     if row["attested_result"]:
         parts.append(
-            tx["attested"].format(
+            t("cov_attested", lang).format(
                 result=RESULT_LABELS[lang][row["attested_result"]],
                 ref=row["evidence_ref"] or "-",
                 by=row["performed_by"],
@@ -318,7 +233,7 @@ def _detail(row, c, lang: str) -> str:
 
 def _how(c, result, lang: str) -> str:
     if not c.rules:
-        return esc(TEXT[lang]["manual_only"])
+        return esc(t("cov_manual_only", lang))
     selected = set(result.params.selected())
     links = [
         f'<a href="#{anchor("rule", r)}">{esc(r)}</a>' if r in selected and r in REGISTRY else esc(r)
@@ -333,9 +248,9 @@ def _requirement(c, lang: str) -> str:
     if lang == "zh" and len(summary) > 40:
         summary = summary[:38] + "……"
     head = (
-        f"{TEXT[lang]['full_text']}（{c.label}）："
+        f"{t('cov_full_text', lang)}（{c.label}）："
         if lang == "zh"
-        else f"{TEXT[lang]['full_text']} ({c.label}):"
+        else f"{t('cov_full_text', lang)} ({c.label}):"
     )
     return (
         f'<details class="cl"><summary>{esc(summary)}</summary>'
@@ -344,11 +259,10 @@ def _requirement(c, lang: str) -> str:
 
 
 def _attestation_block(att: Attestations | None, lang: str) -> str:
-    tx = TEXT[lang]
     if att is None:
-        return f'<p class="muted">{esc(tx["att_none"])}</p>'
+        return f'<p class="muted">{esc(t("cov_att_none", lang))}</p>'
     rows = att.rows
-    head = tx["att_file"].format(
+    head = t("cov_att_file", lang).format(
         file=Path(att.file).name,
         rows=f"{len(rows):,}",
         ok=f"{int(rows['accepted'].sum()):,}",
@@ -360,25 +274,24 @@ def _attestation_block(att: Attestations | None, lang: str) -> str:
     if len(bad):
         tab = pd.DataFrame(
             {
-                tx["row"]: bad["source_row"].map(lambda r: f"{int(r):,}"),
-                tx["clause"]: bad["clause_id"],
-                tx["reason"]: bad["reason_zh" if lang == "zh" else "reason"],
+                t("cov_row", lang): bad["source_row"].map(lambda r: f"{int(r):,}"),
+                t("cov_clause", lang): bad["clause_id"],
+                t("cov_reason", lang): bad["reason_zh" if lang == "zh" else "reason"],
             }
         )
-        out += f"<h3>{esc(tx['rejected'])}</h3>{table_html(tab, numeric=(tx['row'],))}"
+        out += f"<h3>{esc(t('cov_rejected', lang))}</h3>{table_html(tab, numeric=(t('cov_row', lang),))}"
     return out
 
 
 def coverage_section(result, attestations: Attestations | None) -> str:
     """The report's clause-coverage section (HTML fragment)."""
     lang = result.params.language
-    tx = TEXT[lang]
     frame = coverage_frame(result, attestations)
     known = clauses()
     parts = [
         f"<style>{CSS}</style>",
-        _h2(tx["title"], anchor("coverage"), lang),
-        f"<p>{esc(tx['intro'])}</p>",
+        _h2(t("cov_title", lang), anchor("coverage"), lang),
+        f"<p>{esc(t('cov_intro', lang))}</p>",
         _totals_html(frame, lang),
         _attestation_block(attestations, lang),
     ]
@@ -398,14 +311,20 @@ def coverage_section(result, attestations: Attestations | None) -> str:
         for chapter, in_chapter in groups:
             tab = pd.DataFrame(
                 {
-                    tx["clause"]: [esc(cid) for cid in in_chapter],
-                    tx["requirement"]: [_requirement(known[cid], lang) for cid in in_chapter],
-                    tx["how"]: [_how(known[cid], result, lang) for cid in in_chapter],
-                    tx["status"]: [_status_html(by_id.at[cid, "status"], lang) for cid in in_chapter],
-                    tx["detail"]: [_detail(by_id.loc[cid], known[cid], lang) for cid in in_chapter],
+                    t("cov_clause", lang): [esc(cid) for cid in in_chapter],
+                    t("cov_requirement", lang): [_requirement(known[cid], lang) for cid in in_chapter],
+                    t("cov_how", lang): [_how(known[cid], result, lang) for cid in in_chapter],
+                    t("cov_status", lang): [
+                        _status_html(by_id.at[cid, "status"], lang) for cid in in_chapter
+                    ],
+                    t("cov_detail", lang): [_detail(by_id.loc[cid], known[cid], lang) for cid in in_chapter],
                 }
             )
             if chapter:
                 parts.append(f"<h4>{esc(chapter_title(chapter, lang))}</h4>")
-            parts.append(table_html(tab, trusted=tuple(tab.columns), nowrap=(tx["clause"], tx["status"])))
+            parts.append(
+                table_html(
+                    tab, trusted=tuple(tab.columns), nowrap=(t("cov_clause", lang), t("cov_status", lang))
+                )
+            )
     return wrap("".join(parts))

@@ -26,11 +26,16 @@ class Source:
     code: str  # IC, SU, CP
     title_zh: str
     title_en: str
+    short_zh: str = ""  # for tables: 内部控制指导意见
+    short_en: str = ""
     note_zh: str = ""
     note_en: str = ""
 
     def title(self, lang: str) -> str:
         return self.title_zh if lang == "zh" else self.title_en
+
+    def short(self, lang: str) -> str:
+        return self.short_zh if lang == "zh" else self.short_en
 
 
 @dataclass(frozen=True)

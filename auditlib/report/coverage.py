@@ -165,9 +165,9 @@ def _totals_html(frame: pd.DataFrame, lang: str) -> str:
         tot = totals(frame[frame["source"] == code])
         rows.append(
             {
-                t("cov_source", lang): f"{src.title(lang)}（{code}）"
+                t("cov_source", lang): f"{src.short(lang)}（{code}）"
                 if lang == "zh"
-                else f"{src.title(lang)} ({code})",
+                else f"{src.short(lang)} ({code})",
                 t("cov_clauses", lang): f"{tot['clauses']:,}",
                 t("cov_tested", lang): pct(tot["tested"], tot["clauses"]),
                 t("cov_concluded", lang): pct(tot["concluded"], tot["clauses"]),

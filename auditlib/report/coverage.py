@@ -220,8 +220,10 @@ def _detail(row, c, lang: str) -> str:
     if c.not_covered and c.kind == "data":
         parts.append(t("cov_left_out", lang).format(what=c.not_covered[lang]))
     if row["attested_result"]:
+        # when the status is the attestation's result, the line need not repeat it
+        key = "cov_evidence" if row["status"].startswith("manual:") else "cov_attested"
         parts.append(
-            t("cov_attested", lang).format(
+            t(key, lang).format(
                 result=RESULT_LABELS[lang][row["attested_result"]],
                 ref=row["evidence_ref"] or "-",
                 by=row["performed_by"],

@@ -166,6 +166,12 @@ class Audit:
         """Clause coverage: every clause of the catalogue, tested by data, attested by hand, or why neither."""
         return _html(coverage_section(self.result, self.attestations))
 
+    def mitigations(self):
+        """Approved exceptions that ended in the period, end soon after as_of, or matched no finding."""
+        from .report.mitigations import mitigations_section
+
+        return _html(mitigations_section(self.result))
+
     def appendix(self):
         return _html(html.appendix(self.result, self.run_info()))
 

@@ -19,15 +19,16 @@ OUTPUTS = (
     "findings.xlsx",
     "rule_summary.csv",
     "data_quality.csv",
+    "coverage.csv",
+    "attestations.csv",
+    "responses.csv",
 )
-#: written only by some runs (responses.csv: params give `responses`); listed when present
-OPTIONAL_OUTPUTS = ("responses.csv",)
 
 
 def write_manifest(folder: Path, run: dict) -> Path:
     outputs = {
         name: {"sha256": sha256_file(folder / name), "bytes": (folder / name).stat().st_size}
-        for name in OUTPUTS + tuple(n for n in OPTIONAL_OUTPUTS if (folder / n).is_file())
+        for name in OUTPUTS
     }
     manifest = {"manifest_version": 1, **run, "outputs": outputs}
     path = folder / MANIFEST

@@ -21,16 +21,20 @@ import pandas as pd
 
 from . import __version__
 from .arrowops import give_back_memory
+from .attestations import Attestations, read_attestations, write_attestations_csv
+from .attestations import empty as empty_attestations
 from .engine import AuditResult, run_audit
 from .errors import AuditError
 from .load import ROW, load_bundle
-from .params import AuditParams, parse_params, read_params_file, resolve_data_dir
+from .mask import contract_pii_kind, mask_series
+from .params import AuditParams, parse_params, read_params_file, resolve_data_dir, resolve_relative
 from .report import html
+from .report.coverage import coverage_frame, coverage_section, write_coverage_csv
 from .report.evidence import evidence_html
 from .report.files import rule_sheet, write_tables
-from .report.mask import contract_pii_kind, mask_series
 from .report.narrative import GUIDE, narrative
-from .report.responses import follow_up, read_responses, resolve_responses, responses_section
+from .report.responses import COLUMNS as RESPONSE_COLUMNS
+from .report.responses import follow_up, read_responses, responses_section
 from .report.responses import write_csv as write_responses
 from .report.sample import Sample, samples
 from .report.sections import load_all
@@ -73,6 +77,16 @@ def fingerprint(bundle) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+def _beside_params(path: str, params_file: str | None) -> Path:
+    """A params path (attestations, like data_dir) is relative to the params file; run by plain papermill the
+    notebook does not know that file, so `params/` and the working directory are tried, as for data_dir."""
+    p = Path(path)
+    if p.is_absolute():
+        return p
+    bases = [Path(params_file).resolve().parent] if params_file else [Path.cwd() / "params", Path.cwd()]
+    return next((b / p for b in bases if (b / p).is_file()), bases[0] / p)
+
+
 def _html(fragment: str):
     from IPython.display import HTML
 
@@ -93,6 +107,8 @@ class Audit:
     _samples: dict[str, Sample] | None = field(default=None, repr=False)
     #: the institution's responses, checked (None: params give none); read on first use
     _responses: tuple[pd.DataFrame | None] | None = field(default=None, repr=False)
+    #: the examiner's filled manual-procedure checklist (params `attestations`), validated; None without it
+    attestations: Attestations | None = None
 
     @classmethod
     def start(
@@ -108,6 +124,11 @@ class Audit:
         )
         result = run_audit(params, bundle)
         tracking = track_result(result, params.previous_dir, params_file)
+        attestations = (
+            read_attestations(_beside_params(params.attestations, params_file), params.period_start)
+            if params.attestations
+            else None
+        )
         return cls(
             params,
             result,
@@ -117,6 +138,7 @@ class Audit:
             started,
             load_all(),
             tracking,
+            attestations=attestations,
         )
 
     @property
@@ -156,7 +178,7 @@ class Audit:
         if self._responses is None:
             rows = None
             if self.params.responses:
-                path = resolve_responses(self.params.responses, self.params_file)
+                path = resolve_relative(self.params.responses, self.params_file)
                 rows = read_responses(path, self.result.findings, self.lang)
             self._responses = (rows,)
         return self._responses[0]
@@ -167,6 +189,16 @@ class Audit:
         return _html(
             responses_section(self.result, self.response_rows(), follow_up(self.result, self.tracking))
         )
+
+    def coverage(self):
+        """Clause coverage: every clause of the catalogue, tested by data, attested by hand, or why neither."""
+        return _html(coverage_section(self.result, self.attestations))
+
+    def mitigations(self):
+        """Approved exceptions that ended in the period, end soon after as_of, or matched no finding."""
+        from .report.mitigations import mitigations_section
+
+        return _html(mitigations_section(self.result))
 
     def appendix(self):
         return _html(html.appendix(self.result, self.run_info()))
@@ -341,6 +373,10 @@ class Audit:
                 "audit.write_outputs(output_dir=...)"
             ) from None
         paths = write_tables(self.result, out)
+        paths.append(write_coverage_csv(coverage_frame(self.result, self.attestations), out / "coverage.csv"))
+        paths.append(
+            write_attestations_csv(self.attestations or empty_attestations(), out / "attestations.csv")
+        )
         answers = self.response_rows()
         paths.append(
             write_workbook(
@@ -352,8 +388,10 @@ class Audit:
                 answers,
             )
         )
-        if answers is not None:
-            paths.append(write_responses(answers, out, self.params.show_personal_data))
+        none = pd.DataFrame(columns=RESPONSE_COLUMNS).astype({"accepted": bool})
+        paths.append(
+            write_responses(none if answers is None else answers, out, self.params.show_personal_data)
+        )
         files = {
             i.table: {
                 "file": i.path.name,

@@ -35,9 +35,9 @@ import pandas as pd
 
 from ..errors import AuditError
 from ..i18n import t
+from ..mask import mask_long_numbers, mask_name
+from ..params import resolve_relative
 from .html import esc, table_html, wrap
-from .mask import mask_long_numbers, mask_name
-from .tracking import resolve_previous_dir
 from .workbook import RESPONSE_FIELDS, TEXT, response_labels
 
 COLUMNS = ["finding_id", "owner", "action", "due_date", "response", "accepted", "reason"]
@@ -111,18 +111,6 @@ class ResponsesError(AuditError):
 
 
 # ---------------------------------------------------------------- reading
-
-
-def resolve_responses(path: str, params_file: str | Path | None) -> Path:
-    """Relative to the params file; without one (plain papermill), to `./params/` and then `./`."""
-    p = Path(path)
-    if p.is_absolute():
-        return p
-    bases = [Path(params_file).resolve().parent] if params_file else [Path.cwd() / "params", Path.cwd()]
-    for base in bases:
-        if (base / p).is_file():
-            return (base / p).resolve()
-    return (bases[0] / p).resolve()
 
 
 def read_rows(path: Path) -> pd.DataFrame:
@@ -418,7 +406,7 @@ def _findings_before(folder: Path, institution_id: str) -> tuple[list[str] | Non
     params = m.get("params") or {}
     if not params.get("previous_dir"):
         return None, ""
-    older = resolve_previous_dir(params["previous_dir"], m.get("params_file"))
+    older = resolve_relative(params["previous_dir"], m.get("params_file"))
     try:
         prev = pd.read_csv(older / "findings.csv", dtype=str, encoding="utf-8-sig", keep_default_na=False)
         om = json.loads((older / "manifest.json").read_text(encoding="utf-8"))

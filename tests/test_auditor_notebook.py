@@ -65,12 +65,8 @@ def test_write_outputs_without_a_folder_writes_to_a_named_one(audit, tmp_path, m
     monkeypatch.chdir(tmp_path)
     paths = audit.write_outputs()
     folder = tmp_path / "notebook-outputs" / "test-inst" / "2025-12-31"
-    assert {p.name for p in paths} == {
-        "findings.csv",
-        "rule_summary.csv",
-        "data_quality.csv",
-        "findings.xlsx",
-    }
+    names = {p.name for p in paths}
+    assert {"findings.csv", "rule_summary.csv", "data_quality.csv", "findings.xlsx", "responses.csv"} <= names
     assert all(p.parent == folder and p.is_file() for p in paths)
     assert str(folder) in capsys.readouterr().out
     blocked = tmp_path / "file"

@@ -33,6 +33,7 @@ def _title_and_lang(nb) -> tuple[str, str]:
 def auditor_html(nb_path: Path, out: Path | None = None) -> Path:
     import nbformat
     from nbconvert import HTMLExporter
+    from nbconvert.preprocessors import TagRemovePreprocessor
 
     nb_path = Path(nb_path)
     try:
@@ -46,6 +47,8 @@ def auditor_html(nb_path: Path, out: Path | None = None) -> Path:
         exclude_input_prompt=True,
         exclude_output_prompt=True,
     )
+    # a narrative cell's code (`audit.narrative("load")`) is plumbing: its text is what the reader wants
+    exporter.register_preprocessor(TagRemovePreprocessor(remove_input_tags={"narrative"}), enabled=True)
     body, _ = exporter.from_notebook_node(nb, resources={"report_lang": lang, "report_title": title})
     out = Path(out) if out else nb_path.with_name(nb_path.stem + "-auditor.html")
     out.write_text(body, encoding="utf-8")

@@ -372,3 +372,19 @@ def test_missing_table_turns_its_clauses_into_not_tested_in_a_real_run(tmp_path)
     assert f.at["IC 43", "status"] == "not tested: data not provided"
     html = coverage_section(result, None)
     assert "未检查：未提供数据" in html and "passed" not in html
+
+
+def test_formulas_and_a_merged_header_are_no_traceback(tmp_path):
+    path, wb = _workbook(tmp_path)
+    ws = wb.active
+    row = fill(ws, "IC 5", "符合", "WP-1", "张三", "2026-01-12")
+    ws.cell(row, 7).value = "=TODAY()"  # never calculated: no cached value, so no date
+    wb.save(path)
+    att = read_attestations(path, START, TODAY)
+    assert att.rows["reason"].tolist() == ["no date performed"]
+    ws.merge_cells(
+        start_row=HEADER_ROW + 1, start_column=3, end_row=HEADER_ROW + 1, end_column=4
+    )  # 程序+结论
+    wb.save(path)
+    with pytest.raises(AttestationsError, match="no column 检查结论 / Result"):
+        read_attestations(path, START, TODAY)

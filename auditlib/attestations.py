@@ -299,11 +299,3 @@ def _problem(values, raw_date, known, period_start, run_date, seen) -> tuple[str
     if cid in seen:
         return f"clause {cid} already attested in row {seen[cid]}", f"条款 {cid} 已在第 {seen[cid]} 行填写"
     return "", ""
-
-
-def write_attestations_csv(att: Attestations, path: Path) -> Path:
-    """attestations.csv: every filled row with accepted/reason (UTF-8 with BOM, like the other CSVs)."""
-    rows = att.rows[OUTPUT_COLUMNS].copy()
-    rows["accepted"] = rows["accepted"].map({True: "true", False: "false"})
-    rows.to_csv(path, encoding="utf-8-sig", index=False, lineterminator="\n")
-    return path

@@ -20,15 +20,14 @@ import pandas as pd
 
 from . import __version__
 from .arrowops import give_back_memory
-from .attestations import Attestations, read_attestations, write_attestations_csv
-from .attestations import empty as empty_attestations
+from .attestations import Attestations, read_attestations
 from .engine import AuditResult, run_audit
 from .load import load_bundle
 from .params import AuditParams, parse_params, read_params_file, resolve_data_dir
 from .report import html
-from .report.coverage import coverage_frame, coverage_section, write_coverage_csv
+from .report.coverage import coverage_section
 from .report.evidence import evidence_html
-from .report.files import write_tables, write_workbook
+from .report.files import write_coverage_files, write_tables, write_workbook
 from .report.sample import Sample, samples
 from .report.sections import load_all
 from .report.tracking import Tracking, track_result
@@ -216,10 +215,7 @@ class Audit:
             return []
         out = self.output_dir
         paths = write_tables(self.result, out)
-        paths.append(write_coverage_csv(coverage_frame(self.result, self.attestations), out / "coverage.csv"))
-        paths.append(
-            write_attestations_csv(self.attestations or empty_attestations(), out / "attestations.csv")
-        )
+        paths += write_coverage_files(self.result, self.attestations, out)
         paths.append(
             write_workbook(
                 self.result,

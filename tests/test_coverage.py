@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from helpers import bundle_dir, write_params
 
-from auditlib.attestations import AttestationsError, read_attestations, write_attestations_csv
+from auditlib.attestations import AttestationsError, read_attestations
 from auditlib.clauses import checklist, clauses
 from auditlib.cli import main
 from auditlib.engine import run_audit
@@ -20,7 +20,8 @@ from auditlib.i18n import t
 from auditlib.load import load_bundle
 from auditlib.params import load_params, parse_params
 from auditlib.report.checklist import HEADER_ROW, write_checklist
-from auditlib.report.coverage import CSV_COLUMNS, coverage_frame, coverage_section, totals, write_coverage_csv
+from auditlib.report.coverage import CSV_COLUMNS, coverage_frame, coverage_section, totals
+from auditlib.report.files import write_coverage_files
 
 START = dt.date(2025, 1, 1)
 TODAY = dt.date(2026, 2, 1)
@@ -165,7 +166,7 @@ def test_every_bad_row_is_rejected_with_its_reason_and_none_is_dropped(tmp_path)
     assert att.unfilled == 1
     assert att.by_clause()["IC 10(3)"]["performed_on"] == "2026-01-15"
     assert all(att.rows.loc[~att.rows["accepted"], "reason_zh"] != "")
-    out = write_attestations_csv(att, tmp_path / "attestations.csv")
+    out = write_coverage_files(fake_result(), att, tmp_path)[1]
     back = pd.read_csv(out, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     assert list(back.columns) == [
         "clause_id",
@@ -350,10 +351,14 @@ def test_a_rule_excluded_or_failing_is_not_run_never_passed():
     )
 
 
-def test_coverage_csv_has_every_clause(tmp_path):
-    f = coverage_frame(fake_result(), None)
-    out = pd.read_csv(write_coverage_csv(f, tmp_path / "coverage.csv"), dtype=str, keep_default_na=False)
+def test_coverage_csv_has_every_clause_and_attestations_csv_its_header_without_attestations(tmp_path):
+    cov, att = write_coverage_files(fake_result(), None, tmp_path)
+    out = pd.read_csv(cov, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     assert list(out.columns) == CSV_COLUMNS and list(out["clause_id"]) == list(clauses())
+    assert out.set_index("clause_id").at["IC 8(5)", "status"] == "tested: no exception"
+    assert att.read_text(encoding="utf-8-sig") == (
+        "clause_id,result,evidence_ref,performed_by,performed_on,note,source_row,accepted,reason\n"
+    )
 
 
 def test_demo_a_attestations_file(tmp_path):

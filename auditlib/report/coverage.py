@@ -142,11 +142,6 @@ def totals(frame: pd.DataFrame) -> dict[str, int]:
     }
 
 
-def write_coverage_csv(frame: pd.DataFrame, path: Path) -> Path:
-    frame[CSV_COLUMNS].to_csv(path, encoding="utf-8-sig", index=False, lineterminator="\n")
-    return path
-
-
 # ------------------------------------------------------------------------------------------ the report section
 
 

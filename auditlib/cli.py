@@ -133,6 +133,9 @@ def cmd_checklist(a) -> int:
     # the params file may name an attestations file that this very checklist is about to become
     params = parse_params(read_params_file(a.params), a.params)
     out = Path(a.out or f"checklist_{params.institution_id}_{params.period_end}.xlsx")
+    if out.exists() and not a.force:  # it may be the examiner's filled checklist
+        _err(f"{out} exists (it may hold filled results): choose another --out, or --force to overwrite it")
+        return USAGE
     print(write_checklist(params, out))
     return OK
 
@@ -222,6 +225,7 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument(
         "--out", default=None, help="file to write (default: checklist_<institution>_<period_end>.xlsx)"
     )
+    s.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
     s.set_defaults(func=cmd_checklist)
 
     s = sub.add_parser(

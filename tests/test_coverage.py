@@ -117,6 +117,10 @@ def test_checklist_command(tmp_path):
     out = tmp_path / "out" / "checklist.xlsx"
     assert main(["checklist", str(p), "--out", str(out)]) == 0
     assert openpyxl.load_workbook(out).active["A1"].value.startswith("人工检查程序底稿")
+    out.write_bytes(b"filled by the examiner")
+    assert main(["checklist", str(p), "--out", str(out)]) == 2  # never overwrites a filled checklist
+    assert out.read_bytes() == b"filled by the examiner"
+    assert main(["checklist", str(p), "--out", str(out), "--force"]) == 0
 
 
 # ------------------------------------------------------------------------------------------------ bad rows

@@ -299,3 +299,13 @@ def _problem(values, raw_date, known, period_start, run_date, seen) -> tuple[str
     if cid in seen:
         return f"clause {cid} already attested in row {seen[cid]}", f"条款 {cid} 已在第 {seen[cid]} 行填写"
     return "", ""
+
+
+def file_problem(path: str | Path, period_start: dt.date) -> str | None:
+    """Why the attestations file cannot be used at all (None when it can): for the params checks made before
+    a kernel starts, so that an unreadable checklist is a params error (exit 2), like a missing one."""
+    try:
+        read_attestations(path, period_start)
+    except AttestationsError as e:
+        return str(e)
+    return None

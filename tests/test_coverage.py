@@ -397,3 +397,14 @@ def test_formulas_and_a_merged_header_are_no_traceback(tmp_path):
     wb.save(path)
     with pytest.raises(AttestationsError, match="no column 检查结论 / Result"):
         read_attestations(path, START, TODAY)
+
+
+def test_file_problem_for_the_params_checks(tmp_path):
+    from auditlib.attestations import file_problem
+
+    good = tmp_path / "a.csv"
+    good.write_text("clause_id,result,performed_on\nIC 5,maybe,2026-01-12\n", encoding="utf-8")
+    assert file_problem(good, START) is None  # a bad row is a rejection, not a bad file
+    bad = tmp_path / "b.xlsx"
+    bad.write_bytes(b"not a workbook")
+    assert "not a readable Excel workbook" in file_problem(bad, START)

@@ -10,6 +10,7 @@ written by scripts/extract_clauses.py and committed. The package never reads the
 from __future__ import annotations
 
 import csv
+import re
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -123,6 +124,11 @@ def chapter_title(chapter: str, lang: str) -> str:
     if lang == "zh":
         return chapter
     return "; ".join(_load()[1].get(part, part) for part in chapter.split("；"))
+
+
+def slug(cid: str) -> str:
+    """The clause id as an anchor-safe key: `IC 8(5)` -> `IC-8-5` (the report links citations to it)."""
+    return re.sub(r"[^A-Za-z0-9]+", "-", cid).strip("-")
 
 
 def checklist() -> list[Clause]:

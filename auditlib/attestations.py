@@ -102,6 +102,16 @@ def empty(file: str = "") -> Attestations:
     )
 
 
+def attestations_path(path: str, params_file: str | Path | None) -> Path:
+    """Params `attestations` is relative to the params file, like data_dir; run by plain papermill the notebook
+    does not know that file, so `params/` and the working directory are tried, as for data_dir."""
+    p = Path(path).expanduser()
+    if p.is_absolute():
+        return p
+    bases = [Path(params_file).resolve().parent] if params_file else [Path.cwd() / "params", Path.cwd()]
+    return next((b / p for b in bases if (b / p).is_file()), bases[0] / p)
+
+
 def _header_key(text: object) -> str | None:
     s = re.sub(r"\s+", " ", str(text or "")).strip().lower()
     for key, names in COLUMNS.items():

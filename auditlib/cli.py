@@ -127,6 +127,7 @@ def cmd_datarequest(a) -> int:
 
 
 def cmd_checklist(a) -> int:
+    from .attestations import attestations_path, read_attestations
     from .params import parse_params, read_params_file
     from .report.checklist import write_checklist
 
@@ -136,7 +137,11 @@ def cmd_checklist(a) -> int:
     if out.exists() and not a.force:  # it may be the examiner's filled checklist
         _err(f"{out} exists (it may hold filled results): choose another --out, or --force to overwrite it")
         return USAGE
-    print(write_checklist(params, out))
+    previous = None  # a filled checklist the params already name: its lines are carried over
+    if params.attestations and (path := attestations_path(params.attestations, a.params)).is_file():
+        previous = read_attestations(path, params.period_start)  # AttestationsError -> one line, exit 1
+        print(f"carrying over {len(previous.rows)} filled lines from {path}")
+    print(write_checklist(params, out, previous))
     return OK
 
 

@@ -20,7 +20,7 @@ import pandas as pd
 
 from . import __version__
 from .arrowops import give_back_memory
-from .attestations import Attestations, read_attestations
+from .attestations import Attestations, attestations_path, read_attestations
 from .engine import AuditResult, run_audit
 from .load import load_bundle
 from .params import AuditParams, parse_params, read_params_file, resolve_data_dir
@@ -67,16 +67,6 @@ def fingerprint(bundle) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def _beside_params(path: str, params_file: str | None) -> Path:
-    """A params path (attestations, like data_dir) is relative to the params file; run by plain papermill the
-    notebook does not know that file, so `params/` and the working directory are tried, as for data_dir."""
-    p = Path(path)
-    if p.is_absolute():
-        return p
-    bases = [Path(params_file).resolve().parent] if params_file else [Path.cwd() / "params", Path.cwd()]
-    return next((b / p for b in bases if (b / p).is_file()), bases[0] / p)
-
-
 def _html(fragment: str):
     from IPython.display import HTML
 
@@ -113,7 +103,7 @@ class Audit:
         result = run_audit(params, bundle)
         tracking = track_result(result, params.previous_dir, params_file)
         attestations = (
-            read_attestations(_beside_params(params.attestations, params_file), params.period_start)
+            read_attestations(attestations_path(params.attestations, params_file), params.period_start)
             if params.attestations
             else None
         )

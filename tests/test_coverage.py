@@ -408,3 +408,22 @@ def test_file_problem_for_the_params_checks(tmp_path):
     bad = tmp_path / "b.xlsx"
     bad.write_bytes(b"not a workbook")
     assert "not a readable Excel workbook" in file_problem(bad, START)
+
+
+def test_a_new_checklist_carries_over_the_filled_lines_the_params_name(tmp_path):
+    filled = tmp_path / "filled.csv"
+    filled.write_text(
+        "clause_id,result,evidence_ref,performed_by,performed_on,note\n"
+        "IC 5,pass,WP-1,张三,2026-01-12,ok\nIC 6,maybe,WP-2,张三,2026-01-12,\n",
+        encoding="utf-8",
+    )
+    p = write_params(tmp_path / "p.yaml", str(tmp_path), attestations="filled.csv")
+    out = tmp_path / "new.xlsx"
+    assert main(["checklist", str(p), "--out", str(out)]) == 0
+    ws = openpyxl.load_workbook(out).active
+    ic5, ic6 = fill(ws, "IC 5"), fill(ws, "IC 6")
+    assert [ws.cell(ic5, j).value for j in (4, 5, 6, 8)] == ["符合", "WP-1", "张三", "ok"]
+    assert ws.cell(ic5, 7).value == dt.datetime(2026, 1, 12)
+    assert ws.cell(ic6, 8).value == "上次被拒绝：检查结论“maybe”不是符合、不符合或不适用"
+    att = read_attestations(out, START, TODAY)  # read back: the same verdicts
+    assert att.rows[["clause_id", "accepted"]].values.tolist() == [["IC 5", True], ["IC 6", False]]

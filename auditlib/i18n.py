@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import re
 
-LANGS = ("zh", "en")
-
 VOCAB: dict[str, dict[str, str]] = {
     "zh": {
         "promotion": "宣传推介",
@@ -38,6 +36,7 @@ VOCAB: dict[str, dict[str, str]] = {
         "enter": "录入",
         "review": "复核",
         "approve": "审批",
+        "ID_CARD": "居民身份证",
         "view": "查看",
         "high": "高",
         "medium": "中",
@@ -118,6 +117,8 @@ TEXT: dict[str, dict[str, str]] = {
         "family_CMP": "客户投诉处理",
         "family_STAFF": "人员管理",
         "family_REC": "对账管理",
+        "family_ACC": "账户与客户身份",
+        "family_INFO": "信息与数据管理",
         "none": "无",
         "masked_note": "本报告中的个人信息已脱敏。",
         "evidence": "证据",
@@ -150,6 +151,8 @@ TEXT: dict[str, dict[str, str]] = {
         "mitigations": "已批准的例外（参数）",
         "target": "对象",
         "valid_until": "有效期至",
+        "param_not_provided": "未提供参数（{what}）",
+        "mitigation_lapsed": "；已批准的例外仅有效至 {until}，自 {day} 起不再覆盖",
         "quality_reason": "原因",
         "free_text_withheld": "（自由文本，内容从略）",
     },
@@ -214,6 +217,8 @@ TEXT: dict[str, dict[str, str]] = {
         "family_CMP": "Complaint handling",
         "family_STAFF": "Staff",
         "family_REC": "Reconciliation",
+        "family_ACC": "Accounts and customer identity",
+        "family_INFO": "Information and data management",
         "none": "none",
         "masked_note": "Personal data in this report is masked.",
         "evidence": "Evidence",
@@ -249,13 +254,15 @@ TEXT: dict[str, dict[str, str]] = {
         "mitigations": "Approved exceptions (params)",
         "target": "Target",
         "valid_until": "Valid until",
+        "param_not_provided": "parameter not provided ({what})",
+        "mitigation_lapsed": "; the approved exception was valid only until {until}: not covered from {day}",
         "quality_reason": "Reason",
         "free_text_withheld": "(free text, not quoted)",
     },
 }
 
 
-#: the loader's quarantine reasons (load.py writes them in English) and their Chinese; `{0}`... are the
+#: the loader's quarantine reasons (auditlib/load writes them in English) and their Chinese; `{0}`... are the
 #: parts the pattern captures. The value a reason quotes (`: '...'`) is split off before matching.
 QUALITY_REASONS: tuple[tuple[re.Pattern, str], ...] = tuple(
     (re.compile(p), zh)

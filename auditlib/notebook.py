@@ -141,6 +141,12 @@ class Audit:
     def data_quality(self):
         return _html(html.data_quality_section(self.result))
 
+    def mitigations(self):
+        """Approved exceptions that ended in the period, end soon after as_of, or matched no finding."""
+        from .report.mitigations import mitigations_section
+
+        return _html(mitigations_section(self.result))
+
     def appendix(self):
         return _html(html.appendix(self.result, self.run_info()))
 

@@ -438,14 +438,15 @@ def acc(t) -> dict[str, set]:
     closed = conf["customer_id"].map(_customers(t)["close_date"])
     out = {"ACC-001": set(conf.loc[(day < opened) | (closed.notna() & (day > closed)), "txn_id"])}
     id_type = c["id_type"].fillna("ID_CARD")
+    # the scope: individuals (or no investor type) whose relationship overlaps the period; ACC-002 then
+    # tests identity cards (or no id_type), ACC-003 every id_type (a passport shared by two names counts)
     scope = (
         (c["investor_type"].isna() | (c["investor_type"] == "individual"))
         & (c["open_date"] <= PE)
         & (c["close_date"].isna() | (c["close_date"] >= P0))
-        & (id_type == "ID_CARD")
     )
     ok = [valid_id(n, o) for n, o in zip(c["id_number"], c["open_date"], strict=True)]
-    out["ACC-002"] = set(c.loc[scope & ~pd.Series(ok, index=c.index), "customer_id"])
+    out["ACC-002"] = set(c.loc[scope & (id_type == "ID_CARD") & ~pd.Series(ok, index=c.index), "customer_id"])
     number = c["id_number"].map(lambda n: None if pd.isna(n) else str(n).strip().upper())
     name = c["name"].astype(str).str.strip()
     people = {}  # (id_type, number) -> names of the customers holding it

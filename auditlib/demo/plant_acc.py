@@ -1,5 +1,8 @@
 """ACC plants: the account relationship (ACC-001) and identity numbers (ACC-002 invalid, ACC-003 shared).
 
+Scope (rules.md): individuals or no investor type, relationship overlapping the period; ACC-002 tests
+identity cards (or no id_type) within it, ACC-003 any id_type compared with the same id_type.
+
 Identity numbers are built here from a birth date and a sequence number with `pii.resident_id` (valid
 check character), then spoiled one way at a time. The planted numbers use a region code the bulk never
 draws, so only the planted pairs share a number.
@@ -48,6 +51,8 @@ def plant(d: Demo) -> None:
         d.near("ACC-001", x, "before opening, but applied 2024-12-30, before the period")
 
     # ------------------------------------------------------------------ ACC-002 (invalid identity numbers)
+    shared_card = pii.resident_id("1970-04-04", 144)
+    shared_card_holder = cust(id_number=shared_card)
     good = pii.resident_id("1986-07-14", 31)
     c = cust(id_number=_wrong_check(good))
     d.hit("ACC-002", c, "check character wrong (last character changed)")
@@ -107,8 +112,11 @@ def plant(d: Demo) -> None:
     d.hit("ACC-003", a, f"shares its number with customer {b} (closed in 2020), another name")
     d.near("ACC-003", b, "closed in 2020: not in scope itself (the customer in scope is the finding)")
     c = cust(id_type="PASSPORT", id_number="E51234567", name="赵敏")
-    d.near("ACC-003", c, f"shares a passport number with customer {passport}: passports are not in scope")
-    d.near("ACC-003", passport, "passport: not in scope")
+    d.hit("ACC-003", c, f"the same passport number as customer {passport}, another name")
+    d.hit("ACC-003", passport, f"the same passport number as customer {c}, another name")
+    c = cust(id_type="PASSPORT", id_number=shared_card)
+    d.near("ACC-003", c, f"a passport whose number is customer {shared_card_holder}'s identity card number")
+    d.near("ACC-003", shared_card_holder, f"its identity card number is also customer {c}'s passport number")
     c = cust(id_number=None)
     d.near("ACC-003", c, f"no number, like customer {null_id}: an empty number is shared by nobody")
     d.hit("ACC-002", c, "identity card with no number")

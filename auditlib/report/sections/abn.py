@@ -21,6 +21,7 @@ import pandas as pd
 from matplotlib.ticker import MaxNLocator
 
 from ...calendar import CalendarRangeError
+from ...mask import mask_account
 from ...rules.abn import (
     cents,
     cutoff_check,
@@ -31,7 +32,6 @@ from ...rules.abn import (
 )
 from ..charts import figure_html, new_figure
 from ..html import esc, table_html
-from ..mask import mask_account
 from . import family_extra
 from .suit import rule_context
 

@@ -1,8 +1,11 @@
 """An independent, deliberately plain reading of every rule in rules.md, run on the generated tables.
 
 This is the demo's self-check: the tests assert that it finds exactly the planted hits (the answer
-key) and none of the planted near-misses. It is written for clarity, not speed, and shares nothing
-with auditlib.rules. Rule parameters: the defaults of rules.md plus the institution's overrides.
+key) and none of the planted near-misses. It is written for clarity, not speed, and shares no code
+with auditlib.rules (only which rules an institution's data lets the kit test is read from their
+declarations, by `Demo.rule_tested`). Rule parameters: the defaults of rules.md plus the institution's
+overrides. v2: the rating in force when `product_ratings` is given, the optional tables and columns
+only where handed over.
 """
 
 from __future__ import annotations

@@ -106,8 +106,10 @@ Where rules.md could be read two ways, the plants either avoid the edge or follo
 - v2: SOD-008 counts the days after leave_date only (a role ending on the leave date is clean); with
   `product_ratings` a sale is judged by the row with the latest rated_at on or before its day, so the
   same planted sale can be a hit in demo-b (today's rating) and a near-miss in demo-a/c, or the reverse;
-  SUIT-004 then reads the latest rated_at up to period_end from the history. ACC-002/003: a null
-  id_type or investor_type is in scope; numbers are compared trimmed and upper-cased, names trimmed;
+  SUIT-004 then reads the latest rated_at up to period_end from the history. ACC-002/003: the scope is
+  individuals (or no investor type) whose relationship overlaps the period; ACC-002 tests identity cards
+  (a null id_type counts as one), ACC-003 any id_type against the same id_type (a passport shared by two
+  names is a finding); numbers are compared trimmed and upper-cased, names trimmed;
   a customer out of scope can make one in scope a finding (ACC-003) but is never one itself. RET-007's
   grace is its own parameter (demo-c: 60 days, so 2025-12-02 + 60 days = as_of is a near-miss there).
   FEE-001 compares exact decimals of the values as written (two-decimal money, the rate as written).

@@ -15,6 +15,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..attestations import OUTPUT_COLUMNS as ATTESTATION_COLUMNS
+from ..attestations import Attestations
+from ..attestations import empty as empty_attestations
 from ..engine import FINDINGS_COLUMNS, SUMMARY_COLUMNS, SUMMARY_EXTRA, AuditResult
 from ..load import QUALITY_COLUMNS
 from .evidence import values_frame
@@ -171,3 +174,16 @@ def _sample_sheet(code: str, lang: str) -> str:
 
 
 RECHECK = {"zh": ("复核结论", "复核人", "备注"), "en": ("re-performed result", "by", "notes")}
+
+
+def write_coverage_files(result: AuditResult, attestations: Attestations | None, out: Path) -> list[Path]:
+    """coverage.csv (every clause with its status) and attestations.csv (every filled checklist line with
+    accepted/reason; only the header when no attestations were given), so that both are always in the manifest."""
+    from .coverage import CSV_COLUMNS, coverage_frame
+
+    paths = [out / "coverage.csv", out / "attestations.csv"]
+    coverage_frame(result, attestations)[CSV_COLUMNS].to_csv(paths[0], **CSV)
+    rows = (attestations or empty_attestations()).rows[ATTESTATION_COLUMNS].copy()
+    rows["accepted"] = rows["accepted"].map({True: "true", False: "false"})
+    rows.to_csv(paths[1], **CSV)
+    return paths

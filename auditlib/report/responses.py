@@ -35,10 +35,10 @@ import pandas as pd
 
 from ..errors import AuditError
 from ..i18n import t
-from ..mask import mask_long_numbers, mask_name
+from ..mask import mask_columns
 from ..params import resolve_relative
 from .html import esc, table_html, wrap
-from .workbook import RESPONSE_FIELDS, TEXT, response_labels
+from .workbook import RESPONSE_FIELDS, RESPONSE_PII, TEXT, response_labels
 
 COLUMNS = ["finding_id", "owner", "action", "due_date", "response", "accepted", "reason"]
 NEEDED = ("finding_id", *RESPONSE_FIELDS)
@@ -323,11 +323,7 @@ def read_responses(path: Path, findings: pd.DataFrame, lang: str) -> pd.DataFram
 
 def masked(responses: pd.DataFrame) -> pd.DataFrame:
     """Owner names masked, long digit runs in the free text masked (the examiner's copy)."""
-    out = responses.copy()
-    out["owner"] = out["owner"].map(mask_name)
-    for c in ("action", "response"):
-        out[c] = out[c].map(mask_long_numbers)
-    return out
+    return mask_columns(responses, *RESPONSE_PII)
 
 
 def write_csv(responses: pd.DataFrame, out: Path, personal_data: bool = False) -> Path:

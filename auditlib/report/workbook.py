@@ -34,6 +34,7 @@ from ..engine import AuditResult
 from ..i18n import TEXT as I18N
 from ..i18n import VOCAB, t
 from ..load import QUALITY_COLUMNS
+from ..mask import mask_columns
 from ..rules import REGISTRY
 from .files import RECHECK, _unique, _width, dates_as_dates, rule_sheet, sample_index
 from .html import fmt_rate, quality_frame, requirement
@@ -41,6 +42,8 @@ from .sample import Sample
 
 #: the response columns of the findings sheets (run contract: `owner, action, due_date, response`)
 RESPONSE_FIELDS = ("owner", "action", "due_date", "response")
+#: the response columns holding personal data: names, then free text (masked unless show_personal_data)
+RESPONSE_PII = (("owner",), ("action", "response"))
 #: more rows than this on one sheet are cut, with a note pointing to the CSV that has them all: a sheet is
 #: a working paper to print and answer, not the data (and xlsxwriter writes ~100,000 cells a second)
 MAX_ROWS = 10_000
@@ -577,9 +580,7 @@ def findings_table(
     if not out["tracking"].astype(bool).any():
         out = out.drop(columns="tracking")
     if responses is not None and not personal_data:
-        from .responses import masked
-
-        responses = masked(responses)
+        responses = mask_columns(responses, *RESPONSE_PII)
     given = _given(responses, out["finding_id"])
     for field in RESPONSE_FIELDS:
         out[field] = given[field].to_numpy() if field in given else ""

@@ -668,7 +668,10 @@ def write_workbook(
             )
     if responses is not None:
         papers.sheet(
-            tx("responses_sheet", lang), "F", tx("responses_sheet", lang), _responses_table(responses)
+            tx("responses_sheet", lang),
+            "F",
+            tx("responses_sheet", lang),
+            _responses_table(responses, personal_data),
         )
     papers.sheet(
         t("data_quality", lang)[:31],
@@ -689,8 +692,8 @@ def quality_table(result: AuditResult, personal_data: bool) -> pd.DataFrame:
     return q
 
 
-def _responses_table(responses: pd.DataFrame) -> pd.DataFrame:
-    out = responses.copy()
+def _responses_table(responses: pd.DataFrame, personal_data: bool) -> pd.DataFrame:
+    out = responses.copy() if personal_data else mask_columns(responses, *RESPONSE_PII)
     out["due_date"] = out["due_date"].astype("string").fillna("")
     return out
 

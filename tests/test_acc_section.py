@@ -158,3 +158,14 @@ def test_family_section_has_the_overview_and_masked_findings():
     for value in PII:
         assert value not in html, value
     assert "110105********1238" in html  # the examiner's copy shows the masked number
+
+
+def test_a_failed_rule_is_said_so_in_words(monkeypatch):
+    import auditlib.rules.acc as acc
+
+    def boom(*a, **k):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(acc, "id_problems", boom)
+    html = render(audit("zh"), "zh")
+    assert "身份证号码未检查：该规则运行出错" in html and "boom" not in html and "rule error" not in html

@@ -218,6 +218,7 @@ def acc_001(ctx: RuleContext) -> RuleOutput:
     # one lookup over the whole column in its own Arrow buffers: cheaper than copying the selected ids out
     where = codes_in(tx["customer_id"], cust["customer_id"])[pos]
     known = where >= 0
+    left_out = int((~known).sum())
     pos, where = pos[known], where[known]
     day = tx["applied_at"].iloc[pos].to_numpy(dtype="datetime64[D]")
     opened = cust["open_date"].to_numpy(dtype="datetime64[D]")[where]
@@ -226,7 +227,7 @@ def acc_001(ctx: RuleContext) -> RuleOutput:
     after = ~np.isnat(closed) & (day > closed)
     bad = before | after
     if not bad.any():
-        return RuleOutput(len(pos), no_findings())
+        return RuleOutput(len(pos), no_findings(), left_out=left_out)
     hit = tx.iloc[pos[bad]][["txn_id", "customer_id", "business_code", "applied_at", "_row"]]
     c = cust.iloc[where[bad]]
     is_before = pd.Series(before[bad], index=hit.index)
@@ -234,7 +235,8 @@ def acc_001(ctx: RuleContext) -> RuleOutput:
     close_s = pd.Series(fmt_day(c["close_date"]).fillna("").to_numpy(), index=hit.index)
     return RuleOutput(
         len(pos),
-        pd.DataFrame(
+        left_out=left_out,
+        findings=pd.DataFrame(
             {
                 "entity_id": hit["txn_id"],
                 "occurred_at": hit["applied_at"],
@@ -423,11 +425,13 @@ def acc_003(ctx: RuleContext) -> RuleOutput:
     c = ctx.tables["customers"]
     scope = in_scope(ctx)
     number = normalize(c["id_number"])
-    population = int((scope & number.notna().to_numpy(dtype=bool)).sum())
+    numbered = number.notna().to_numpy(dtype=bool)
+    population = int((scope & numbered).sum())
+    left_out = int((scope & ~numbered).sum())
     pos, group = shared_numbers(c, number)
     keep = scope[pos]
     if not keep.any():
-        return RuleOutput(population, no_findings())
+        return RuleOutput(population, no_findings(), left_out=left_out)
     members = pd.DataFrame(
         {
             "group": group,
@@ -446,7 +450,8 @@ def acc_003(ctx: RuleContext) -> RuleOutput:
     shown = ["、".join(o[:SHOWN_OTHERS]) + ("…" if len(o) > SHOWN_OTHERS else "") for o in lists]
     return RuleOutput(
         population,
-        pd.DataFrame(
+        left_out=left_out,
+        findings=pd.DataFrame(
             {
                 "entity_id": hit["customer_id"].to_numpy(),
                 "occurred_at": hit["open_date"].clip(lower=ctx.period_start).to_numpy(),

@@ -169,3 +169,15 @@ def test_a_failed_rule_is_said_so_in_words(monkeypatch):
     monkeypatch.setattr(acc, "id_problems", boom)
     html = render(audit("zh"), "zh")
     assert "身份证号码未检查：该规则运行出错" in html and "boom" not in html and "rule error" not in html
+
+
+def test_audit_samples_draw_from_each_rules_scope_masked():
+    from auditlib.report.sample import rule_sample
+
+    result = audit("zh")
+    s = rule_sample(result, "ACC-002", 25)
+    assert s.in_scope == 8 and sorted(s.rows["customer_id"]) == [f"C{i}" for i in range(1, 9)]
+    assert not set(s.rows["id_number"].dropna()) & set(PII)  # masked unless personal data is asked for
+    assert dict(zip(s.rows["customer_id"], s.rows["finding_id"], strict=True))["C3"]  # C3 is a finding
+    s = rule_sample(result, "ACC-001", 2)
+    assert s.in_scope == 5 and len(s.rows) == 2

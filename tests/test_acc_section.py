@@ -113,7 +113,7 @@ def render(result, lang):
                 "what was required and what was found",
                 "8 individual customers",
                 "4 with an invalid ID number (50.00%)",
-                "1 of them have a 15-digit pre-1999 number",
+                "Of these, 1 with a 15-digit pre-1999 number",
                 "2 customers share an ID number with a customer of another name (1 number(s))",
                 "5 confirmed transactions in the period, 3 outside",
                 "wrong check character",

@@ -53,7 +53,7 @@ TEXT = {
         "names; trades happen within the customer's relationship (from the opening to the closing date).",
         "ids": "{n} individual customers with a relationship in the period and a resident identity card (or no ID "
         "type recorded): {bad} with an invalid ID number ({rate}).",
-        "fifteen": "{n} of them have a 15-digit pre-1999 number that must be replaced by the 18-character one.",
+        "fifteen": "Of these, {n} with a 15-digit pre-1999 number, to be replaced by the 18-character one.",
         "shared": "{n} customers share an ID number with a customer of another name ({numbers} number(s)).",
         "trades": "{n} confirmed transactions in the period, {bad} outside the customer's relationship: {before} "
         "before the opening date, {after} after the closing date.",

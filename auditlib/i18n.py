@@ -309,6 +309,14 @@ def reason_text(head: str, lang: str) -> str:
     return head
 
 
+#: the INFO and FEE families (rules.md v2) and the business tables INFO-002 names in its requirement
+TEXT["zh"].update({"family_INFO": "信息与数据管理", "family_FEE": "费用"})
+TEXT["en"].update({"family_INFO": "Information and data management", "family_FEE": "Fees"})
+VOCAB["zh"].update(
+    {"transactions": "交易", "fund_transfers": "资金划转", "customers": "客户", "account_events": "账户事件"}
+)
+
+
 def t(key: str, lang: str, **kw) -> str:
     s = TEXT[lang][key]
     return s.format(**kw) if kw else s

@@ -61,6 +61,37 @@ def _money(values) -> list[str]:
     return out
 
 
+def fee_checks(ctx: RuleContext) -> tuple[pd.DataFrame, pd.Series, np.ndarray, int]:
+    """FEE-001's population (`product_code`, `amount`, `fee`, indexed as the transactions), each row's
+    contract rate, the exception mask, and how many purchases were left out for a null. Shared by the rule
+    and the FEE report section."""
+    tx = ctx.tables["transactions"]
+    keep = (
+        (
+            tx["business_code"].isin(PURCHASE_CODES)
+            & (tx["status"] == "confirmed")
+            & ctx.in_period(tx["applied_at"])
+        )
+        .fillna(False)
+        .to_numpy(dtype=bool)
+    )
+    m = tx.loc[keep, ["product_code", "amount", "fee"]]
+    products = ctx.tables["products"].drop_duplicates("product_code")
+    pos = codes_in(m["product_code"], products["product_code"])
+    rates = products["max_fee_rate"].to_numpy(dtype="float64")
+    rate = pd.Series(np.append(rates, np.nan)[pos], index=m.index)  # -1: no such product, NaN
+    complete = (m["amount"].notna() & m["fee"].notna() & rate.notna()).to_numpy(dtype=bool)
+    scope = complete & (m["amount"] > 0).fillna(False).to_numpy(dtype=bool)
+    m, rate = m[scope], rate[scope]
+    bad = above_limit(
+        m["fee"].to_numpy(dtype="float64"),
+        m["amount"].to_numpy(dtype="float64"),
+        rate.to_numpy(dtype="float64"),
+        ctx.params["fee_tolerance"],
+    )
+    return m, rate, bad, int((~complete).sum())
+
+
 @rule(
     "FEE-001",
     family="FEE",
@@ -95,31 +126,8 @@ def fee_001(ctx: RuleContext) -> RuleOutput:
     plus `fee_tolerance`, compared in exact decimal arithmetic (a fee exactly at the limit is no exception).
     Rows with a null amount, fee or rate (or a product not in the products table) are left out of the
     population and counted."""
-    tx = ctx.tables["transactions"]
-    keep = (
-        (
-            tx["business_code"].isin(PURCHASE_CODES)
-            & (tx["status"] == "confirmed")
-            & ctx.in_period(tx["applied_at"])
-        )
-        .fillna(False)
-        .to_numpy(dtype=bool)
-    )
-    m = tx.loc[keep, ["product_code", "amount", "fee"]]
-    products = ctx.tables["products"].drop_duplicates("product_code")
-    pos = codes_in(m["product_code"], products["product_code"].dropna())
-    rates = products.loc[products["product_code"].notna(), "max_fee_rate"].to_numpy(dtype="float64")
-    rate = pd.Series(np.append(rates, np.nan)[pos], index=m.index)  # -1: no such product, NaN
-    complete = (m["amount"].notna() & m["fee"].notna() & rate.notna()).to_numpy(dtype=bool)
-    left_out = int((~complete).sum())
-    scope = complete & (m["amount"] > 0).fillna(False).to_numpy(dtype=bool)
-    m, rate = m[scope], rate[scope]
-    bad = above_limit(
-        m["fee"].to_numpy(dtype="float64"),
-        m["amount"].to_numpy(dtype="float64"),
-        rate.to_numpy(dtype="float64"),
-        ctx.params["fee_tolerance"],
-    )
+    m, rate, bad, left_out = fee_checks(ctx)
+    tx, products = ctx.tables["transactions"], ctx.tables["products"].drop_duplicates("product_code")
     if not bad.any():
         return RuleOutput(len(m), no_findings(), left_out=left_out)
     h = tx.loc[m.index[bad], ["txn_id", "product_code", "applied_at", "amount", "fee", "staff_id", "_row"]]

@@ -42,7 +42,7 @@ def above_limit(fee: np.ndarray, amount: np.ndarray, rate: np.ndarray, tolerance
     return out
 
 
-def _pct(values) -> list[str]:
+def percent(values) -> list[str]:
     """Fractions as percentages for the report (hits only): 0.015 -> 1.5%, up to 6 decimals, no trailing zeros."""
     return [_plain((exact(v) * 100).quantize(Decimal("0.000001"))) + "%" for v in values]
 
@@ -133,7 +133,7 @@ def fee_001(ctx: RuleContext) -> RuleOutput:
     h = tx.loc[m.index[bad], ["txn_id", "product_code", "applied_at", "amount", "fee", "staff_id", "_row"]]
     r = rate[bad]
     product_row = lookup(h["product_code"], products, "product_code", "_row")
-    tolerance = _pct([ctx.params["fee_tolerance"]])[0]
+    tolerance = percent([ctx.params["fee_tolerance"]])[0]
     return RuleOutput(
         len(m),
         pd.DataFrame(
@@ -146,8 +146,8 @@ def fee_001(ctx: RuleContext) -> RuleOutput:
                 "applied_at": fmt_ts(h["applied_at"]),
                 "amount": _money(h["amount"]),
                 "fee": _money(h["fee"]),
-                "rate": _pct(exact(f) / exact(a) for f, a in zip(h["fee"], h["amount"], strict=True)),
-                "max_rate": _pct(r),
+                "rate": percent(exact(f) / exact(a) for f, a in zip(h["fee"], h["amount"], strict=True)),
+                "max_rate": percent(r),
                 "tolerance": tolerance,
                 "evidence": evidence("transactions", h["_row"]) + "; " + evidence("products", product_row),
             }

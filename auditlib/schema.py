@@ -48,7 +48,8 @@ class Column:
     type: str = "str"
     required: bool = False
     meaning: str = ""
-    pii: bool = False
+    #: personal data: how the examiner's copy masks it (`name`, `id_number`, `phone`, `account`, `text`), or ""
+    pii: str = ""
     #: allowed values (compared after trimming and lower-casing); None = free text
     choices: tuple[str, ...] | None = None
     #: "table.column" this column refers to
@@ -56,6 +57,10 @@ class Column:
     #: contract version that added it; an optional column added after v1 may be left out of a bundle (the
     #: loader then leaves it out of the table, and the rules that need it are not tested)
     since: int = 1
+
+    def __post_init__(self):
+        if self.type not in TYPES:
+            raise ValueError(f"column {self.name}: type {self.type!r} is none of {TYPES}")
 
 
 class Order(NamedTuple):
@@ -105,6 +110,8 @@ COMPLAINT_STEPS = (
 
 
 def _c(name, type="str", required=False, meaning="", **kw) -> Column:
+    if kw.get("pii") is True:  # personal data of no particular shape (free text that may name someone)
+        kw["pii"] = "text"
     return Column(name, type, required, meaning, **kw)
 
 
@@ -117,7 +124,7 @@ TABLES: dict[str, Table] = {
             "员工 staff",
             (
                 _c("staff_id", required=True, meaning="primary key"),
-                _c("name", required=True, meaning="staff name", pii=True),
+                _c("name", required=True, meaning="staff name", pii="name"),
                 _c("department"),
                 _c("hire_date", "date"),
                 _c("leave_date", "date", meaning="null while employed"),
@@ -167,10 +174,10 @@ TABLES: dict[str, Table] = {
             "客户 customers",
             (
                 _c("customer_id", required=True, meaning="primary key"),
-                _c("name", required=True, meaning="customer name", pii=True),
+                _c("name", required=True, meaning="customer name", pii="name"),
                 _c("id_type", meaning="e.g. ID_CARD"),
-                _c("id_number", meaning="identity document number", pii=True),
-                _c("phone", pii=True),
+                _c("id_number", meaning="identity document number", pii="id_number"),
+                _c("phone", pii="phone"),
                 _c("investor_type", meaning="individual / institution"),
                 _c("open_date", "date", True, "business relationship start"),
                 _c("close_date", "date", meaning="business relationship end; null = active"),
@@ -192,8 +199,8 @@ TABLES: dict[str, Table] = {
                     choices=("open", "close", "info_change", "bank_account_change"),
                 ),
                 _c("event_at", "ts", True),
-                _c("new_bank_account", meaning="for bank_account_change", pii=True),
-                _c("new_account_holder", meaning="name on the new account", pii=True),
+                _c("new_bank_account", meaning="for bank_account_change", pii="account"),
+                _c("new_account_holder", meaning="name on the new account", pii="name"),
                 _c("identity_verified", "bool", meaning="identity of the requester checked (IC 23(1))"),
                 _c(
                     "flagged_abnormal", "bool", meaning="handled as an abnormal transaction (IC 23(1), 31(4))"
@@ -288,8 +295,8 @@ TABLES: dict[str, Table] = {
                 _c("business_date", "date", True, "the day whose money this moves"),
                 _c("due_at", "ts", True, "agreed latest time of the transfer"),
                 _c("executed_at", "ts", meaning="null = not executed"),
-                _c("to_account", pii=True),
-                _c("to_account_holder", meaning="name on the receiving account", pii=True),
+                _c("to_account", pii="account"),
+                _c("to_account_holder", meaning="name on the receiving account", pii="name"),
                 _c("amount", "dec", True),
             ),
             primary_key=("transfer_id",),
@@ -450,8 +457,9 @@ TABLES: dict[str, Table] = {
     )
 }
 
-PII_COLUMNS: dict[str, tuple[str, ...]] = {
-    t.name: tuple(c.name for c in t.columns if c.pii) for t in TABLES.values()
+#: each table's personal-data columns and how each is masked
+PII_COLUMNS: dict[str, dict[str, str]] = {
+    t.name: {c.name: c.pii for c in t.columns if c.pii} for t in TABLES.values()
 }
 
 

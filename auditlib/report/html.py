@@ -19,9 +19,9 @@ from collections.abc import Iterable
 import pandas as pd
 
 from ..i18n import VOCAB, label, reason_text, split_reason, t
+from ..mask import contract_pii_kind, mask_long_numbers, mask_value
 from ..rules import REGISTRY
 from ..rules.base import FAMILIES, SEVERITIES, _fmt_param
-from .mask import contract_pii_kind, mask_long_numbers, mask_value
 
 SAMPLE_ROWS = 10
 
@@ -166,6 +166,7 @@ def toc(result, families: Iterable[str] | None = None) -> str:
             f'<br><span class="codes">{rules}</span></li>'
         )
     items.append(f'<li><a href="#{anchor("data-quality")}">{esc(t("data_quality", lang))}</a></li>')
+    items.append(f'<li><a href="#{anchor("coverage")}">{esc(t("cov_title", lang))}</a></li>')
     items.append(f'<li><a href="#{anchor("appendix")}">{esc(t("appendix", lang))}</a></li>')
     return (
         f'<nav class="toc" id="{anchor("contents")}"><b>{esc(t("contents", lang))}</b>'

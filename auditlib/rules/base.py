@@ -46,6 +46,9 @@ class Rule:
     pii: dict[str, str] = field(default_factory=dict)
     #: optional columns it needs (`table.column`): when one is not provided the rule is not tested
     columns: tuple[str, ...] = ()
+    #: parameters the rule cannot be tested without (an empty list, say), each with what it is in words
+    #: per language: while one is empty the rule is *not tested: parameter not provided*, never passed
+    needs: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @property
     def citation(self) -> str:
@@ -61,6 +64,8 @@ class Rule:
 
 
 def _fmt_param(v: Any) -> str:
+    if isinstance(v, list | tuple) and not v:
+        return "—"  # an empty list (e.g. no special accounts configured) reads as "none", not as nothing
     if isinstance(v, list | tuple) and v and all(isinstance(x, list | tuple) for x in v):
         return "; ".join(" + ".join(map(str, x)) for x in v)  # pairs: "promotion + counter; ..."
     if isinstance(v, list | tuple):
@@ -89,6 +94,7 @@ def rule(
     localize: tuple[str, ...] = (),
     pii: dict[str, str] | None = None,
     columns: tuple[str, ...] = (),
+    needs: dict[str, dict[str, str]] | None = None,
 ):
     """Declare and register a rule."""
     assert family in FAMILIES and severity in SEVERITIES and code.startswith(family + "-"), code
@@ -112,6 +118,7 @@ def rule(
             localize,
             dict(pii or {}),
             tuple(columns),
+            dict(needs or {}),
         )
         return func
 

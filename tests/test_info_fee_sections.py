@@ -232,3 +232,15 @@ def test_registration_family_sections_and_working_papers(tmp_path):
     assert fee["entity_id"].tolist() == ["T5", "T6"] and "rate" in fee.columns
     info = pd.read_excel(path, sheet_name="INFO-002")
     assert not info.astype(str).apply(lambda c: c.str.contains("13900000000")).any().any()
+
+
+def test_audit_samples_of_the_new_rules_are_drawn_from_their_populations_and_masked():
+    from auditlib.report.sample import samples
+
+    got = samples(audit("zh"), 10)
+    assert got["FEE-001"].in_scope == 6 and got["FEE-001"].table == "transactions"
+    info = got["INFO-002"]
+    assert info.table == "data_changes" and info.in_scope == 3
+    assert sorted(info.rows["change_id"]) == ["D1", "D2", "D3"]
+    assert not info.rows.astype(str).apply(lambda c: c.str.contains("13900000000")).any().any()
+    assert set(info.rows.loc[info.rows["finding_id"] != "", "change_id"]) == {"D2", "D3"}

@@ -324,6 +324,15 @@ TEXT["en"].update({"family_INFO": "Information and data management", "family_FEE
 VOCAB["zh"].update(
     {"transactions": "交易", "fund_transfers": "资金划转", "customers": "客户", "account_events": "账户事件"}
 )
+#: the data added in contract v2, named where a rule is not tested without it (未提供数据：交易费用(transactions.fee))
+VOCAB["zh"].update(
+    {
+        "transactions.fee": "交易费用",
+        "products.max_fee_rate": "产品合同最高费率",
+        "product_ratings": "产品评级历史",
+        "data_changes": "业务数据修改记录",
+    }
+)
 
 
 def t(key: str, lang: str, **kw) -> str:

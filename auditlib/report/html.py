@@ -382,8 +382,9 @@ def data_quality_section(result, limit: int = 50) -> str:
             files, numeric=(t("rows_read", lang), t("rows_loaded", lang), t("rows_quarantined", lang))
         ),
     ]
-    if b.missing:
-        parts.append(f"<p>{esc(t('not_provided', lang, tables=', '.join(b.missing)))}</p>")
+    if b.missing or b.missing_columns:  # optional tables, and optional columns of contract v2
+        names = ", ".join(label(m, lang) for m in [*b.missing, *b.missing_columns])
+        parts.append(f"<p>{esc(t('not_provided', lang, tables=names))}</p>")
     q = b.quality
     if len(q):
         shown = quality_frame(q.head(limit), lang)

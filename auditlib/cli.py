@@ -127,13 +127,21 @@ def cmd_datarequest(a) -> int:
 
 
 def cmd_checklist(a) -> int:
+    from .attestations import attestations_path, read_attestations
     from .params import parse_params, read_params_file
     from .report.checklist import write_checklist
 
     # the params file may name an attestations file that this very checklist is about to become
     params = parse_params(read_params_file(a.params), a.params)
     out = Path(a.out or f"checklist_{params.institution_id}_{params.period_end}.xlsx")
-    print(write_checklist(params, out))
+    if out.exists() and not a.force:  # it may be the examiner's filled checklist
+        _err(f"{out} exists (it may hold filled results): choose another --out, or --force to overwrite it")
+        return USAGE
+    previous = None  # a filled checklist the params already name: its lines are carried over
+    if params.attestations and (path := attestations_path(params.attestations, a.params)).is_file():
+        previous = read_attestations(path, params.period_start)  # AttestationsError -> one line, exit 1
+        print(f"carrying over {len(previous.rows)} filled lines from {path}")
+    print(write_checklist(params, out, previous))
     return OK
 
 
@@ -222,6 +230,7 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument(
         "--out", default=None, help="file to write (default: checklist_<institution>_<period_end>.xlsx)"
     )
+    s.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
     s.set_defaults(func=cmd_checklist)
 
     s = sub.add_parser(

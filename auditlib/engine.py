@@ -93,9 +93,11 @@ def render_details(r: Rule, frame: pd.DataFrame, lang: str, mask: bool = True) -
     )
 
 
-def _context(params: AuditParams, bundle: Bundle, code: str) -> RuleContext:
+def rule_context(params: AuditParams, bundle: Bundle, code: str) -> RuleContext:
+    """The rule sees the tables it declares and nothing else, so a declaration cannot fall behind the code."""
+    r = REGISTRY[code]
     return RuleContext(
-        tables=bundle.tables,
+        tables={t: bundle.tables[t] for t in (*r.tables, *r.optional_tables) if t in bundle.tables},
         params=params.rule_params(code),
         period_start=pd.Timestamp(params.period_start),
         period_end=pd.Timestamp(params.period_end),
@@ -198,7 +200,7 @@ def run_rule(r: Rule, params: AuditParams, bundle: Bundle) -> tuple[dict, pd.Dat
             "not_tested_reason": t("param_not_provided", params.language, what="; ".join(absent)),
         }, None
     try:
-        out: RuleOutput = r.func(_context(params, bundle, r.code))
+        out: RuleOutput = r.func(rule_context(params, bundle, r.code))
         frame = out.findings.reset_index(drop=True)
         frame["entity_id"] = frame["entity_id"].astype("string")
         frame = (

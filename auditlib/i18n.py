@@ -396,6 +396,7 @@ TEXT["zh"].update(
         "cl_reviewed": "复核人 / 日期",
         "cl_how": "填写说明：每行执行所列检查程序后，在“检查结论”栏选择符合、不符合或不适用，填写证据索引（底稿编号或文件名）、执行人和执行日期（年-月-日）。未填写的行视为未执行。填妥后在参数文件中以 attestations 指定本文件，重新运行检查。",
         "cl_not_covered": "数据未覆盖：",
+        "cl_rejected": "上次被拒绝：",
         "cl_result_prompt": "请选择：符合、不符合、不适用",
         "cl_date_prompt": "年-月-日，不早于检查期间起始日",
     }
@@ -447,6 +448,7 @@ TEXT["en"].update(
         "cl_reviewed": "Reviewed by / on",
         "cl_how": "How to fill: after performing a line's procedure, choose pass, fail or n/a under Result and fill the evidence reference (working-paper number or file name), who performed it and when (YYYY-MM-DD). Lines left empty count as not performed. Name this file as attestations in the params file and run the audit again.",
         "cl_not_covered": "Not covered by the data: ",
+        "cl_rejected": "Rejected last time: ",
         "cl_result_prompt": "Choose pass, fail or n/a",
         "cl_date_prompt": "YYYY-MM-DD, not before the audit period starts",
     }

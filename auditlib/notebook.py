@@ -20,15 +20,14 @@ import pandas as pd
 
 from . import __version__
 from .arrowops import give_back_memory
-from .attestations import Attestations, read_attestations, write_attestations_csv
-from .attestations import empty as empty_attestations
+from .attestations import Attestations, attestations_path, read_attestations
 from .engine import AuditResult, run_audit
 from .load import load_bundle
 from .params import AuditParams, parse_params, read_params_file, resolve_data_dir
 from .report import html
-from .report.coverage import coverage_frame, coverage_section, write_coverage_csv
+from .report.coverage import coverage_section
 from .report.evidence import evidence_html
-from .report.files import write_tables, write_workbook
+from .report.files import write_coverage_files, write_tables, write_workbook
 from .report.sample import Sample, samples
 from .report.sections import load_all
 from .report.tracking import Tracking, track_result
@@ -68,16 +67,6 @@ def fingerprint(bundle) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def _beside_params(path: str, params_file: str | None) -> Path:
-    """A params path (attestations, like data_dir) is relative to the params file; run by plain papermill the
-    notebook does not know that file, so `params/` and the working directory are tried, as for data_dir."""
-    p = Path(path)
-    if p.is_absolute():
-        return p
-    bases = [Path(params_file).resolve().parent] if params_file else [Path.cwd() / "params", Path.cwd()]
-    return next((b / p for b in bases if (b / p).is_file()), bases[0] / p)
-
-
 def _html(fragment: str):
     from IPython.display import HTML
 
@@ -114,7 +103,7 @@ class Audit:
         result = run_audit(params, bundle)
         tracking = track_result(result, params.previous_dir, params_file)
         attestations = (
-            read_attestations(_beside_params(params.attestations, params_file), params.period_start)
+            read_attestations(attestations_path(params.attestations, params_file), params.period_start)
             if params.attestations
             else None
         )
@@ -216,10 +205,7 @@ class Audit:
             return []
         out = self.output_dir
         paths = write_tables(self.result, out)
-        paths.append(write_coverage_csv(coverage_frame(self.result, self.attestations), out / "coverage.csv"))
-        paths.append(
-            write_attestations_csv(self.attestations or empty_attestations(), out / "attestations.csv")
-        )
+        paths += write_coverage_files(self.result, self.attestations, out)
         paths.append(
             write_workbook(
                 self.result,

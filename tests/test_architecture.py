@@ -22,6 +22,7 @@ LAYERS = {
     "rules": 3,
     "clauses": 3,
     "params": 4,
+    "attestations": 4,
     "engine": 5,
     "fixtures": 6,
     "docs": 6,

@@ -97,6 +97,7 @@ def test_contents_links_every_section_and_rule_and_every_link_has_its_anchor(pag
     } <= ids
     assert hrefs <= ids, hrefs - ids
     assert {f"rule-{c}" for c in REGISTRY} <= hrefs
+    assert "clause-IC-8-5" in hrefs  # citations link to the clause's row and text in the coverage section
     assert "<script" not in page and "javascript:" not in page
 
 
@@ -442,5 +443,5 @@ def test_coverage_section_escapes_attestations_speaks_no_code_words_and_links_ru
         assert (
             '<details class="cl">' in page and "（五）销售业务前台的宣传推介和柜面操作岗位应相互分离" in page
         )
-        assert 'href="#rule-SOD-001"' in page and 'id="coverage"' in page
+        assert 'href="#rule-SOD-001"' in page and 'id="coverage"' in page and 'id="clause-IC-8-5"' in page
         assert "126" in text

@@ -49,6 +49,8 @@ class Rule:
     #: parameters the rule cannot be tested without (an empty list, say), each with what it is in words
     #: per language: while one is empty the rule is *not tested: parameter not provided*, never passed
     needs: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: tables it also reads when they are provided (e.g. a rating history); without them it still runs
+    optional_tables: tuple[str, ...] = ()
 
     @property
     def citation(self) -> str:
@@ -94,6 +96,7 @@ def rule(
     localize: tuple[str, ...] = (),
     pii: dict[str, str] | None = None,
     columns: tuple[str, ...] = (),
+    optional_tables: tuple[str, ...] = (),
     needs: dict[str, dict[str, str]] | None = None,
 ):
     """Declare and register a rule."""
@@ -119,6 +122,7 @@ def rule(
             dict(pii or {}),
             tuple(columns),
             dict(needs or {}),
+            tuple(optional_tables),
         )
         return func
 

@@ -301,6 +301,7 @@ _TABLES = ("transactions", "risk_assessments")
 
 @rule(
     "SUIT-001",
+    optional_tables=("product_ratings",),
     family="SUIT",
     severity="high",
     tables=(*_TABLES, "products"),
@@ -490,6 +491,7 @@ def suit_003(ctx: RuleContext) -> RuleOutput:
 
 @rule(
     "SUIT-004",
+    optional_tables=("product_ratings",),
     family="SUIT",
     severity="medium",
     tables=("transactions", "products"),

@@ -324,6 +324,9 @@ TEXT["en"].update({"family_INFO": "Information and data management", "family_FEE
 VOCAB["zh"].update(
     {"transactions": "交易", "fund_transfers": "资金划转", "customers": "客户", "account_events": "账户事件"}
 )
+#: a rule block's count of rows left out of the population for a missing value (rules.md v2)
+TEXT["zh"].update({"left_out": "因缺少所需数据未纳入检查：{n}"})
+TEXT["en"].update({"left_out": "left out for a missing value: {n}"})
 #: the data added in contract v2, named where a rule is not tested without it (未提供数据：交易费用(transactions.fee))
 VOCAB["zh"].update(
     {

@@ -225,6 +225,7 @@ def test_registration_family_sections_and_working_papers(tmp_path):
         page = family_section(result, family, extras[family])
         assert f"{family}-00" in page
     assert "信息与数据管理" in family_section(result, "INFO", extras["INFO"])
+    assert "因缺少所需数据未纳入检查：1" in family_section(result, "FEE", extras["FEE"])  # T7: no fee
     path = write_workbook(result, tmp_path / "findings.xlsx")
     sheets = openpyxl.load_workbook(path, read_only=True).sheetnames
     assert "INFO-002" in sheets and "FEE-001" in sheets

@@ -262,6 +262,8 @@ def rule_block(result, code: str, sample: int = SAMPLE_ROWS, tracking=None) -> s
         f"{t('population', lang)}: {_n(row['population'])}; {t('exceptions', lang)}: {_n(row['exceptions'])}; "
         f"{t('rate', lang)}: {fmt_rate(row['exception_rate'])}"
     )
+    if row.get("left_out", 0):  # rows a value the rule needs is missing from: neither tested nor exceptions
+        found += f"; {t('left_out', lang, n=_n(row['left_out']))}"
     if tracking is not None and row["tested"]:
         c = tracking.counts(code)
         found += f"; {t('tracking_rule', lang, **{k: _n(v) for k, v in c.items()})}"

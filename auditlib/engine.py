@@ -187,7 +187,9 @@ def run_rule(r: Rule, params: AuditParams, bundle: Bundle) -> tuple[dict, pd.Dat
         return {
             **base,
             "status": "not_tested",
-            "not_tested_reason": t("not_provided", params.language, tables=", ".join(missing)),
+            "not_tested_reason": t(
+                "not_provided", params.language, tables=", ".join(label(m, params.language) for m in missing)
+            ),
         }, None
     given = params.rule_params(r.code)
     absent = [what[params.language] for name, what in r.needs.items() if not given.get(name)]

@@ -262,6 +262,8 @@ def rule_block(result, code: str, sample: int = SAMPLE_ROWS, tracking=None) -> s
         f"{t('population', lang)}: {_n(row['population'])}; {t('exceptions', lang)}: {_n(row['exceptions'])}; "
         f"{t('rate', lang)}: {fmt_rate(row['exception_rate'])}"
     )
+    if row.get("left_out", 0):  # rows a value the rule needs is missing from: neither tested nor exceptions
+        found += f"; {t('left_out', lang, n=_n(row['left_out']))}"
     if tracking is not None and row["tested"]:
         c = tracking.counts(code)
         found += f"; {t('tracking_rule', lang, **{k: _n(v) for k, v in c.items()})}"
@@ -388,8 +390,9 @@ def data_quality_section(result, limit: int = 50) -> str:
             files, numeric=(t("rows_read", lang), t("rows_loaded", lang), t("rows_quarantined", lang))
         ),
     ]
-    if b.missing:
-        parts.append(f"<p>{esc(t('not_provided', lang, tables=', '.join(b.missing)))}</p>")
+    if b.missing or b.missing_columns:  # optional tables, and optional columns of contract v2
+        names = ", ".join(label(m, lang) for m in [*b.missing, *b.missing_columns])
+        parts.append(f"<p>{esc(t('not_provided', lang, tables=names))}</p>")
     q = b.quality
     if len(q):
         shown = quality_frame(q.head(limit), lang)

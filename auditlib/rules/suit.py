@@ -306,6 +306,7 @@ _TABLES = ("transactions", "risk_assessments")
     severity="high",
     tables=(*_TABLES, "products"),
     cites=("IC 24(2)", "IC 31(5)", "SU 30", "SU 31", "SU 32"),
+    version="2",  # v2: the rating in force (rules.md "Changes in v2")
     entity="txn_id",
     params={"matrix": MATRIX, **_LABELS},
     title={
@@ -495,6 +496,7 @@ def suit_003(ctx: RuleContext) -> RuleOutput:
     severity="medium",
     tables=("transactions", "products"),
     cites=("SU 17",),
+    version="2",  # v2: the rating in force (rules.md "Changes in v2")
     entity="product_code",
     params={"rating_valid_months": 12, **_LABELS},
     title={"zh": "在售产品风险评级未及时更新", "en": "Product sold on an out-of-date risk rating"},

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import codecs
 import datetime as dt
+import os
 from pathlib import Path
 from typing import Any, Literal
 
@@ -114,8 +115,11 @@ class AuditParams(_Strict):
     def _check(self):
         if self.period_start > self.period_end:
             raise ValueError(f"period_start {self.period_start} is after period_end {self.period_end}")
-        if self.as_of < self.period_start:
-            raise ValueError(f"as_of {self.as_of} is before period_start {self.period_start}")
+        if self.as_of < self.period_end:
+            raise ValueError(
+                f"as_of {self.as_of} is before period_end {self.period_end}: the audit looks back on the "
+                "period from a day at or after its end"
+            )
         return self
 
     # ------------------------------------------------------------ derived settings
@@ -228,8 +232,59 @@ def read_params_file(path: str | Path) -> dict:
     return data
 
 
-def load_params(path: str | Path) -> AuditParams:
-    return parse_params(read_params_file(path), str(path))
+def load_params(path: str | Path, paths: bool = True) -> AuditParams:
+    """The params file, validated, and (`paths`) the files and folders it names: all before any kernel
+    starts. `paths=False`: the settings only (a test that audits other data with them)."""
+    params = parse_params(read_params_file(path), str(path))
+    problems = path_problems(params, path) if paths else []
+    if problems:
+        raise ParamsError(str(path), problems)
+    return params
+
+
+def beside(params_file: str | Path, value: str) -> Path:
+    """A path of the params file (data_dir, holiday_file, attestations, ...): relative to the file's folder."""
+    p = Path(value).expanduser()
+    return p if p.is_absolute() else Path(os.path.normpath(Path(params_file).resolve().parent / p))
+
+
+def _unreadable(path: Path) -> str | None:
+    try:
+        with path.open("rb") as f:
+            f.read(1)
+    except OSError as e:
+        return e.strerror or str(e)
+    return None
+
+
+def path_problems(params: AuditParams, params_file: str | Path) -> list[str]:
+    """What is wrong with the files and folders the params name (run contract v2): a data_dir that is not
+    a folder, a holiday_file, attestations or responses file that is missing or cannot be read."""
+    from .calendar import read_holiday_file
+
+    problems = []
+    data_dir = beside(params_file, params.data_dir)
+    if not data_dir.is_dir():
+        what = "is not a folder" if data_dir.exists() else "does not exist"
+        problems.append(f"data_dir: {data_dir} {what}")
+    files = {"calendar.holiday_file": params.calendar.holiday_file}
+    files |= {"attestations": params.attestations, "responses": params.responses}
+    for key, value in files.items():
+        if value is None:
+            continue
+        path = beside(params_file, value)
+        if not path.is_file():
+            problems.append(f"{key}: {path} {'is not a file' if path.exists() else 'does not exist'}")
+        elif (why := _unreadable(path)) is not None:
+            problems.append(f"{key}: {path} cannot be read: {why}")
+        elif key == "calendar.holiday_file":
+            try:
+                read_holiday_file(path)
+            except UnicodeDecodeError:
+                problems.append(f"{key}: {path} cannot be read: not UTF-8 text")
+            except ValueError as e:
+                problems.append(f"{key}: {' '.join(str(e).split())}")
+    return problems
 
 
 def resolve_data_dir(params: AuditParams, params_file: str | Path | None) -> Path:

@@ -72,7 +72,7 @@ def plan(
             bad += 1
             known.append(Outcome.failed(path.stem, Failure("bad_params", detail=str(e))))
             continue
-        manifest = completed(target, params) if resume else None
+        manifest = completed(target, params, path) if resume else None
         if manifest is None:
             jobs.append(Job(path.resolve(), params, target))
             continue

@@ -116,7 +116,11 @@ def _signature_problems(folder: Path, manifest: dict, pubkey: str | Path | None)
     from . import signing
 
     if not (folder / SIGNATURE).exists():
-        return [f"{SIGNATURE}: missing: the manifest is not signed"] if pubkey else []
+        if pubkey:
+            return [f"{SIGNATURE}: missing: the manifest is not signed"]
+        if manifest.get("signing_key") is not None:
+            return [f"{SIGNATURE}: missing, though the manifest says the run was signed"]
+        return []
     recorded = signing.recorded_key(manifest.get("signing_key"))
     if recorded is None:
         return [f"{MANIFEST}: records no valid signing key (signing_key) for {SIGNATURE}"]

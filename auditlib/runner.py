@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING
 
 from . import signing
 from .kernel import AuditKernelManager, Watch, interrupt_active_runs, kernel, kernel_env, watching
-from .manifest import MANIFEST, write_manifest
+from .manifest import write_manifest
 from .outcome import Failure, Outcome
 from .params import AuditParams, load_params
 
@@ -459,17 +459,31 @@ def run_one(
     return _succeeded(job)
 
 
-def completed(target: Path, params: AuditParams) -> dict | None:
-    """The manifest of a complete, unaltered run of these params in `target` (for --resume), else None."""
-    from .manifest import verify
+def inputs_unchanged(manifest: dict, data_dir: Path) -> bool:
+    """The data folder holds exactly the table files the run read, byte for byte (SHA-256): a corrected
+    extract delivered into the same folder, or a table added or removed, means the output is stale."""
+    from .load import find_table_files, sha256_file
 
-    path = target / MANIFEST
-    if not path.is_file() or verify(target):
+    files, problems = find_table_files(data_dir)
+    recorded = manifest.get("inputs")
+    if problems or not isinstance(recorded, dict) or set(recorded) != set(files):
+        return False
+    return all(
+        isinstance(r, dict) and r.get("file") == files[t].name and r.get("sha256") == sha256_file(files[t])
+        for t, r in recorded.items()
+    )
+
+
+def completed(target: Path, params: AuditParams, params_path: Path) -> dict | None:
+    """The manifest of a complete, unaltered run in `target` of these params on these input files (for
+    --resume: `verify` finds nothing, and the params and every input file's hash are the recorded ones),
+    else None."""
+    from .manifest import read_manifest, verify
+    from .params import beside
+
+    manifest, _ = read_manifest(target)
+    if manifest is None or verify(target):
         return None
-    try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except ValueError:
+    if manifest.get("params") != params.model_dump(mode="json"):
         return None
-    if manifest.get("status") != "complete" or manifest.get("params") != params.model_dump(mode="json"):
-        return None
-    return manifest
+    return manifest if inputs_unchanged(manifest, beside(params_path, params.data_dir)) else None

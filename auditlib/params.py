@@ -115,11 +115,8 @@ class AuditParams(_Strict):
     def _check(self):
         if self.period_start > self.period_end:
             raise ValueError(f"period_start {self.period_start} is after period_end {self.period_end}")
-        if self.as_of < self.period_end:
-            raise ValueError(
-                f"as_of {self.as_of} is before period_end {self.period_end}: the audit looks back on the "
-                "period from a day at or after its end"
-            )
+        if self.as_of < self.period_start:
+            raise ValueError(f"as_of {self.as_of} is before period_start {self.period_start}")
         return self
 
     # ------------------------------------------------------------ derived settings
@@ -232,11 +229,11 @@ def read_params_file(path: str | Path) -> dict:
     return data
 
 
-def load_params(path: str | Path, paths: bool = True) -> AuditParams:
-    """The params file, validated, and (`paths`) the files and folders it names: all before any kernel
-    starts. `paths=False`: the settings only (a test that audits other data with them)."""
+def load_params(path: str | Path, checks: bool = True) -> AuditParams:
+    """The params file, validated, and (`checks`) what an audit of it needs (`run_problems`): all before any
+    kernel starts. `checks=False`: the settings only (a test that audits other data with them)."""
     params = parse_params(read_params_file(path), str(path))
-    problems = path_problems(params, path) if paths else []
+    problems = run_problems(params, path) if checks else []
     if problems:
         raise ParamsError(str(path), problems)
     return params
@@ -257,12 +254,19 @@ def _unreadable(path: Path) -> str | None:
     return None
 
 
-def path_problems(params: AuditParams, params_file: str | Path) -> list[str]:
-    """What is wrong with the files and folders the params name (run contract v2): a data_dir that is not
-    a folder, a holiday_file, attestations or responses file that is missing or cannot be read."""
+def run_problems(params: AuditParams, params_file: str | Path) -> list[str]:
+    """Why a params file cannot be audited though its settings are valid (run contract v2): `as_of` before
+    `period_end` (the audit looks back on a period that has ended: rule fixtures may look from inside one),
+    a data_dir that is not a folder, a holiday_file, attestations or responses file that is missing or
+    cannot be read."""
     from .calendar import read_holiday_file
 
     problems = []
+    if params.as_of < params.period_end:
+        problems.append(
+            f"as_of: {params.as_of} is before period_end {params.period_end} (the audit looks back on the "
+            "period from a day at or after its end)"
+        )
     data_dir = beside(params_file, params.data_dir)
     if not data_dir.is_dir():
         what = "is not a folder" if data_dir.exists() else "does not exist"

@@ -64,7 +64,7 @@ def test_good_params_with_every_path_relative_to_the_params_file(pdir, tmp_path,
         ({"calendar": "{holiday_file: ../data}"}, None, "calendar.holiday_file: {tmp}/data is not a file"),
         ({}, "attestations.csv", "attestations: {tmp}/params/attestations.csv does not exist"),
         ({}, "responses.csv", "responses: {tmp}/params/responses.csv does not exist"),
-        ({"as_of": "2025-12-30"}, None, "as_of 2025-12-30 is before period_end 2025-12-31"),
+        ({"as_of": "2025-12-30"}, None, "as_of: 2025-12-30 is before period_end 2025-12-31"),
     ],
 )
 def test_each_params_problem_is_exit_2_in_one_line_before_anything_runs(

@@ -121,6 +121,9 @@ def test_failed_audit_leaves_error_and_failed_notebook_but_no_manifest(tmp_path)
     assert len(err.strip().splitlines()) <= 2
     folder = tmp_path / "out" / "test-inst" / "2025-12-31"
     assert sorted(p.name for p in folder.iterdir()) == ["error.txt", "report.failed.ipynb"]
+    error = (folder / "error.txt").read_text(encoding="utf-8").splitlines()
+    assert "required table customers missing" in error[0] and "kind: bad_data" in error
+    assert any(line.startswith("cell: ") for line in error)
     # a rerun with the data fixed repairs the folder
     bundle_dir(tmp_path / "data")
     assert run_cli("run", params, "--out", tmp_path / "out")[0] == 0
@@ -191,6 +194,7 @@ def test_batch_one_failure_never_stops_the_others(tmp_path):
     assert s["institution_id"].tolist() == ["inst-a", "inst-b", "inst-c"]
     assert s["status"].tolist() == ["ok", "failed", "ok"]
     assert "required table staff missing" in s.loc[1, "error"]
+    assert s["error_kind"].tolist() == ["", "bad_data", ""]
     assert s.loc[0, "findings"] == "1" and s.loc[0, "high"] == "1"
     index = (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
     assert 'href="inst-a/2025-12-31/report.html"' in index and "SOD-001" in index

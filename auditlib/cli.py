@@ -151,6 +151,25 @@ def cmd_datarequest(a) -> int:
     return OK
 
 
+def cmd_checklist(a) -> int:
+    from .attestations import attestations_path, read_attestations
+    from .params import parse_params, read_params_file
+    from .report.checklist import write_checklist
+
+    # the params file may name an attestations file that this very checklist is about to become
+    params = parse_params(read_params_file(a.params), a.params)
+    out = Path(a.out or f"checklist_{params.institution_id}_{params.period_end}.xlsx")
+    if out.exists() and not a.force:  # it may be the examiner's filled checklist
+        _err(f"{out} exists (it may hold filled results): choose another --out, or --force to overwrite it")
+        return USAGE
+    previous = None  # a filled checklist the params already name: its lines are carried over
+    if params.attestations and (path := attestations_path(params.attestations, a.params)).is_file():
+        previous = read_attestations(path, params.period_start)  # AttestationsError -> one line, exit 1
+        print(f"carrying over {len(previous.rows)} filled lines from {path}")
+    print(write_checklist(params, out, previous))
+    return OK
+
+
 def _timeouts(s: argparse.ArgumentParser) -> None:
     s.add_argument(
         "--timeout",
@@ -248,6 +267,18 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--docs", default=None, help="write one Markdown page per rule into this folder")
     s.add_argument("--check", action="store_true", help="with --docs: fail if the docs are out of date")
     s.set_defaults(func=cmd_rules)
+
+    s = sub.add_parser(
+        "checklist",
+        parents=[common],
+        help="write the manual-procedure checklist (xlsx) for the examiner to fill and return as attestations",
+    )
+    s.add_argument("params", help="params YAML file")
+    s.add_argument(
+        "--out", default=None, help="file to write (default: checklist_<institution>_<period_end>.xlsx)"
+    )
+    s.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
+    s.set_defaults(func=cmd_checklist)
 
     s = sub.add_parser(
         "datarequest", parents=[common], help="write the data request list (Excel and Markdown)"

@@ -45,6 +45,8 @@ CONTRACT_OUTPUTS: list[Output] = [
     Output("findings.xlsx"),
     Output("rule_summary.csv"),
     Output("data_quality.csv"),
+    Output("coverage.csv"),
+    Output("attestations.csv"),
     Output("responses.csv", when=_params_give("responses")),
 ]
 OUTPUTS = tuple(o.name for o in CONTRACT_OUTPUTS if o.when is None)  # written by every audit

@@ -21,12 +21,14 @@ import pandas as pd
 
 from . import __version__
 from .arrowops import give_back_memory
+from .attestations import Attestations, attestations_path, read_attestations
 from .engine import AuditResult, run_audit
 from .load import load_bundle
 from .params import AuditParams, parse_params, read_params_file, resolve_data_dir
 from .report import html
+from .report.coverage import coverage_section
 from .report.evidence import evidence_html
-from .report.files import write_tables, write_workbook
+from .report.files import write_coverage_files, write_tables, write_workbook
 from .report.sample import Sample, samples
 from .report.sections import load_all
 from .report.tracking import Tracking, track_result
@@ -85,6 +87,8 @@ class Audit:
     #: new / recurring / resolved against params `previous_dir`, None without it
     tracking: Tracking | None = None
     _samples: dict[str, Sample] | None = field(default=None, repr=False)
+    #: the examiner's filled manual-procedure checklist (params `attestations`), validated; None without it
+    attestations: Attestations | None = None
 
     @classmethod
     def start(
@@ -100,6 +104,11 @@ class Audit:
         )
         result = run_audit(params, bundle)
         tracking = track_result(result, params.previous_dir, params_file)
+        attestations = (
+            read_attestations(attestations_path(params.attestations, params_file), params.period_start)
+            if params.attestations
+            else None
+        )
         return cls(
             params,
             result,
@@ -109,6 +118,7 @@ class Audit:
             started,
             load_all(),
             tracking,
+            attestations=attestations,
         )
 
     @property
@@ -144,6 +154,16 @@ class Audit:
 
     def data_quality(self):
         return _html(html.data_quality_section(self.result))
+
+    def coverage(self):
+        """Clause coverage: every clause of the catalogue, tested by data, attested by hand, or why neither."""
+        return _html(coverage_section(self.result, self.attestations))
+
+    def mitigations(self):
+        """Approved exceptions that ended in the period, end soon after as_of, or matched no finding."""
+        from .report.mitigations import mitigations_section
+
+        return _html(mitigations_section(self.result))
 
     def appendix(self):
         return _html(html.appendix(self.result, self.run_info()))
@@ -189,6 +209,7 @@ class Audit:
             return []
         out = self.output_dir
         paths = write_tables(self.result, out)
+        paths += write_coverage_files(self.result, self.attestations, out)
         paths.append(
             write_workbook(
                 self.result,

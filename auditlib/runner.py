@@ -479,11 +479,11 @@ def completed(target: Path, params: AuditParams, params_path: Path) -> dict | No
     --resume: `verify` finds nothing, and the params and every input file's hash are the recorded ones),
     else None."""
     from .manifest import read_manifest, verify
-    from .params import beside
+    from .params import resolve_relative
 
     manifest, _ = read_manifest(target)
     if manifest is None or verify(target):
         return None
     if manifest.get("params") != params.model_dump(mode="json"):
         return None
-    return manifest if inputs_unchanged(manifest, beside(params_path, params.data_dir)) else None
+    return manifest if inputs_unchanged(manifest, resolve_relative(params.data_dir, params_path)) else None

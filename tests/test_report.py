@@ -17,6 +17,7 @@ from auditlib.engine import run_audit
 from auditlib.load import load_bundle
 from auditlib.params import load_params
 from auditlib.report import html
+from auditlib.report.coverage import coverage_section
 from auditlib.report.evidence import evidence_html, values_frame
 from auditlib.report.files import write_tables, write_workbook
 from auditlib.report.sample import draw, rule_sample, samples, seed_of, splitmix64
@@ -55,7 +56,8 @@ def report(result, tracking=None) -> str:
     fams = html.selected_families(result)
     parts = [html.cover(result, {"run_id": "r1"}, fams), html.executive_summary(result, tracking)]
     parts += [html.family_section(result, f, extras.get(f, ()), tracking) for f in fams]
-    parts += [html.data_quality_section(result), html.appendix(result, {"packages": {"x": "1"}})]
+    parts += [html.data_quality_section(result), coverage_section(result, None)]
+    parts += [html.appendix(result, {"packages": {"x": "1"}})]
     return "".join(parts)
 
 
@@ -95,6 +97,7 @@ def test_contents_links_every_section_and_rule_and_every_link_has_its_anchor(pag
     } <= ids
     assert hrefs <= ids, hrefs - ids
     assert {f"rule-{c}" for c in REGISTRY} <= hrefs
+    assert "clause-IC-8-5" in hrefs  # citations link to the clause's row and text in the coverage section
     assert "<script" not in page and "javascript:" not in page
 
 
@@ -109,7 +112,10 @@ def test_nothing_from_the_data_is_markup_and_no_personal_data_reaches_the_html(p
 
 def test_english_report_has_no_chinese_but_the_data_and_chinese_report_no_english_labels(pages):
     data_values = {"测试基金销售有限公司"}  # the institution's name
-    text = visible_text(pages["en"])
+    # keywords looked for in the data's Chinese course titles (STAFF-003) are shown as they are matched
+    data_values |= set(REGISTRY["STAFF-003"].params["suitability_course_keywords"])
+    # the clauses' own text is the regulation's Chinese, shown as it is in both reports
+    text = visible_text(re.sub(r'<div class="txt">.*?</div>', "", pages["en"], flags=re.S))
     for value in data_values:
         text = text.replace(value, "")
     assert not re.findall(r"[\u4e00-\u9fff]+", text.replace("王**", "").replace("李*", ""))
@@ -407,3 +413,37 @@ def test_column_width_counts_cjk_double():
     for text in ("", "abc", "中文ab", "\u2e80\u2e81x", "é", "（全角）"):
         assert _width(text) == sum(2 if ord(ch) > 0x2E80 else 1 for ch in text), text
     assert _width("中文ab") == 6 and _width("\u2e80") == 1 and _width("\u2e81") == 2
+
+
+def test_coverage_section_escapes_attestations_speaks_no_code_words_and_links_rules(zh, en, tmp_path):
+    from auditlib.attestations import read_attestations
+
+    path = tmp_path / "att.csv"
+    path.write_text(
+        "clause_id,result,evidence_ref,performed_by,performed_on,note\n"
+        f'IC 5,pass,"{PAYLOAD}",张三,2025-06-01,x\nIC 6,maybe,WP-1,"{PAYLOAD}",2025-06-01,\n',
+        encoding="utf-8",
+    )
+    att = read_attestations(path, zh.params.period_start)
+    for result, words in (
+        (zh, ("人工检查：符合", "人工检查：未执行", "条款原文")),
+        (en, ("Manual procedure: pass",)),
+    ):
+        page = coverage_section(result, att)
+        assert PAYLOAD not in page and "&lt;script&gt;" in page
+        text = visible_text(page)
+        for w in words:
+            assert w in text
+        for code_word in (
+            "tested: no exception",
+            "manual: not performed",
+            "partly tested",
+            "not_tested",
+            "None",
+        ):
+            assert code_word not in text, code_word
+        assert (
+            '<details class="cl">' in page and "（五）销售业务前台的宣传推介和柜面操作岗位应相互分离" in page
+        )
+        assert 'href="#rule-SOD-001"' in page and 'id="coverage"' in page and 'id="clause-IC-8-5"' in page
+        assert "126" in text

@@ -14,7 +14,7 @@ import pytest
 from helpers import SOD_DATA, bundle_dir, write_params
 
 from auditlib.batch import plan
-from auditlib.manifest import CONTRACT_OUTPUTS, MANIFEST, SIGNATURE, verify
+from auditlib.manifest import CONTRACT_OUTPUTS, MANIFEST, OUTPUTS, SIGNATURE, verify
 
 pytestmark = pytest.mark.slow
 FOLDER = Path("2025-12-31")
@@ -117,8 +117,8 @@ def test_a_file_deleted_with_its_manifest_entry_is_caught(folder, signed):
 def test_an_empty_output_list_is_caught(folder):
     rewrite(folder, lambda m: m.update(outputs={}))
     problems = caught(folder)
-    assert sum("a required output, not listed" in p for p in problems) == 6
-    assert sum("not in the manifest (a file the run did not write)" in p for p in problems) == 6
+    assert sum("a required output, not listed" in p for p in problems) == len(OUTPUTS)
+    assert sum("not in the manifest (a file the run did not write)" in p for p in problems) == len(OUTPUTS)
 
 
 def test_an_extra_file_planted_is_caught(folder):

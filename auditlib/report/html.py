@@ -18,10 +18,11 @@ from collections.abc import Iterable
 
 import pandas as pd
 
+from ..clauses import slug
 from ..i18n import VOCAB, label, reason_text, split_reason, t
+from ..mask import contract_pii_kind, mask_long_numbers, mask_value
 from ..rules import REGISTRY
 from ..rules.base import FAMILIES, SEVERITIES, _fmt_param
-from .mask import contract_pii_kind, mask_long_numbers, mask_value
 
 SAMPLE_ROWS = 10
 
@@ -133,6 +134,11 @@ def requirement(code: str, result) -> str:
     return REGISTRY[code].requirement_text(lang, {k: localize_param(v, lang) for k, v in params.items()})
 
 
+def cited(cites) -> str:
+    """A rule's cited clause ids, each linking to the clause's row and text in the coverage section."""
+    return "; ".join(f'<a href="#{anchor("clause", slug(c))}">{esc(c)}</a>' for c in cites)
+
+
 def selected_families(result) -> list[str]:
     selected = set(result.params.selected())
     return list(dict.fromkeys(code.split("-")[0] for code in result.summary["rule_code"] if code in selected))
@@ -166,6 +172,7 @@ def toc(result, families: Iterable[str] | None = None) -> str:
             f'<br><span class="codes">{rules}</span></li>'
         )
     items.append(f'<li><a href="#{anchor("data-quality")}">{esc(t("data_quality", lang))}</a></li>')
+    items.append(f'<li><a href="#{anchor("coverage")}">{esc(t("cov_title", lang))}</a></li>')
     items.append(f'<li><a href="#{anchor("appendix")}">{esc(t("appendix", lang))}</a></li>')
     return (
         f'<nav class="toc" id="{anchor("contents")}"><b>{esc(t("contents", lang))}</b>'
@@ -265,7 +272,7 @@ def rule_block(result, code: str, sample: int = SAMPLE_ROWS, tracking=None) -> s
     parts = [
         f'<div class="rule">{head}',
         f'<div class="req"><b>{esc(t("required", lang))}</b>: {esc(requirement(code, result))}<br>'
-        f'<span class="muted">{esc(t("citation", lang))}: {esc(r.citation)}</span></div>',
+        f'<span class="muted">{esc(t("citation", lang))}: {cited(r.cites)}</span></div>',
         f"<p><b>{esc(t('found', lang))}</b>: {status_html(row, lang)}"
         + (f" — {esc(found)}" if row["tested"] else "")
         + "</p>",

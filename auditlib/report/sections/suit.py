@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.patches import Rectangle
 
+from ...engine import rule_context as engine_rule_context
 from ...rules.base import RuleContext
 from ...rules.suit import LEVELS, matrix_table, product_levels, with_assessment
 from ..charts import figure_html, new_figure
@@ -75,17 +76,8 @@ def _tx(key: str, lang: str, **kw) -> str:
 
 
 def rule_context(result, code: str) -> RuleContext:
-    """The context the engine gives `code`: its effective parameters, the period, as_of and calendar."""
-    p = result.params
-    return RuleContext(
-        tables=result.bundle.tables,
-        params=p.rule_params(code),
-        period_start=pd.Timestamp(p.period_start),
-        period_end=pd.Timestamp(p.period_end),
-        as_of=pd.Timestamp(p.as_of),
-        calendar_params=p.calendar,
-        institution_id=p.institution_id,
-    )
+    """The context the engine gives `code`: its declared tables, effective parameters, period and calendar."""
+    return engine_rule_context(result.params, result.bundle, code)
 
 
 def suitability_cells(result) -> pd.DataFrame:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 import uuid
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -31,6 +32,7 @@ from .report.files import write_coverage_files, write_tables, write_workbook
 from .report.sample import Sample, samples
 from .report.sections import load_all
 from .report.tracking import Tracking, track_result
+from .signing import FINGERPRINT_ENV
 
 PACKAGES = (
     "auditlib",
@@ -129,6 +131,8 @@ class Audit:
             "fingerprint": fingerprint(self.result.bundle),
             "version": __version__,
             "packages": package_versions(),
+            # the fingerprint of the key that will seal the manifest ("" unsigned): for the report's cover
+            "key_fingerprint": os.environ.get(FINGERPRINT_ENV, ""),
         }
 
     # ------------------------------------------------------------ report sections (examiner HTML)

@@ -23,7 +23,7 @@ from .arrowops import give_back_memory
 from .engine import AuditResult, run_audit
 from .load import load_bundle
 from .params import AuditParams, parse_params, read_params_file, resolve_data_dir
-from .report import html
+from .report import html, narrative
 from .report.evidence import evidence_html
 from .report.files import write_tables, write_workbook
 from .report.sample import Sample, samples
@@ -116,19 +116,39 @@ class Audit:
     def run_info(self) -> dict:
         return {
             "run_id": self.run_id,
+            "report_date": self.started_at[:10],
             "fingerprint": fingerprint(self.result.bundle),
             "version": __version__,
             "packages": package_versions(),
         }
 
     # ------------------------------------------------------------ report sections (examiner HTML)
+    # In the run contract's order (outputs.md v2, "The report"); the notebook calls them in this order.
+    # A section added by another module (clause coverage, mitigations, responses) is a method of that
+    # name here, with an <h2 id="coverage|mitigations|responses">: the contents then list it.
+
+    def sections(self) -> list[tuple[str, str]]:
+        """(anchor, title) of every section this report has, in order: the contents and PDF bookmarks."""
+        optional = [k for k in html.OPTIONAL_SECTIONS if callable(getattr(self, k, None))]
+        if not self.params.responses:
+            optional = [k for k in optional if k != "responses"]
+        return html.report_sections(self.result, optional)
 
     def cover(self):
-        """The cover and the table of contents."""
-        return _html(html.cover(self.result, self.run_info(), self.families()))
+        """The cover (institution, period, as_of, report date, run id, data fingerprint) and the contents."""
+        return _html(html.cover(self.result, self.run_info(), self.sections()))
 
-    def summary(self):
-        return _html(html.executive_summary(self.result, self.tracking))
+    def conclusion(self):
+        return _html(narrative.conclusion(self.result, self.tracking))
+
+    def key_findings(self):
+        return _html(narrative.key_findings(self.result, self.tracking))
+
+    def scope(self):
+        return _html(narrative.scope(self.result))
+
+    def methodology(self):
+        return _html(narrative.methodology(self.result, self.run_info()))
 
     def families(self) -> list[str]:
         return html.selected_families(self.result)
@@ -141,8 +161,18 @@ class Audit:
     def data_quality(self):
         return _html(html.data_quality_section(self.result))
 
+    def clause_catalogue(self) -> dict | None:
+        """Clause id -> its entry (text, gloss) for the sources legend; None until the package holds the
+        clause catalogue (the legend then lists the cited clauses and points to the sources' text)."""
+        return None
+
     def appendix(self):
-        return _html(html.appendix(self.result, self.run_info()))
+        legend = narrative.sources_legend(self.result, self.clause_catalogue())
+        own_section = callable(getattr(self, "mitigations", None))
+        return _html(html.appendix(self.result, self.run_info(), legend, with_mitigations=not own_section))
+
+    def sign_off(self):
+        return _html(narrative.sign_off(self.result))
 
     # ------------------------------------------------------------ auditor-only
 

@@ -541,6 +541,16 @@ def reason_text(head: str, lang: str) -> str:
     return head
 
 
+_PLURAL_ONE = re.compile(r"(?<![\d.,])1 ([a-z][a-z-]*(?: [a-z-]+)?)\(s\)")
+_PLURAL_MANY = re.compile(r"(\d[\d,.]*) ([a-z][a-z-]*(?: [a-z-]+)?)\(s\)")
+
+
+def english_plurals(text: str) -> str:
+    """`1 working day(s)` -> `1 working day`, `3 minute(s)` -> `3 minutes`: the templates' "(s)" resolved
+    by the number before it, so the report reads as written English."""
+    return _PLURAL_MANY.sub(r"\1 \2s", _PLURAL_ONE.sub(r"1 \1", text))
+
+
 def t(key: str, lang: str, **kw) -> str:
     s = TEXT[lang][key]
     return s.format(**kw) if kw else s

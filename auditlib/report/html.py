@@ -23,7 +23,7 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-from ..i18n import VOCAB, label, reason_text, split_reason, t
+from ..i18n import VOCAB, english_plurals, label, reason_text, split_reason, t
 from ..rules import REGISTRY
 from ..rules.base import FAMILIES, SEVERITIES
 from ..schema import TABLES
@@ -90,7 +90,7 @@ def style() -> str:
 
 
 def wrap(body: str) -> str:
-    return f'<div class="al">{body}</div>'
+    return f'<div class="al">{english_plurals(body)}</div>'
 
 
 def table_html(
@@ -421,7 +421,7 @@ def rule_block(result, code_: str, sample: int = SAMPLE_ROWS, tracking=None) -> 
     parts = [
         f'<div class="rule">{head}',
         f'<div class="req"><b>{esc(t("required", lang))}</b>{colon}{esc(requirement(code_, result))}<br>'
-        f'<span class="muted">{esc(t("citation", lang))}{colon}{esc(r.citation)}</span></div>',
+        f'<span class="muted">{esc(t("citation", lang))}{colon}{esc(SEPARATORS[lang][1].join(r.cites))}</span></div>',
         f"<p><b>{esc(t('found', lang))}</b>{colon}{status_html(row, lang, result)}"
         + (f" — {esc(found)}" if row["tested"] else "")
         + "</p>",

@@ -321,7 +321,7 @@ TEXT["zh"].update(
         "concl_found": "其中 {with_exc} 项规则发现例外，共计 {n} 项发现（高 {high} 项、中 {medium} 项、低 {low} 项）；"
         "{mitigated} 项属于已批准的例外，其余 {open} 项待机构整改。",
         "concl_clean": "完成测试的规则均未发现例外。",
-        "concl_high": "高严重程度发现 {n} 项，涉及：{rules}。",
+        "concl_high": "高严重程度发现 {n} 项，涉及以下规则：",
         "concl_no_high": "未发现高严重程度事项。",
         "concl_missing": "因机构未提供{tables}，{k} 项规则未能测试（{codes}），本报告对相关事项不发表结论。",
         "concl_errors": "{k} 项规则运行出错，未能得出结论（{codes}）。",
@@ -406,7 +406,7 @@ TEXT["en"].update(
         "{low} low severity); {mitigated} are approved exceptions and {open} remain open for the institution "
         "to remedy.",
         "concl_clean": "No tested rule found an exception.",
-        "concl_high": "The {n} high-severity findings concern: {rules}.",
+        "concl_high": "The {n} high-severity findings concern these rules:",
         "concl_no_high": "There is no high-severity finding.",
         "concl_missing": "The institution did not provide {tables}, so {k} rules could not be tested ({codes}); "
         "this report gives no conclusion on those matters.",

@@ -20,12 +20,14 @@ OUTPUTS = (
     "rule_summary.csv",
     "data_quality.csv",
 )
+#: written by most runs, not all (`--no-pdf`): listed when present
+OPTIONAL_OUTPUTS = ("report.pdf",)
 
 
 def write_manifest(folder: Path, run: dict) -> Path:
     outputs = {
         name: {"sha256": sha256_file(folder / name), "bytes": (folder / name).stat().st_size}
-        for name in OUTPUTS
+        for name in OUTPUTS + tuple(n for n in OPTIONAL_OUTPUTS if (folder / n).is_file())
     }
     manifest = {"manifest_version": 1, **run, "outputs": outputs}
     path = folder / MANIFEST

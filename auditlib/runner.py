@@ -55,6 +55,7 @@ NOTEBOOK_ENV = (
     "AUDITLIB_NOTEBOOK"  # another notebook with the same parameters cell (customisation, fault tests)
 )
 TEMPLATES = Path(__file__).resolve().parent / "report" / "templates"
+NO_PDF_ENV = "AUDITLIB_NO_PDF"  # set (to anything but 0 or empty) by --no-pdf: no report.pdf
 HIDDEN_TAGS = {"auditor", "parameters", "injected-parameters"}
 OWNER_FILE = ".owner"  # `<host> <pid>` of the run that owns a staging folder, so a rerun can clear stale ones
 INTERRUPT_GRACE = 5.0  # seconds a timed-out kernel gets to stop at an interrupt before it is killed
@@ -468,6 +469,7 @@ def run_one(
     params: AuditParams | None = None,
     kernel_retries: int = 1,
     stop: Callable[[], bool] | None = None,
+    pdf: bool | None = None,
 ) -> Outcome:
     """Audit one institution. Bad params raise ParamsError (the caller's exit 2); a failed audit returns
     an Outcome with status `failed` and leaves its error, never a manifest.
@@ -475,6 +477,7 @@ def run_one(
     timeout: seconds for the whole audit (kernel start, every cell); cell_timeout: seconds per cell;
     kernel_retries: further attempts when the kernel fails to start; stop: polled every ~2 s, True
     stops the run as interrupted (a batch being cancelled on a remote worker).
+    pdf: also write report.pdf (WeasyPrint, report/pdf.py); by default unless $AUDITLIB_NO_PDF (`--no-pdf`).
     """
     t0 = time.monotonic()
     params_path = Path(params_path).resolve()
@@ -554,6 +557,10 @@ def run_one(
         export_html(stage / "report.ipynb", stage / "report.html", params.language, title)
         run.dispose(km, graceful=True)
         km = None
+        if pdf if pdf is not None else os.environ.get(NO_PDF_ENV, "") in ("", "0"):
+            from .report.pdf import write_pdf
+
+            write_pdf(stage / "report.html", stage / "report.pdf")
         info = json.loads((stage / RUN_FILE).read_text(encoding="utf-8"))
         (stage / RUN_FILE).unlink()
         (stage / OWNER_FILE).unlink()

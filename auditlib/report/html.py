@@ -37,14 +37,14 @@ CSS = """
 .al h1{font-size:1.7em;margin:.2em 0}.al h2{border-bottom:2px solid #24527a;padding-bottom:.2em;margin-top:1.6em}
 .al h3{margin:1.2em 0 .3em}.al table{border-collapse:collapse;margin:.4em 0 1em;font-size:.92em}
 .al th,.al td{border:1px solid #c9d2dc;padding:3px 8px;text-align:left;vertical-align:top}
-.al th{background:#eef2f6}.al td.n{text-align:right;font-variant-numeric:tabular-nums}
+.al th{background:#eef2f6}.al table.findings{width:100%}.al .ev{display:block;margin-top:.2em;color:#4d5b69}.al td.n{text-align:right;font-variant-numeric:tabular-nums}
 .al .cover{border:1px solid #24527a;padding:1em 1.4em;background:#f7f9fb}
 .al .sev-high{color:#a40000;font-weight:bold}.al .sev-medium{color:#a85b00}.al .sev-low{color:#4d5b69}
 .al .st-passed{color:#1b6e2e}.al .st-exceptions{color:#a40000}.al .st-not_tested{color:#6b7785}
 .al .st-error{color:#fff;background:#a40000;padding:0 4px}
 .al .rule{border-left:4px solid #c9d2dc;padding:.1em 1em;margin:1em 0}
 .al .req{background:#f3f6f9;padding:.4em .8em}.al .muted{color:#6b7785;font-size:.9em}
-.al img.chart{max-width:100%;display:block;margin:.5em 0}
+.al img.chart{max-width:100%;height:auto;display:block;margin:.5em 0}
 .al .failed{border:3px solid #a40000;padding:1em;background:#fff1f1}
 .al nav.toc{margin:1em 0;padding:.6em 1.2em;border:1px solid #c9d2dc;background:#fbfcfd}
 .al nav.toc ol{margin:.2em 0;padding-left:1.6em}.al nav.toc li{margin:.1em 0}
@@ -55,7 +55,7 @@ CSS = """
 .al .conclusion p{margin:.5em 0}.al .signoff td{height:2.6em;min-width:9em}
 .al .covermeta{font-size:.9em}
 @media print{
- .al{max-width:none;font-size:10pt}.al nav.toc a.top,.al a.top{display:none}
+ .al{max-width:none;font-size:10pt}.al nav.toc a.top,.al a.top{display:none}.al table{width:100%}
  .al h1,.al h2,.al h3{break-after:avoid;page-break-after:avoid}
  .al tr,.al img,.al .req{break-inside:avoid;page-break-inside:avoid}
  .al thead{display:table-header-group}.al a{color:inherit;text-decoration:none}
@@ -71,6 +71,7 @@ PRINT_CSS = """
  @bottom-center{content:counter(page) " / " counter(pages);font-size:8pt;color:#6b7785}}
 @page :first{@top-center{content:none}}
 body{margin:0;max-width:none;padding:0}
+.al table.covermeta{width:auto}
 .al h1{bookmark-level:none}.al h2{bookmark-level:1}.al h3{bookmark-level:none}.al .rule h3{bookmark-level:2}
 .al h2{break-before:auto}.al nav.toc{break-after:page}
 .al .runhead{display:block!important;visibility:hidden;height:0;margin:0;string-set:runhead content()}
@@ -99,11 +100,16 @@ def table_html(
     numeric: Iterable[str] = (),
     trusted: Iterable[str] = (),
     nowrap: Iterable[str] = (),
+    cls: str = "",
 ) -> str:
     """A plain HTML table with every cell escaped, except `trusted` columns of markup this module built."""
     numeric, trusted, nowrap = set(numeric), set(trusted), set(nowrap)
     heads = list(headers) if headers is not None else list(df.columns)
-    out = ["<table><thead><tr>", *(f"<th>{esc(h)}</th>" for h in heads), "</tr></thead><tbody>"]
+    out = [
+        f'<table class="{esc(cls)}"><thead><tr>' if cls else "<table><thead><tr>",
+        *(f"<th>{esc(h)}</th>" for h in heads),
+        "</tr></thead><tbody>",
+    ]
     for row in df.itertuples(index=False):
         out.append("<tr>")
         for col, v in zip(df.columns, row, strict=True):
@@ -389,10 +395,13 @@ def findings_table(result, f: pd.DataFrame, tracking=None, with_rule: bool = Fal
     tab[t("status", lang)] = f["status"].map(lambda v: esc(label(v, lang)))
     if tracking is not None:
         tab[t("tracking_col", lang)] = f["tracking"].map(lambda v: esc(label(v, lang)) if v else "")
-    tab[t("detail", lang)] = f["detail"].map(esc)
-    tab[t("evidence_ref", lang)] = [evidence_ref(e, lang) for e in f["evidence"]]
-    nowrap = (t("entity", lang), t("occurred_at", lang), t("status", lang), t("finding_id", lang))
-    return table_html(tab, trusted=tab.columns, nowrap=nowrap)
+    colon = "：" if lang == "zh" else ": "
+    tab[t("detail", lang)] = [
+        f'{esc(d)}<span class="ev">{esc(t("evidence_ref", lang))}{colon}{evidence_ref(e, lang)}</span>'
+        for d, e in zip(f["detail"], f["evidence"], strict=True)
+    ]
+    nowrap = (t("status", lang), t("finding_id", lang))
+    return table_html(tab, trusted=tab.columns, nowrap=nowrap, cls="findings")
 
 
 def rule_block(result, code_: str, sample: int = SAMPLE_ROWS, tracking=None) -> str:
@@ -565,7 +574,8 @@ def parameter_sentences(result) -> str:
             t("parameters", lang): [esc(t("adjusted" if c in adjusted else "default", lang)) for c in codes],
         }
     )
-    return f"<p>{esc(t('params_intro', lang))}</p>{table_html(tab, trusted=tab.columns, nowrap=(t('rule', lang),))}"
+    nowrap = (t("rule", lang), t("rule_version", lang), t("parameters", lang))
+    return f"<p>{esc(t('params_intro', lang))}</p>{table_html(tab, trusted=tab.columns, nowrap=nowrap)}"
 
 
 def appendix(result, run: dict, legend: str = "", with_mitigations: bool = True) -> str:

@@ -99,10 +99,12 @@ def conclusion(result, tracking=None) -> str:
     high = f[f["severity"] == "high"]
     if len(high):
         counts = high.groupby("rule_code", sort=False).size()
-        rules = t("list_sep", lang).join(
-            t("rule_count", lang, title=REGISTRY[c].title[lang], code=c, n=_n(n)) for c, n in counts.items()
+        items = "".join(
+            f'<li><a href="#{anchor("rule", c)}">'
+            f"{esc(t('rule_count', lang, title=REGISTRY[c].title[lang], code=c, n=_n(n)))}</a></li>"
+            for c, n in counts.items()
         )
-        paras.append(esc(t("concl_high", lang, n=_n(len(high)), rules=rules)))
+        paras.append(f"<p>{esc(t('concl_high', lang, n=_n(len(high))))}</p><ul>{items}</ul>")
     elif len(f):
         paras.append(esc(t("concl_no_high", lang)))
     tables, untested = not_provided(result)
@@ -119,7 +121,7 @@ def conclusion(result, tracking=None) -> str:
     return wrap(
         _h2(t("conclusion", lang), anchor("conclusion"), lang)
         + '<div class="conclusion">'
-        + "".join(f"<p>{x}</p>" for x in paras)
+        + "".join(x if x.startswith("<") else f"<p>{x}</p>" for x in paras)  # escaped text never starts so
         + "</div>"
         + f"<h3>{esc(t('by_family_severity', lang))}</h3>{severity_grid(result)}"
         + (tracking_block(result, tracking) if tracking is not None else "")

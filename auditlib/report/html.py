@@ -49,14 +49,16 @@ CSS = """
 .al nav.toc{margin:1em 0;padding:.6em 1.2em;border:1px solid #c9d2dc;background:#fbfcfd}
 .al nav.toc ol{margin:.2em 0;padding-left:1.6em}.al nav.toc li{margin:.1em 0}
 .al nav.toc .codes{font-size:.85em}.al a{color:#24527a}
-.al a.top{float:right;font-size:.8em;font-weight:normal;margin-top:2.4em}
+.al a.top{font-size:.8em;font-weight:normal;white-space:nowrap}
+.al .h2row{display:flex;align-items:baseline;justify-content:space-between;gap:1em;
+ border-bottom:2px solid #24527a;margin-top:1.6em}.al .h2row h2{border:0;margin:0;padding-bottom:.2em}
 .al td.nw{white-space:nowrap}.al code{font-family:"DejaVu Sans Mono",Consolas,monospace;font-size:.88em;
  color:#333;background:#f3f4f6;padding:0 2px;overflow-wrap:anywhere}
 .al .conclusion p{margin:.5em 0}.al .signoff td{height:2.6em;min-width:9em}
 .al .covermeta{font-size:.9em}
 @media print{
  .al{max-width:none;font-size:10pt}.al nav.toc a.top,.al a.top{display:none}.al table{width:100%}
- .al h1,.al h2,.al h3{break-after:avoid;page-break-after:avoid}
+ .al h1,.al h2,.al h3,.al .h2row{break-after:avoid;page-break-after:avoid}.al .h2row{display:block}
  .al tr,.al img,.al .req{break-inside:avoid;page-break-inside:avoid}
  .al thead{display:table-header-group}.al a{color:inherit;text-decoration:none}
  .al .cover,.al .signoff{break-inside:avoid}
@@ -139,7 +141,7 @@ def _top(lang: str) -> str:
 
 def _h2(text: str, anchor_id: str, lang: str) -> str:
     # the link sits beside the heading, not in it: the heading's text is the PDF bookmark
-    return f'{_top(lang)}<h2 id="{esc(anchor_id)}">{esc(text)}</h2>'
+    return f'<div class="h2row"><h2 id="{esc(anchor_id)}">{esc(text)}</h2>{_top(lang)}</div>'
 
 
 def _n(x) -> str:

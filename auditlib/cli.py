@@ -126,6 +126,17 @@ def cmd_datarequest(a) -> int:
     return OK
 
 
+def cmd_checklist(a) -> int:
+    from .params import parse_params, read_params_file
+    from .report.checklist import write_checklist
+
+    # the params file may name an attestations file that this very checklist is about to become
+    params = parse_params(read_params_file(a.params), a.params)
+    out = Path(a.out or f"checklist_{params.institution_id}_{params.period_end}.xlsx")
+    print(write_checklist(params, out))
+    return OK
+
+
 def _timeouts(s: argparse.ArgumentParser) -> None:
     s.add_argument(
         "--timeout",
@@ -206,6 +217,17 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--docs", default=None, help="write one Markdown page per rule into this folder")
     s.add_argument("--check", action="store_true", help="with --docs: fail if the docs are out of date")
     s.set_defaults(func=cmd_rules)
+
+    s = sub.add_parser(
+        "checklist",
+        parents=[common],
+        help="write the manual-procedure checklist (xlsx) for the examiner to fill and return as attestations",
+    )
+    s.add_argument("params", help="params YAML file")
+    s.add_argument(
+        "--out", default=None, help="file to write (default: checklist_<institution>_<period_end>.xlsx)"
+    )
+    s.set_defaults(func=cmd_checklist)
 
     s = sub.add_parser(
         "datarequest", parents=[common], help="write the data request list (Excel and Markdown)"

@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from .clauses import clauses, sources
 from .rules import REGISTRY, Rule
 from .schema import TABLES, data_request_rows
 
@@ -39,6 +40,21 @@ def _example(code: str) -> str:
     )
 
 
+def cited_clauses(r: Rule) -> str:
+    """The text of each clause the rule cites, with its source: what the rule is checked against."""
+    known, titles = clauses(), sources()
+    out = []
+    for cid in r.cites:
+        c = known.get(cid)
+        if c is None:
+            out.append(f"- **{cid}**: not in the clause catalogue")
+            continue
+        text = "  \n  ".join(c.text_zh.split("\n"))
+        where = f"《{titles[c.source].title_zh}》{c.label}" if c.source != "CP" else c.label
+        out.append(f"- **{cid}** {where}:  \n  {text}  \n  *{c.gloss_en}*")
+    return "## Clauses cited\n\n" + "\n".join(out) + "\n\n"
+
+
 def rule_page(r: Rule) -> str:
     params = "\n".join(f"| `{k}` | `{v}` |" for k, v in r.params.items()) or "| (none) | |"
     return (
@@ -47,9 +63,18 @@ def rule_page(r: Rule) -> str:
         f"| input tables | {', '.join(r.tables)} |\n| entity (one finding per) | `{r.entity}` |\n"
         f"| version | {r.version} |\n\n"
         f"## What and why\n\n{r.doc}\n\n"
+        f"{cited_clauses(r)}"
         f"## Requirement\n\n- zh: {r.requirement_text('zh', r.params)}\n- en: {r.requirement_text('en', r.params)}\n\n"
         f"## Parameters (defaults; override per institution under `overrides: {{{r.code}: ...}}` or "
-        f"`{{{r.family}: ...}}`)\n\n| name | default |\n|---|---|\n{params}\n\n{_example(r.code)}"
+        f"`{{{r.family}: ...}}`)\n\n| name | default |\n|---|---|\n{params}\n\n{_needs(r)}{_example(r.code)}"
+    )
+
+
+def _needs(r: Rule) -> str:
+    """Parameters without which the rule is not tested (never passed)."""
+    return "".join(
+        f"Not tested while `{name}` is empty (*parameter not provided*: {what['en']}).\n\n"
+        for name, what in r.needs.items()
     )
 
 
@@ -92,6 +117,7 @@ def data_request_frame() -> pd.DataFrame:
                 "column required": "yes" if r.column_required else "no",
                 "meaning": r.meaning,
                 "allowed values": r.allowed,
+                "new in": f"v{r.since}" if r.since > 1 else "",
             }
             for r in data_request_rows()
         ]
@@ -110,7 +136,7 @@ def write_data_request(out: Path) -> list[Path]:
         ws = xw.sheets["data request"]
         ws.freeze_panes(1, 0)
         ws.autofilter(0, 0, len(df), len(df.columns) - 1)
-        for i, w in enumerate((18, 14, 24, 8, 15, 60, 40)):
+        for i, w in enumerate((18, 14, 24, 8, 15, 60, 40, 8)):
             ws.set_column(i, i, w)
     lines = [
         "# Data request list\n",
@@ -118,12 +144,19 @@ def write_data_request(out: Path) -> list[Path]:
         "`<table>.parquet` or a one-sheet `<table>.xlsx`. Dates `YYYY-MM-DD`, timestamps "
         "`YYYY-MM-DD HH:MM[:SS]` (local time), booleans true/false, 1/0, Y/N, 是/否; identifiers are text.\n",
     ]
+    lines.append(
+        "Items marked *new in v2* (contract v2) are optional: a bundle without them stays valid, and the "
+        "rules that need them are reported as not tested (data not provided). A column marked required in "
+        "an optional table is required when that table is given.\n"
+    )
     for name, t in TABLES.items():
-        lines.append(f"\n## {name} ({'required' if t.required else 'optional'}): {t.meaning}\n")
+        new = ", new in v2" if t.since > 1 else ""
+        lines.append(f"\n## {name} ({'required' if t.required else 'optional'}{new}): {t.meaning}\n")
         lines.append("| column | type | required | meaning | allowed values |\n|---|---|---|---|---|")
         for c in t.columns:
+            mark = " (optional, *new in v2*)" if c.since > 1 and t.since == 1 else ""
             lines.append(
-                f"| {c.name} | {c.type} | {'yes' if c.required else ''} | {c.meaning} | "
+                f"| {c.name}{mark} | {c.type} | {'yes' if c.required else ''} | {c.meaning} | "
                 f"{', '.join(c.choices or ())} |"
             )
     md.write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import string
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -18,8 +18,8 @@ import pandas as pd
 from .arrowops import give_back_memory
 from .i18n import label, t
 from .load import Bundle
+from .mask import mask_series
 from .params import AuditParams
-from .report.mask import mask_series
 from .rules import REGISTRY
 from .rules.base import Rule, RuleContext, RuleOutput
 
@@ -34,9 +34,19 @@ FINDINGS_COLUMNS = [
     "detail",
 ]
 #: kept beside the contract columns for the report and working papers (not written to findings.csv)
-EXTRA_FINDING_COLUMNS = ["family", "title", "staff_id", "evidence", "mitigation", "detail_full"]
+EXTRA_FINDING_COLUMNS = [
+    "family",
+    "title",
+    "staff_id",
+    "evidence",
+    "mitigation",
+    "detail_full",
+    "exposed_until",
+]
 SUMMARY_COLUMNS = ["rule_code", "tested", "not_tested_reason", "population", "exceptions", "exception_rate"]
-SUMMARY_EXTRA = ["family", "severity", "title", "status", "open", "mitigated", "error", "version"]
+SUMMARY_EXTRA = ["family", "severity", "title", "status", "open", "mitigated", "error", "version", "left_out"]
+#: kept in `AuditResult.summary` for the report, not written to rule_summary.csv: each rule's `RuleOutput.notes`
+SUMMARY_NOTES = "notes"
 
 
 @dataclass
@@ -47,6 +57,11 @@ class AuditResult:
     summary: pd.DataFrame  # SUMMARY_COLUMNS + SUMMARY_EXTRA
     #: each rule's own findings frame (all the values it used), for evidence and working papers
     rule_frames: dict[str, pd.DataFrame]
+    #: one row per params mitigation (same order): findings it `matched` (rule and target), `covered`, and
+    #: matched but no longer covered because it had ended (`lapsed`); see _apply_mitigations
+    mitigation_use: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=["matched", "covered", "lapsed"])
+    )
 
 
 def finding_id(institution_id: str, rule_code: str, entity_id: str) -> str:
@@ -90,24 +105,59 @@ def _context(params: AuditParams, bundle: Bundle, code: str) -> RuleContext:
     )
 
 
-def _apply_mitigations(findings: pd.DataFrame, params: AuditParams) -> pd.DataFrame:
-    """Approved exceptions turn matching findings `mitigated`, never drop them."""
+def _apply_mitigations(findings: pd.DataFrame, params: AuditParams) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Approved exceptions turn matching findings `mitigated`, never drop them; and how each was used.
+
+    A mitigation covers a finding only while it is valid (rules.md v2, "Mitigations end"): for the interval
+    rules, whose findings carry `exposed_until` (the last day of the exposure in the period), only if that
+    day is on or before `valid_until`; otherwise the finding stays open and its detail says from which day it
+    was no longer covered. Other findings: `occurred_at` on or before the end of `valid_until`.
+    Returns the findings and one row per mitigation: the findings it matched (rule and target), covered, and
+    matched but no longer covered (`lapsed`); `attrs["lapsed_findings"]` counts those findings once each."""
     findings["status"] = "open"
     findings["mitigation"] = ""
+    exposed = pd.to_datetime(findings["exposed_until"])
+    lapsed = pd.Series(pd.NaT, index=findings.index, dtype="datetime64[ns]")
+    use, ended_masks = [], []
     for m in params.mitigations:
         hit = (findings["rule_code"] == m.rule) | (findings["family"] == m.rule)
         if m.staff_id:
             hit &= findings["staff_id"].astype("string").eq(m.staff_id).fillna(False)
         if m.entity_id:
             hit &= findings["entity_id"] == m.entity_id
-        hit &= findings["occurred_at"].isna() | (
-            findings["occurred_at"]
-            <= pd.Timestamp(m.valid_until) + pd.Timedelta(days=1) - pd.Timedelta(seconds=1)
+        until = pd.Timestamp(m.valid_until)
+        valid = findings["occurred_at"].isna() | (
+            findings["occurred_at"] <= until + pd.Timedelta(days=1) - pd.Timedelta(seconds=1)
         )
-        hit &= findings["status"] == "open"
-        findings.loc[hit, "status"] = "mitigated"
-        findings.loc[hit, "mitigation"] = f"{m.reason} ({m.approved_by}, → {m.valid_until})"
-    return findings
+        valid = valid.where(exposed.isna(), exposed <= until)
+        covered = hit & valid & (findings["status"] == "open")
+        findings.loc[covered, "status"] = "mitigated"
+        findings.loc[covered, "mitigation"] = f"{m.reason} ({m.approved_by}, → {m.valid_until})"
+        ended = hit & ~valid & exposed.notna()  # matched, but the exposure went on after it ended
+        lapsed[ended] = lapsed[ended].where(lapsed[ended] >= until, until)  # the latest such end
+        ended_masks.append(ended)
+        use.append({"matched": int(hit.sum()), "covered": int(covered.sum())})
+    still_open = (findings["status"] == "open") & lapsed.notna()
+    for u, ended in zip(use, ended_masks, strict=True):
+        u["lapsed"] = int((ended & still_open).sum())
+    if still_open.any():
+        lang = params.language
+        note = [
+            t(
+                "mitigation_lapsed",
+                lang,
+                until=u.strftime("%Y-%m-%d"),
+                day=(u + pd.Timedelta(days=1)).strftime("%Y-%m-%d"),
+            )
+            for u in lapsed[still_open]
+        ]
+        for col in ("detail", "detail_full"):
+            findings.loc[still_open, col] = findings.loc[still_open, col].astype(str) + pd.Series(
+                note, index=findings.index[still_open]
+            )
+    use = pd.DataFrame(use, columns=["matched", "covered", "lapsed"])
+    use.attrs["lapsed_findings"] = int(still_open.sum())
+    return findings, use
 
 
 def run_rule(r: Rule, params: AuditParams, bundle: Bundle) -> tuple[dict, pd.DataFrame | None]:
@@ -126,13 +176,24 @@ def run_rule(r: Rule, params: AuditParams, bundle: Bundle) -> tuple[dict, pd.Dat
         "error": "",
         "not_tested_reason": "",
         "tested": False,
+        "left_out": 0,
+        SUMMARY_NOTES: {},
     }
     missing = [tb for tb in r.tables if not bundle.has(tb)]
+    missing += [c for c in r.columns if c.partition(".")[0] not in missing and not bundle.has(c)]
     if missing:
         return {
             **base,
             "status": "not_tested",
             "not_tested_reason": t("not_provided", params.language, tables=", ".join(missing)),
+        }, None
+    given = params.rule_params(r.code)
+    absent = [what[params.language] for name, what in r.needs.items() if not given.get(name)]
+    if absent:  # e.g. no special accounts configured: nothing to compare with, so no verdict either way
+        return {
+            **base,
+            "status": "not_tested",
+            "not_tested_reason": t("param_not_provided", params.language, what="; ".join(absent)),
         }, None
     try:
         out: RuleOutput = r.func(_context(params, bundle, r.code))
@@ -163,6 +224,8 @@ def run_rule(r: Rule, params: AuditParams, bundle: Bundle) -> tuple[dict, pd.Dat
         "exceptions": n,
         "exception_rate": rate,
         "status": "exceptions" if n else "passed",
+        "left_out": int(out.left_out),
+        SUMMARY_NOTES: dict(out.notes),
     }, frame
 
 
@@ -187,6 +250,8 @@ def run_audit(params: AuditParams, bundle: Bundle) -> AuditResult:
                     "open": 0,
                     "mitigated": 0,
                     "error": "",
+                    "left_out": 0,
+                    SUMMARY_NOTES: {},
                 }
             )
             continue
@@ -209,6 +274,9 @@ def run_audit(params: AuditParams, bundle: Bundle) -> AuditResult:
                     "title": r.title[params.language],
                     "staff_id": frame["staff_id"] if "staff_id" in frame else pd.NA,
                     "evidence": frame["evidence"] if "evidence" in frame else "",
+                    "exposed_until": (
+                        pd.to_datetime(frame["exposed_until"]) if "exposed_until" in frame else pd.NaT
+                    ),
                 }
             )
         )
@@ -231,6 +299,7 @@ def run_audit(params: AuditParams, bundle: Bundle) -> AuditResult:
                 "title",
                 "staff_id",
                 "evidence",
+                "exposed_until",
             ]
         )
     )
@@ -238,12 +307,14 @@ def run_audit(params: AuditParams, bundle: Bundle) -> AuditResult:
         finding_id(params.institution_id, c, e)
         for c, e in zip(findings["rule_code"], findings["entity_id"], strict=True)
     ]
-    findings = _apply_mitigations(findings, params)
+    findings, use = _apply_mitigations(findings, params)
     findings = findings.sort_values(["rule_code", "entity_id"], kind="stable").reset_index(drop=True)
     summary = pd.DataFrame(rows)
     counts = findings.groupby(["rule_code", "status"]).size().unstack(fill_value=0)
     for status in ("open", "mitigated"):
         if status in counts:
             summary[status] = summary["rule_code"].map(counts[status]).fillna(0).astype(int)
-    summary = summary[SUMMARY_COLUMNS + SUMMARY_EXTRA]
-    return AuditResult(params, bundle, findings[FINDINGS_COLUMNS + EXTRA_FINDING_COLUMNS], summary, frames)
+    summary = summary[SUMMARY_COLUMNS + SUMMARY_EXTRA + [SUMMARY_NOTES]]
+    return AuditResult(
+        params, bundle, findings[FINDINGS_COLUMNS + EXTRA_FINDING_COLUMNS], summary, frames, use
+    )

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import re
 
-LANGS = ("zh", "en")
-
 VOCAB: dict[str, dict[str, str]] = {
     "zh": {
         "promotion": "宣传推介",
@@ -38,6 +36,7 @@ VOCAB: dict[str, dict[str, str]] = {
         "enter": "录入",
         "review": "复核",
         "approve": "审批",
+        "ID_CARD": "居民身份证",
         "view": "查看",
         "high": "高",
         "medium": "中",
@@ -95,6 +94,7 @@ VOCAB: dict[str, dict[str, str]] = {
         "recurring": "recurring",
         "resolved": "resolved",
         "not_retested": "not retested",
+        "ID_CARD": "resident identity card",
     },
 }
 
@@ -160,6 +160,9 @@ TEXT: dict[str, dict[str, str]] = {
         "family_CMP": "客户投诉处理",
         "family_STAFF": "人员管理",
         "family_REC": "对账管理",
+        "family_ACC": "账户与客户身份",
+        "family_INFO": "信息与数据管理",
+        "family_FEE": "费用",
         "none": "无",
         "masked_note": "本报告中的个人信息已脱敏。",
         "evidence": "证据",
@@ -192,6 +195,8 @@ TEXT: dict[str, dict[str, str]] = {
         "mitigations": "已批准的例外（参数）",
         "target": "对象",
         "valid_until": "有效期至",
+        "param_not_provided": "未提供参数（{what}）",
+        "mitigation_lapsed": "；已批准的例外仅有效至 {until}，自 {day} 起不再覆盖",
         "quality_reason": "原因",
         "free_text_withheld": "（自由文本，内容从略）",
     },
@@ -256,6 +261,9 @@ TEXT: dict[str, dict[str, str]] = {
         "family_CMP": "Complaint handling",
         "family_STAFF": "Staff",
         "family_REC": "Reconciliation",
+        "family_ACC": "Accounts and customer identity",
+        "family_INFO": "Information and data management",
+        "family_FEE": "Fees",
         "none": "none",
         "masked_note": "Personal data in this report is masked.",
         "evidence": "Evidence",
@@ -291,6 +299,8 @@ TEXT: dict[str, dict[str, str]] = {
         "mitigations": "Approved exceptions (params)",
         "target": "Target",
         "valid_until": "Valid until",
+        "param_not_provided": "parameter not provided ({what})",
+        "mitigation_lapsed": "; the approved exception was valid only until {until}: not covered from {day}",
         "quality_reason": "Reason",
         "free_text_withheld": "(free text, not quoted)",
     },
@@ -306,8 +316,6 @@ TEXT["zh"].update(
         "key_findings": "主要发现",
         "scope": "检查范围与局限",
         "methodology": "检查方法",
-        "section_coverage": "条款覆盖",
-        "section_mitigations": "已批准的例外",
         "section_responses": "机构反馈",
         "sign_off": "签署",
         "sample": "前 {shown} 项例外（共 {total} 项；全部例外见工作底稿 findings.xlsx）",
@@ -369,10 +377,6 @@ TEXT["zh"].update(
         "clause": "条款",
         "clause_text": "条文",
         "cited_by": "引用规则",
-        "clause_text_pending": "条文见上列文件原文",
-        "source_IC": "《证券投资基金销售机构内部控制指导意见》",
-        "source_SU": "《证券投资基金销售适用性指导意见》",
-        "source_CP": "客户投诉处理程序（检查所依据的投诉处理作业规范汇编）",
         "sign_intro": "本报告由检查组根据上述检查结果出具。",
         "examiner": "检查人员",
         "role": "职务",
@@ -390,8 +394,6 @@ TEXT["en"].update(
         "key_findings": "Key findings",
         "scope": "Scope and limitations",
         "methodology": "Methodology",
-        "section_coverage": "Clause coverage",
-        "section_mitigations": "Approved exceptions",
         "section_responses": "Institution's responses",
         "sign_off": "Sign-off",
         "sample": "First {shown} of {total} exceptions (all of them in the working papers, findings.xlsx)",
@@ -469,12 +471,6 @@ TEXT["en"].update(
         "clause": "Clause",
         "clause_text": "Text",
         "cited_by": "Cited by",
-        "clause_text_pending": "see the source's text",
-        "source_IC": "Guidance on the Internal Control of Securities Investment Fund Sales Institutions "
-        "(CSRC)",
-        "source_SU": "Guidance on the Suitability of Securities Investment Fund Sales (CSRC)",
-        "source_CP": "Complaint handling procedures (the compilation of complaint procedures the examination "
-        "applies)",
         "sign_intro": "This report is issued by the examination team on the results above.",
         "examiner": "Examiner",
         "role": "Role",
@@ -487,7 +483,7 @@ TEXT["en"].update(
 )
 
 
-#: the loader's quarantine reasons (load.py writes them in English) and their Chinese; `{0}`... are the
+#: the loader's quarantine reasons (auditlib/load writes them in English) and their Chinese; `{0}`... are the
 #: parts the pattern captures. The value a reason quotes (`: '...'`) is split off before matching.
 QUALITY_REASONS: tuple[tuple[re.Pattern, str], ...] = tuple(
     (re.compile(p), zh)
@@ -560,3 +556,108 @@ def label(value: str, lang: str) -> str:
     """A vocabulary value in the report language only (``宣传推介``, ``information processing``): the examiner's
     report carries no codes; tools read the codes from findings.csv and the working papers' code columns."""
     return VOCAB[lang].get(value, value)
+
+
+# clause coverage and the manual-procedure checklist (report/coverage.py, report/checklist.py)
+TEXT["zh"].update(
+    {
+        "cov_title": "条款覆盖",
+        "cov_intro": "下表逐条列出两项指导意见及投诉处理程序中可检查的条款，说明本次检查以数据检查、人工检查程序或两者结合的方式覆盖的情况；未覆盖的条款及原因一并列示。人工检查程序的结论来自检查人员填写并经逐行校验的人工检查程序底稿。",
+        "cov_source": "来源",
+        "cov_clauses": "条款数",
+        "cov_tested": "经数据检查",
+        "cov_concluded": "已得出结论",
+        "cov_total": "合计",
+        "cov_by_status": "按状态统计",
+        "cov_status": "状态",
+        "cov_count": "条款数",
+        "cov_clause": "条款",
+        "cov_requirement": "要求",
+        "cov_how": "检查方式",
+        "cov_detail": "说明",
+        "cov_full_text": "条款原文",
+        "cov_rules_run": "{n} 条规则已检查，例外 {exc} 项",
+        "cov_open_mit": "（待整改 {open}，已批准例外 {mit}）",
+        "cov_not_run": "未检查：{rule}（{reason}）",
+        "cov_left_out": "数据未覆盖：{what}",
+        "cov_attested": "人工检查：{result}，证据 {ref}，{by}，{on}",
+        "cov_evidence": "证据 {ref}，{by}，{on}",
+        "cov_manual_only": "人工检查程序",
+        "cov_att_file": "人工检查程序底稿：{file}。填写 {rows} 行，接受 {ok} 行，拒绝 {bad} 行；另有 {blank} 行未填写（未执行）。逐行结果见 attestations.csv。",
+        "cov_att_none": "本次检查未提供人工检查程序底稿；人工检查条款均列为“未执行”。底稿可用 auditlib checklist 生成。",
+        "cov_rejected": "被拒绝的底稿行",
+        "cov_row": "行",
+        "cov_reason": "原因",
+        "covst_tested_no_exception": "数据检查：未发现例外",
+        "covst_tested_exceptions": "数据检查：发现例外",
+        "covst_partly_tested": "部分检查（其余须人工检查）",
+        "covst_not_tested_data_not_provided": "未检查：未提供数据",
+        "covst_not_tested_rule_not_run": "未检查：规则未运行",
+        "covst_manual_pass": "人工检查：符合",
+        "covst_manual_fail": "人工检查：不符合",
+        "covst_manual_na": "人工检查：不适用",
+        "covst_manual_not_performed": "人工检查：未执行",
+        "cl_title": "人工检查程序底稿（条款覆盖）",
+        "cl_sheet": "人工检查程序",
+        "cl_institution": "被检查机构",
+        "cl_period": "检查期间",
+        "cl_as_of": "检查基准日",
+        "cl_prepared": "编制人 / 日期",
+        "cl_reviewed": "复核人 / 日期",
+        "cl_how": "填写说明：每行执行所列检查程序后，在“检查结论”栏选择符合、不符合或不适用，填写证据索引（底稿编号或文件名）、执行人和执行日期（年-月-日）。未填写的行视为未执行。填妥后在参数文件中以 attestations 指定本文件，重新运行检查。",
+        "cl_not_covered": "数据未覆盖：",
+        "cl_result_prompt": "请选择：符合、不符合、不适用",
+        "cl_date_prompt": "年-月-日，不早于检查期间起始日",
+    }
+)
+TEXT["en"].update(
+    {
+        "cov_title": "Clause coverage",
+        "cov_intro": "Every checkable clause of the two guidances and the complaint procedures, and how this examination covered it: by data, by manual procedures, or both; clauses not covered are listed with the reason. Manual conclusions come from the examiner's checklist, validated row by row.",
+        "cov_source": "Source",
+        "cov_clauses": "Clauses",
+        "cov_tested": "Tested by data",
+        "cov_concluded": "Concluded",
+        "cov_total": "Total",
+        "cov_by_status": "By status",
+        "cov_status": "Status",
+        "cov_count": "Clauses",
+        "cov_clause": "Clause",
+        "cov_requirement": "Requirement",
+        "cov_how": "Tested by",
+        "cov_detail": "Detail",
+        "cov_full_text": "Text of the clause",
+        "cov_rules_run": "{n} rule(s) tested, {exc} exception(s)",
+        "cov_open_mit": " ({open} open, {mit} approved)",
+        "cov_not_run": "not tested: {rule} ({reason})",
+        "cov_left_out": "not covered by the data: {what}",
+        "cov_attested": "manual procedure: {result}, evidence {ref}, {by}, {on}",
+        "cov_evidence": "evidence {ref}, {by}, {on}",
+        "cov_manual_only": "manual procedure",
+        "cov_att_file": "Manual-procedure checklist: {file}. {rows} rows filled: {ok} accepted, {bad} rejected; {blank} lines left empty (not performed). Row by row in attestations.csv.",
+        "cov_att_none": "No manual-procedure checklist was given; manual clauses are shown as not performed. Produce one with auditlib checklist.",
+        "cov_rejected": "Rejected checklist rows",
+        "cov_row": "Row",
+        "cov_reason": "Reason",
+        "covst_tested_no_exception": "Tested by data: no exception",
+        "covst_tested_exceptions": "Tested by data: exceptions",
+        "covst_partly_tested": "Partly tested (the rest needs manual procedures)",
+        "covst_not_tested_data_not_provided": "Not tested: data not provided",
+        "covst_not_tested_rule_not_run": "Not tested: rule not run",
+        "covst_manual_pass": "Manual procedure: pass",
+        "covst_manual_fail": "Manual procedure: fail",
+        "covst_manual_na": "Manual procedure: not applicable",
+        "covst_manual_not_performed": "Manual procedure: not performed",
+        "cl_title": "Manual-procedure checklist (clause coverage)",
+        "cl_sheet": "Manual procedures",
+        "cl_institution": "Institution",
+        "cl_period": "Audit period",
+        "cl_as_of": "As of",
+        "cl_prepared": "Prepared by / on",
+        "cl_reviewed": "Reviewed by / on",
+        "cl_how": "How to fill: after performing a line's procedure, choose pass, fail or n/a under Result and fill the evidence reference (working-paper number or file name), who performed it and when (YYYY-MM-DD). Lines left empty count as not performed. Name this file as attestations in the params file and run the audit again.",
+        "cl_not_covered": "Not covered by the data: ",
+        "cl_result_prompt": "Choose pass, fail or n/a",
+        "cl_date_prompt": "YYYY-MM-DD, not before the audit period starts",
+    }
+)

@@ -19,6 +19,8 @@ OUTPUTS = (
     "findings.xlsx",
     "rule_summary.csv",
     "data_quality.csv",
+    "coverage.csv",
+    "attestations.csv",
 )
 #: written by most runs, not all (`--no-pdf`): listed when present
 OPTIONAL_OUTPUTS = ("report.pdf",)

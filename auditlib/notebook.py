@@ -20,10 +20,13 @@ import pandas as pd
 
 from . import __version__
 from .arrowops import give_back_memory
+from .attestations import Attestations, read_attestations, write_attestations_csv
+from .attestations import empty as empty_attestations
 from .engine import AuditResult, run_audit
 from .load import load_bundle
 from .params import AuditParams, parse_params, read_params_file, resolve_data_dir
 from .report import html, narrative
+from .report.coverage import coverage_frame, coverage_section, write_coverage_csv
 from .report.evidence import evidence_html
 from .report.files import write_tables, write_workbook
 from .report.sample import Sample, samples
@@ -65,6 +68,16 @@ def fingerprint(bundle) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+def _beside_params(path: str, params_file: str | None) -> Path:
+    """A params path (attestations, like data_dir) is relative to the params file; run by plain papermill the
+    notebook does not know that file, so `params/` and the working directory are tried, as for data_dir."""
+    p = Path(path)
+    if p.is_absolute():
+        return p
+    bases = [Path(params_file).resolve().parent] if params_file else [Path.cwd() / "params", Path.cwd()]
+    return next((b / p for b in bases if (b / p).is_file()), bases[0] / p)
+
+
 def _html(fragment: str):
     from IPython.display import HTML
 
@@ -83,6 +96,8 @@ class Audit:
     #: new / recurring / resolved against params `previous_dir`, None without it
     tracking: Tracking | None = None
     _samples: dict[str, Sample] | None = field(default=None, repr=False)
+    #: the examiner's filled manual-procedure checklist (params `attestations`), validated; None without it
+    attestations: Attestations | None = None
 
     @classmethod
     def start(
@@ -98,6 +113,11 @@ class Audit:
         )
         result = run_audit(params, bundle)
         tracking = track_result(result, params.previous_dir, params_file)
+        attestations = (
+            read_attestations(_beside_params(params.attestations, params_file), params.period_start)
+            if params.attestations
+            else None
+        )
         return cls(
             params,
             result,
@@ -107,6 +127,7 @@ class Audit:
             started,
             load_all(),
             tracking,
+            attestations=attestations,
         )
 
     @property
@@ -161,13 +182,18 @@ class Audit:
     def data_quality(self):
         return _html(html.data_quality_section(self.result))
 
-    def clause_catalogue(self) -> dict | None:
-        """Clause id -> its entry (text, gloss) for the sources legend; None until the package holds the
-        clause catalogue (the legend then lists the cited clauses and points to the sources' text)."""
-        return None
+    def coverage(self):
+        """Clause coverage: every clause of the catalogue, tested by data, attested by hand, or why neither."""
+        return _html(coverage_section(self.result, self.attestations))
+
+    def mitigations(self):
+        """Approved exceptions that ended in the period, end soon after as_of, or matched no finding."""
+        from .report.mitigations import mitigations_section
+
+        return _html(mitigations_section(self.result))
 
     def appendix(self):
-        legend = narrative.sources_legend(self.result, self.clause_catalogue())
+        legend = narrative.sources_legend(self.result)
         own_section = callable(getattr(self, "mitigations", None))
         return _html(html.appendix(self.result, self.run_info(), legend, with_mitigations=not own_section))
 
@@ -215,6 +241,10 @@ class Audit:
             return []
         out = self.output_dir
         paths = write_tables(self.result, out)
+        paths.append(write_coverage_csv(coverage_frame(self.result, self.attestations), out / "coverage.csv"))
+        paths.append(
+            write_attestations_csv(self.attestations or empty_attestations(), out / "attestations.csv")
+        )
         paths.append(
             write_workbook(
                 self.result,

@@ -50,14 +50,23 @@ class Mitigation(_Strict):
     rule: str
     staff_id: str | None = None
     entity_id: str | None = None
-    reason: str
-    approved_by: str
+    reason: str | None = None
+    approved_by: str | None = None
     valid_until: dt.date
 
     @model_validator(mode="after")
     def _one_target(self):
         if not (self.staff_id or self.entity_id):
             raise ValueError("a mitigation needs staff_id or entity_id")
+        # an exception nobody justified or approved is no approved exception (rules.md v2): one message
+        # naming both keys, not two "field required" lines
+        unset = [k for k in ("reason", "approved_by") if not (getattr(self, k) or "").strip()]
+        if unset:
+            target = self.staff_id or self.entity_id
+            raise ValueError(
+                f"the mitigation of {self.rule} for {target} has no {' and no '.join(unset)}: "
+                "an approved exception needs both a reason and who approved it (approved_by)"
+            )
         return self
 
 
@@ -150,6 +159,18 @@ def _same_type(default: Any, value: Any) -> bool:
     return isinstance(value, type(default))
 
 
+def _unquoted_in_text_list(default: Any, value: Any) -> int | None:
+    """The position of the first number in a list parameter of text (a default of text items, or empty, as for account
+    numbers): YAML reads `6222...` or `0024` unquoted as a number, and the leading zeros are gone."""
+    if not isinstance(default, list) or not isinstance(value, list):
+        return None
+    if default and not all(isinstance(x, str) for x in default):
+        return None
+    return next(
+        (i for i, x in enumerate(value) if isinstance(x, int | float) and not isinstance(x, bool)), None
+    )
+
+
 def rule_reference_problems(data: dict) -> list[str]:
     """Unknown rule codes, families and parameter names in overrides and mitigations.
 
@@ -171,6 +192,11 @@ def rule_reference_problems(data: dict) -> list[str]:
                 problems.append(
                     f"overrides.{target}.{name}: expected {type(owners[0].params[name]).__name__}, "
                     f"got {type(value).__name__}"
+                )
+            elif (bad := _unquoted_in_text_list(owners[0].params[name], value)) is not None:
+                problems.append(
+                    f"overrides.{target}.{name}: item {bad + 1} is a number ({value[bad]}), not text: quote "
+                    'it ("0024", not 0024), since a number loses its leading zeros'
                 )
     mitigations = data.get("mitigations") or []
     for i, m in enumerate(mitigations if isinstance(mitigations, list) else ()):
@@ -232,14 +258,19 @@ def load_params(path: str | Path) -> AuditParams:
     return parse_params(read_params_file(path), str(path))
 
 
-def resolve_data_dir(params: AuditParams, params_file: str | Path | None) -> Path:
-    """`data_dir` is relative to the params file. Run by plain papermill the notebook does not know that file,
-    so it also tries `params/` and the working directory, the places a params file lives in this layout."""
-    d = Path(params.data_dir)
+def resolve_relative(value: str | Path, params_file: str | Path | None) -> Path:
+    """A path from params (`data_dir`, `previous_dir`, `attestations`, ...) is relative to the params file. Run by
+    plain papermill the notebook does not know that file, so it also tries `params/` and the working directory,
+    the places a params file lives in this layout; the first that exists wins."""
+    d = Path(value)
     if d.is_absolute():
         return d
     bases = [Path(params_file).resolve().parent] if params_file else [Path.cwd() / "params", Path.cwd()]
     for base in bases:
-        if (base / d).is_dir():
+        if (base / d).exists():
             return (base / d).resolve()
     return (bases[0] / d).resolve()
+
+
+def resolve_data_dir(params: AuditParams, params_file: str | Path | None) -> Path:
+    return resolve_relative(params.data_dir, params_file)

@@ -17,6 +17,7 @@ from auditlib.engine import run_audit
 from auditlib.load import load_bundle
 from auditlib.params import load_params
 from auditlib.report import html, narrative
+from auditlib.report.coverage import coverage_section
 from auditlib.report.evidence import evidence_html, values_frame
 from auditlib.report.files import write_tables, write_workbook
 from auditlib.report.sample import draw, rule_sample, samples, seed_of, splitmix64
@@ -64,6 +65,7 @@ def report(result, tracking=None) -> str:
     parts += [html.family_section(result, f, extras.get(f, ()), tracking) for f in fams]
     parts += [
         html.data_quality_section(result),
+        coverage_section(result, None),
         html.appendix(result, run, narrative.sources_legend(result)),
         narrative.sign_off(result),
     ]
@@ -123,8 +125,12 @@ def test_nothing_from_the_data_is_markup_and_no_personal_data_reaches_the_html(p
 
 
 def test_english_report_has_no_chinese_but_the_data_and_chinese_report_no_english_labels(pages):
-    data_values = {"测试基金销售有限公司"}  # the institution's name
-    text = visible_text(pages["en"])
+    from auditlib.rules.staff import SUITABILITY_KEYWORDS
+
+    # the institution's name, and the words STAFF-003 looks for in the (Chinese) course names
+    data_values = {"测试基金销售有限公司", *SUITABILITY_KEYWORDS}
+    # the clauses' own text is the regulation's Chinese, shown as it is in both reports
+    text = visible_text(re.sub(r'<div class="txt">.*?</div>', "", pages["en"], flags=re.S))
     for value in data_values:
         text = text.replace(value, "")
     assert not re.findall(r"[\u4e00-\u9fff]+", text.replace("王**", "").replace("李*", ""))
@@ -422,3 +428,37 @@ def test_column_width_counts_cjk_double():
     for text in ("", "abc", "中文ab", "\u2e80\u2e81x", "é", "（全角）"):
         assert _width(text) == sum(2 if ord(ch) > 0x2E80 else 1 for ch in text), text
     assert _width("中文ab") == 6 and _width("\u2e80") == 1 and _width("\u2e81") == 2
+
+
+def test_coverage_section_escapes_attestations_speaks_no_code_words_and_links_rules(zh, en, tmp_path):
+    from auditlib.attestations import read_attestations
+
+    path = tmp_path / "att.csv"
+    path.write_text(
+        "clause_id,result,evidence_ref,performed_by,performed_on,note\n"
+        f'IC 5,pass,"{PAYLOAD}",张三,2025-06-01,x\nIC 6,maybe,WP-1,"{PAYLOAD}",2025-06-01,\n',
+        encoding="utf-8",
+    )
+    att = read_attestations(path, zh.params.period_start)
+    for result, words in (
+        (zh, ("人工检查：符合", "人工检查：未执行", "条款原文")),
+        (en, ("Manual procedure: pass",)),
+    ):
+        page = coverage_section(result, att)
+        assert PAYLOAD not in page and "&lt;script&gt;" in page
+        text = visible_text(page)
+        for w in words:
+            assert w in text
+        for code_word in (
+            "tested: no exception",
+            "manual: not performed",
+            "partly tested",
+            "not_tested",
+            "None",
+        ):
+            assert code_word not in text, code_word
+        assert (
+            '<details class="cl">' in page and "（五）销售业务前台的宣传推介和柜面操作岗位应相互分离" in page
+        )
+        assert 'href="#rule-SOD-001"' in page and 'id="coverage"' in page
+        assert "126" in text

@@ -48,6 +48,9 @@ def demo(request, tmp_path_factory):
     write_demo(root / "data", names=[inst], transactions=DEMOS[inst])
     params = yaml.safe_load((ROOT / "params" / f"{inst}.yaml").read_text(encoding="utf-8"))
     params["data_dir"] = str(root / "data" / inst)
+    for key in ("attestations", "responses"):  # relative to the params file, which moves to root
+        if params.get(key):
+            params[key] = str(ROOT / "params" / params[key])
     params["examiners"] = [
         {"name": "检查人甲", "role": "检查组组长"},
         {"name": "Reviewer B", "role": "复核人"},

@@ -299,3 +299,83 @@ def test_a_bad_matrix_is_the_rules_error_not_the_reports():
     assert row["status"] == "error" and "C9" in row["error"]
     html = render(suit_extras, result, "en")
     assert "C9" in html and "<img" not in html
+
+
+SWEEP = {
+    "transfer_type": "branch_sweep",
+    "due_at": "2025-03-03 17:00:00",
+    "executed_at": "2025-03-03 16:00:00",
+}
+SWEEPS = TABLES["fund_transfers"] + [
+    {
+        "transfer_id": "S1",
+        **SWEEP,
+        "branch_id": "B1",
+        "business_date": "2025-03-03",
+        "amount": 100.5,
+        "to_account": "0011002200330044",
+    },
+    {
+        "transfer_id": "S2",
+        **SWEEP,
+        "branch_id": "B2",
+        "business_date": "2025-03-03",
+        "amount": 200,
+        "to_account": " 0011002200330044 ",
+    },
+    {
+        "transfer_id": "S3",
+        **SWEEP,
+        "branch_id": "B1",
+        "business_date": "2025-03-03",
+        "amount": 50,
+        "to_account": "6222000000009999",
+    },
+    {"transfer_id": "S4", **SWEEP, "branch_id": "B1", "business_date": "2025-03-03", "amount": 7},
+    # outside the period: not counted
+    {
+        "transfer_id": "S5",
+        **SWEEP,
+        "branch_id": "B1",
+        "business_date": "2024-12-31",
+        "amount": 9,
+        "to_account": "6222000000009999",
+    },
+]
+SPECIAL = {"ABN-009": {"sales_special_accounts": ["0011002200330044"]}}
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        (
+            "zh",
+            [
+                "网点资金归集的收款账户",
+                "网点资金归集划款 4 笔、金额 357.50：划入总部销售专用账户 2 笔（金额 300.50），"
+                "划入其他账户 1 笔（金额 50.00），未记录收款账户 1 笔（金额 7.00）",
+                "0011********0044",
+                "6222********9999",
+                "（未记录）",
+            ],
+        ),
+        ("en", ["Where branch sweeps went", "4 branch sweeps", "2 into a head-office sales special account"]),
+    ],
+)
+def test_sweep_destinations_agree_with_abn_009(lang, expected):
+    result = audit(lang, overrides=SPECIAL, tables=dict(TABLES, fund_transfers=SWEEPS))
+    html = render(abn_extras, result, lang)
+    for text in expected:
+        assert text in html, text
+    for account in ("0011002200330044", "6222000000009999"):
+        assert account not in html  # masked
+    f = result.findings
+    assert sorted(f.loc[f["rule_code"] == "ABN-009", "entity_id"]) == ["S3", "S4"]
+
+
+def test_sweep_destinations_without_special_accounts_say_why_not_judged():
+    result = audit("zh", tables=dict(TABLES, fund_transfers=SWEEPS))
+    html = render(abn_extras, result, "zh")
+    assert "未提供总部销售专用账户清单" in html and "未判断" in html and "划入其他账户" not in html
+    s = result.summary.set_index("rule_code").loc["ABN-009"]
+    assert s["status"] == "not_tested" and s["not_tested_reason"].startswith("未提供参数")

@@ -24,10 +24,10 @@ from collections.abc import Iterable
 import pandas as pd
 
 from ..i18n import VOCAB, english_plurals, label, reason_text, split_reason, t
+from ..mask import contract_pii_kind, mask_long_numbers, mask_value
 from ..rules import REGISTRY
 from ..rules.base import FAMILIES, SEVERITIES
 from ..schema import TABLES
-from .mask import contract_pii_kind, mask_long_numbers, mask_value
 
 SAMPLE_ROWS = 10
 
@@ -167,6 +167,8 @@ def localize_param(v, lang: str) -> str:
     if isinstance(v, bool):
         return t("yes" if v else "no", lang)
     if isinstance(v, str):
+        if v in TABLES:
+            return table_name_words(v, lang)
         return label(v, lang) if v in VOCAB["zh"] else v
     if isinstance(v, dict):
         return group.join(f"{localize_param(k, lang)}{key}{localize_param(x, lang)}" for k, x in v.items())
@@ -191,6 +193,16 @@ _FILE_NAME = re.compile(r"[A-Za-z0-9_.-]+\.(?:csv|xlsx|pdf|html|json|ipynb)\b")
 def prose(text: str) -> str:
     """A sentence of the report, escaped, with the file names it mentions set as code."""
     return _FILE_NAME.sub(lambda m: f"<code>{m.group(0)}</code>", esc(text))
+
+
+#: identifiers in a sentence that comes from elsewhere (a rule's not-tested reason): `data_changes`,
+#: `transactions.fee`
+_IDENTIFIER = re.compile(r"\b[a-z][a-z0-9]*(?:[._][a-z0-9]+)+\b")
+
+
+def code_words(text: str) -> str:
+    """A sentence, escaped, with the table, column and file names in it set as code."""
+    return _IDENTIFIER.sub(lambda m: f"<code>{m.group(0)}</code>", esc(text))
 
 
 def code(v) -> str:
@@ -235,7 +247,7 @@ def not_tested_reason(result, row) -> str:
     if missing and row["rule_code"] in set(result.params.selected()):
         words = SEPARATORS[lang][0].join(esc(table_name_words(tb, lang)) for tb in missing)
         return esc(t("reason_missing", lang, tables="\0")).replace("\0", words)
-    return esc(row["not_tested_reason"])
+    return code_words(row["not_tested_reason"])
 
 
 def table_name_words(name: str, lang: str) -> str:
@@ -250,7 +262,7 @@ def status_html(row, lang: str, result=None) -> str:
     colon = "：" if lang == "zh" else ": "
     if row["status"] == "not_tested":
         text += colon + (
-            not_tested_reason(result, row) if result is not None else esc(row["not_tested_reason"])
+            not_tested_reason(result, row) if result is not None else code_words(row["not_tested_reason"])
         )
     if row["status"] == "error":  # the exception's text is for the auditor (working papers), not the examiner
         text += colon + prose(t("rule_failed", lang))
@@ -259,6 +271,15 @@ def status_html(row, lang: str, result=None) -> str:
 
 #: sections other modules add (clause coverage, mitigations, responses), in the contract's order, by anchor
 OPTIONAL_SECTIONS = ("coverage", "mitigations", "responses")
+
+
+def optional_title(key: str, lang: str) -> str:
+    """The heading of an optional section, as its own module writes it."""
+    if key == "mitigations":
+        from .mitigations import _tx
+
+        return _tx("title", lang)
+    return t({"coverage": "cov_title"}.get(key, f"section_{key}"), lang)
 
 
 def report_sections(result, optional: Iterable[str] = ()) -> list[tuple[str, str]]:
@@ -271,7 +292,7 @@ def report_sections(result, optional: Iterable[str] = ()) -> list[tuple[str, str
     ]
     out += [(anchor("family", f), f"{f} {t(f'family_{f}', lang)}") for f in selected_families(result)]
     out.append((anchor("data-quality"), t("data_quality", lang)))
-    out += [(anchor(k), t(f"section_{k}", lang)) for k in OPTIONAL_SECTIONS if k in set(optional)]
+    out += [(anchor(k), optional_title(k, lang)) for k in OPTIONAL_SECTIONS if k in set(optional)]
     out += [(anchor("appendix"), t("appendix", lang)), (anchor("sign-off"), t("sign_off", lang))]
     return out
 

@@ -9,6 +9,7 @@ file name as code, rules by title with their code.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 import pandas as pd
@@ -34,7 +35,6 @@ from .html import (
 
 #: high-severity findings listed one by one under Key findings; more are counted and left to the working papers
 KEY_FINDINGS_ROWS = 100
-SOURCES = ("IC", "SU", "CP")
 
 
 def _selected(result) -> list[str]:
@@ -297,61 +297,54 @@ def cited_clauses(result) -> dict[str, list[str]]:
     return out
 
 
-def _clause_source(clause_id: str) -> str:
-    head = clause_id.split(" ")[0].split("-")[0]
-    return head if head in SOURCES else ""
+def _source_of(clause_id: str) -> str:
+    return re.split(r"[ -]", clause_id, maxsplit=1)[0]
 
 
-def _clause_text(entry, lang: str) -> str:
-    """The clause's text from a catalogue entry (a mapping or an object): its Chinese text in zh, its English
-    gloss in en (the Chinese text when no gloss)."""
-    keys = ("text_zh", "text", "zh") if lang == "zh" else ("gloss_en", "gloss", "en", "text_zh", "text")
-    for k in keys:
-        v = entry.get(k) if isinstance(entry, Mapping) else getattr(entry, k, None)
-        if v:
-            return str(v)
-    return ""
+def sources_legend(result, catalogue: Mapping | None = None, sources: Mapping | None = None) -> str:
+    """Each cited source's full title, then each cited clause with its text (the regulation's Chinese in zh,
+    the English gloss in en) and the rules citing it. `catalogue` and `sources` default to the package's clause
+    catalogue (auditlib/clauses)."""
+    from .. import clauses as cat
 
-
-def sources_legend(result, catalogue: Mapping | None = None) -> str:
-    """Each source's full title, then each cited clause with its text and the rules citing it.
-
-    `catalogue` maps clause id -> entry (a mapping or object with `text_zh` / `gloss_en`, as the clause
-    catalogue holds them); without it, or for an id it lacks, the clause is listed with its citing rules and a
-    pointer to the source's text."""
     lang = result.params.language
+    catalogue = cat.clauses() if catalogue is None else catalogue
+    sources = cat.sources() if sources is None else sources
     cited = cited_clauses(result)
-    used = [s for s in SOURCES if any(_clause_source(c) == s for c in cited)]
+    order = {cid: i for i, cid in enumerate(catalogue)}
+    ids = sorted(cited, key=lambda c: (order.get(c, len(order)), c))
+    used = list(dict.fromkeys(_source_of(c) for c in ids))
     titles = pd.DataFrame(
-        {t("source", lang): used, t("full_title", lang): [t(f"source_{s}", lang) for s in used]}
+        {
+            t("source", lang): [esc(s) for s in used],
+            t("full_title", lang): [esc(_full_title(sources[s], lang)) if s in sources else "" for s in used],
+        }
     )
-    catalogue = catalogue or {}
-    order = {s: i for i, s in enumerate(SOURCES)}
-    ids = sorted(cited, key=lambda c: (order.get(_clause_source(c), 9), _clause_key(c)))
+    texts = []
+    for c in ids:
+        entry = catalogue.get(c)
+        text = (entry.text_zh if lang == "zh" else entry.gloss_en) if entry is not None else ""
+        texts.append(esc(text).replace("\n", "<br>"))
     clauses = pd.DataFrame(
         {
             t("clause", lang): [esc(c) for c in ids],
-            t("clause_text", lang): [
-                esc(_clause_text(catalogue[c], lang))
-                if c in catalogue and _clause_text(catalogue[c], lang)
-                else f'<span class="muted">{esc(t("clause_text_pending", lang))}</span>'
-                for c in ids
-            ],
+            t("clause_text", lang): texts,
             t("cited_by", lang): [
                 " ".join(f'<a href="#{anchor("rule", r)}">{esc(r)}</a>' for r in cited[c]) for c in ids
             ],
         }
     )
-    return f"<h3>{esc(t('sources_legend', lang))}</h3>{table_html(titles)}" + table_html(
-        clauses, trusted=clauses.columns, nowrap=(t("clause", lang),)
+    return (
+        f"<h3>{esc(t('sources_legend', lang))}</h3>{table_html(titles, trusted=titles.columns)}"
+        + table_html(clauses, trusted=clauses.columns, nowrap=(t("clause", lang),))
     )
 
 
-def _clause_key(clause_id: str) -> tuple:
-    """`IC 8(5)` < `IC 21(1)` < `IC 45`: the numbers compared as numbers."""
-    import re
-
-    return tuple(int(n) for n in re.findall(r"\d+", clause_id))
+def _full_title(source, lang: str) -> str:
+    title = source.title(lang)
+    title = f"《{title}》" if lang == "zh" and not title.startswith("《") and source.code != "CP" else title
+    note = source.note_zh if lang == "zh" else source.note_en
+    return f"{title}（{note}）" if note and lang == "zh" else (f"{title} ({note})" if note else title)
 
 
 def sign_off(result) -> str:

@@ -27,9 +27,9 @@ import numpy as np
 import pandas as pd
 
 from ..load import ROW
+from ..mask import contract_pii_kind, mask_series
 from ..rules import REGISTRY
 from ..schema import PURCHASE_CODES, TABLES
-from .mask import contract_pii_kind, mask_series
 
 OPS = ("enter", "review", "approve")
 
@@ -61,6 +61,8 @@ SCOPES: dict[str, Scope] = {
     "SOD-005": Scope("operations", where={"action": OPS}),
     "SOD-006": Scope("operations", where={"action": ("enter",), "business_type": Param("review_required")}),
     "SOD-007": Scope("operations", where={"action": OPS}),
+    "SOD-008": Scope("staff", "until", column="leave_date"),
+    "SOD-009": Scope("staff_roles", "overlap"),
     **{c: Scope("transactions", where=PURCHASE) for c in ("SUIT-001", "SUIT-002", "SUIT-003", "SUIT-004")},
     "ABN-001": Scope("account_events", where={"event_type": ("open", "close")}),
     "ABN-002": Scope("transactions", where={"business_code": ("024",), "status": ("confirmed",)}),
@@ -70,12 +72,14 @@ SCOPES: dict[str, Scope] = {
     "ABN-006": Scope("transactions", where=PURCHASE, present=("branch_id",), column="trade_date"),
     "ABN-007": Scope("transactions"),
     "ABN-008": Scope("transactions", where={"status": ("failed", "rejected")}),
+    "ABN-009": Scope("fund_transfers", where={"transfer_type": ("branch_sweep",)}),
     "RET-001": Scope("archive_records", None, {"record_type": ("customer_identity",)}),
     "RET-002": Scope("archive_records", None, {"record_type": ("transaction",)}),
     "RET-003": Scope("customers", "until", column="open_date"),
     "RET-004": Scope("backups"),
     "RET-005": Scope("backups", where={"status": ("success",)}),
     "RET-006": Scope("backups", where={"status": ("success",), "contains_investor_data": (True,)}),
+    "RET-007": Scope(CMP),
     "CMP-001": Scope(CMP),
     "CMP-002": Scope(CMP, where={"severity": ("general",)}),
     "CMP-003": Scope(CMP, where={"severity": ("major",)}),
@@ -86,6 +90,8 @@ SCOPES: dict[str, Scope] = {
     "CMP-008": Scope(CMP, present=("resolved_at",)),
     "CMP-009": Scope(CMP, present=("resolved_at",)),
     "CMP-010": Scope(CMP),
+    "CMP-011": Scope(CMP, where={"channel": ("phone", "letter", "visit", "online")}),
+    "CMP-012": Scope(CMP, where={"channel": ("regulator",)}),
     "STAFF-001": Scope("staff_roles", "overlap", {"role": Param("roles")}),
     "STAFF-002": Scope("staff_roles", "overlap", {"role": Param("roles")}),
     "REC-001": Scope("reconciliations"),

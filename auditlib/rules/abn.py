@@ -593,6 +593,104 @@ def abn_006(ctx: RuleContext) -> RuleOutput:
     )
 
 
+# ------------------------------------------------------------------------------------------ ABN-009
+
+
+def special_accounts(ctx: RuleContext) -> list[str]:
+    """The configured head-office sales special accounts (专用账户), trimmed as the data is."""
+    return [str(a).strip() for a in ctx.params["sales_special_accounts"] if str(a).strip()]
+
+
+def sweeps_in_period(ctx: RuleContext) -> pd.DataFrame:
+    """`branch_sweep` transfers with business_date in the period, with `account`: to_account trimmed (NA
+    when null or blank) and `special`: whether it is one of the configured special accounts."""
+    ft = ctx.tables["fund_transfers"]
+    sw = select(
+        ft,
+        (ft["transfer_type"] == "branch_sweep") & ctx.in_period(ft["business_date"]),
+        [
+            "_row",
+            "transfer_id",
+            "branch_id",
+            "business_date",
+            "due_at",
+            "executed_at",
+            "amount",
+            "to_account",
+        ],
+    )
+    account = sw["to_account"].astype("string").str.strip().replace("", pd.NA)
+    return sw.assign(
+        account=account, special=account.isin(special_accounts(ctx)).fillna(False).to_numpy(bool)
+    )
+
+
+@rule(
+    "ABN-009",
+    family="ABN",
+    severity="high",
+    tables=("fund_transfers",),
+    cites=("IC 23(4)",),
+    entity="transfer_id",
+    params={"sales_special_accounts": []},
+    needs={
+        "sales_special_accounts": {
+            "zh": "总部基金销售专用账户清单",
+            "en": "the list of head-office fund sales special accounts",
+        }
+    },
+    title={
+        "zh": "网点归集资金未划入总部销售专用账户",
+        "en": "Branch sweep not paid into a head-office sales special account",
+    },
+    requirement={
+        "zh": "网点收取的资金须归集至总部的基金销售专用账户：每笔网点资金归集划款的收款账户须为下列账户之一：{sales_special_accounts}",
+        "en": "Money a branch collects must be swept into the head office's fund sales special account: every "
+        "branch sweep must be paid into one of these accounts: {sales_special_accounts}",
+    },
+    detail={
+        "zh": "网点 {branch_id} 的归集划款 {transfer_id}（业务日 {business_date}，金额 {amount}）{what}{to_account}",
+        "en": "Branch sweep {transfer_id} of branch {branch_id} (business date {business_date}, amount {amount}) "
+        "{what}{to_account}",
+    },
+    pii={"to_account": "account"},
+)
+def abn_009(ctx: RuleContext) -> RuleOutput:
+    """Swept money must reach the head office's sales special account (IC 23(4)), not any other account:
+    every `branch_sweep` transfer with business_date in the period whose to_account, whitespace trimmed, is
+    not one of `sales_special_accounts`. A sweep with no receiving account recorded is an exception too.
+    The accounts are text (a number loses leading zeros: the params file must quote them); while none is
+    configured the rule is not tested (parameter not provided), since nothing can be compared."""
+    sw = sweeps_in_period(ctx)
+    hit = sw[~sw["special"]]
+    if hit.empty:
+        return RuleOutput(len(sw), no_findings())
+    none = hit["account"].isna().to_numpy()
+    branch = hit["branch_id"].astype("string")
+    return RuleOutput(
+        len(sw),
+        pd.DataFrame(
+            {
+                "entity_id": hit["transfer_id"],
+                "occurred_at": hit["executed_at"].fillna(hit["due_at"]),
+                "transfer_id": hit["transfer_id"],
+                "branch_id_zh": branch.fillna("（未记录）"),
+                "branch_id_en": branch.fillna("(not recorded)"),
+                "business_date": fmt_day(hit["business_date"]),
+                "amount": money(hit["amount"]),
+                "to_account": hit["account"].fillna(""),
+                "what_zh": np.where(none, "未记录收款账户", "划入非总部销售专用账户 "),
+                "what_en": np.where(
+                    none,
+                    "has no receiving account recorded",
+                    "went to an account that is not a special account: ",
+                ),
+                "evidence": evidence("fund_transfers", hit["_row"]),
+            }
+        ).reset_index(drop=True),
+    )
+
+
 # ------------------------------------------------------------------------------------------ ABN-007
 
 

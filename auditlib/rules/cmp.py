@@ -396,6 +396,67 @@ def cmp_008(ctx: RuleContext) -> RuleOutput:
     )
 
 
+@rule(
+    "CMP-011",
+    family="CMP",
+    severity="low",
+    tables=TABLES,
+    cites=("IC 29(3)", "CP-1"),
+    entity="complaint_id",
+    params={"register_working_days": 1},
+    title={"zh": "投诉未及时登记", "en": "Complaint not registered in time"},
+    requirement={
+        "zh": "监管转办以外的投诉须在受理后 {register_working_days} 个工作日内在投诉系统登记（受理当日不计，"
+        "期限为其后第 {register_working_days} 个工作日 23:59:59）",
+        "en": "A complaint other than a regulator referral must be registered in the complaint system within "
+        "{register_working_days} working day(s) of receipt (by 23:59:59 of working day "
+        "{register_working_days} after the day of receipt)",
+    },
+    detail=_timed_detail("登记", "registration"),
+)
+def cmp_011(ctx: RuleContext) -> RuleOutput:
+    """Every complaint is registered (IC 29(3); CP-1): one received in the period through any channel but
+    `regulator` (CMP-005 holds those to their own limit) must have registered_at within the working-day limit. 调休 make-up weekends count as working days,
+    holidays do not; registered exactly at the deadline is on time; never registered and overdue at as_of
+    is an exception too."""
+    c = received_in_period(ctx, "registered_at")
+    rows = c[~(c["channel"] == "regulator").fillna(False).to_numpy(dtype=bool)]
+    due = ctx.workdays.workday_deadline(rows["received_at"], int(ctx.params["register_working_days"]))
+    return deadline_findings(
+        ctx, rows, "registered_at", due, action_zh="登记", noun_en="registration", done_en="registered"
+    )
+
+
+@rule(
+    "CMP-012",
+    family="CMP",
+    severity="medium",
+    tables=TABLES,
+    cites=("CP-10",),
+    entity="complaint_id",
+    title={
+        "zh": "监管转办投诉未按重大投诉处理",
+        "en": "Regulator-referred complaint treated as general",
+    },
+    requirement={
+        "zh": "监管机构或政府部门转办的投诉一律按重大投诉处理",
+        "en": "A complaint transferred by a regulator or a government body is always handled as a major "
+        "complaint",
+    },
+    detail={
+        "zh": "监管转办投诉 {complaint_id}（{received_at} 受理）被登记为一般投诉",
+        "en": "Regulator-referred complaint {complaint_id} (received {received_at}) was recorded as general",
+    },
+)
+def cmp_012(ctx: RuleContext) -> RuleOutput:
+    """Complaints transferred by regulators, government bodies or the media are major (CP-10): one received
+    in the period through channel `regulator` recorded with severity `general` gets the general clock and
+    handling instead. Population: the regulator referrals received in the period."""
+    c = received_in_period(ctx)
+    rows = c[(c["channel"] == "regulator").fillna(False).to_numpy(dtype=bool)]
+    return _missing_record(rows, (rows["severity"] == "general").fillna(False).to_numpy(dtype=bool))
+
+
 # --------------------------------------------------------------------------------------------
 # CMP-007, CMP-009: records that must exist
 

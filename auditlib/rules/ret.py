@@ -488,3 +488,79 @@ def ret_006(ctx: RuleContext) -> RuleOutput:
             }
         ),
     )
+
+
+@rule(
+    "RET-007",
+    family="RET",
+    severity="medium",
+    tables=("complaints", "archive_records"),
+    cites=("IC 29(3)", "IC 32"),
+    entity="complaint_id",
+    params={"archive_grace_days": 30},
+    title={
+        "zh": "投诉或投诉录音未归档",
+        "en": "Complaint or its call recording missing from the records inventory",
+    },
+    requirement={
+        "zh": "检查期间内受理的每件投诉须在受理日后 {archive_grace_days} 日内有投诉档案；记录了录音编号的电话投诉"
+        "还须有通话录音档案（已保存或已销毁的档案均可）",
+        "en": "Every complaint received in the period has a complaint record within {archive_grace_days} days "
+        "of the day of receipt, and a phone complaint with a recording reference also a call recording record "
+        "(a held or disposed record both count)",
+    },
+    detail={
+        "zh": "投诉 {complaint_id}（{received_at} 受理，应于 {due} 前归档）在档案清单中无{missing}",
+        "en": "Complaint {complaint_id} (received {received_at}, to be archived by {due}) has no {missing} "
+        "in the records inventory",
+    },
+)
+def ret_007(ctx: RuleContext) -> RuleOutput:
+    """Complaints and complaint calls must be recorded and archived (IC 29(3), 32). A complaint received in
+    the period is tested once its grace has ended before as_of (date(received_at) + archive_grace_days
+    < as_of; a grace ending on as_of itself is not yet due): it needs a `complaint` archive record whose
+    subject_id is the complaint_id, and a `phone` complaint with a non-blank recording_ref also a
+    `call_recording` record. Any archive row counts, held or disposed. This grace is RET-007's own
+    parameter, set apart from RET-003's of the same name."""
+    c = ctx.tables["complaints"][["_row", "complaint_id", "received_at", "channel", "recording_ref"]]
+    grace = pd.Timedelta(days=int(ctx.params["archive_grace_days"]))
+    due = c["received_at"].dt.normalize() + grace
+    rows = c[(ctx.in_period(c["received_at"]) & (due < ctx.as_of)).fillna(False).to_numpy(dtype=bool)]
+    ar = ctx.tables["archive_records"]
+    kind = ar["record_type"]
+    filed = isin_text(
+        rows["complaint_id"], ar["subject_id"][(kind == "complaint").fillna(False).to_numpy(bool)]
+    )
+    recorded = isin_text(
+        rows["complaint_id"], ar["subject_id"][(kind == "call_recording").fillna(False).to_numpy(bool)]
+    )
+    ref = rows["recording_ref"].astype("string").str.strip().fillna("")
+    needs_recording = ((rows["channel"] == "phone").fillna(False) & ref.ne("")).to_numpy(dtype=bool)
+    no_file = ~np.asarray(filed, dtype=bool)
+    no_recording = needs_recording & ~np.asarray(recorded, dtype=bool)
+    hit_mask = no_file | no_recording
+    if not hit_mask.any():
+        return RuleOutput(len(rows), no_findings())
+    h = rows[hit_mask]
+    nf, nr = no_file[hit_mask], no_recording[hit_mask]
+    return RuleOutput(
+        len(rows),
+        pd.DataFrame(
+            {
+                "entity_id": h["complaint_id"],
+                "occurred_at": h["received_at"],
+                "complaint_id": h["complaint_id"],
+                "received_at": h["received_at"].dt.strftime("%Y-%m-%d %H:%M:%S"),
+                "due": fmt_day(due[h.index]),
+                "missing_zh": np.select(
+                    [nf & nr, nf], ["投诉档案和通话录音档案", "投诉档案"], "通话录音档案"
+                ),
+                "missing_en": np.select(
+                    [nf & nr, nf],
+                    ["complaint record and no call recording record", "complaint record"],
+                    "call recording record",
+                ),
+                "evidence": evidence("complaints", h["_row"]),
+            }
+        ).reset_index(drop=True),
+    )

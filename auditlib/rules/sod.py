@@ -1,4 +1,4 @@
-"""SOD: segregation of duties and authorization (IC 8, 21, 39, 41, 45)."""
+"""SOD: segregation of duties and authorization (IC 8, 21, 29(1), 39, 40, 41, 45)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ import numpy as np
 import pandas as pd
 
 from ..arrowops import codes_in
+from ..i18n import label
 from ..schema import BUSINESS_ROLES, BUSINESS_TYPES
-from .base import RuleContext, RuleOutput, evidence, fmt_day, fmt_ts, no_findings, rule
+from .base import RuleContext, RuleOutput, evidence, fmt_day, fmt_ts, lookup, no_findings, rule
 
 CHECKED_ACTIONS = ("enter", "review", "approve")
 IT_ROLES = ["it_dev", "it_ops"]
@@ -50,6 +51,8 @@ def conflicting_roles(ctx: RuleContext, pairs: list[list[str]]) -> RuleOutput:
         return RuleOutput(population, no_findings())
     found = found.sort_values(["staff_id", "first_day", "order"], kind="stable")
     n_pairs = found.groupby("staff_id")["order"].nunique()
+    # the last common day of any pair: a mitigation must still be valid then (rules.md v2)
+    last_day = found[["end_a", "end_b"]].min(axis=1).groupby(found["staff_id"]).max()
     first = found.drop_duplicates("staff_id").reset_index(drop=True)
     return RuleOutput(
         population,
@@ -62,6 +65,7 @@ def conflicting_roles(ctx: RuleContext, pairs: list[list[str]]) -> RuleOutput:
                 "role_b": first["role_b"],
                 "first_day": fmt_day(first["first_day"]),
                 "pairs": first["staff_id"].map(n_pairs).to_numpy(),
+                "exposed_until": first["staff_id"].map(last_day).to_numpy(),
                 "evidence": evidence("staff_roles", first["_row_a"])
                 + "; "
                 + evidence("staff_roles", first["_row_b"]),
@@ -150,6 +154,85 @@ def sod_003(ctx: RuleContext) -> RuleOutput:
 def sod_004(ctx: RuleContext) -> RuleOutput:
     """Developers, operators and business staff must be separate people (IC 41): whoever writes or runs
     the system must not also use it to do business."""
+    return conflicting_roles(ctx, ctx.params["conflict_pairs"])
+
+
+@rule(
+    "SOD-008",
+    family="SOD",
+    severity="high",
+    tables=("staff", "staff_roles"),
+    cites=("IC 8(4)", "IC 40"),
+    entity="staff_id",
+    title={"zh": "离职人员岗位权限未及时撤销", "en": "Roles kept after the staff member left"},
+    requirement={
+        "zh": "员工离职后其全部岗位须于离职当日终止：离职日之后仍在任的岗位不得延续至检查期间",
+        "en": "A staff member's roles must end by the day they leave: no role may be kept on any day of "
+        "the period after the leave date",
+    },
+    detail={
+        "zh": "员工 {staff_id} 已于 {leave_date} 离职，检查期间内自 {kept_from} 至 {kept_to} 仍保留{roles}岗位",
+        "en": "Staff {staff_id} left on {leave_date} but still held {roles} from {kept_from} to {kept_to} "
+        "in the period",
+    },
+)
+def sod_008(ctx: RuleContext) -> RuleOutput:
+    """Authorizations no longer appropriate must be revoked (IC 8(4), 40), first of all a leaver's. For each
+    staff with a leave_date on or before period_end, every staff_roles row is cut to the days after leaving
+    (from the later of leave_date + 1 and start_date, to end_date, or open-ended when end_date is null); a
+    row whose remaining days overlap the period is an exception. A role ending on the leave date itself is
+    in order. Population: the staff who had left by period_end. The finding runs from the first to the
+    last day a role was kept in the period (a mitigation must be valid on that last day)."""
+    staff = ctx.tables["staff"].drop_duplicates("staff_id")
+    left = staff[(staff["leave_date"] <= ctx.period_end).fillna(False).to_numpy(dtype=bool)]
+    iv = role_intervals(ctx, clip=False)
+    leave = lookup(iv["staff_id"], left, "staff_id", "leave_date")
+    kept = iv.assign(
+        leave=leave,
+        first=np.maximum(iv["start"], leave + pd.Timedelta(days=1)).clip(lower=ctx.period_start),
+        last=iv["end"].clip(upper=ctx.period_end),
+    )
+    kept = kept[(kept["leave"].notna() & (kept["first"] <= kept["last"])).to_numpy(dtype=bool)]
+    if kept.empty:
+        return RuleOutput(len(left), no_findings())
+    kept = kept.sort_values(["staff_id", "first", "role", "_row"], kind="stable")
+    g = kept.groupby("staff_id", sort=True)
+    roles = g["role"].agg(lambda r: sorted(set(r.astype(str))))
+    hit = g.agg(leave=("leave", "first"), first=("first", "min"), last=("last", "max"), row=("_row", "first"))
+    staff_row = lookup(pd.Series(hit.index, index=hit.index), left, "staff_id", "_row")
+    return RuleOutput(
+        len(left),
+        pd.DataFrame(
+            {
+                "entity_id": hit.index,
+                "occurred_at": hit["first"],
+                "staff_id": hit.index,
+                "leave_date": fmt_day(hit["leave"]),
+                "kept_from": fmt_day(hit["first"]),
+                "kept_to": fmt_day(hit["last"]),
+                "roles_zh": roles.map(lambda r: "、".join(label(x, "zh") for x in r)),
+                "roles_en": roles.map(", ".join),
+                "exposed_until": hit["last"],
+                "evidence": evidence("staff", staff_row) + "; " + evidence("staff_roles", hit["row"]),
+            }
+        ).reset_index(drop=True),
+    )
+
+
+@rule(
+    "SOD-009",
+    cites=("IC 29(1)",),
+    **{**_ROLE_COMMON, "severity": "medium"},
+    title={
+        "zh": "投诉受理人员兼任销售、宣传推介或柜面岗位",
+        "en": "Complaint handling combined with sales, promotion or counter work",
+    },
+    params={"conflict_pairs": _pairs(["complaint_handling"], ["promotion", "sales", "counter"])},
+)
+def sod_009(ctx: RuleContext) -> RuleOutput:
+    """Complaints must be handled by a post independent of the sales it is about (IC 29(1)): one staff
+    holding `complaint_handling` together with `promotion`, `sales` or `counter` on a common day of the
+    period would judge complaints against their own selling."""
     return conflicting_roles(ctx, ctx.params["conflict_pairs"])
 
 

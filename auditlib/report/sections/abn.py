@@ -9,7 +9,9 @@ Information for the examiner beside the ABN rule blocks, computed exactly as ABN
   split by why (booked into today at or after the cut-off, pushed to a later day before it, on a
   non-trading day). A cluster just after the cut-off is the "late trading" pattern IC 21(2) targets.
 
-Counts only: no ids, no names, no accounts.
+* branch sweeps by receiving account (masked): into a head-office sales special account or not (ABN-009).
+
+Counts only: no ids, no names; receiving accounts masked.
 """
 
 from __future__ import annotations
@@ -19,7 +21,15 @@ import pandas as pd
 from matplotlib.ticker import MaxNLocator
 
 from ...calendar import CalendarRangeError
-from ...rules.abn import cutoff_check, parse_cutoff, transfer_timeliness
+from ...mask import mask_account
+from ...rules.abn import (
+    cents,
+    cutoff_check,
+    parse_cutoff,
+    special_accounts,
+    sweeps_in_period,
+    transfer_timeliness,
+)
 from ..charts import figure_html, new_figure
 from ..html import esc, table_html
 from . import family_extra
@@ -61,6 +71,23 @@ TEXT = {
         "cutoff_title": "按申请时刻统计的交易日认定错误",
         "cutoff_alt": "按申请小时统计的申请笔数与交易日认定错误笔数",
         "no_calendar": "交易日历不包含 {year} 年，无法统计交易日认定（ABN-007 的结果见下）。",
+        "sweeps": "网点资金归集的收款账户（信息性统计）",
+        "sweeps_summary": "检查期间内业务日的网点资金归集划款 {n} 笔、金额 {amount}：划入总部销售专用账户 {special} 笔"
+        "（金额 {special_amount}），划入其他账户 {other} 笔（金额 {other_amount}），未记录收款账户 {none} 笔"
+        "（金额 {none_amount}）。",
+        "sweeps_unconfigured": "检查期间内业务日的网点资金归集划款 {n} 笔、金额 {amount}。本次检查未提供总部销售专用账户"
+        "清单，无法判断收款账户是否为专用账户（ABN-009 未测试）；下表仅列示收款账户分布。",
+        "none_sweeps": "检查期间内无网点资金归集划款。",
+        "account": "收款账户（已脱敏）",
+        "kind": "账户性质",
+        "special": "总部销售专用账户",
+        "other": "其他账户",
+        "unknown": "未判断",
+        "no_account": "（未记录）",
+        "sweep_count": "笔数",
+        "sweep_amount": "金额",
+        "branches": "网点数",
+        "more_accounts": "另有 {n} 个收款账户（{count} 笔，金额 {amount}），见工作底稿。",
     },
     "en": {
         "transfers": "Fund transfer timeliness by month of business date (information)",
@@ -94,6 +121,24 @@ TEXT = {
         "cutoff_alt": "Applications and wrong trade dates by hour of application",
         "no_calendar": "The trading calendar does not know the year {year}: no trade-date figures (ABN-007's result "
         "is below).",
+        "sweeps": "Where branch sweeps went (information)",
+        "sweeps_summary": "{n} branch sweeps with a business date in the period, {amount} in all: {special} into a "
+        "head-office sales special account ({special_amount}), {other} into other accounts ({other_amount}), "
+        "{none} with no receiving account recorded ({none_amount}).",
+        "sweeps_unconfigured": "{n} branch sweeps with a business date in the period, {amount} in all. No list of "
+        "head-office sales special accounts was provided, so whether they reached one cannot be judged (ABN-009 "
+        "not tested); the table only shows where they went.",
+        "none_sweeps": "No branch sweeps in the period.",
+        "account": "Receiving account (masked)",
+        "kind": "Kind",
+        "special": "head-office sales special account",
+        "other": "other account",
+        "unknown": "not judged",
+        "no_account": "(not recorded)",
+        "sweep_count": "Sweeps",
+        "sweep_amount": "Amount",
+        "branches": "Branches",
+        "more_accounts": "{n} more receiving accounts ({count} sweeps, {amount}) in the working papers.",
     },
 }
 
@@ -229,7 +274,103 @@ def cutoff_chart(result, lang: str) -> str:
     return head + f"<p>{esc(summary)}</p>" + figure_html(fig, _tx("cutoff_alt", lang))
 
 
+SWEEP_ROWS = 15
+
+
+def sweep_destinations(result) -> pd.DataFrame:
+    """Branch sweeps in the period by receiving account (trimmed; "" when none): `account`, `special` (True,
+    False, or None when no special account is configured), `count`, `cents`, `branches`; the special
+    accounts first, then by amount."""
+    ctx = rule_context(result, "ABN-009")
+    sw = sweeps_in_period(ctx)
+    configured = bool(special_accounts(ctx))
+    g = (
+        pd.DataFrame(
+            {
+                "account": sw["account"].fillna("").astype(str).to_numpy(),
+                "special": sw["special"].to_numpy(),
+                "c": cents(sw["amount"]),
+                "branch": sw["branch_id"].astype("string").to_numpy(),
+            }
+        )
+        .groupby("account", sort=True)
+        .agg(
+            special=("special", "any"),
+            count=("c", "size"),
+            cents=("c", "sum"),
+            branches=("branch", "nunique"),
+        )
+        .reset_index()
+    )
+    g = g.sort_values(["special", "cents", "account"], ascending=[False, False, True], kind="stable")
+    if not configured:
+        g["special"] = None
+    return g.reset_index(drop=True)
+
+
+def _money(c) -> str:
+    return f"{int(c) / 100:,.2f}"
+
+
+def sweeps_table(result, lang: str) -> str:
+    """ABN-009's context: where the swept money went, special accounts or not (accounts masked)."""
+    head = f"<h3>{esc(_tx('sweeps', lang))}</h3>"
+    if not result.bundle.has("fund_transfers"):
+        return head + f'<p class="muted">{esc(_tx("no_transfers", lang))}</p>'
+    d = sweep_destinations(result)
+    if d.empty:
+        return head + f"<p>{esc(_tx('none_sweeps', lang))}</p>"
+    n, total = f"{int(d['count'].sum()):,}", _money(d["cents"].sum())
+    if d["special"].isna().all():
+        summary = _tx("sweeps_unconfigured", lang, n=n, amount=total)
+    else:
+        none = d["account"] == ""
+        special = d["special"].astype(bool) & ~none
+        other = ~special & ~none
+        summary = _tx(
+            "sweeps_summary",
+            lang,
+            n=n,
+            amount=total,
+            **{
+                k: f"{int(d.loc[m, 'count'].sum()):,}"
+                for k, m in (("special", special), ("other", other), ("none", none))
+            },
+            **{
+                f"{k}_amount": _money(d.loc[m, "cents"].sum())
+                for k, m in (("special", special), ("other", other), ("none", none))
+            },
+        )
+    shown, rest = d.head(SWEEP_ROWS), d.iloc[SWEEP_ROWS:]
+    kind = shown["special"].map(
+        lambda v: _tx("unknown", lang) if v is None else _tx("special" if v else "other", lang)
+    )
+    tab = pd.DataFrame(
+        {
+            _tx("account", lang): [
+                mask_account(a) if a else _tx("no_account", lang) for a in shown["account"]
+            ],
+            _tx("kind", lang): kind,
+            _tx("sweep_count", lang): shown["count"].map(lambda v: f"{int(v):,}"),
+            _tx("sweep_amount", lang): shown["cents"].map(_money),
+            _tx("branches", lang): shown["branches"].map(lambda v: f"{int(v):,}"),
+        }
+    )
+    numeric = [_tx(k, lang) for k in ("sweep_count", "sweep_amount", "branches")]
+    more = ""
+    if len(rest):
+        text = _tx(
+            "more_accounts",
+            lang,
+            n=len(rest),
+            count=f"{int(rest['count'].sum()):,}",
+            amount=_money(rest["cents"].sum()),
+        )
+        more = f'<p class="muted">{esc(text)}</p>'
+    return head + f"<p>{esc(summary)}</p>" + table_html(tab, numeric=numeric) + more
+
+
 @family_extra("ABN")
 def abn_extras(result, lang: str) -> str:
-    """Transfer timeliness by month, then trade-date errors by hour of application."""
-    return transfers_chart(result, lang) + cutoff_chart(result, lang)
+    """Transfer timeliness by month, trade-date errors by hour of application, where branch sweeps went."""
+    return transfers_chart(result, lang) + cutoff_chart(result, lang) + sweeps_table(result, lang)

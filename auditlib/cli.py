@@ -189,6 +189,11 @@ def _timeouts(s: argparse.ArgumentParser) -> None:
         "key (from `auditlib keygen`; default: $AUDITLIB_SIGNING_KEY)",
     )
     s.add_argument(
+        "--no-pdf",
+        action="store_true",
+        help="do not write report.pdf (a batch that needs only the HTML and the tables; sets $AUDITLIB_NO_PDF)",
+    )
+    s.add_argument(
         "--cache-dir",
         default=None,
         metavar="FOLDER",
@@ -302,6 +307,10 @@ def main(argv: list[str] | None = None) -> int:
         from .tablecache import CACHE_ENV
 
         os.environ[CACHE_ENV] = str(Path(args.cache_dir).resolve())
+    if getattr(args, "no_pdf", False):  # like --cache-dir: pool workers inherit it
+        from .runner import NO_PDF_ENV
+
+        os.environ[NO_PDF_ENV] = "1"
     main_thread = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, _sigterm) if main_thread else None
     try:

@@ -40,6 +40,7 @@ def _params_give(key: str) -> Callable[[dict], bool]:
 #: (e.g. `Output("report.pdf", when=...)`); files an audit writes beyond these are listed and verified too.
 CONTRACT_OUTPUTS: list[Output] = [
     Output("report.html"),
+    Output("report.pdf", when=lambda manifest: manifest.get("pdf", False)),  # unless --no-pdf
     Output("report.ipynb"),
     Output("findings.csv"),
     Output("findings.xlsx"),

@@ -25,7 +25,7 @@ from .attestations import Attestations, attestations_path, read_attestations
 from .engine import AuditResult, run_audit
 from .load import load_bundle
 from .params import AuditParams, parse_params, read_params_file, resolve_data_dir
-from .report import html
+from .report import html, narrative
 from .report.coverage import coverage_section
 from .report.evidence import evidence_html
 from .report.files import write_coverage_files, write_tables, write_workbook
@@ -128,6 +128,7 @@ class Audit:
     def run_info(self) -> dict:
         return {
             "run_id": self.run_id,
+            "report_date": self.started_at[:10],
             "fingerprint": fingerprint(self.result.bundle),
             "version": __version__,
             "packages": package_versions(),
@@ -136,13 +137,32 @@ class Audit:
         }
 
     # ------------------------------------------------------------ report sections (examiner HTML)
+    # In the run contract's order (outputs.md v2, "The report"); the notebook calls them in this order.
+    # A section added by another module (clause coverage, mitigations, responses) is a method of that
+    # name here, with an <h2 id="coverage|mitigations|responses">: the contents then list it.
+
+    def sections(self) -> list[tuple[str, str]]:
+        """(anchor, title) of every section this report has, in order: the contents and PDF bookmarks."""
+        optional = [k for k in html.OPTIONAL_SECTIONS if callable(getattr(self, k, None))]
+        if not self.params.responses:
+            optional = [k for k in optional if k != "responses"]
+        return html.report_sections(self.result, optional)
 
     def cover(self):
-        """The cover and the table of contents."""
-        return _html(html.cover(self.result, self.run_info(), self.families()))
+        """The cover (institution, period, as_of, report date, run id, data fingerprint) and the contents."""
+        return _html(html.cover(self.result, self.run_info(), self.sections()))
 
-    def summary(self):
-        return _html(html.executive_summary(self.result, self.tracking))
+    def conclusion(self):
+        return _html(narrative.conclusion(self.result, self.tracking))
+
+    def key_findings(self):
+        return _html(narrative.key_findings(self.result, self.tracking))
+
+    def scope(self):
+        return _html(narrative.scope(self.result))
+
+    def methodology(self):
+        return _html(narrative.methodology(self.result, self.run_info()))
 
     def families(self) -> list[str]:
         return html.selected_families(self.result)
@@ -166,7 +186,12 @@ class Audit:
         return _html(mitigations_section(self.result))
 
     def appendix(self):
-        return _html(html.appendix(self.result, self.run_info()))
+        legend = narrative.sources_legend(self.result)
+        own_section = callable(getattr(self, "mitigations", None))
+        return _html(html.appendix(self.result, self.run_info(), legend, with_mitigations=not own_section))
+
+    def sign_off(self):
+        return _html(narrative.sign_off(self.result))
 
     # ------------------------------------------------------------ auditor-only
 

@@ -48,6 +48,7 @@ __all__ = ["Outcome", "interrupt_active_runs", "run_one", "audit_dir", "complete
 NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "institution_audit.ipynb"
 NOTEBOOK_ENV = "AUDITLIB_NOTEBOOK"  # another notebook with the same parameters cell (customisation, tests)
 TEMPLATES = Path(__file__).resolve().parent / "report" / "templates"
+NO_PDF_ENV = "AUDITLIB_NO_PDF"  # set (to anything but 0 or empty) by --no-pdf: no report.pdf
 HIDDEN_TAGS = {"auditor", "parameters", "injected-parameters"}
 OWNER_FILE = ".owner"  # `<host> <pid>` of the run that owns a staging folder, so a rerun can clear stale ones
 
@@ -279,6 +280,7 @@ class _Job:
     cell_timeout: float | None = None
     kernel_retries: int = 1
     key: signing.Ed25519PrivateKey | None = None  # seals the manifest (manifest.sig)
+    pdf: bool = True  # also write report.pdf
     run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     t0: float = field(default_factory=time.monotonic)
     attempts: int = 0
@@ -360,6 +362,10 @@ def export(job: _Job) -> None:
     """The examiner's report from the executed notebook."""
     title = f"{job.params.institution_name} {job.params.period_end}"
     export_html(job.stage / "report.ipynb", job.stage / "report.html", job.params.language, title)
+    if job.pdf:
+        from .report.pdf import write_pdf
+
+        write_pdf(job.stage / "report.html", job.stage / "report.pdf")
 
 
 def manifest(job: _Job) -> None:
@@ -374,6 +380,7 @@ def manifest(job: _Job) -> None:
         {
             "params_file": str(job.params_path),
             "status": "complete",
+            "pdf": job.pdf,
             "finished_at": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
         }
     )
@@ -425,6 +432,7 @@ def run_one(
     kernel_retries: int = 1,
     stop: Callable[[], bool] | None = None,
     sign_key: str | Path | None = None,
+    pdf: bool | None = None,
 ) -> Outcome:
     """Audit one institution. Bad params raise ParamsError (the caller's exit 2); a failed audit returns
     an Outcome with status `failed` and leaves its error, never a manifest.
@@ -432,7 +440,8 @@ def run_one(
     timeout: seconds for the whole audit (kernel start, every cell); cell_timeout: seconds per cell;
     kernel_retries: further attempts when the kernel fails to start; stop: polled every ~2 s, True
     stops the run as interrupted (a batch being cancelled on a remote worker); sign_key: the private key
-    file that seals the manifest (default $AUDITLIB_SIGNING_KEY; none: unsigned).
+    file that seals the manifest (default $AUDITLIB_SIGNING_KEY; none: unsigned); pdf: also write report.pdf
+    (WeasyPrint, report/pdf.py), by default unless $AUDITLIB_NO_PDF is set (`--no-pdf`).
     """
     params_path = Path(params_path).resolve()
     params = params or load_params(params_path)
@@ -440,6 +449,7 @@ def run_one(
     target = audit_dir(Path(out_root), params)
     key = signing.signing_key(sign_key)
     job = _Job(params_path, params, target, notebook, timeout, cell_timeout, kernel_retries, key)
+    job.pdf = pdf if pdf is not None else os.environ.get(NO_PDF_ENV, "") in ("", "0")
     try:
         stage(job)
     except OSError as e:

@@ -16,7 +16,7 @@ from helpers import SOD_DATA, bundle_dir, write_params
 from auditlib.engine import run_audit
 from auditlib.load import load_bundle
 from auditlib.params import load_params
-from auditlib.report import html
+from auditlib.report import html, narrative
 from auditlib.report.coverage import coverage_section
 from auditlib.report.evidence import evidence_html, values_frame
 from auditlib.report.files import write_tables, write_workbook
@@ -51,13 +51,24 @@ def audit(tmp_path: Path, data: dict | None = None, **extra):
 
 
 def report(result, tracking=None) -> str:
-    """Every examiner fragment, in notebook order."""
+    """Every examiner fragment, in notebook order (outputs.md v2, "The report")."""
     extras = load_all()
     fams = html.selected_families(result)
-    parts = [html.cover(result, {"run_id": "r1"}, fams), html.executive_summary(result, tracking)]
+    run = {"run_id": "r1", "packages": {"x": "1"}}
+    parts = [
+        html.cover(result, run),
+        narrative.conclusion(result, tracking),
+        narrative.key_findings(result, tracking),
+        narrative.scope(result),
+        narrative.methodology(result, run),
+    ]
     parts += [html.family_section(result, f, extras.get(f, ()), tracking) for f in fams]
-    parts += [html.data_quality_section(result), coverage_section(result, None)]
-    parts += [html.appendix(result, {"packages": {"x": "1"}})]
+    parts += [
+        html.data_quality_section(result),
+        coverage_section(result, None),
+        html.appendix(result, run, narrative.sources_legend(result)),
+        narrative.sign_off(result),
+    ]
     return "".join(parts)
 
 
@@ -88,12 +99,16 @@ def test_contents_links_every_section_and_rule_and_every_link_has_its_anchor(pag
     hrefs = set(re.findall(r'href="#([^"]+)"', page))
     assert {
         "contents",
-        "summary",
+        "conclusion",
+        "key-findings",
+        "scope",
+        "methodology",
         "family-SOD",
         "rule-SOD-001",
         "rule-CMP-010",
         "data-quality",
         "appendix",
+        "sign-off",
     } <= ids
     assert hrefs <= ids, hrefs - ids
     assert {f"rule-{c}" for c in REGISTRY} <= hrefs
@@ -132,8 +147,8 @@ def test_english_report_has_no_chinese_but_the_data_and_chinese_report_no_englis
         "Status",
     ):
         assert not re.search(rf"\b{label}\b", zh_text), label
-    # vocabulary in requirement texts as 宣传推介(promotion), not the bare code
-    assert "宣传推介(promotion) + 柜面操作(counter)" in zh_text
+    # vocabulary in requirement texts in the report language only, lists joined the Chinese way
+    assert "宣传推介与柜面操作；后台信息处理与后台资金处理" in zh_text and "(promotion)" not in zh_text
     assert (
         "A major complaint must be answered within 2 working days of receipt (by 23:59:59 of working day 2 "
         "after the day of receipt)" in visible_text(pages["en"])
@@ -293,7 +308,7 @@ def test_workbook_formula_text_stays_text_dates_are_dates_chinese_intact(tmp_pat
     f = wb["SOD-001"]
     fh = [c.value for c in f[1]]
     assert f.cell(2, fh.index("occurred_at") + 1).is_date and f.cell(2, fh.index("first_day") + 1).is_date
-    assert "宣传推介(promotion)" in f.cell(2, fh.index("detail") + 1).value
+    assert "宣传推介" in f.cell(2, fh.index("detail") + 1).value
     assert not any(c.data_type == "f" for sheet in wb for row in sheet.iter_rows() for c in row)
     # personal data only with show_personal_data
     abn = wb["ABN-004"]

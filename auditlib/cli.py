@@ -143,6 +143,13 @@ def cmd_rules(a) -> int:
     return OK
 
 
+def cmd_html(a) -> int:
+    from .report.export import auditor_html
+
+    print(auditor_html(Path(a.notebook), Path(a.out) if a.out else None))
+    return OK
+
+
 def cmd_datarequest(a) -> int:
     from .docs import write_data_request
 
@@ -290,6 +297,13 @@ def parser() -> argparse.ArgumentParser:
     )
     s.add_argument("--out", default=".")
     s.set_defaults(func=cmd_datarequest)
+
+    s = sub.add_parser(
+        "html", parents=[common], help="the auditor's offline HTML of an executed notebook (code included)"
+    )
+    s.add_argument("notebook", help="an executed notebook, e.g. outputs/<id>/<period_end>/report.ipynb")
+    s.add_argument("--out", default=None, help="HTML file (default: <notebook>-auditor.html beside it)")
+    s.set_defaults(func=cmd_html)
     return p
 
 

@@ -64,6 +64,8 @@ SCOPES: dict[str, Scope] = {
     "SOD-008": Scope("staff", "until", column="leave_date"),
     "SOD-009": Scope("staff_roles", "overlap"),
     **{c: Scope("transactions", where=PURCHASE) for c in ("SUIT-001", "SUIT-002", "SUIT-003", "SUIT-004")},
+    "SUIT-005": Scope("customers", "until", column="open_date"),
+    "SUIT-006": Scope("transactions", where=PURCHASE),
     "ABN-001": Scope("account_events", where={"event_type": ("open", "close")}),
     "ABN-002": Scope("transactions", where={"business_code": ("024",), "status": ("confirmed",)}),
     "ABN-003": Scope("account_events", where={"event_type": ("bank_account_change",)}),
@@ -102,6 +104,8 @@ SCOPES: dict[str, Scope] = {
     "STAFF-003": Scope("staff_roles", "overlap", {"role": Param("roles")}),
     "INFO-001": Scope("operations", where={"action": ("view", "other")}),
     "REC-001": Scope("reconciliations"),
+    "INFO-002": Scope("data_changes", where={"table_name": Param("tables")}),
+    "FEE-001": Scope("transactions", where=PURCHASE, present=("amount", "fee")),
 }
 
 _M1, _M2, _GOLDEN = (

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 import re
 import uuid
 from dataclasses import dataclass, field
@@ -27,11 +28,11 @@ from .errors import AuditError
 from .load import ROW, load_bundle
 from .mask import contract_pii_kind, mask_series
 from .params import AuditParams, parse_params, read_params_file, resolve_data_dir, resolve_relative
-from .report import html
+from .report import auditor_guide, html, narrative
+from .report.auditor_guide import GUIDE
 from .report.coverage import coverage_section
 from .report.evidence import evidence_html
 from .report.files import rule_sheet, write_coverage_files, write_tables
-from .report.narrative import GUIDE, narrative
 from .report.responses import COLUMNS as RESPONSE_COLUMNS
 from .report.responses import follow_up, read_responses, responses_section
 from .report.responses import write_csv as write_responses
@@ -40,6 +41,7 @@ from .report.sections import load_all
 from .report.tracking import Tracking, track_result
 from .report.workbook import write_workbook
 from .rules import REGISTRY
+from .signing import FINGERPRINT_ENV
 
 PACKAGES = (
     "auditlib",
@@ -137,19 +139,41 @@ class Audit:
     def run_info(self) -> dict:
         return {
             "run_id": self.run_id,
+            "report_date": self.started_at[:10],
             "fingerprint": fingerprint(self.result.bundle),
             "version": __version__,
             "packages": package_versions(),
+            # the fingerprint of the key that will seal the manifest ("" unsigned): for the report's cover
+            "key_fingerprint": os.environ.get(FINGERPRINT_ENV, ""),
         }
 
     # ------------------------------------------------------------ report sections (examiner HTML)
+    # In the run contract's order (outputs.md v2, "The report"); the notebook calls them in this order.
+    # A section added by another module (clause coverage, mitigations, responses) is a method of that
+    # name here, with an <h2 id="coverage|mitigations|responses">: the contents then list it.
+
+    def sections(self) -> list[tuple[str, str]]:
+        """(anchor, title) of every section this report has, in order: the contents and PDF bookmarks."""
+        optional = [k for k in html.OPTIONAL_SECTIONS if callable(getattr(self, k, None))]
+        if not self.params.responses:
+            optional = [k for k in optional if k != "responses"]
+        return html.report_sections(self.result, optional)
 
     def cover(self):
-        """The cover and the table of contents."""
-        return _html(html.cover(self.result, self.run_info(), self.families()))
+        """The cover (institution, period, as_of, report date, run id, data fingerprint) and the contents."""
+        return _html(html.cover(self.result, self.run_info(), self.sections()))
 
-    def summary(self):
-        return _html(html.executive_summary(self.result, self.tracking))
+    def conclusion(self):
+        return _html(narrative.conclusion(self.result, self.tracking))
+
+    def key_findings(self):
+        return _html(narrative.key_findings(self.result, self.tracking))
+
+    def scope(self):
+        return _html(narrative.scope(self.result))
+
+    def methodology(self):
+        return _html(narrative.methodology(self.result, self.run_info()))
 
     def families(self) -> list[str]:
         return html.selected_families(self.result)
@@ -190,7 +214,12 @@ class Audit:
         return _html(mitigations_section(self.result))
 
     def appendix(self):
-        return _html(html.appendix(self.result, self.run_info()))
+        legend = narrative.sources_legend(self.result)
+        own_section = callable(getattr(self, "mitigations", None))
+        return _html(html.appendix(self.result, self.run_info(), legend, with_mitigations=not own_section))
+
+    def sign_off(self):
+        return _html(narrative.sign_off(self.result))
 
     # ------------------------------------------------------------ auditor-only
 
@@ -231,7 +260,7 @@ class Audit:
         """A section's narrative in the params' language (a Markdown output: the examiner's HTML omits it)."""
         from IPython.display import Markdown
 
-        return Markdown(narrative(section, self.lang))
+        return Markdown(auditor_guide.narrative(section, self.lang))
 
     def rule_findings(self, code: str) -> pd.DataFrame:
         """One rule's findings with their evidence and the values the rule compared."""

@@ -1,103 +1,361 @@
-"""The auditor's notebook in the params' language: each section's narrative and the guide to digging further.
+"""The examiner's sections around the rule results: conclusion, key findings, scope and limitations,
+methodology, the sources legend and the sign-off block (outputs.md v2, "The report").
 
-Markdown cells cannot follow the params, so each section of `notebooks/institution_audit.ipynb` has a short
-heading in both languages and, under it, a hidden-source cell `audit.narrative("<section>")` that shows the
-section's narrative in the report language (a Markdown output: never part of the examiner's HTML, which keeps
-HTML outputs only). `audit.guide()` (a cell tagged `auditor`) explains how to dig further and runs its worked
-examples on this audit's own findings.
+They are written from the results, the way an examiner writes them: counts, the high-severity matters by
+name, what could not be tested and why, and the basis of the work (data supplied by the institution, not
+reconciled to its source systems). Codes stay out of the sentences: tables are named in words with their
+file name as code, rules by title with their code.
 """
 
 from __future__ import annotations
 
-NARRATIVE: dict[str, dict[str, str]] = {
-    "load": {
-        "zh": "参数在读取任何数据之前完成校验；随后载入机构报送的数据包，每一行要么载入、要么隔离并计数"
-        "（隔离原因见“数据质量”）；最后逐条运行所选规则，某条规则运行出错只影响该规则本身。"
-        "与上期结果比较（参数中给出上期输出目录时）按发现编号逐项进行。",
-        "en": "The params are validated before any data is read; the institution's data bundle is then loaded, every "
-        "row either loaded or quarantined and counted (the reasons are under Data quality); then every selected "
-        "rule runs, and a rule that fails affects only itself. With the previous period's output folder in the "
-        "params, this period's findings are compared with it finding by finding.",
-    },
-    "summary": {
-        "zh": "封面列示机构、检查期间、检查基准日、运行编号与数据指纹（同一数据得到同一指纹）。"
-        "摘要按类别与严重程度汇总发现，并逐条列出规则的测试结果：已测试、未测试（及原因）或运行出错。",
-        "en": "The cover names the institution, the period, the as-of date, the run id and the data fingerprint (the "
-        "same data gives the same fingerprint). The summary counts the findings by family and severity and lists "
-        "every rule's result: tested, not tested (and why) or failed.",
-    },
-    "families": {
-        "zh": "每条规则先说明检查要求（依据条款、参数，以文字表述），再说明检查结果：测试总体、例外数、例外率与例外样本。"
-        "全部发现及其证据见工作底稿 findings.xlsx 中该规则的工作表。",
-        "en": "Each rule states what was required (its clauses and parameters, in words) and what was found: "
-        "population, exceptions, rate and a sample of the exceptions. Every finding with its evidence is on the "
-        "rule's sheet of the working papers, findings.xlsx.",
-    },
-    "data_quality": {
-        "zh": "数据质量列示每个输入文件的读取、载入与隔离行数，以及隔离与提示的明细。被隔离的行不参与任何规则的测试，"
-        "因此隔离较多的数据表，其相关规则的结论应结合隔离情况判断。",
-        "en": "Data quality lists, per input file, the rows read, loaded and quarantined, and the quarantined rows and "
-        "warnings. A quarantined row takes part in no rule, so the conclusions of rules resting on a table with "
-        "many quarantined rows are to be read with them in mind.",
-    },
-    "responses": {
-        "zh": "机构在工作底稿的回复列（责任人、整改措施、计划完成日期、机构回复）中作答并退回，参数 responses 指向该文件。"
-        "每一行均予校验，接受或不予接受并说明原因；下一期检查时，逾期未完成且发现仍存在的整改事项单独列示。",
-        "en": "The institution answers in the response columns of the working papers (owner, action, due date, "
-        "response) and returns them; the params' responses entry names the file. Every row is checked, accepted "
-        "or not with the reason; the next period lists the promised actions now overdue whose finding is still "
-        "found.",
-    },
-    "auditor": {
-        "zh": "以下内容仅供检查人员使用，不进入检查报告：每项发现所依据的源数据行及规则比对的取值，以及供人工复核的审计抽样"
-        "（完整样本见工作底稿）。除非参数中 show_personal_data 为 true，个人信息均已脱敏。",
-        "en": "For the auditor only, never in the examiner's report: the source rows each finding rests on and the "
-        "values the rule compared, and the audit sample for re-performance (the full samples are in the working "
-        "papers). Personal data is masked unless the params set show_personal_data to true.",
-    },
-    "appendix": {
-        "zh": "附录列示各规则使用的参数、输入文件及其 SHA-256、软件包与规则版本，供复核与重现本次检查。",
-        "en": "The appendix lists the parameters each rule used, the input files with their SHA-256, and the package "
-        "and rule versions, so that the audit can be reviewed and reproduced.",
-    },
-    "outputs": {
-        "zh": "写出工作底稿 findings.xlsx 与供工具使用的 findings.csv、rule_summary.csv、data_quality.csv"
-        "（给出机构回复时另有 responses.csv）。由 auditlib run 运行时写入暂存目录，完成后整体移入输出目录；"
-        "在 JupyterLab 中直接运行时写入下方所示目录。",
-        "en": "Writes the working papers findings.xlsx and, for tools, findings.csv, rule_summary.csv and "
-        "data_quality.csv (and responses.csv when responses are given). Run by auditlib run, they go to a staging "
-        "folder moved into place at the end; run in JupyterLab, to the folder named below.",
-    },
-}
+import re
+from collections.abc import Mapping
 
-GUIDE = {
-    "zh": """### 深入检查：操作指引
+import pandas as pd
 
-本 notebook 中的 `audit` 对象即本次检查。以下四种操作覆盖日常所需，示例使用本次检查的实际数据（见下方运行结果）：
+from ..i18n import t
+from ..rules import REGISTRY
+from .html import (
+    SEPARATORS,
+    _h2,
+    _n,
+    anchor,
+    esc,
+    findings_table,
+    missing_tables,
+    prose,
+    rule_status_table,
+    severity_grid,
+    table_html,
+    table_list,
+    tracking_block,
+    wrap,
+)
 
-1. **某条规则的全部发现**（含证据与规则比对的取值）：`audit.rule_findings("{code}")`
-2. **已载入的数据表**（个人信息按参数脱敏）：`audit.table("{table}")`，例如筛选：
-   `t = audit.table("{table}"); t[t["{column}"] == "{value}"]`
-3. **某一对象的证据**（该发现及其所依据的源数据行）：`audit.entity_evidence("{code}", "{entity}")`
-4. **以其他参数重新运行某条规则**（不影响本次报告）：`audit.rerun("{param_code}", {param}={param_value})`，
-   返回该规则在新参数下的结果与发现，便于判断结论对参数的敏感程度。
-
-全部发现另见 `audit.findings_with_evidence()`；工作底稿 findings.xlsx 中每条规则一张工作表。""",
-    "en": """### Digging further: a guide
-
-The `audit` object of this notebook is this audit. These four cover daily needs; the examples run on this audit's
-own data (their results are below):
-
-1. **One rule's findings** (with evidence and the values the rule compared): `audit.rule_findings("{code}")`
-2. **The loaded tables** (personal data masked per the params): `audit.table("{table}")`, e.g. to filter:
-   `t = audit.table("{table}"); t[t["{column}"] == "{value}"]`
-3. **One entity's evidence** (its finding and the source rows it rests on): `audit.entity_evidence("{code}", "{entity}")`
-4. **Re-running one rule with other parameters** (this report is not affected): `audit.rerun("{param_code}", {param}={param_value})`
-   gives the rule's result and findings under the new parameters, to see how sensitive its conclusion is.
-
-Every finding: `audit.findings_with_evidence()`; the working papers findings.xlsx have a sheet per rule.""",
-}
+#: high-severity findings listed one by one under Key findings; more are counted and left to the working papers
+KEY_FINDINGS_ROWS = 100
 
 
-def narrative(key: str, lang: str) -> str:
-    return NARRATIVE[key][lang]
+def _selected(result) -> list[str]:
+    selected = set(result.params.selected())
+    return [c for c in result.summary["rule_code"] if c in selected]
+
+
+def not_provided(result) -> tuple[list[str], list[str]]:
+    """(tables not provided that a selected rule needs, the rules that were not tested for that reason)."""
+    tables, rules = [], []
+    for c in _selected(result):
+        missing = missing_tables(result, c)
+        if missing:
+            rules.append(c)
+            tables += [tb for tb in missing if tb not in tables]
+    return tables, rules
+
+
+def _codes(codes: list[str], lang: str) -> str:
+    return SEPARATORS[lang][0].join(codes)
+
+
+def conclusion(result, tracking=None) -> str:
+    """A short overall statement generated from the results, then the counts by family and severity."""
+    p, lang = result.params, result.params.language
+    s, f = result.summary, result.findings
+    selected = _selected(result)
+    sel = s[s["rule_code"].isin(selected)]
+    sev = {k: int((f["severity"] == k).sum()) for k in ("high", "medium", "low")}
+    paras = [
+        esc(
+            t(
+                "concl_scope",
+                lang,
+                start=p.period_start,
+                end=p.period_end,
+                as_of=p.as_of,
+                name=p.institution_name,
+                selected=len(selected),
+                tested=int(sel["tested"].sum()),
+            )
+        )
+    ]
+    with_exc = int((sel["status"] == "exceptions").sum())
+    if len(f):
+        mitigated = int((f["status"] == "mitigated").sum())
+        paras.append(
+            esc(
+                t(
+                    "concl_found",
+                    lang,
+                    with_exc=with_exc,
+                    n=_n(len(f)),
+                    mitigated=_n(mitigated),
+                    open=_n(len(f) - mitigated),
+                    **{k: _n(v) for k, v in sev.items()},
+                )
+            )
+        )
+    else:
+        paras.append(esc(t("concl_clean", lang)))
+    high = f[f["severity"] == "high"]
+    if len(high):
+        counts = high.groupby("rule_code", sort=False).size()
+        items = "".join(
+            f'<li><a href="#{anchor("rule", c)}">'
+            f"{esc(t('rule_count', lang, title=REGISTRY[c].title[lang], code=c, n=_n(n)))}</a></li>"
+            for c, n in counts.items()
+        )
+        paras.append(f"<p>{esc(t('concl_high', lang, n=_n(len(high))))}</p><ul>{items}</ul>")
+    elif len(f):
+        paras.append(esc(t("concl_no_high", lang)))
+    tables, untested = not_provided(result)
+    if untested:
+        text = esc(t("concl_missing", lang, tables="\0", k=len(untested), codes=_codes(untested, lang)))
+        paras.append(text.replace("\0", table_list(tables, lang)))
+    errors = sel.loc[sel["status"] == "error", "rule_code"].tolist()
+    if errors:
+        paras.append(esc(t("concl_errors", lang, k=len(errors), codes=_codes(errors, lang))))
+    quarantined = sum(i.rows_quarantined for i in result.bundle.files.values())
+    if quarantined:
+        paras.append(esc(t("concl_quality", lang, n=_n(quarantined))))
+    paras.append(esc(t("concl_basis", lang)))
+    return wrap(
+        _h2(t("conclusion", lang), anchor("conclusion"), lang)
+        + '<div class="conclusion">'
+        + "".join(x if x.startswith("<") else f"<p>{x}</p>" for x in paras)  # escaped text never starts so
+        + "</div>"
+        + f"<h3>{esc(t('by_family_severity', lang))}</h3>{severity_grid(result)}"
+        + (tracking_block(result, tracking) if tracking is not None else "")
+    )
+
+
+def key_findings(result, tracking=None, limit: int = KEY_FINDINGS_ROWS) -> str:
+    """High-severity findings one by one (finding id, rule, entity, detail, evidence), then the medium and
+    low ones by rule, then every rule's result."""
+    lang = result.params.language
+    f = result.findings
+    high = f[f["severity"] == "high"]
+    parts = [
+        _h2(t("key_findings", lang), anchor("key-findings"), lang),
+        f"<h3>{esc(t('high_findings', lang))}</h3>",
+    ]
+    if len(high):
+        parts.append(findings_table(result, high.head(limit), tracking, with_rule=True))
+        if len(high) > limit:
+            parts.append(f'<p class="muted">{prose(t("high_more", lang, n=_n(len(high) - limit)))}</p>')
+    else:
+        parts.append(f"<p>{esc(t('no_high', lang))}</p>")
+    rest = f[f["severity"] != "high"]
+    if len(rest):
+        order = {"medium": 0, "low": 1}
+        counts = (
+            rest.groupby(["rule_code", "severity"], sort=False)
+            .size()
+            .reset_index(name="n")
+            .sort_values(["severity", "rule_code"], key=lambda c: c.map(order) if c.name == "severity" else c)
+        )
+        tab = pd.DataFrame(
+            {
+                t("rule", lang): [
+                    f'<a href="#{anchor("rule", c)}">{esc(c)}</a>' for c in counts["rule_code"]
+                ],
+                t("title", lang): [esc(REGISTRY[c].title[lang]) for c in counts["rule_code"]],
+                t("severity", lang): [esc(t_sev(v, lang)) for v in counts["severity"]],
+                t("exceptions", lang): counts["n"].map(_n).tolist(),
+            }
+        )
+        parts.append(
+            f"<h3>{esc(t('other_findings', lang))}</h3>"
+            + table_html(tab, trusted=tab.columns, numeric=(t("exceptions", lang),))
+        )
+    parts.append(f"<h3>{esc(t('rule_status', lang))}</h3>{rule_status_table(result, tracking)}")
+    return wrap("".join(parts))
+
+
+def t_sev(v: str, lang: str) -> str:
+    from ..i18n import label
+
+    return label(v, lang)
+
+
+def scope(result) -> str:
+    """What was examined (institution, period, as_of, the data supplied), what was not tested and why, and the
+    limitations of the work."""
+    p, lang = result.params, result.params.language
+    b = result.bundle
+    parts = [
+        _h2(t("scope", lang), anchor("scope"), lang),
+        "<p>"
+        + esc(
+            t(
+                "scope_intro",
+                lang,
+                name=p.institution_name,
+                start=p.period_start,
+                end=p.period_end,
+                as_of=p.as_of,
+            )
+        )
+        + "</p>",
+        f"<h3>{esc(t('scope_data', lang))}</h3>",
+    ]
+    files = pd.DataFrame(
+        {
+            t("table", lang): [table_list([i.table], lang) for i in b.files.values()],
+            t("rows_loaded", lang): [_n(i.rows_loaded) for i in b.files.values()],
+        }
+    )
+    parts.append(table_html(files, trusted=(t("table", lang),), numeric=(t("rows_loaded", lang),)))
+    tables, untested = not_provided(result)
+    s = result.summary.set_index("rule_code")
+    other = [c for c in _selected(result) if not s.loc[c, "tested"] and c not in untested]
+    if untested or other:
+        from .html import status_html
+
+        rows = [dict(s.loc[c], rule_code=c) for c in untested + other]
+        tab = pd.DataFrame(
+            {
+                t("rule", lang): [
+                    f'<a href="#{anchor("rule", r["rule_code"])}">{esc(r["rule_code"])}</a>' for r in rows
+                ],
+                t("title", lang): [esc(REGISTRY[r["rule_code"]].title[lang]) for r in rows],
+                t("reason", lang): [status_html(r, lang, result) for r in rows],
+            }
+        )
+        parts.append(f"<h3>{esc(t('scope_not_tested', lang))}</h3>{table_html(tab, trusted=tab.columns)}")
+    limits = [esc(t("limit_source", lang))]
+    if tables:
+        limits.append(esc(t("limit_missing", lang, tables="\0")).replace("\0", table_list(tables, lang)))
+    else:
+        limits.append(esc(t("limit_none_missing", lang)))
+    quarantined = sum(i.rows_quarantined for i in b.files.values())
+    if quarantined:
+        limits.append(esc(t("limit_quality", lang, n=_n(quarantined))))
+    limits.append(esc(t("limit_manual", lang)))
+    parts.append(
+        f"<h3>{esc(t('scope_limits', lang))}</h3><ol>" + "".join(f"<li>{x}</li>" for x in limits) + "</ol>"
+    )
+    return wrap("".join(parts))
+
+
+def _version(name: str) -> str:
+    from importlib import metadata
+
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return ""
+
+
+def methodology(result, run: dict) -> str:
+    """How the work was done: full-population tests, severities, the calendars and their sources, the sample
+    (method and seed), masking, and the run the report rests on."""
+    p, lang = result.params, result.params.language
+    cal = p.calendar
+    extra = ""
+    if cal.extra_holidays or cal.extra_workdays or cal.holiday_file:
+        extra = t("method_calendar_extra", lang, h=len(cal.extra_holidays), w=len(cal.extra_workdays))
+    lunch = (
+        t("method_lunch", lang, start=cal.lunch_break[0], end=cal.lunch_break[1]) if cal.lunch_break else ""
+    )
+    items = [
+        t("method_population", lang),
+        t("method_severity", lang),
+        t(
+            "method_calendar",
+            lang,
+            cc=_version("chinese-calendar"),
+            xc=_version("exchange-calendars"),
+            extra=extra,
+            start=cal.work_start,
+            end=cal.work_end,
+            lunch=lunch,
+        ),
+        t("method_sample", lang, n=p.sample_size),
+        t("method_masking", lang),
+        t(
+            "method_tools",
+            lang,
+            version=run.get("version", ""),
+            run_id=run.get("run_id", ""),
+            fingerprint=run.get("fingerprint", ""),
+        ),
+    ]
+    return wrap(
+        _h2(t("methodology", lang), anchor("methodology"), lang)
+        + "<ol>"
+        + "".join(f"<li>{prose(x)}</li>" for x in items)
+        + "</ol>"
+    )
+
+
+def cited_clauses(result) -> dict[str, list[str]]:
+    """Clause id -> the selected rules citing it, in catalogue order."""
+    out: dict[str, list[str]] = {}
+    for c in _selected(result):
+        for clause in REGISTRY[c].cites:
+            out.setdefault(clause, []).append(c)
+    return out
+
+
+def _source_of(clause_id: str) -> str:
+    return re.split(r"[ -]", clause_id, maxsplit=1)[0]
+
+
+def sources_legend(result, catalogue: Mapping | None = None, sources: Mapping | None = None) -> str:
+    """Each cited source's full title, then each cited clause with its text (the regulation's Chinese in zh,
+    the English gloss in en) and the rules citing it. `catalogue` and `sources` default to the package's clause
+    catalogue (auditlib/clauses)."""
+    from .. import clauses as cat
+
+    lang = result.params.language
+    catalogue = cat.clauses() if catalogue is None else catalogue
+    sources = cat.sources() if sources is None else sources
+    cited = cited_clauses(result)
+    order = {cid: i for i, cid in enumerate(catalogue)}
+    ids = sorted(cited, key=lambda c: (order.get(c, len(order)), c))
+    used = list(dict.fromkeys(_source_of(c) for c in ids))
+    titles = pd.DataFrame(
+        {
+            t("source", lang): [esc(s) for s in used],
+            t("full_title", lang): [esc(_full_title(sources[s], lang)) if s in sources else "" for s in used],
+        }
+    )
+    texts = []
+    for c in ids:
+        entry = catalogue.get(c)
+        text = (entry.text_zh if lang == "zh" else entry.gloss_en) if entry is not None else ""
+        texts.append(esc(text).replace("\n", "<br>"))
+    clauses = pd.DataFrame(
+        {
+            t("clause", lang): [esc(c) for c in ids],
+            t("clause_text", lang): texts,
+            t("cited_by", lang): [
+                " ".join(f'<a href="#{anchor("rule", r)}">{esc(r)}</a>' for r in cited[c]) for c in ids
+            ],
+        }
+    )
+    return (
+        f"<h3>{esc(t('sources_legend', lang))}</h3>{table_html(titles, trusted=titles.columns)}"
+        + table_html(clauses, trusted=clauses.columns, nowrap=(t("clause", lang),))
+    )
+
+
+def _full_title(source, lang: str) -> str:
+    title = source.title(lang)
+    title = f"《{title}》" if lang == "zh" and not title.startswith("《") and source.code != "CP" else title
+    note = source.note_zh if lang == "zh" else source.note_en
+    return f"{title}（{note}）" if note and lang == "zh" else (f"{title} ({note})" if note else title)
+
+
+def sign_off(result) -> str:
+    """The examiners named in params, each with empty signature and date lines to sign by hand."""
+    lang = result.params.language
+    examiners = result.params.examiners
+    parts = [_h2(t("sign_off", lang), anchor("sign-off"), lang), f"<p>{esc(t('sign_intro', lang))}</p>"]
+    rows = [(e.name, e.role) for e in examiners] or [("", "")]
+    head = "".join(f"<th>{esc(t(k, lang))}</th>" for k in ("examiner", "role", "signature", "date"))
+    body = "".join(f"<tr><td>{esc(n)}</td><td>{esc(r)}</td><td></td><td></td></tr>" for n, r in rows)
+    parts.append(f'<table class="signoff"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>')
+    if not examiners:
+        parts.append(f'<p class="muted">{esc(t("no_examiners", lang))}</p>')
+    return wrap(f'<div class="signoff">{"".join(parts)}</div>')

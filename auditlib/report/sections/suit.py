@@ -15,7 +15,15 @@ from matplotlib.patches import Rectangle
 
 from ...engine import rule_context as engine_rule_context
 from ...rules.base import RuleContext
-from ...rules.suit import LEVELS, has_history, matrix_table, purchase_ratings, with_assessment
+from ...rules.suit import (
+    LEVELS,
+    has_history,
+    matrix_table,
+    purchase_ratings,
+    purchases_in_period,
+    rating_in_force,
+    with_assessment,
+)
 from ..charts import figure_html, new_figure
 from ..html import esc, table_html
 from . import family_extra
@@ -178,15 +186,15 @@ def rating_sentence(result, lang: str) -> str:
     """Which product rating judged the sales; without the rating history, how many SUIT-001 verdicts rest on
     a rating dated after the sale (the rule's own count, from its summary)."""
     ctx = rule_context(result, "SUIT-001")
-    if has_history(ctx):
-        m = with_assessment(ctx)
-        n = int(purchase_ratings(ctx, m)["rated_at"].isna().sum())
+    summary = result.summary.set_index("rule_code")
+    if has_history(ctx):  # those sales are SUIT-006's exceptions when it ran (no second pass at 10^7)
+        if "SUIT-006" in summary.index and summary.loc["SUIT-006", "tested"]:
+            n = int(summary.loc["SUIT-006", "exceptions"])
+        else:
+            m = purchases_in_period(ctx, ["product_code", "applied_at"])
+            n = int(rating_in_force(ctx, m["product_code"], m["applied_at"])["rated_at"].isna().sum())
         return _tx("history", lang, unrated=_tx("unrated", lang, n=f"{n:,}") if n else "")
-    row = (
-        result.summary.set_index("rule_code").loc["SUIT-001"]
-        if "SUIT-001" in set(result.summary["rule_code"])
-        else None
-    )
+    row = summary.loc["SUIT-001"] if "SUIT-001" in summary.index else None
     notes = row["notes"] if row is not None and "notes" in row and isinstance(row["notes"], dict) else {}
     if "later_rating" not in notes:  # SUIT-001 not run (disabled, or its error): nothing to count
         return _tx("no_history", lang)

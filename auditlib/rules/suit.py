@@ -591,8 +591,8 @@ def suit_004(ctx: RuleContext) -> RuleOutput:
     detail={
         "zh": "客户 {customer_id}（{open_date} 开户）截至 {period_end} 有已确认的认购、申购、定投 {purchases} 笔"
         "（首笔申请于 {first_purchase}），但截至期末无任何风险测评记录",
-        "en": "Customer {customer_id} (account opened {open_date}) had {purchases} confirmed subscription(s), "
-        "purchase(s) or regular investment(s) by {period_end} (the first applied {first_purchase}) and no "
+        "en": "Customer {customer_id} (account opened {open_date}) had confirmed subscriptions, purchases or "
+        "regular investments ({purchases} in all) by {period_end} (the first applied {first_purchase}) and no "
         "risk assessment at all by the end of the period",
     },
 )

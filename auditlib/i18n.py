@@ -546,13 +546,21 @@ VOCAB["zh"].update(
 #: a rule block's count of rows left out of the population for a missing value (rules.md v2)
 TEXT["zh"].update({"left_out": "因缺少所需数据未纳入检查：{n}"})
 TEXT["en"].update({"left_out": "left out for a missing value: {n}"})
-#: the data added in contract v2, named where a rule is not tested without it (未提供数据：交易费用(transactions.fee))
+#: the data added in contract v2, named where a rule is not tested without it (未提供数据：交易费用)
 VOCAB["zh"].update(
     {
         "transactions.fee": "交易费用",
         "products.max_fee_rate": "产品合同最高费率",
         "product_ratings": "产品评级历史",
         "data_changes": "业务数据修改记录",
+    }
+)
+VOCAB["en"].update(
+    {
+        "transactions.fee": "fee charged on each transaction",
+        "products.max_fee_rate": "highest fee rate of each product's contract",
+        "product_ratings": "product rating history",
+        "data_changes": "record of changes to business data",
     }
 )
 

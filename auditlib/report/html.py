@@ -225,6 +225,14 @@ def table_name(name: str, lang: str) -> str:
     return f"{esc(words)}（{code(name)}）" if lang == "zh" else f"{esc(words)} ({code(name)})"
 
 
+def column_name(name: str, lang: str) -> str:
+    """An optional column (`transactions.fee`) in words with its name as code: ``交易费用（<code>...</code>）``."""
+    words = label(name, lang)
+    if words == name:
+        return code(name)
+    return f"{esc(words)}（{code(name)}）" if lang == "zh" else f"{esc(words)} ({code(name)})"
+
+
 def table_list(names: Iterable[str], lang: str) -> str:
     return SEPARATORS[lang][0].join(table_name(n, lang) for n in names)
 
@@ -570,7 +578,7 @@ def data_quality_section(result, limit: int = 50) -> str:
     ]
     if b.missing or b.missing_columns:  # optional tables, and optional columns of contract v2
         names = [table_list(b.missing, lang)] if b.missing else []
-        names += [esc(label(m, lang)) for m in b.missing_columns]
+        names += [column_name(m, lang) for m in b.missing_columns]
         text = esc(t("not_provided", lang, tables=chr(0))).replace(chr(0), SEPARATORS[lang][0].join(names))
         parts.append(f"<p>{text}</p>")
     q = b.quality

@@ -537,30 +537,19 @@ def reason_text(head: str, lang: str) -> str:
     return head
 
 
-#: the INFO and FEE families (rules.md v2) and the business tables INFO-002 names in its requirement
+#: the INFO and FEE families (rules.md v2)
 TEXT["zh"].update({"family_INFO": "信息与数据管理", "family_FEE": "费用"})
 TEXT["en"].update({"family_INFO": "Information and data management", "family_FEE": "Fees"})
-VOCAB["zh"].update(
-    {"transactions": "交易", "fund_transfers": "资金划转", "customers": "客户", "account_events": "账户事件"}
-)
 #: a rule block's count of rows left out of the population for a missing value (rules.md v2)
 TEXT["zh"].update({"left_out": "因缺少所需数据未纳入检查：{n}"})
 TEXT["en"].update({"left_out": "left out for a missing value: {n}"})
-#: the data added in contract v2, named where a rule is not tested without it (未提供数据：交易费用)
-VOCAB["zh"].update(
-    {
-        "transactions.fee": "交易费用",
-        "products.max_fee_rate": "产品合同最高费率",
-        "product_ratings": "产品评级历史",
-        "data_changes": "业务数据修改记录",
-    }
-)
+#: the optional columns of contract v2, named where a rule is not tested without them (未提供数据：交易费用); tables
+#: are named by the report from their declaration (html.table_name_words)
+VOCAB["zh"].update({"transactions.fee": "交易费用", "products.max_fee_rate": "产品合同最高费率"})
 VOCAB["en"].update(
     {
         "transactions.fee": "fee charged on each transaction",
         "products.max_fee_rate": "highest fee rate of each product's contract",
-        "product_ratings": "product rating history",
-        "data_changes": "record of changes to business data",
     }
 )
 

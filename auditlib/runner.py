@@ -472,7 +472,8 @@ def run_one(
 def inputs_unchanged(manifest: dict, data_dir: Path) -> bool:
     """The data folder holds exactly the table files the run read, byte for byte (SHA-256): a corrected
     extract delivered into the same folder, or a table added or removed, means the output is stale."""
-    from .load import find_table_files, sha256_file
+    from .load import sha256_file
+    from .load.reading import find_table_files
 
     files, problems = find_table_files(data_dir)
     recorded = manifest.get("inputs")

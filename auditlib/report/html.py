@@ -355,6 +355,8 @@ def cover(result, run: dict, sections: Iterable[tuple[str, str]] | None = None) 
         (t("fingerprint", lang), run.get("fingerprint", "")),
         (t("version", lang), run.get("version", "")),
     ]
+    if run.get("key_fingerprint"):  # the key that seals manifest.json (manifest.sig), for `verify --pubkey`
+        rows.append((t("key_fingerprint", lang), run["key_fingerprint"]))
     body = "".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in rows)
     return style() + wrap(
         f'<div class="cover"><h1>{esc(t("report_title", lang))}</h1>'

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .base import RuleContext, RuleOutput, evidence, fmt_day, fmt_ts, rule
+from .base import RuleContext, RuleOutput, Scope, evidence, fmt_day, fmt_ts, rule
 
 
 def _join_reasons(parts: list[tuple[np.ndarray, np.ndarray | str]], sep: str) -> np.ndarray:
@@ -22,6 +22,7 @@ def _join_reasons(parts: list[tuple[np.ndarray, np.ndarray | str]], sep: str) ->
     family="REC",
     severity="medium",
     tables=("reconciliations",),
+    sample=Scope("reconciliations"),
     cites=("IC 9(6)", "IC 21(4)", "IC 37"),
     entity="branch_id:date",
     params={"reconcile_working_days": 1},

@@ -8,7 +8,7 @@ import pandas as pd
 from ..arrowops import codes_in
 from ..i18n import label
 from ..schema import BUSINESS_ROLES, BUSINESS_TYPES
-from .base import RuleContext, RuleOutput, evidence, fmt_day, fmt_ts, lookup, no_findings, rule
+from .base import Param, RuleContext, RuleOutput, Scope, evidence, fmt_day, fmt_ts, lookup, no_findings, rule
 
 CHECKED_ACTIONS = ("enter", "review", "approve")
 IT_ROLES = ["it_dev", "it_ops"]
@@ -87,6 +87,7 @@ _ROLE_COMMON = dict(
     family="SOD",
     severity="high",
     tables=("staff_roles",),
+    sample=Scope("staff_roles", "overlap"),
     entity="staff_id",
     requirement=_ROLES_TEXT,
     detail=_ROLES_DETAIL,
@@ -162,6 +163,7 @@ def sod_004(ctx: RuleContext) -> RuleOutput:
     family="SOD",
     severity="high",
     tables=("staff", "staff_roles"),
+    sample=Scope("staff", "until", column="leave_date"),
     cites=("IC 8(4)", "IC 40"),
     entity="staff_id",
     title={"zh": "离职人员岗位权限未及时撤销", "en": "Roles kept after the staff member left"},
@@ -301,6 +303,7 @@ def _rows(ctx: RuleContext, pos: np.ndarray) -> pd.DataFrame:
     family="SOD",
     severity="high",
     tables=("operations", "staff_roles"),
+    sample=Scope("operations", where={"action": CHECKED_ACTIONS}),
     cites=("IC 41",),
     entity="op_id",
     params={"it_roles": IT_ROLES},
@@ -368,6 +371,7 @@ REVIEW_REQUIRED = [
     family="SOD",
     severity="high",
     tables=("operations",),
+    sample=Scope("operations", where={"action": ("enter",), "business_type": Param("review_required")}),
     cites=("IC 21(1)", "IC 39"),
     entity="ref_id",
     params={"review_required": REVIEW_REQUIRED},
@@ -460,6 +464,7 @@ AUTHORIZED = {
     family="SOD",
     severity="medium",
     tables=("operations", "staff_roles", "staff"),
+    sample=Scope("operations", where={"action": CHECKED_ACTIONS}),
     cites=("IC 8(3)",),
     entity="op_id",
     params={"authorized": AUTHORIZED},

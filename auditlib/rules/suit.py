@@ -22,7 +22,18 @@ import pyarrow.compute as pc
 
 from ..arrowops import isin_text
 from ..schema import PURCHASE_CODES
-from .base import RuleContext, RuleOutput, evidence, fmt_day, fmt_ts, lookup, no_findings, rule
+from .base import (
+    CONFIRMED_PURCHASES,
+    RuleContext,
+    RuleOutput,
+    Scope,
+    evidence,
+    fmt_day,
+    fmt_ts,
+    lookup,
+    no_findings,
+    rule,
+)
 
 LEVELS = 5
 #: default matching matrix: a product Rk may be sold to an investor Cj when k <= j
@@ -305,6 +316,7 @@ _TABLES = ("transactions", "risk_assessments")
     family="SUIT",
     severity="high",
     tables=(*_TABLES, "products"),
+    sample=Scope("transactions", where=CONFIRMED_PURCHASES),
     cites=("IC 24(2)", "IC 31(5)", "SU 30", "SU 31", "SU 32"),
     entity="txn_id",
     params={"matrix": MATRIX, **_LABELS},
@@ -402,6 +414,7 @@ def suit_001(ctx: RuleContext) -> RuleOutput:
 
 @rule(
     "SUIT-002",
+    sample=Scope("transactions", where=CONFIRMED_PURCHASES),
     family="SUIT",
     severity="high",
     tables=_TABLES,
@@ -444,6 +457,7 @@ def suit_002(ctx: RuleContext) -> RuleOutput:
 
 @rule(
     "SUIT-003",
+    sample=Scope("transactions", where=CONFIRMED_PURCHASES),
     family="SUIT",
     severity="medium",
     tables=_TABLES,
@@ -494,6 +508,7 @@ def suit_003(ctx: RuleContext) -> RuleOutput:
     family="SUIT",
     severity="medium",
     tables=("transactions", "products"),
+    sample=Scope("transactions", where=CONFIRMED_PURCHASES),
     cites=("SU 17",),
     entity="product_code",
     params={"rating_valid_months": 12, **_LABELS},

@@ -436,3 +436,300 @@ TEXT["en"].update(
         "cl_date_prompt": "YYYY-MM-DD, not before the audit period starts",
     }
 )
+
+
+def _add(entries: dict[str, dict[str, str]]) -> None:
+    """Add one part of the catalogue (a dict per language; a section's keys namespaced `family.key`)."""
+    for lang, part in entries.items():
+        TEXT[lang].update(part)
+
+
+# Report section CMP (report/sections/cmp.py): keys `cmp.*`
+_add(
+    {
+        "zh": {
+            "cmp.overview": "投诉处理概况（信息性统计，非检查发现）",
+            "cmp.no_table": "未提供投诉数据（complaints）。",
+            "cmp.none_received": "检查期间内未受理投诉。",
+            "cmp.summary": "检查期间（{start} 至 {end}）共受理投诉 {n} 件，其中一般投诉 {general} 件、重大投诉 {major} 件；"
+            "截至检查基准日 {as_of} 已办结 {resolved} 件。",
+            "cmp.volume": "投诉量",
+            "cmp.by_month": "按受理月份",
+            "cmp.by_channel": "按渠道",
+            "cmp.by_category": "按类别",
+            "cmp.month": "月份",
+            "cmp.channel": "渠道",
+            "cmp.category": "类别",
+            "cmp.count": "件数",
+            "cmp.general": "一般投诉",
+            "cmp.major": "重大投诉",
+            "cmp.total": "合计",
+            "cmp.share": "占比",
+            "cmp.month_chart": "每月受理的投诉",
+            "cmp.month_alt": "检查期间每月受理投诉数量柱状图",
+            "cmp.mix_alt": "按渠道和类别统计的投诉数量条形图",
+            "cmp.uncategorised": "未分类",
+            "cmp.other_categories": "其他类别",
+            "cmp.response": "答复时效",
+            "cmp.response_note": "答复所用工作日数 = 使答复恰好不逾期所需的最小工作日数 N（受理当日不计；答复落在非工作日的，"
+            "计入其后第一个工作日）。期限：一般投诉 {general_days} 个工作日（CMP-002），重大投诉 "
+            "{major_days} 个工作日（CMP-004）；虚线右侧为逾期答复。",
+            "cmp.working_days": "答复所用工作日数",
+            "cmp.deadline": "期限 {n} 个工作日",
+            "cmp.response_alt": "一般投诉与重大投诉答复所用工作日数直方图，标出答复期限",
+            "cmp.severity": "投诉类型",
+            "cmp.received": "受理件数",
+            "cmp.answered": "已答复",
+            "cmp.on_time": "按期答复",
+            "cmp.late": "逾期答复",
+            "cmp.unanswered": "尚未答复",
+            "cmp.median": "中位数（工作日）",
+            "cmp.p90": "90 分位（工作日）",
+            "cmp.no_calendar": "工作日历不包含 {year} 年，无法计算答复所用工作日数。",
+            "cmp.no_responses": "检查期间受理的投诉均无答复记录。",
+            "cmp.aging": "截至检查基准日未办结投诉的账龄",
+            "cmp.aging_note": "未办结 = 受理日不晚于检查基准日 {as_of}，且无办结时间或办结时间晚于该日；账龄按自然日计算"
+            "（检查基准日减受理日）。",
+            "cmp.age": "账龄（自然日）",
+            "cmp.age_0_3": "≤3 天",
+            "cmp.age_4_10": "4–10 天",
+            "cmp.age_11_30": "11–30 天",
+            "cmp.age_31_90": "31–90 天",
+            "cmp.age_over_90": ">90 天",
+            "cmp.open_total": "未办结投诉共 {n} 件。",
+            "cmp.no_open": "截至检查基准日没有未办结的投诉。",
+            "cmp.aging_alt": "未办结投诉按账龄分组的柱状图",
+            "cmp.repeat": "重复投诉",
+            "cmp.repeat_text": "CMP-010 发现重复投诉 {n} 件（同一客户同一类别在 {days} 天内再次投诉），涉及客户 {customers} 名。",
+            "cmp.repeat_none": "CMP-010 未发现重复投诉。",
+            "cmp.repeat_not_run": "CMP-010 未运行，无重复投诉统计。",
+        },
+        "en": {
+            "cmp.overview": "Complaint handling overview (information, not findings)",
+            "cmp.no_table": "No complaints table was provided.",
+            "cmp.none_received": "No complaint was received in the audit period.",
+            "cmp.summary": "{n} complaints were received in the audit period ({start} to {end}): {general} general and "
+            "{major} major; {resolved} were resolved by the as-of date {as_of}.",
+            "cmp.volume": "Volumes",
+            "cmp.by_month": "By month received",
+            "cmp.by_channel": "By channel",
+            "cmp.by_category": "By category",
+            "cmp.month": "Month",
+            "cmp.channel": "Channel",
+            "cmp.category": "Category",
+            "cmp.count": "Complaints",
+            "cmp.general": "General",
+            "cmp.major": "Major",
+            "cmp.total": "Total",
+            "cmp.share": "Share",
+            "cmp.month_chart": "Complaints received per month",
+            "cmp.month_alt": "Bar chart of complaints received per month",
+            "cmp.mix_alt": "Bar charts of complaints by channel and by category",
+            "cmp.uncategorised": "uncategorised",
+            "cmp.other_categories": "other categories",
+            "cmp.response": "Response times",
+            "cmp.response_note": "Working days taken = the smallest N for which the reply would have been on time (the day "
+            "of receipt does not count; a reply on a non-working day counts as the next working day). "
+            "Deadlines: general complaints {general_days} working days (CMP-002), major complaints "
+            "{major_days} (CMP-004); bars right of the dashed line are late replies.",
+            "cmp.working_days": "Working days taken to reply",
+            "cmp.deadline": "deadline {n} working days",
+            "cmp.response_alt": "Histograms of working days taken to reply, general and major complaints, deadline marked",
+            "cmp.severity": "Complaint type",
+            "cmp.received": "Received",
+            "cmp.answered": "Answered",
+            "cmp.on_time": "On time",
+            "cmp.late": "Late",
+            "cmp.unanswered": "Not answered",
+            "cmp.median": "Median (working days)",
+            "cmp.p90": "90th percentile (working days)",
+            "cmp.no_calendar": "The working-day calendar does not know the year {year}: working days to reply not computed.",
+            "cmp.no_responses": "No complaint received in the period has a reply recorded.",
+            "cmp.aging": "Complaints open at the as-of date, by age",
+            "cmp.aging_note": "Open = received on or before the as-of date {as_of} and not resolved by the end of that day; "
+            "age in calendar days (as-of date minus the day of receipt).",
+            "cmp.age": "Age (calendar days)",
+            "cmp.age_0_3": "≤3 days",
+            "cmp.age_4_10": "4–10 days",
+            "cmp.age_11_30": "11–30 days",
+            "cmp.age_31_90": "31–90 days",
+            "cmp.age_over_90": ">90 days",
+            "cmp.open_total": "{n} complaints open.",
+            "cmp.no_open": "No complaint was open at the as-of date.",
+            "cmp.aging_alt": "Bar chart of open complaints by age",
+            "cmp.repeat": "Repeat complaints",
+            "cmp.repeat_text": "CMP-010 found {n} repeat complaints (same customer and category again within {days} days), "
+            "from {customers} customers.",
+            "cmp.repeat_none": "CMP-010 found no repeat complaint.",
+            "cmp.repeat_not_run": "CMP-010 did not run: no repeat-complaint figures.",
+        },
+    }
+)
+
+# Report section RET (report/sections/ret.py): keys `ret.*`
+_add(
+    {
+        "zh": {
+            "ret.calendar": "备份日历",
+            "ret.upcoming": "未来 12 个月保存期届满的档案（信息性统计，非检查发现）",
+            "ret.success": "有成功备份",
+            "ret.failed": "仅有失败的备份",
+            "ret.none": "无备份",
+            "ret.not_due": "检查基准日之后",
+            "ret.no_backups": "未提供备份数据（backups），无法绘制备份日历。",
+            "ret.no_archive": "未提供档案清单（archive_records），无法统计保存期届满的档案。",
+            "ret.days": "期间内 {n} 个自然日：有成功备份 {success} 天，仅有失败的备份 {failed} 天，无备份 {none} 天。",
+            "ret.month": "月份",
+            "ret.day": "日",
+            "ret.chart_title": "每日备份状态（按 backup_date）",
+            "ret.alt": "检查期间每日备份状态日历",
+            "ret.upcoming_note": "在检查基准日 {as_of} 之后 12 个月内（至 {until}）保存期届满、且在检查基准日仍保存的档案。"
+            "届满日当天仍须保存，自次日起方可销毁。存续客户的身份资料尚无届满日，不在统计之列；"
+            "投诉与录音档案无保存期规则，亦不统计。",
+            "ret.none_upcoming": "未来 12 个月内没有保存期届满的档案。",
+            "ret.type": "档案类型",
+            "ret.end_month": "届满月份",
+            "ret.count": "档案数",
+            "ret.record_id": "档案编号",
+            "ret.retention_end": "保存期届满日",
+            "ret.examples": "示例（前 {n} 条）",
+            "ret.not_provided": "未提供{table}，未统计{kind}。",
+            "ret.customer_identity": "客户身份资料",
+            "ret.transaction": "交易记录",
+        },
+        "en": {
+            "ret.calendar": "Backup calendar",
+            "ret.upcoming": "Records reaching the end of their retention in the next 12 months (information, not findings)",
+            "ret.success": "successful backup",
+            "ret.failed": "failed attempts only",
+            "ret.none": "no backup",
+            "ret.not_due": "after as_of",
+            "ret.no_backups": "No backups table was provided: no backup calendar.",
+            "ret.no_archive": "No archive_records table was provided: no retention overview.",
+            "ret.days": "{n} calendar days in the period: {success} with a successful backup, {failed} with failed attempts "
+            "only, {none} with no backup.",
+            "ret.month": "Month",
+            "ret.day": "Day",
+            "ret.chart_title": "Daily backup status (by backup_date)",
+            "ret.alt": "Calendar of daily backup status over the audit period",
+            "ret.upcoming_note": "Records still held at as_of ({as_of}) whose retention ends within the following 12 months "
+            "(up to {until}). A record is kept through its retention end and may be disposed of from "
+            "the next day. Identity records of active customers have no end yet and are not counted; "
+            "complaint and call-recording records have no retention rule and are not counted either.",
+            "ret.none_upcoming": "No record reaches the end of its retention in the next 12 months.",
+            "ret.type": "Record type",
+            "ret.end_month": "Month of retention end",
+            "ret.count": "Records",
+            "ret.record_id": "Record",
+            "ret.retention_end": "Retention end",
+            "ret.examples": "Examples (first {n})",
+            "ret.not_provided": "No {table} table was provided: {kind} not counted.",
+            "ret.customer_identity": "customer identity",
+            "ret.transaction": "transaction",
+        },
+    }
+)
+
+# Report section ABN (report/sections/abn.py): keys `abn.*`
+_add(
+    {
+        "zh": {
+            "abn.transfers": "资金划转时效（按业务日所在月份，信息性统计）",
+            "abn.no_transfers": "未提供资金划转数据（fund_transfers），无法统计划转时效。",
+            "abn.none_transfers": "检查期间内无资金划转。",
+            "abn.transfers_summary": "检查期间内业务日的资金划转 {n} 笔：按时执行 {on_time} 笔，迟延执行 {late} 笔，"
+            "截至检查基准日已到期仍未执行 {missing} 笔，尚未到期 {not_due} 笔（宽限 {grace} 分钟）。",
+            "abn.on_time": "按时执行",
+            "abn.late": "迟延执行",
+            "abn.missing": "逾期未执行",
+            "abn.not_due": "未到期",
+            "abn.month": "月份",
+            "abn.count": "笔数",
+            "abn.late_share": "迟延或逾期占比",
+            "abn.transfers_title": "每月资金划转执行情况",
+            "abn.transfers_alt": "按月统计的资金划转按时、迟延与逾期未执行笔数",
+            "abn.cutoff": "交易申请时间与交易日认定（信息性统计）",
+            "abn.cutoff_summary": "检查期间内交易申请 {n} 笔，其中交易日认定不符合 {cutoff} 截止时间规则的 {bad} 笔："
+            "交易日 {cutoff} 及以后申请却记为当日 {after_cutoff} 笔，{cutoff} 前申请却记为其后交易日 "
+            "{before_cutoff} 笔，非交易日申请未记为下一交易日 {non_trading} 笔。",
+            "abn.after_cutoff": "截止后申请记为当日",
+            "abn.before_cutoff": "截止前申请记为其后",
+            "abn.non_trading": "非交易日申请",
+            "abn.all": "全部申请（右轴）",
+            "abn.hour": "申请时刻（小时）",
+            "abn.wrong": "交易日认定错误笔数",
+            "abn.applications": "申请笔数",
+            "abn.cutoff_title": "按申请时刻统计的交易日认定错误",
+            "abn.cutoff_alt": "按申请小时统计的申请笔数与交易日认定错误笔数",
+            "abn.no_calendar": "交易日历不包含 {year} 年，无法统计交易日认定（ABN-007 的结果见下）。",
+            "abn.sweeps": "网点资金归集的收款账户（信息性统计）",
+            "abn.sweeps_summary": "检查期间内业务日的网点资金归集划款 {n} 笔、金额 {amount}：划入总部销售专用账户 {special} 笔"
+            "（金额 {special_amount}），划入其他账户 {other} 笔（金额 {other_amount}），未记录收款账户 {none} 笔"
+            "（金额 {none_amount}）。",
+            "abn.sweeps_unconfigured": "检查期间内业务日的网点资金归集划款 {n} 笔、金额 {amount}。本次检查未提供总部销售专用账户"
+            "清单，无法判断收款账户是否为专用账户（ABN-009 未测试）；下表仅列示收款账户分布。",
+            "abn.none_sweeps": "检查期间内无网点资金归集划款。",
+            "abn.account": "收款账户（已脱敏）",
+            "abn.kind": "账户性质",
+            "abn.special": "总部销售专用账户",
+            "abn.other": "其他账户",
+            "abn.unknown": "未判断",
+            "abn.no_account": "（未记录）",
+            "abn.sweep_count": "笔数",
+            "abn.sweep_amount": "金额",
+            "abn.branches": "网点数",
+            "abn.more_accounts": "另有 {n} 个收款账户（{count} 笔，金额 {amount}），见工作底稿。",
+        },
+        "en": {
+            "abn.transfers": "Fund transfer timeliness by month of business date (information)",
+            "abn.no_transfers": "No fund_transfers provided: no transfer timeliness.",
+            "abn.none_transfers": "No fund transfers in the period.",
+            "abn.transfers_summary": "{n} transfers with a business date in the period: {on_time} executed on time, {late} "
+            "late, {missing} not executed and overdue at as_of, {not_due} not yet due "
+            "(grace {grace} minute(s)).",
+            "abn.on_time": "on time",
+            "abn.late": "late",
+            "abn.missing": "not executed, overdue",
+            "abn.not_due": "not yet due",
+            "abn.month": "Month",
+            "abn.count": "Transfers",
+            "abn.late_share": "Late or overdue share",
+            "abn.transfers_title": "Fund transfers by month",
+            "abn.transfers_alt": "Transfers on time, late and overdue by month",
+            "abn.cutoff": "Application time and trade date (information)",
+            "abn.cutoff_summary": "{n} applications in the period, {bad} with a trade date that breaks the {cutoff} cut-off "
+            "rule: {after_cutoff} at or after {cutoff} booked into the same day, {before_cutoff} "
+            "before {cutoff} pushed to a later day, {non_trading} on a non-trading day not booked "
+            "to the next trading day.",
+            "abn.after_cutoff": "after cut-off, booked same day",
+            "abn.before_cutoff": "before cut-off, booked later",
+            "abn.non_trading": "non-trading day",
+            "abn.all": "all applications (right axis)",
+            "abn.hour": "Hour of application",
+            "abn.wrong": "Wrong trade date",
+            "abn.applications": "Applications",
+            "abn.cutoff_title": "Wrong trade dates by hour of application",
+            "abn.cutoff_alt": "Applications and wrong trade dates by hour of application",
+            "abn.no_calendar": "The trading calendar does not know the year {year}: no trade-date figures (ABN-007's result "
+            "is below).",
+            "abn.sweeps": "Where branch sweeps went (information)",
+            "abn.sweeps_summary": "{n} branch sweeps with a business date in the period, {amount} in all: {special} into a "
+            "head-office sales special account ({special_amount}), {other} into other accounts ({other_amount}), "
+            "{none} with no receiving account recorded ({none_amount}).",
+            "abn.sweeps_unconfigured": "{n} branch sweeps with a business date in the period, {amount} in all. No list of "
+            "head-office sales special accounts was provided, so whether they reached one cannot be judged (ABN-009 "
+            "not tested); the table only shows where they went.",
+            "abn.none_sweeps": "No branch sweeps in the period.",
+            "abn.account": "Receiving account (masked)",
+            "abn.kind": "Kind",
+            "abn.special": "head-office sales special account",
+            "abn.other": "other account",
+            "abn.unknown": "not judged",
+            "abn.no_account": "(not recorded)",
+            "abn.sweep_count": "Sweeps",
+            "abn.sweep_amount": "Amount",
+            "abn.branches": "Branches",
+            "abn.more_accounts": "{n} more receiving accounts ({count} sweeps, {amount}) in the working papers.",
+        },
+    }
+)

@@ -5,9 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..arrowops import codes_in
 from .base import RuleContext, RuleOutput, evidence, fmt_day, fmt_ts, join_reasons, no_findings, rule
-from .sod import _chunks, _days, _held, _rows
+from .intervals import LeaveDates, held_that_day, op_rows, scan
 
 VIEW_ACTIONS = ("view", "other")
 DATA_ACCESS_ROLES = [
@@ -53,27 +52,17 @@ def info_001(ctx: RuleContext) -> RuleOutput:
     ops = ctx.tables["operations"]
     pos = np.flatnonzero((ops["action"].isin(VIEW_ACTIONS) & ctx.in_period(ops["ts"])).to_numpy(dtype=bool))
     roles = list(ctx.params["data_access_roles"])
-    staff_table = ctx.tables["staff"].drop_duplicates("staff_id")
-    staff = pd.Index(staff_table["staff_id"])
-    leave_of = np.append(staff_table["leave_date"].to_numpy(dtype="datetime64[ns]"), np.datetime64("NaT"))
-    hits, lefts, leaves = [], [], []
-    for part in _chunks(pos):
-        op_idx, _, _ = _held(ctx, part, roles)
-        has_role = np.zeros(len(part), dtype=bool)
-        has_role[op_idx] = True
-        where = codes_in(ops["staff_id"].iloc[part], staff)
-        where[where < 0] = len(staff)
-        leave = leave_of[where]
-        left = ~np.isnat(leave) & (_days(ops["ts"].iloc[part]) > leave)
-        hit_mask = left | ~has_role
-        hits.append(part[hit_mask])
-        lefts.append(left[hit_mask])
-        leaves.append(leave[hit_mask])
-    hit = _rows(ctx, np.concatenate(hits) if hits else pos[:0])
-    hit_left = np.concatenate(lefts) if lefts else np.zeros(0, dtype=bool)
-    leave_s = fmt_day(
-        pd.Series(np.concatenate(leaves) if leaves else np.zeros(0, "datetime64[ns]"), index=hit.index)
-    ).fillna("")
+    leaving = LeaveDates(ctx)
+
+    def check(part: np.ndarray) -> tuple[np.ndarray, dict]:
+        has_role = held_that_day(ctx, part, roles).any_role()
+        left, leave = leaving.of(ctx, part)
+        return left | ~has_role, {"left": left, "leave": leave}
+
+    hit_pos, kept = scan(pos, check)
+    hit = op_rows(ctx, hit_pos)
+    hit_left = kept["left"]
+    leave_s = fmt_day(pd.Series(kept["leave"], index=hit.index)).fillna("")
     return RuleOutput(
         len(pos),
         pd.DataFrame(

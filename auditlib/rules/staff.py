@@ -6,7 +6,7 @@ import pandas as pd
 
 from ..i18n import label
 from .base import Param, RuleContext, RuleOutput, Scope, evidence, fmt_day, no_findings, rule
-from .sod import role_intervals
+from .intervals import role_intervals
 
 SALES_ROLES = ["promotion", "counter", "sales"]
 

@@ -21,7 +21,7 @@ from .load import Bundle
 from .mask import mask_series
 from .params import AuditParams
 from .rules import REGISTRY
-from .rules.base import Rule, RuleContext, RuleOutput
+from .rules.base import Rule, RuleContext, RuleOutput, RuleOutputError, check_output
 
 FINDINGS_COLUMNS = [
     "finding_id",
@@ -162,6 +162,15 @@ def _apply_mitigations(findings: pd.DataFrame, params: AuditParams) -> tuple[pd.
     return findings, use
 
 
+def _rule_error(e: Exception) -> str:
+    """A rule's crash in one line: the error and where in auditlib it was raised; a wrong result as such."""
+    if isinstance(e, RuleOutputError):
+        return f"wrong result: {e}"
+    stack = traceback.extract_tb(e.__traceback__)
+    where = next((f for f in reversed(stack) if "/auditlib/" in f.filename.replace("\\", "/")), stack[-1])
+    return f"{type(e).__name__}: {e} (at {where.name}:{where.lineno})"
+
+
 def summary_row(r: Rule, lang: str, status: str, **values) -> dict:
     """The rule's row of the summary (every key of it): not tested and nothing found unless `values` say."""
     return {
@@ -191,9 +200,8 @@ def run_rule(r: Rule, params: AuditParams, bundle: Bundle) -> tuple[dict, pd.Dat
     missing = [tb for tb in r.tables if not bundle.has(tb)]
     missing += [c for c in r.columns if c.partition(".")[0] not in missing and not bundle.has(c)]
     if missing:
-        return summary_row(
-            r, lang, "not_tested", not_tested_reason=t("not_provided", lang, tables=", ".join(missing))
-        ), None
+        tables = ", ".join(label(m, lang) for m in missing)
+        return summary_row(r, lang, "not_tested", not_tested_reason=t("not_provided", lang, tables=tables)), None
     given = params.rule_params(r.code)
     absent = [what[lang] for name, what in r.needs.items() if not given.get(name)]
     if absent:  # e.g. no special accounts configured: nothing to compare with, so no verdict either way
@@ -202,6 +210,7 @@ def run_rule(r: Rule, params: AuditParams, bundle: Bundle) -> tuple[dict, pd.Dat
         ), None
     try:
         out: RuleOutput = r.func(rule_context(params, bundle, r.code))
+        check_output(r, out)
         frame = out.findings.reset_index(drop=True)
         frame["entity_id"] = frame["entity_id"].astype("string")
         frame = (
@@ -212,10 +221,7 @@ def run_rule(r: Rule, params: AuditParams, bundle: Bundle) -> tuple[dict, pd.Dat
             render_details(r, frame, params.language, mask=False) if r.pii else frame["detail"]
         )
     except Exception as e:  # noqa: BLE001 - a rule's crash is that rule's result, the others go on
-        stack = traceback.extract_tb(e.__traceback__)
-        where = next((f for f in reversed(stack) if "/auditlib/" in f.filename.replace("\\", "/")), stack[-1])
-        error = f"{type(e).__name__}: {e} (at {where.name}:{where.lineno})"
-        return summary_row(r, lang, "error", not_tested_reason="rule error", error=error), None
+        return summary_row(r, lang, "error", not_tested_reason="rule error", error=_rule_error(e)), None
     n = len(frame)
     rate = n / out.population if out.population else (np.nan if n == 0 else 1.0)
     return summary_row(

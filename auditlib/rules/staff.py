@@ -167,6 +167,7 @@ def keyword_training(ctx: RuleContext, keywords: list[str]) -> pd.Series:
     "STAFF-003",
     severity="low",
     tables=("staff_roles", "training"),
+    sample=Scope("staff_roles", "overlap", {"role": Param("roles")}),
     cites=("SU 29",),
     params={"roles": SALES_ROLES, "suitability_course_keywords": SUITABILITY_KEYWORDS},
     version="2",

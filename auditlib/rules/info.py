@@ -11,13 +11,12 @@ from .base import (
     RuleOutput,
     Scope,
     evidence,
-    fmt_day,
     fmt_ts,
     join_reasons,
     no_findings,
     rule,
 )
-from .intervals import LeaveDates, held_that_day, op_rows, scan
+from .intervals import LeaveDates, held_that_day, left_or_no_role, op_findings, op_rows, scan
 
 VIEW_ACTIONS = ("view", "other")
 DATA_ACCESS_ROLES = [
@@ -73,28 +72,12 @@ def info_001(ctx: RuleContext) -> RuleOutput:
 
     hit_pos, kept = scan(pos, check)
     hit = op_rows(ctx, hit_pos)
-    hit_left = kept["left"]
-    leave_s = fmt_day(pd.Series(kept["leave"], index=hit.index)).fillna("")
+    no_role = {
+        "zh": "当日未担任可接触客户资料的岗位",
+        "en": "held no role with access to customer data that day",
+    }
     return RuleOutput(
-        len(pos),
-        pd.DataFrame(
-            {
-                "entity_id": hit["op_id"],
-                "occurred_at": hit["ts"],
-                "staff_id": hit["staff_id"],
-                "op_id": hit["op_id"],
-                "action": hit["action"],
-                "business_type": hit["business_type"],
-                "ts": fmt_ts(hit["ts"]),
-                "what_zh": pd.Series("当日未担任可接触客户资料的岗位", index=hit.index).where(
-                    ~hit_left, "该员工已于 " + leave_s + " 离职"
-                ),
-                "what_en": pd.Series(
-                    "held no role with access to customer data that day", index=hit.index
-                ).where(~hit_left, "the staff had left on " + leave_s),
-                "evidence": evidence("operations", hit["_row"]),
-            }
-        ),
+        len(pos), op_findings(hit, **left_or_no_role(hit, kept["left"], kept["leave"], no_role))
     )
 
 

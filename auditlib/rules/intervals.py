@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..arrowops import codes_in
-from .base import RuleContext
+from .base import RuleContext, evidence, fmt_day, fmt_ts
 
 CHUNK = 1 << 21  # operations checked at a time
 
@@ -136,3 +136,30 @@ def scan(pos: np.ndarray, check: Callable[[np.ndarray], tuple[np.ndarray, dict]]
 def op_rows(ctx: RuleContext, pos: np.ndarray) -> pd.DataFrame:
     """The operation columns a finding about an operation shows."""
     return ctx.tables["operations"].iloc[pos][["op_id", "ts", "staff_id", "action", "business_type", "_row"]]
+
+
+def op_findings(hit: pd.DataFrame, **columns) -> pd.DataFrame:
+    """One finding per operation of `hit` (op_rows): the operation, then the rule's own `columns`."""
+    return pd.DataFrame(
+        {
+            "entity_id": hit["op_id"],
+            "occurred_at": hit["ts"],
+            "staff_id": hit["staff_id"],
+            "op_id": hit["op_id"],
+            "action": hit["action"],
+            "business_type": hit["business_type"],
+            "ts": fmt_ts(hit["ts"]),
+            **columns,
+            "evidence": evidence("operations", hit["_row"]),
+        }
+    )
+
+
+def left_or_no_role(hit: pd.DataFrame, left: np.ndarray, leave: np.ndarray, no_role: dict[str, str]) -> dict:
+    """What is wrong with each operation of `hit`, per language (`what_zh`, `what_en`): the operator had
+    left (on their leave date), else `no_role`."""
+    leave_s = fmt_day(pd.Series(leave, index=hit.index)).fillna("")
+    return {
+        "what_zh": pd.Series(no_role["zh"], index=hit.index).where(~left, "该员工已于 " + leave_s + " 离职"),
+        "what_en": pd.Series(no_role["en"], index=hit.index).where(~left, "the staff had left on " + leave_s),
+    }

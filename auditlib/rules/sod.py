@@ -9,7 +9,7 @@ from ..arrowops import codes_in
 from ..i18n import label
 from ..schema import BUSINESS_ROLES, BUSINESS_TYPES
 from .base import Param, RuleContext, RuleOutput, Scope, evidence, fmt_day, fmt_ts, lookup, no_findings, rule
-from .intervals import LeaveDates, held_that_day, op_rows, role_intervals, scan
+from .intervals import LeaveDates, held_that_day, left_or_no_role, op_findings, op_rows, role_intervals, scan
 
 CHECKED_ACTIONS = ("enter", "review", "approve")
 IT_ROLES = ["it_dev", "it_ops"]
@@ -263,22 +263,7 @@ def sod_005(ctx: RuleContext) -> RuleOutput:
     hit_pos, kept = scan(pos, check)
     hit = op_rows(ctx, hit_pos)
     role = pd.Series(kept["role"], index=hit.index, dtype=ctx.tables["staff_roles"]["role"].dtype)
-    return RuleOutput(
-        len(pos),
-        pd.DataFrame(
-            {
-                "entity_id": hit["op_id"],
-                "occurred_at": hit["ts"],
-                "staff_id": hit["staff_id"],
-                "op_id": hit["op_id"],
-                "action": hit["action"],
-                "business_type": hit["business_type"],
-                "ts": fmt_ts(hit["ts"]),
-                "role": role,
-                "evidence": evidence("operations", hit["_row"]),
-            }
-        ),
-    )
+    return RuleOutput(len(pos), op_findings(hit, role=role))
 
 
 REVIEW_REQUIRED = [
@@ -440,29 +425,10 @@ def sod_007(ctx: RuleContext) -> RuleOutput:
 
     hit_pos, kept = scan(pos, check)
     hit = op_rows(ctx, hit_pos)
-    hit_left = kept["left"]
-    leave = pd.Series(kept["leave"], index=hit.index)
-    leave_s = fmt_day(leave).fillna("")
-    what_zh = pd.Series("当日未担任获授权办理该业务的岗位", index=hit.index).where(
-        ~hit_left, "该员工已于 " + leave_s + " 离职"
-    )
-    what_en = pd.Series("held no role authorized for this business that day", index=hit.index).where(
-        ~hit_left, "the staff had left on " + leave_s
-    )
+    no_role = {
+        "zh": "当日未担任获授权办理该业务的岗位",
+        "en": "held no role authorized for this business that day",
+    }
     return RuleOutput(
-        len(pos),
-        pd.DataFrame(
-            {
-                "entity_id": hit["op_id"],
-                "occurred_at": hit["ts"],
-                "staff_id": hit["staff_id"],
-                "op_id": hit["op_id"],
-                "action": hit["action"],
-                "business_type": hit["business_type"],
-                "ts": fmt_ts(hit["ts"]),
-                "what_zh": what_zh,
-                "what_en": what_en,
-                "evidence": evidence("operations", hit["_row"]),
-            }
-        ),
+        len(pos), op_findings(hit, **left_or_no_role(hit, kept["left"], kept["leave"], no_role))
     )

@@ -980,3 +980,222 @@ _add(
         },
     }
 )
+
+# Report section SUIT (report/sections/suit.py): keys `suit.*`
+_add(
+    {
+        "zh": {
+            "suit.heading": "产品风险等级与投资者风险承受能力（信息性统计）",
+            "suit.missing": "未提供{tables}，无法绘制适用性热力图。",
+            "suit.none": "检查期间内无已确认的认购、申购、定投交易。",
+            "suit.summary": "检查期间内已确认的认购、申购、定投共 {n} 笔：产品风险等级高于投资者风险承受能力（按可销售矩阵，红框）"
+            "{mismatch} 笔，其中未签署风险不匹配确认 {unconfirmed} 笔；申请前无任何风险测评 {none} 笔；"
+            "风险等级标签无法识别 {unknown} 笔。",
+            "suit.investor": "投资者风险承受能力（申请时最近一次测评）",
+            "suit.product": "产品风险等级",
+            "suit.no_assessment": "无测评",
+            "suit.unrecognised": "无法识别",
+            "suit.title": "已确认的认购/申购/定投笔数",
+            "suit.alt": "按产品风险等级与投资者风险承受能力统计的销售笔数热力图",
+            "suit.note": "格中数字为笔数；红框为可销售矩阵不允许的组合，其下“未确认”为其中未签署风险不匹配确认的笔数。",
+            "suit.unconfirmed_short": "未确认 {n}",
+            "suit.cell_table": "不匹配组合明细",
+            "suit.pair": "组合",
+            "suit.sales": "笔数",
+            "suit.unconfirmed": "未签署确认",
+            "suit.history": "已提供产品风险评级历史：每笔销售按销售当日有效的产品风险评级判断。{unrated}",
+            "suit.unrated": "其中 {n} 笔销售当日产品尚无有效评级，未计入上图，另作为例外报告。",
+            "suit.no_history": "未提供产品风险评级历史：每笔销售按产品当前的风险评级判断。",
+            "suit.later": "其中 {n} 笔已测评投资者的销售，所依据的产品评级日期晚于销售当日（销售时该评级尚不存在），"
+            "这些销售中 {k} 笔被判定为不匹配的例外。",
+            "suit.later_none": "所依据的产品评级日期均不晚于销售当日。",
+        },
+        "en": {
+            "suit.heading": "Product risk against investor tolerance (information)",
+            "suit.missing": "No {tables} provided: no suitability heat map.",
+            "suit.none": "No confirmed subscription, purchase or regular investment in the period.",
+            "suit.summary": "{n} confirmed subscriptions, purchases and regular investments in the period: {mismatch} with the "
+            "product's risk above the investor's tolerance under the matching matrix (red outline), "
+            "{unconfirmed} of them without a signed mismatch confirmation; {none} with no risk assessment "
+            "before the application; {unknown} with a risk label that is not recognised.",
+            "suit.investor": "Investor tolerance (latest assessment at the application)",
+            "suit.product": "Product risk",
+            "suit.no_assessment": "none",
+            "suit.unrecognised": "unrecognised",
+            "suit.title": "Confirmed purchase-type sales",
+            "suit.alt": "Heat map of sales by product risk and investor tolerance",
+            "suit.note": "Numbers are sales; red outlines mark combinations the matching matrix does not allow, with the "
+            "number of those sales that had no signed mismatch confirmation.",
+            "suit.unconfirmed_short": "unconf. {n}",
+            "suit.cell_table": "Mismatched combinations",
+            "suit.pair": "Combination",
+            "suit.sales": "Sales",
+            "suit.unconfirmed": "No confirmation",
+            "suit.history": "The product rating history was provided: each sale is judged by the product's rating in "
+            "force on the day of the sale.{unrated}",
+            "suit.unrated": " On the day of {n} of the sales the product had no rating in force; they are not in the chart "
+            "and are reported as exceptions of their own.",
+            "suit.no_history": "No product rating history was provided: each sale is judged by the product's current "
+            "rating.",
+            "suit.later": "For {n} sales to assessed investors that rating is dated after the day of the sale (it did not "
+            "exist when the sale was made); {k} of these sales were found unsuitable.",
+            "suit.later_none": "No sale rests on a rating dated after the day of the sale.",
+        },
+    }
+)
+
+# Report section ACC (report/sections/acc.py): keys `acc.*`
+_add(
+    {
+        "zh": {
+            "acc.heading": "账户与客户身份：检查要求与检查结果",
+            "acc.required": "检查要求：个人客户须以有效身份证件开立账户，居民身份证号码须为 18 位、出生日期真实且不晚于开户日、"
+            "校验码正确（GB 11643-1999）；同一证件号码不得登记于姓名不同的多名客户；交易须发生在客户业务关系存续期内"
+            "（开户日至销户日）。",
+            "acc.ids": "检查期间内存续、以居民身份证登记（或未登记证件类型）的个人客户 {n} 名，身份证号码无效 {bad} 名"
+            "（占 {rate}）。",
+            "acc.fifteen": "其中 15 位旧号码 {n} 名，需换领或补登 18 位号码。",
+            "acc.shared": "与姓名不同的其他客户登记同一证件号码的客户 {n} 名，涉及号码 {numbers} 个。",
+            "acc.trades": "检查期间内已确认的交易 {n} 笔，发生在业务关系存续期之外 {bad} 笔：早于开户日 {before} 笔，"
+            "晚于销户日 {after} 笔。",
+            "acc.not_tested": "{what}未检查：{reason}",
+            "acc.what_ids": "身份证号码",
+            "acc.what_shared": "共用证件号码",
+            "acc.what_trades": "交易与业务关系存续期",
+            "acc.kind": "问题类型",
+            "acc.customers": "客户数",
+            "acc.share": "占无效号码比例",
+            "acc.title": "身份证号码问题（按类型）",
+            "acc.alt": "按问题类型统计的无效身份证号码客户数",
+            "acc.none_bad": "未发现无效的身份证号码。",
+        },
+        "en": {
+            "acc.heading": "Accounts and customer identity: what was required and what was found",
+            "acc.required": "Required: individual customers open accounts with a valid identity document; a resident identity "
+            "number has 18 characters, a real birth date not after the account was opened and the right "
+            "check character (GB 11643-1999); one ID number is not recorded for customers of different "
+            "names; trades happen within the customer's relationship (from the opening to the closing date).",
+            "acc.ids": "{n} individual customers with a relationship in the period and a resident identity card (or no ID "
+            "type recorded): {bad} with an invalid ID number ({rate}).",
+            "acc.fifteen": "Of these, {n} with a 15-digit pre-1999 number, to be replaced by the 18-character one.",
+            "acc.shared": "{n} customers share an ID number with a customer of another name ({numbers} number(s)).",
+            "acc.trades": "{n} confirmed transactions in the period, {bad} outside the customer's relationship: {before} "
+            "before the opening date, {after} after the closing date.",
+            "acc.not_tested": "{what} not checked: {reason}",
+            "acc.what_ids": "Resident ID numbers",
+            "acc.what_shared": "Shared ID numbers",
+            "acc.what_trades": "Trades within the relationship",
+            "acc.kind": "Problem",
+            "acc.customers": "Customers",
+            "acc.share": "Share of invalid numbers",
+            "acc.title": "Resident ID number problems by kind",
+            "acc.alt": "Customers with an invalid resident ID number, by kind of problem",
+            "acc.none_bad": "No invalid resident ID number was found.",
+        },
+    }
+)
+
+# Report section INFO (report/sections/info.py): keys `info.*`
+_add(
+    {
+        "zh": {
+            "info.heading": "业务数据修改的审批（信息性统计）",
+            "info.missing": "未提供业务数据修改记录，无法检查业务数据修改是否经过审批。",
+            "info.required": "要求：对{tables}数据的修改，须事先经修改人以外的人员审批（审批时间不晚于修改时间）。",
+            "info.found": "检查期间内对上述数据的修改共 {n} 条，其中 {ok} 条事先经他人审批，{bad} 条未经独立的事先审批。",
+            "info.none": "检查期间内无对上述数据的修改记录。",
+            "info.other": "另有 {n} 条修改涉及其他数据表，不在检查范围内。",
+            "info.table": "业务数据",
+            "info.changes": "修改条数",
+            "info.no_approver": "无审批人",
+            "info.self_approved": "修改人本人审批",
+            "info.no_time": "无审批时间",
+            "info.late": "审批晚于修改",
+            "info.note": "一条修改可同时属于多种情形。",
+        },
+        "en": {
+            "info.heading": "Approval of changes to business data (information)",
+            "info.missing": "No record of changes to business data was provided: whether such changes were approved "
+            "could not be checked.",
+            "info.required": "Required: every change to {tables} data is approved beforehand (no later than the change) "
+            "by someone other than the person making it.",
+            "info.found": "{n} changes to these data in the period: {ok} approved beforehand by someone else, {bad} "
+            "without independent prior approval.",
+            "info.none": "No change to these data in the period.",
+            "info.other": "{n} further changes concern other tables and are outside this check.",
+            "info.table": "Business data",
+            "info.changes": "Changes",
+            "info.no_approver": "No approver",
+            "info.self_approved": "Approved by its maker",
+            "info.no_time": "No approval time",
+            "info.late": "Approved after the change",
+            "info.note": "One change can fall under more than one heading.",
+        },
+    }
+)
+
+# Report section FEE (report/sections/fee.py): keys `fee.*`
+_add(
+    {
+        "zh": {
+            "fee.heading": "申购费用与合同最高费率（信息性统计）",
+            "fee.missing": "未提供{what}，无法检查收取的申购费用是否超过合同约定的最高费率。",
+            "fee.fee": "交易收取的费用",
+            "fee.rate": "产品合同约定的最高费率",
+            "fee.and": "和",
+            "fee.required": "要求：认购、申购、定投收取的费用占申请金额的比例，不得超过产品合同约定的最高费率"
+            "（允许误差 {tolerance}）。",
+            "fee.found": "检查期间内已确认的认购、申购、定投中，已检查 {n} 笔（金额大于零且费用和费率齐全），其中 {bad} 笔"
+            "超过合同最高费率，超出合同费率部分的费用合计 {excess} 元。",
+            "fee.left_out": "另有 {n} 笔缺少金额、费用或合同费率，未能检查。",
+            "fee.none": "检查期间内没有可检查的认购、申购、定投。",
+            "fee.title": "收取费率占合同最高费率的比例",
+            "fee.alt": "按收取费率占合同最高费率比例统计的交易笔数",
+            "fee.bands": (
+                "免费",
+                "不超过一半",
+                "一半至九成",
+                "九成至上限",
+                "超过上限但在允许误差内",
+                "超过上限及允许误差",
+            ),
+            "fee.count": "笔数",
+            "fee.product": "产品",
+            "fee.checked": "已检查笔数",
+            "fee.exceptions": "超限笔数",
+            "fee.excess": "超出合同费率部分（元）",
+            "fee.top": "超限交易所涉产品（按超出金额排序，前 {n} 个）",
+        },
+        "en": {
+            "fee.heading": "Purchase fees against the contract's highest rate (information)",
+            "fee.missing": "No {what} was provided: whether purchase fees exceed the contract's highest rate could not "
+            "be checked.",
+            "fee.fee": "fee charged on each transaction",
+            "fee.rate": "highest fee rate of each product's contract",
+            "fee.and": " and ",
+            "fee.required": "Required: the fee on a subscription, purchase or regular investment, as a share of the "
+            "amount, does not exceed the highest rate of the product's contract (tolerance {tolerance}).",
+            "fee.found": "{n} confirmed subscriptions, purchases and regular investments of the period were checked "
+            "(amount above zero, fee and rate given): {bad} above the contract's highest rate, with {excess} "
+            "charged beyond the contract rate in all.",
+            "fee.left_out": "{n} more lacked the amount, the fee or the contract rate and could not be checked.",
+            "fee.none": "No subscription, purchase or regular investment of the period could be checked.",
+            "fee.title": "Fee charged as a share of the contract's highest rate",
+            "fee.alt": "Transactions by fee charged as a share of the contract's highest rate",
+            "fee.bands": (
+                "free",
+                "up to half",
+                "half to 90%",
+                "90% to the limit",
+                "above the limit, within tolerance",
+                "above the limit and tolerance",
+            ),
+            "fee.count": "Transactions",
+            "fee.product": "Product",
+            "fee.checked": "Checked",
+            "fee.exceptions": "Above the limit",
+            "fee.excess": "Beyond the contract rate",
+            "fee.top": "Products of the transactions above the limit (by amount beyond the rate, first {n})",
+        },
+    }
+)

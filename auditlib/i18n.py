@@ -1199,3 +1199,50 @@ _add(
         },
     }
 )
+
+# Report section: approved exceptions (mitigations) (report/mitigations.py): keys `mit.*`
+_add(
+    {
+        "zh": {
+            "mit.title": "已批准例外的有效期与使用情况",
+            "mit.none": "本次检查未列出已批准的例外。",
+            "mit.intro": "本次检查共列出已批准的例外 {n} 项，覆盖发现 {covered} 条。已批准的例外仅在有效期内覆盖发现："
+            "岗位冲突与离职后保留岗位等持续性发现，须在其期间内最后一日仍有效方视为已批准例外；"
+            "因有效期届满而未被覆盖、仍列为待整改的发现 {lapsed} 条。",
+            "mit.expired": "检查期间内到期的例外（{n} 项）",
+            "mit.soon": "检查基准日后 {days} 日内（至 {until}）到期的例外（{n} 项）",
+            "mit.unused": "未匹配任何发现的例外（{n} 项）",
+            "mit.empty": "无。",
+            "mit.rule": "规则",
+            "mit.target": "对象",
+            "mit.reason": "批准理由",
+            "mit.valid_until": "有效期至",
+            "mit.matched": "匹配发现",
+            "mit.covered": "覆盖发现",
+            "mit.lapsed": "到期后未覆盖",
+            "mit.staff": "员工 {id}",
+            "mit.entity": "{id}",
+        },
+        "en": {
+            "mit.title": "Approved exceptions: validity and use",
+            "mit.none": "No approved exceptions were listed for this audit.",
+            "mit.intro": "{n} approved exception(s) were listed for this audit, covering {covered} finding(s). An "
+            "approved exception covers findings only while it is valid: a lasting finding (a conflict of roles, "
+            "a role kept after leaving) is covered only if the exception is still valid on its last day in the "
+            "period. {lapsed} finding(s) stay open because the exception had ended.",
+            "mit.expired": "Exceptions that ended inside the audit period ({n})",
+            "mit.soon": "Exceptions ending within {days} days after the as-of day, by {until} ({n})",
+            "mit.unused": "Exceptions that matched no finding ({n})",
+            "mit.empty": "None.",
+            "mit.rule": "Rule",
+            "mit.target": "Target",
+            "mit.reason": "Reason",
+            "mit.valid_until": "Valid until",
+            "mit.matched": "Findings matched",
+            "mit.covered": "Findings covered",
+            "mit.lapsed": "Not covered after it ended",
+            "mit.staff": "staff {id}",
+            "mit.entity": "{id}",
+        },
+    }
+)

@@ -16,7 +16,7 @@ from .base import (
     no_findings,
     rule,
 )
-from .intervals import LeaveDates, held_that_day, left_or_no_role, op_findings, op_rows, scan
+from .intervals import held_that_day, out_of_role
 
 VIEW_ACTIONS = ("view", "other")
 DATA_ACCESS_ROLES = [
@@ -63,21 +63,12 @@ def info_001(ctx: RuleContext) -> RuleOutput:
     ops = ctx.tables["operations"]
     pos = np.flatnonzero((ops["action"].isin(VIEW_ACTIONS) & ctx.in_period(ops["ts"])).to_numpy(dtype=bool))
     roles = list(ctx.params["data_access_roles"])
-    leaving = LeaveDates(ctx)
-
-    def check(part: np.ndarray) -> tuple[np.ndarray, dict]:
-        has_role = held_that_day(ctx, part, roles).any_role()
-        left, leave = leaving.of(ctx, part)
-        return left | ~has_role, {"left": left, "leave": leave}
-
-    hit_pos, kept = scan(pos, check)
-    hit = op_rows(ctx, hit_pos)
     no_role = {
         "zh": "当日未担任可接触客户资料的岗位",
         "en": "held no role with access to customer data that day",
     }
     return RuleOutput(
-        len(pos), op_findings(hit, **left_or_no_role(hit, kept["left"], kept["leave"], no_role))
+        len(pos), out_of_role(ctx, pos, lambda part: held_that_day(ctx, part, roles).any_role(), no_role)
     )
 
 

@@ -155,11 +155,24 @@ def op_findings(hit: pd.DataFrame, **columns) -> pd.DataFrame:
     )
 
 
-def left_or_no_role(hit: pd.DataFrame, left: np.ndarray, leave: np.ndarray, no_role: dict[str, str]) -> dict:
-    """What is wrong with each operation of `hit`, per language (`what_zh`, `what_en`): the operator had
-    left (on their leave date), else `no_role`."""
-    leave_s = fmt_day(pd.Series(leave, index=hit.index)).fillna("")
-    return {
-        "what_zh": pd.Series(no_role["zh"], index=hit.index).where(~left, "该员工已于 " + leave_s + " 离职"),
-        "what_en": pd.Series(no_role["en"], index=hit.index).where(~left, "the staff had left on " + leave_s),
-    }
+def out_of_role(
+    ctx: RuleContext, pos: np.ndarray, has_role: Callable[[np.ndarray], np.ndarray], no_role: dict[str, str]
+) -> pd.DataFrame:
+    """One finding per operation (positions `pos`) whose operator had left before its day, or held no role
+    for it that day (`has_role` of a chunk of operations); what is wrong in words: the leave date, else
+    `no_role` (per language)."""
+    leaving = LeaveDates(ctx)
+
+    def check(part: np.ndarray) -> tuple[np.ndarray, dict]:
+        ok = has_role(part)
+        left, leave = leaving.of(ctx, part)
+        return left | ~ok, {"left": left, "leave": leave}
+
+    hit_pos, kept = scan(pos, check)
+    hit = op_rows(ctx, hit_pos)
+    left, leave_s = kept["left"], fmt_day(pd.Series(kept["leave"], index=hit.index)).fillna("")
+    return op_findings(
+        hit,
+        what_zh=pd.Series(no_role["zh"], index=hit.index).where(~left, "该员工已于 " + leave_s + " 离职"),
+        what_en=pd.Series(no_role["en"], index=hit.index).where(~left, "the staff had left on " + leave_s),
+    )

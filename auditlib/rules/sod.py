@@ -9,7 +9,7 @@ from ..arrowops import codes_in
 from ..i18n import label
 from ..schema import BUSINESS_ROLES, BUSINESS_TYPES
 from .base import Param, RuleContext, RuleOutput, Scope, evidence, fmt_day, fmt_ts, lookup, no_findings, rule
-from .intervals import LeaveDates, held_that_day, left_or_no_role, op_findings, op_rows, role_intervals, scan
+from .intervals import held_that_day, op_findings, op_rows, out_of_role, role_intervals, scan
 
 CHECKED_ACTIONS = ("enter", "review", "approve")
 IT_ROLES = ["it_dev", "it_ops"]
@@ -414,21 +414,14 @@ def sod_007(ctx: RuleContext) -> RuleOutput:
     pos = checked_positions(ctx)
     authorized = ctx.params["authorized"]
     roles = pd.Index(list(authorized))
-    leaving = LeaveDates(ctx)
 
-    def check(part: np.ndarray) -> tuple[np.ndarray, dict]:
+    def has_role(part: np.ndarray) -> np.ndarray:  # a role that may do the operation's business type
         held = held_that_day(ctx, part, list(authorized))
         may = authorized_for(authorized, ctx.tables["operations"]["business_type"].iloc[part])
-        has_role = held.any_role(where=may[held.role_codes(roles), held.op])  # a role that may do it
-        left, leave = leaving.of(ctx, part)
-        return left | ~has_role, {"left": left, "leave": leave}
+        return held.any_role(where=may[held.role_codes(roles), held.op])
 
-    hit_pos, kept = scan(pos, check)
-    hit = op_rows(ctx, hit_pos)
     no_role = {
         "zh": "当日未担任获授权办理该业务的岗位",
         "en": "held no role authorized for this business that day",
     }
-    return RuleOutput(
-        len(pos), op_findings(hit, **left_or_no_role(hit, kept["left"], kept["leave"], no_role))
-    )
+    return RuleOutput(len(pos), out_of_role(ctx, pos, has_role, no_role))

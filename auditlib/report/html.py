@@ -288,12 +288,8 @@ OPTIONAL_SECTIONS = ("coverage", "mitigations", "responses")
 
 
 def optional_title(key: str, lang: str) -> str:
-    """The heading of an optional section, as its own module writes it."""
-    if key == "mitigations":
-        from .mitigations import _tx
-
-        return _tx("title", lang)
-    return t({"coverage": "cov_title"}.get(key, f"section_{key}"), lang)
+    """The heading of an optional section, as its own module writes it (from the one catalogue)."""
+    return t({"coverage": "cov_title", "mitigations": "mit.title"}.get(key, f"section_{key}"), lang)
 
 
 def report_sections(result, optional: Iterable[str] = ()) -> list[tuple[str, str]]:

@@ -472,11 +472,14 @@ def rule_block(result, code_: str, sample: int = SAMPLE_ROWS, tracking=None) -> 
             shown = gone.head(sample)
             tab = pd.DataFrame(
                 {
-                    t("entity", lang): shown["entity_id"],
-                    t("previous_detail", lang): shown.get("detail", pd.Series("", index=shown.index)),
+                    t("finding_id", lang): [code(x) for x in shown["finding_id"]],
+                    t("entity", lang): shown["entity_id"].map(esc),
+                    t("previous_detail", lang): shown.get("detail", pd.Series("", index=shown.index)).map(
+                        esc
+                    ),
                 }
             )
-            parts.append(f"<p>{esc(t('resolved_list', lang))}</p>{table_html(tab)}")
+            parts.append(f"<p>{esc(t('resolved_list', lang))}</p>{table_html(tab, trusted=tab.columns)}")
             if len(gone) > sample:
                 parts.append(f'<p class="muted">{prose(t("more_findings", lang, n=len(gone) - sample))}</p>')
     parts.append("</div>")

@@ -13,6 +13,7 @@ import html
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -172,6 +173,18 @@ def test_pdf_has_the_htmls_headings_and_finding_ids_and_page_numbers(demo):
     assert f"1 / {pages}" in text and f"{pages} / {pages}" in text  # page numbers
     run_id = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["run_id"]
     assert text.count(run_id) >= pages - 1  # the running header on every page but the cover
+
+
+def test_charts_print_at_150_dpi_or_more_and_the_html_stays_light(demo):
+    _, _, folder = demo
+    assert (folder / "report.html").stat().st_size < 1_500_000
+    if not shutil.which("pdfimages"):
+        pytest.skip("pdfimages (poppler-utils) not installed")
+    listing = subprocess.run(
+        ["pdfimages", "-list", str(folder / "report.pdf")], capture_output=True, text=True, check=True
+    ).stdout.splitlines()[2:]
+    ppi = [int(line.split()[12]) for line in listing if line.split()[2] == "image"]
+    assert ppi and min(ppi) >= 150, ppi
 
 
 def test_pdf_has_no_personal_data(demo):

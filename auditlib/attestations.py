@@ -102,6 +102,16 @@ def empty(file: str = "") -> Attestations:
     )
 
 
+def attestations_path(path: str, params_file: str | Path | None) -> Path:
+    """Params `attestations` is relative to the params file, like data_dir; run by plain papermill the notebook
+    does not know that file, so `params/` and the working directory are tried, as for data_dir."""
+    p = Path(path).expanduser()
+    if p.is_absolute():
+        return p
+    bases = [Path(params_file).resolve().parent] if params_file else [Path.cwd() / "params", Path.cwd()]
+    return next((b / p for b in bases if (b / p).is_file()), bases[0] / p)
+
+
 def _header_key(text: object) -> str | None:
     s = re.sub(r"\s+", " ", str(text or "")).strip().lower()
     for key, names in COLUMNS.items():
@@ -301,9 +311,11 @@ def _problem(values, raw_date, known, period_start, run_date, seen) -> tuple[str
     return "", ""
 
 
-def write_attestations_csv(att: Attestations, path: Path) -> Path:
-    """attestations.csv: every filled row with accepted/reason (UTF-8 with BOM, like the other CSVs)."""
-    rows = att.rows[OUTPUT_COLUMNS].copy()
-    rows["accepted"] = rows["accepted"].map({True: "true", False: "false"})
-    rows.to_csv(path, encoding="utf-8-sig", index=False, lineterminator="\n")
-    return path
+def file_problem(path: str | Path, period_start: dt.date) -> str | None:
+    """Why the attestations file cannot be used at all (None when it can): for the params checks made before
+    a kernel starts, so that an unreadable checklist is a params error (exit 2), like a missing one."""
+    try:
+        read_attestations(path, period_start)
+    except AttestationsError as e:
+        return str(e)
+    return None

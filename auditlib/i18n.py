@@ -537,6 +537,26 @@ def reason_text(head: str, lang: str) -> str:
     return head
 
 
+#: the INFO and FEE families (rules.md v2) and the business tables INFO-002 names in its requirement
+TEXT["zh"].update({"family_INFO": "信息与数据管理", "family_FEE": "费用"})
+TEXT["en"].update({"family_INFO": "Information and data management", "family_FEE": "Fees"})
+VOCAB["zh"].update(
+    {"transactions": "交易", "fund_transfers": "资金划转", "customers": "客户", "account_events": "账户事件"}
+)
+#: a rule block's count of rows left out of the population for a missing value (rules.md v2)
+TEXT["zh"].update({"left_out": "因缺少所需数据未纳入检查：{n}"})
+TEXT["en"].update({"left_out": "left out for a missing value: {n}"})
+#: the data added in contract v2, named where a rule is not tested without it (未提供数据：交易费用(transactions.fee))
+VOCAB["zh"].update(
+    {
+        "transactions.fee": "交易费用",
+        "products.max_fee_rate": "产品合同最高费率",
+        "product_ratings": "产品评级历史",
+        "data_changes": "业务数据修改记录",
+    }
+)
+
+
 _PLURAL_ONE = re.compile(r"(?<![\d.,])1 ([a-z][a-z-]*(?: [a-z-]+)?)\(s\)")
 _PLURAL_MANY = re.compile(r"(\d[\d,.]*) ([a-z][a-z-]*(?: [a-z-]+)?)\(s\)")
 
@@ -606,6 +626,7 @@ TEXT["zh"].update(
         "cl_reviewed": "复核人 / 日期",
         "cl_how": "填写说明：每行执行所列检查程序后，在“检查结论”栏选择符合、不符合或不适用，填写证据索引（底稿编号或文件名）、执行人和执行日期（年-月-日）。未填写的行视为未执行。填妥后在参数文件中以 attestations 指定本文件，重新运行检查。",
         "cl_not_covered": "数据未覆盖：",
+        "cl_rejected": "上次被拒绝：",
         "cl_result_prompt": "请选择：符合、不符合、不适用",
         "cl_date_prompt": "年-月-日，不早于检查期间起始日",
     }
@@ -657,6 +678,7 @@ TEXT["en"].update(
         "cl_reviewed": "Reviewed by / on",
         "cl_how": "How to fill: after performing a line's procedure, choose pass, fail or n/a under Result and fill the evidence reference (working-paper number or file name), who performed it and when (YYYY-MM-DD). Lines left empty count as not performed. Name this file as attestations in the params file and run the audit again.",
         "cl_not_covered": "Not covered by the data: ",
+        "cl_rejected": "Rejected last time: ",
         "cl_result_prompt": "Choose pass, fail or n/a",
         "cl_date_prompt": "YYYY-MM-DD, not before the audit period starts",
     }

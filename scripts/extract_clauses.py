@@ -187,10 +187,10 @@ def extract(seed: Path, catalogue: list[dict]) -> list[dict]:
             body = art["items"][int(c["item"])]
             label = f"{art['label']}第（{'一二三四五六七八九'[int(c['item']) - 1]}）项"
         elif (c["source"], c["article"]) in itemised:
-            body = "".join(art["head"])
+            body = "\n".join(p for p in art["head"] if p)
             label = art["label"]
         else:
-            body = "\n".join(["".join(art["head"]), *art["items"].values(), *art.get("tail", [])])
+            body = "\n".join([*(p for p in art["head"] if p), *art["items"].values(), *art.get("tail", [])])
             label = art["label"]
         rows.append(
             {

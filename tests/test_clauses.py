@@ -6,11 +6,12 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from auditlib.clauses import COVERAGES, KINDS, checklist, clauses, sources
+from auditlib.clauses import checklist, clauses, problems, sources
 from auditlib.docs import rule_page
 from auditlib.rules import REGISTRY
 
@@ -30,42 +31,52 @@ def test_the_catalogue_holds_the_126_clause_ids_each_once_with_its_source():
             assert cid == expect
 
 
-def test_every_citation_of_every_rule_resolves():
-    known = clauses()
-    unknown = {code: [c for c in r.cites if c not in known] for code, r in REGISTRY.items()}
-    assert not {k: v for k, v in unknown.items() if v}
+def test_every_clause_has_its_text_gloss_chapter_and_label():
+    for cid, c in clauses().items():
+        assert c.text_zh.strip() and c.gloss_en.strip() and c.chapter and c.label, cid
+
+
+def test_the_catalogue_and_the_rule_registry_agree():
+    assert problems() == []
     assert all(r.cites for r in REGISTRY.values())
 
 
-def test_every_clause_has_a_status_and_what_its_status_needs():
-    for cid, c in clauses().items():
-        assert c.kind in KINDS and c.coverage in COVERAGES, cid
-        assert c.text_zh.strip() and c.gloss_en.strip() and c.chapter and c.label, cid
-        if c.kind == "manual":
-            assert c.coverage == "none" and not c.rules, cid
-        if c.coverage == "none":
-            assert not c.rules, cid
-        else:
-            assert c.rules, cid
-        if c.on_checklist:
-            assert c.procedure.get("zh") and c.procedure.get("en"), f"{cid}: no examination procedure"
-        if c.kind == "data" and c.coverage != "full":
-            assert c.not_covered.get("zh") and c.not_covered.get("en"), f"{cid}: what data leaves out"
+def _broken() -> list[str]:
+    """The same checks on a catalogue and registry broken in every way they look for."""
+    cs = dict(clauses())
+    cs["IC 5"] = replace(cs["IC 5"], kind="", coverage="")  # no status
+    cs["IC 6"] = replace(cs["IC 6"], procedure={})  # a checklist clause without its procedure
+    cs["IC 8(4)"] = replace(cs["IC 8(4)"], not_covered={})  # partly covered, silent on the rest
+    cs["IC 8(3)"] = replace(cs["IC 8(3)"], rules=("SOD-007", "SOD-999"))  # a rule the registry lacks
+    cs["IC 7"] = replace(cs["IC 7"], rules=("SOD-001",))  # a manual clause with a rule
+    registry = {
+        "SOD-001": replace(REGISTRY["SOD-001"], cites=("IC 8(5)", "IC 99")),  # IC 99 does not resolve
+        "SOD-007": REGISTRY["SOD-007"],
+        "SOD-042": replace(REGISTRY["SOD-001"], code="SOD-042", cites=("IC 8(5)",)),  # listed by no clause
+    }
+    return problems(cs, registry)
 
 
-def test_every_rule_is_listed_by_a_clause_and_lists_agree_with_the_rules_citations():
-    listed = {code for c in clauses().values() for code in c.rules}
-    assert not [code for code in REGISTRY if code not in listed], "rules no clause lists"
-    for code, r in REGISTRY.items():
-        listing = {c.id for c in clauses().values() if code in c.rules}
-        assert listing == set(r.cites), (
-            f"{code} cites {sorted(r.cites)}, the catalogue lists it under {sorted(listing)}"
-        )
+def test_a_citation_that_does_not_resolve_fails():
+    assert "SOD-001 cites IC 99, which is not in the catalogue" in _broken()
 
 
-def test_every_rule_a_clause_lists_is_in_the_registry():
-    missing = sorted({code for c in clauses().values() for code in c.rules if code not in REGISTRY})
-    assert not missing, f"clauses list rules the registry does not have: {', '.join(missing)}"
+def test_a_clause_with_no_status_or_without_what_its_status_needs_fails():
+    found = _broken()
+    assert "IC 5: no status (kind '', coverage '')" in found
+    assert "IC 6: on the checklist without an examination procedure" in found
+    assert "IC 8(4): does not say what the data leaves out" in found
+    assert "IC 7: coverage none but rules SOD-001" in found
+
+
+def test_a_rule_no_clause_lists_fails_and_citations_must_match_the_listing():
+    found = _broken()
+    assert "SOD-042: no clause lists it" in found
+    assert "SOD-001 cites IC 8(5), IC 99; the catalogue lists it under IC 7, IC 8(5)" in found
+
+
+def test_a_clause_listing_a_rule_the_registry_lacks_fails():
+    assert "IC 8(3) lists SOD-999, which is not in the rule registry" in _broken()
 
 
 def test_the_text_is_the_articles_or_the_items_own():

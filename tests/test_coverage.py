@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from helpers import bundle_dir, write_params
 
-from auditlib.attestations import AttestationsError, read_attestations, write_attestations_csv
+from auditlib.attestations import AttestationsError, read_attestations
 from auditlib.clauses import checklist, clauses
 from auditlib.cli import main
 from auditlib.engine import run_audit
@@ -20,7 +20,8 @@ from auditlib.i18n import t
 from auditlib.load import load_bundle
 from auditlib.params import load_params, parse_params
 from auditlib.report.checklist import HEADER_ROW, write_checklist
-from auditlib.report.coverage import CSV_COLUMNS, coverage_frame, coverage_section, totals, write_coverage_csv
+from auditlib.report.coverage import CSV_COLUMNS, coverage_frame, coverage_section, totals
+from auditlib.report.files import write_coverage_files
 
 START = dt.date(2025, 1, 1)
 TODAY = dt.date(2026, 2, 1)
@@ -116,6 +117,10 @@ def test_checklist_command(tmp_path):
     out = tmp_path / "out" / "checklist.xlsx"
     assert main(["checklist", str(p), "--out", str(out)]) == 0
     assert openpyxl.load_workbook(out).active["A1"].value.startswith("人工检查程序底稿")
+    out.write_bytes(b"filled by the examiner")
+    assert main(["checklist", str(p), "--out", str(out)]) == 2  # never overwrites a filled checklist
+    assert out.read_bytes() == b"filled by the examiner"
+    assert main(["checklist", str(p), "--out", str(out), "--force"]) == 0
 
 
 # ------------------------------------------------------------------------------------------------ bad rows
@@ -165,7 +170,7 @@ def test_every_bad_row_is_rejected_with_its_reason_and_none_is_dropped(tmp_path)
     assert att.unfilled == 1
     assert att.by_clause()["IC 10(3)"]["performed_on"] == "2026-01-15"
     assert all(att.rows.loc[~att.rows["accepted"], "reason_zh"] != "")
-    out = write_attestations_csv(att, tmp_path / "attestations.csv")
+    out = write_coverage_files(fake_result(), att, tmp_path)[1]
     back = pd.read_csv(out, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     assert list(back.columns) == [
         "clause_id",
@@ -350,14 +355,18 @@ def test_a_rule_excluded_or_failing_is_not_run_never_passed():
     )
 
 
-def test_coverage_csv_has_every_clause(tmp_path):
-    f = coverage_frame(fake_result(), None)
-    out = pd.read_csv(write_coverage_csv(f, tmp_path / "coverage.csv"), dtype=str, keep_default_na=False)
+def test_coverage_csv_has_every_clause_and_attestations_csv_its_header_without_attestations(tmp_path):
+    cov, att = write_coverage_files(fake_result(), None, tmp_path)
+    out = pd.read_csv(cov, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     assert list(out.columns) == CSV_COLUMNS and list(out["clause_id"]) == list(clauses())
+    assert out.set_index("clause_id").at["IC 8(5)", "status"] == "tested: no exception"
+    assert att.read_text(encoding="utf-8-sig") == (
+        "clause_id,result,evidence_ref,performed_by,performed_on,note,source_row,accepted,reason\n"
+    )
 
 
 def test_demo_a_attestations_file(tmp_path):
-    p = load_params(ROOT / "params" / "demo-a.yaml")
+    p = load_params(ROOT / "params" / "demo-a.yaml", checks=False)
     att = read_attestations(ROOT / "params" / p.attestations, p.period_start, TODAY)
     assert (len(att.accepted()), att.rejected, att.unfilled) == (22, 5, 1)
     assert set(att.accepted()["result"]) == {"pass", "fail", "na"}
@@ -372,3 +381,49 @@ def test_missing_table_turns_its_clauses_into_not_tested_in_a_real_run(tmp_path)
     assert f.at["IC 43", "status"] == "not tested: data not provided"
     html = coverage_section(result, None)
     assert "未检查：未提供数据" in html and "passed" not in html
+
+
+def test_formulas_and_a_merged_header_are_no_traceback(tmp_path):
+    path, wb = _workbook(tmp_path)
+    ws = wb.active
+    row = fill(ws, "IC 5", "符合", "WP-1", "张三", "2026-01-12")
+    ws.cell(row, 7).value = "=TODAY()"  # never calculated: no cached value, so no date
+    wb.save(path)
+    att = read_attestations(path, START, TODAY)
+    assert att.rows["reason"].tolist() == ["no date performed"]
+    ws.merge_cells(
+        start_row=HEADER_ROW + 1, start_column=3, end_row=HEADER_ROW + 1, end_column=4
+    )  # 程序+结论
+    wb.save(path)
+    with pytest.raises(AttestationsError, match="no column 检查结论 / Result"):
+        read_attestations(path, START, TODAY)
+
+
+def test_file_problem_for_the_params_checks(tmp_path):
+    from auditlib.attestations import file_problem
+
+    good = tmp_path / "a.csv"
+    good.write_text("clause_id,result,performed_on\nIC 5,maybe,2026-01-12\n", encoding="utf-8")
+    assert file_problem(good, START) is None  # a bad row is a rejection, not a bad file
+    bad = tmp_path / "b.xlsx"
+    bad.write_bytes(b"not a workbook")
+    assert "not a readable Excel workbook" in file_problem(bad, START)
+
+
+def test_a_new_checklist_carries_over_the_filled_lines_the_params_name(tmp_path):
+    filled = tmp_path / "filled.csv"
+    filled.write_text(
+        "clause_id,result,evidence_ref,performed_by,performed_on,note\n"
+        "IC 5,pass,WP-1,张三,2026-01-12,ok\nIC 6,maybe,WP-2,张三,2026-01-12,\n",
+        encoding="utf-8",
+    )
+    p = write_params(tmp_path / "p.yaml", str(tmp_path), attestations="filled.csv")
+    out = tmp_path / "new.xlsx"
+    assert main(["checklist", str(p), "--out", str(out)]) == 0
+    ws = openpyxl.load_workbook(out).active
+    ic5, ic6 = fill(ws, "IC 5"), fill(ws, "IC 6")
+    assert [ws.cell(ic5, j).value for j in (4, 5, 6, 8)] == ["符合", "WP-1", "张三", "ok"]
+    assert ws.cell(ic5, 7).value == dt.datetime(2026, 1, 12)
+    assert ws.cell(ic6, 8).value == "上次被拒绝：检查结论“maybe”不是符合、不符合或不适用"
+    att = read_attestations(out, START, TODAY)  # read back: the same verdicts
+    assert att.rows[["clause_id", "accepted"]].values.tolist() == [["IC 5", True], ["IC 6", False]]

@@ -10,6 +10,7 @@ written by scripts/extract_clauses.py and committed. The package never reads the
 from __future__ import annotations
 
 import csv
+import re
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -125,6 +126,11 @@ def chapter_title(chapter: str, lang: str) -> str:
     return "; ".join(_load()[1].get(part, part) for part in chapter.split("；"))
 
 
+def slug(cid: str) -> str:
+    """The clause id as an anchor-safe key: `IC 8(5)` -> `IC-8-5` (the report links citations to it)."""
+    return re.sub(r"[^A-Za-z0-9]+", "-", cid).strip("-")
+
+
 def checklist() -> list[Clause]:
     """The clauses of the manual-procedure checklist, in catalogue order."""
     return [c for c in clauses().values() if c.on_checklist]
@@ -133,3 +139,43 @@ def checklist() -> list[Clause]:
 def citing(code: str) -> list[Clause]:
     """The clauses whose rules include this rule code."""
     return [c for c in clauses().values() if code in c.rules]
+
+
+def problems(catalogue: dict[str, Clause] | None = None, registry: dict | None = None) -> list[str]:
+    """What breaks the catalogue's rules against the rule registry (empty when nothing does): citations that
+    do not resolve, clauses without a status or without what their status needs, rules no clause lists,
+    clauses listing rules the registry does not have, and rule citations that differ from the clauses listing
+    the rule. One function for the tests and for anyone editing catalogue.yaml."""
+    if registry is None:
+        from ..rules import REGISTRY as registry
+    cs = clauses() if catalogue is None else catalogue
+    out = []
+    for code, r in registry.items():
+        out += [f"{code} cites {cid}, which is not in the catalogue" for cid in r.cites if cid not in cs]
+        listing = {c.id for c in cs.values() if code in c.rules}
+        if not listing:
+            out.append(f"{code}: no clause lists it")
+        elif listing != set(r.cites):
+            out.append(
+                f"{code} cites {', '.join(sorted(r.cites))}; the catalogue lists it under {', '.join(sorted(listing))}"
+            )
+    for cid, c in cs.items():
+        if c.kind not in KINDS or c.coverage not in COVERAGES:
+            out.append(f"{cid}: no status (kind {c.kind!r}, coverage {c.coverage!r})")
+            continue
+        if (c.coverage == "none") != (not c.rules) or (c.kind == "manual" and c.rules):
+            out.append(f"{cid}: coverage {c.coverage} but rules {', '.join(c.rules) or 'none'}")
+        if c.on_checklist and not (c.procedure.get("zh") and c.procedure.get("en")):
+            out.append(f"{cid}: on the checklist without an examination procedure")
+        if (
+            c.kind == "data"
+            and c.coverage != "full"
+            and not (c.not_covered.get("zh") and c.not_covered.get("en"))
+        ):
+            out.append(f"{cid}: does not say what the data leaves out")
+        out += [
+            f"{cid} lists {code}, which is not in the rule registry"
+            for code in c.rules
+            if code not in registry
+        ]
+    return out

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import xlsxwriter
 
-from ..attestations import COLUMNS, RESULT_LABELS
+from ..attestations import COLUMNS, RESULT_LABELS, Attestations, parse_date
 from ..clauses import Clause, checklist
 from ..i18n import t
 from ..params import AuditParams
@@ -43,8 +43,20 @@ def procedure(c: Clause, lang: str) -> str:
     return text
 
 
-def write_checklist(params: AuditParams, path: str | Path) -> Path:
-    """Write the checklist for this institution and period; returns the path."""
+def _previous(att: Attestations | None) -> dict[str, dict]:
+    """clause id -> its line in an earlier filled checklist: the accepted one, else the last rejected one."""
+    if att is None:
+        return {}
+    out: dict[str, dict] = {}
+    for r in att.rows.to_dict("records"):
+        if r["accepted"] or not out.get(r["clause_id"], {}).get("accepted"):
+            out[r["clause_id"]] = r
+    return out
+
+
+def write_checklist(params: AuditParams, path: str | Path, previous: Attestations | None = None) -> Path:
+    """Write the checklist for this institution and period; returns the path. With `previous` (the filled
+    checklist the params name), its lines are carried over, a rejected one with its reason in the note."""
     lang = params.language
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -98,13 +110,34 @@ def write_checklist(params: AuditParams, path: str | Path) -> Path:
         ws.write(HEADER_ROW, j, COLUMNS[key][lang], head)
         ws.set_column(j, j, WIDTHS[key])
     rows = checklist()
+    carried = _previous(previous)
     for i, c in enumerate(rows, start=HEADER_ROW + 1):
         ws.write(i, 0, c.id, cell)
         ws.write(i, 1, requirement(c, lang), wrap)
         ws.write(i, 2, procedure(c, lang), wrap)
-        for key in ("result", "evidence_ref", "performed_by", "note"):
-            ws.write_blank(i, ORDER.index(key), None, fill)
-        ws.write_blank(i, ORDER.index("performed_on"), None, date)
+        was = carried.get(c.id)
+        if was is None:
+            for key in ("result", "evidence_ref", "performed_by", "note"):
+                ws.write_blank(i, ORDER.index(key), None, fill)
+            ws.write_blank(i, ORDER.index("performed_on"), None, date)
+            continue
+        result = RESULT_LABELS[lang].get(was["result"], was["result"])
+        note = was["note"]
+        if not was["accepted"]:
+            reason = was["reason_zh"] if lang == "zh" else was["reason"]
+            note = f"{t('cl_rejected', lang)}{reason}" + (f"\n{note}" if note else "")
+        for key, value in (
+            ("result", result),
+            ("evidence_ref", was["evidence_ref"]),
+            ("performed_by", was["performed_by"]),
+            ("note", note),
+        ):
+            ws.write_string(i, ORDER.index(key), str(value or ""), fill)
+        day = parse_date(was["performed_on"])
+        if day:
+            ws.write_datetime(i, ORDER.index("performed_on"), dt.datetime.combine(day, dt.time()), date)
+        else:
+            ws.write_string(i, ORDER.index("performed_on"), str(was["performed_on"] or ""), date)
     first, end = HEADER_ROW + 1, HEADER_ROW + len(rows)
     col = ORDER.index("result")
     ws.data_validation(

@@ -25,7 +25,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..attestations import RESULT_LABELS, Attestations
-from ..clauses import chapter_title, clauses, sources
+from ..clauses import chapter_title, clauses, slug, sources
 from ..i18n import t
 from ..rules import REGISTRY
 from .html import _h2, anchor, code_words, esc, table_html, wrap
@@ -133,6 +133,11 @@ def coverage_frame(result, attestations: Attestations | None) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def clause_anchor(cid: str) -> str:
+    """The in-page anchor of a clause's row in the coverage section: `clause-IC-8-5`, `clause-CP-1`."""
+    return anchor("clause", slug(cid))
+
+
 def totals(frame: pd.DataFrame) -> dict[str, int]:
     """clauses, tested by data (at least one rule tested), concluded."""
     return {
@@ -140,11 +145,6 @@ def totals(frame: pd.DataFrame) -> dict[str, int]:
         "tested": int((frame["rules_tested"] != "").sum()),
         "concluded": int(frame["status"].isin(CONCLUDED).sum()),
     }
-
-
-def write_coverage_csv(frame: pd.DataFrame, path: Path) -> Path:
-    frame[CSV_COLUMNS].to_csv(path, encoding="utf-8-sig", index=False, lineterminator="\n")
-    return path
 
 
 # ------------------------------------------------------------------------------------------ the report section
@@ -313,7 +313,9 @@ def coverage_section(result, attestations: Attestations | None) -> str:
         for chapter, in_chapter in groups:
             tab = pd.DataFrame(
                 {
-                    t("cov_clause", lang): [esc(cid) for cid in in_chapter],
+                    t("cov_clause", lang): [
+                        f'<span id="{clause_anchor(cid)}">{esc(cid)}</span>' for cid in in_chapter
+                    ],
                     t("cov_requirement", lang): [_requirement(known[cid], lang) for cid in in_chapter],
                     t("cov_how", lang): [_how(known[cid], result, lang) for cid in in_chapter],
                     t("cov_status", lang): [

@@ -23,6 +23,7 @@ from collections.abc import Iterable
 
 import pandas as pd
 
+from ..clauses import slug
 from ..i18n import VOCAB, english_plurals, label, reason_text, split_reason, t
 from ..mask import contract_pii_kind, mask_long_numbers, mask_value
 from ..rules import REGISTRY
@@ -184,6 +185,11 @@ def requirement(code: str, result) -> str:
     lang = result.params.language
     params = result.params.rule_params(code)
     return REGISTRY[code].requirement_text(lang, {k: localize_param(v, lang) for k, v in params.items()})
+
+
+def cited(cites, lang: str = "en") -> str:
+    """A rule's cited clause ids, each linking to the clause's row and text in the coverage section."""
+    return SEPARATORS[lang][1].join(f'<a href="#{anchor("clause", slug(c))}">{esc(c)}</a>' for c in cites)
 
 
 #: file names (findings.xlsx, data_quality.csv ...) in a sentence are shown as code
@@ -443,6 +449,8 @@ def rule_block(result, code_: str, sample: int = SAMPLE_ROWS, tracking=None) -> 
             ("rate", fmt_rate(row["exception_rate"])),
         )
     )
+    if row.get("left_out", 0):  # rows a value the rule needs is missing from: neither tested nor exceptions
+        found += f"; {t('left_out', lang, n=_n(row['left_out']))}"
     if tracking is not None and row["tested"]:
         c = tracking.counts(code_)
         found += sep + t("tracking_rule", lang, **{k: _n(v) for k, v in c.items()})
@@ -453,7 +461,7 @@ def rule_block(result, code_: str, sample: int = SAMPLE_ROWS, tracking=None) -> 
     parts = [
         f'<div class="rule">{head}',
         f'<div class="req"><b>{esc(t("required", lang))}</b>{colon}{esc(requirement(code_, result))}<br>'
-        f'<span class="muted">{esc(t("citation", lang))}{colon}{esc(SEPARATORS[lang][1].join(r.cites))}</span></div>',
+        f'<span class="muted">{esc(t("citation", lang))}{colon}{cited(r.cites, lang)}</span></div>',
         f"<p><b>{esc(t('found', lang))}</b>{colon}{status_html(row, lang, result)}"
         + (f" — {esc(found)}" if row["tested"] else "")
         + "</p>",
@@ -563,10 +571,11 @@ def data_quality_section(result, limit: int = 50) -> str:
             trusted=(t("table", lang), t("file", lang), t("encoding", lang)),
         ),
     ]
-    if b.missing:
-        parts.append(
-            f"<p>{esc(t('not_provided', lang, tables=chr(0))).replace(chr(0), table_list(b.missing, lang))}</p>"
-        )
+    if b.missing or b.missing_columns:  # optional tables, and optional columns of contract v2
+        names = [table_list(b.missing, lang)] if b.missing else []
+        names += [esc(label(m, lang)) for m in b.missing_columns]
+        text = esc(t("not_provided", lang, tables=chr(0))).replace(chr(0), SEPARATORS[lang][0].join(names))
+        parts.append(f"<p>{text}</p>")
     q = b.quality
     if len(q):
         shown = quality_frame(q.head(limit), lang)

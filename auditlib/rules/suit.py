@@ -301,10 +301,12 @@ _TABLES = ("transactions", "risk_assessments")
 
 @rule(
     "SUIT-001",
+    optional_tables=("product_ratings",),
     family="SUIT",
     severity="high",
     tables=(*_TABLES, "products"),
     cites=("IC 24(2)", "IC 31(5)", "SU 30", "SU 31", "SU 32"),
+    version="2",  # v2: the rating in force (rules.md "Changes in v2")
     entity="txn_id",
     params={"matrix": MATRIX, **_LABELS},
     title={
@@ -489,10 +491,12 @@ def suit_003(ctx: RuleContext) -> RuleOutput:
 
 @rule(
     "SUIT-004",
+    optional_tables=("product_ratings",),
     family="SUIT",
     severity="medium",
     tables=("transactions", "products"),
     cites=("SU 17",),
+    version="2",  # v2: the rating in force (rules.md "Changes in v2")
     entity="product_code",
     params={"rating_valid_months": 12, **_LABELS},
     title={"zh": "在售产品风险评级未及时更新", "en": "Product sold on an out-of-date risk rating"},

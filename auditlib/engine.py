@@ -197,7 +197,11 @@ def run_rule(r: Rule, params: AuditParams, bundle: Bundle) -> tuple[dict, pd.Dat
             **base,
             "status": "not_tested",
             "not_tested_reason": t(
-                "not_provided", params.language, tables=", ".join(label(m, params.language) for m in missing)
+                "not_provided",
+                params.language,
+                tables=("、" if params.language == "zh" else ", ").join(
+                    label(m, params.language) for m in missing
+                ),
             ),
         }, None
     given = params.rule_params(r.code)
@@ -206,7 +210,11 @@ def run_rule(r: Rule, params: AuditParams, bundle: Bundle) -> tuple[dict, pd.Dat
         return {
             **base,
             "status": "not_tested",
-            "not_tested_reason": t("param_not_provided", params.language, what="; ".join(absent)),
+            "not_tested_reason": t(
+                "param_not_provided",
+                params.language,
+                what=("；" if params.language == "zh" else "; ").join(absent),
+            ),
         }, None
     try:
         out: RuleOutput = r.func(rule_context(params, bundle, r.code))

@@ -555,6 +555,14 @@ VOCAB["zh"].update(
         "data_changes": "业务数据修改记录",
     }
 )
+VOCAB["en"].update(
+    {
+        "transactions.fee": "transaction fees",
+        "products.max_fee_rate": "products' maximum fee rates",
+        "product_ratings": "product rating history",
+        "data_changes": "changes to business data",
+    }
+)
 
 
 _PLURAL_ONE = re.compile(r"(?<![\d.,])1 ([a-z][a-z-]*(?: [a-z-]+)?)\(s\)")

@@ -14,7 +14,7 @@ from auditlib.cli import main
 from auditlib.errors import AuditError
 from auditlib.notebook import Audit
 from auditlib.report.export import auditor_html
-from auditlib.report.narrative import GUIDE, NARRATIVE
+from auditlib.report.auditor_guide import GUIDE, NARRATIVE
 
 DATA = {
     **SOD_DATA,

@@ -200,14 +200,13 @@ def run_rule(r: Rule, params: AuditParams, bundle: Bundle) -> tuple[dict, pd.Dat
     missing = [tb for tb in r.tables if not bundle.has(tb)]
     missing += [c for c in r.columns if c.partition(".")[0] not in missing and not bundle.has(c)]
     if missing:
-        tables = ", ".join(label(m, lang) for m in missing)
+        tables = ("、" if lang == "zh" else ", ").join(label(m, lang) for m in missing)
         return summary_row(r, lang, "not_tested", not_tested_reason=t("not_provided", lang, tables=tables)), None
     given = params.rule_params(r.code)
     absent = [what[lang] for name, what in r.needs.items() if not given.get(name)]
     if absent:  # e.g. no special accounts configured: nothing to compare with, so no verdict either way
-        return summary_row(
-            r, lang, "not_tested", not_tested_reason=t("param_not_provided", lang, what="; ".join(absent))
-        ), None
+        what = ("；" if lang == "zh" else "; ").join(absent)
+        return summary_row(r, lang, "not_tested", not_tested_reason=t("param_not_provided", lang, what=what)), None
     try:
         out: RuleOutput = r.func(rule_context(params, bundle, r.code))
         check_output(r, out)

@@ -554,6 +554,14 @@ VOCAB["en"].update(
         "products.max_fee_rate": "highest fee rate of each product's contract",
     }
 )
+VOCAB["en"].update(
+    {
+        "transactions.fee": "transaction fees",
+        "products.max_fee_rate": "products' maximum fee rates",
+        "product_ratings": "product rating history",
+        "data_changes": "changes to business data",
+    }
+)
 
 
 _PLURAL_ONE = re.compile(r"(?<![\d.,])1 ([a-z][a-z-]*(?: [a-z-]+)?)\(s\)")

@@ -88,6 +88,10 @@ def cmd_demo(a) -> int:
 
     for folder in write_demo(a.out, names=a.only or None, transactions=a.transactions, seed=a.seed):
         print(folder)
+    if a.next_period:
+        from .demo.followup import write_next_period
+
+        print(write_next_period(a.out))
     return OK
 
 
@@ -254,6 +258,11 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--only", nargs="*", help="institution ids (default: all)")
     s.add_argument("--transactions", type=int, default=None, help="scale (benchmarks)")
     s.add_argument("--seed", type=int, default=None)
+    s.add_argument(
+        "--next-period",
+        action="store_true",
+        help="also write demo-a's follow-up period (demo-a-next/, for params/next/demo-a.yaml)",
+    )
     s.set_defaults(func=cmd_demo)
 
     s = sub.add_parser(

@@ -92,6 +92,12 @@ def column_kinds(columns, declared: dict[str, str] | None = None) -> dict[str, s
     return kinds
 
 
+def _mask_person(v: str) -> str:
+    """ "营业部 陈晓" -> "营业部 陈*": a department before the person's name stays readable."""
+    head, _, name = v.strip().rpartition(" ")
+    return f"{head} {mask_name(name)}" if head else mask_name(name)
+
+
 def mask_columns(
     df: pd.DataFrame, names: tuple[str, ...] = (), free_text: tuple[str, ...] = ()
 ) -> pd.DataFrame:
@@ -99,7 +105,7 @@ def mask_columns(
     (what an institution wrote in its responses: an owner's name, actions and answers in its own words)."""
     out = df.copy()
     for c in names:
-        out[c] = out[c].map(lambda v: mask_name(v) if isinstance(v, str) else v)
+        out[c] = out[c].map(lambda v: _mask_person(v) if isinstance(v, str) else v)
     for c in free_text:
         out[c] = out[c].map(lambda v: mask_long_numbers(v) if isinstance(v, str) else v)
     return out

@@ -40,6 +40,14 @@ PARAMETERS_COMMENT = (
 HEADINGS = {
     "## Load and run": ("## 载入与运行 / Load and run", "load"),
     "## Cover and executive summary": ("## 封面与摘要 / Cover and executive summary", "summary"),
+    "## Cover, conclusion and key findings": (
+        "## 封面、结论与主要发现 / Cover, conclusion and key findings",
+        "summary",
+    ),
+    "## Scope, limitations and methodology": (
+        "## 检查范围、局限与方法 / Scope, limitations and methodology",
+        "scope",
+    ),
     "## Rule families": ("## 规则类别 / Rule families", "families"),
     "## Data quality": ("## 数据质量 / Data quality", "data_quality"),
     "## Auditor's detail": ("## 检查人员明细 / Auditor's detail (not in the examiner's report)", "auditor"),

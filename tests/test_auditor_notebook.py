@@ -13,8 +13,8 @@ from helpers import SOD_DATA, bundle_dir, write_params
 from auditlib.cli import main
 from auditlib.errors import AuditError
 from auditlib.notebook import Audit
-from auditlib.report.export import auditor_html
 from auditlib.report.auditor_guide import GUIDE, NARRATIVE
+from auditlib.report.export import auditor_html
 
 DATA = {
     **SOD_DATA,

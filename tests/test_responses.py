@@ -107,8 +107,12 @@ def test_round_trip_accepted_answers_come_back_as_given(done, tmp_path):
     assert ws.cell(rows[a], head.index(x["action"]) + 1).value == "调整岗位设置"
     due = ws.cell(rows[a], head.index(x["due_date"]) + 1)
     assert due.is_date and due.value == dt.datetime(2026, 3, 31)
-    assert ws.cell(rows[a], head.index(x["owner"]) + 1).value == "合*****"  # masked by default
-    assert again[x["responses_sheet"]] is not None
+    assert (
+        ws.cell(rows[a], head.index(x["owner"]) + 1).value == "合规部 张*"
+    )  # the person masked by default, the department kept
+    checked = again[x["responses_sheet"]]
+    values = [c.value for row in checked.iter_rows() for c in row]
+    assert "合规部 张*" in values and "合规部 张三" not in values and "是" in values
 
 
 def test_every_bad_row_is_rejected_with_its_reason(done, tmp_path):
@@ -377,3 +381,51 @@ def test_audit_reads_params_responses_writes_responses_csv_and_the_section(done,
     # without responses in params: no file, no section
     plain = Audit.start(params_file=str(write_params(tmp_path / "p2" / "i.yaml", str(tmp_path / "data"))))
     assert plain.response_rows() is None and plain.responses().data == ""
+
+
+def test_follow_up_period_keeps_weekdays_drops_what_is_after_as_of_and_keeps_bad_cells(tmp_path):
+    import csv
+
+    from auditlib.demo.followup import AS_OF, later, shift_table
+
+    assert later("2025-03-04") == "2026-03-03" and later("2025-03-04 10:15") == "2026-03-03 10:15"
+    assert dt.date.fromisoformat(later("2025-03-04")).weekday() == dt.date(2025, 3, 4).weekday()
+    assert later("2025-02-30 10:15:00") == "2025-02-30 10:15:00" and later("无") == "无"
+    src = tmp_path / "staff.csv"
+    src.write_text(
+        "staff_id,name,hire_date,leave_date\n"
+        "001,张三,2020-01-01,2025-12-01\n"  # a leave date after as_of is planned: kept
+        "002,李四,2025-10-01,\n"  # hired 2026-09-30: after as_of, not in the extract
+        '003,"王,五",not a date,\n'
+        "004,赵六\n",  # a malformed record stays malformed
+        encoding="gbk",
+    )
+    assert shift_table(src, tmp_path / "out.csv") == 3
+    rows = list(csv.reader((tmp_path / "out.csv").read_text(encoding="gbk").splitlines()))
+    assert rows[1] == ["001", "张三", "2020-12-30", "2026-11-30"] and AS_OF < dt.date(2026, 11, 30)
+    assert rows[2] == ["003", "王,五", "not a date", ""] and rows[3] == ["004", "赵六"]
+
+
+def test_the_demo_responses_file_has_good_and_rejected_rows_for_demo_a(tmp_path):
+    from auditlib.demo import write_demo
+    from auditlib.engine import finding_id
+
+    root = Path(__file__).resolve().parents[1]
+    write_demo(tmp_path, names=["demo-a"])
+    key = pd.read_csv(tmp_path / "demo-a" / "_expected_findings.csv", dtype=str)
+    findings = pd.DataFrame(
+        {
+            "finding_id": [
+                finding_id("demo-a", r, e) for r, e in zip(key["rule_code"], key["entity_id"], strict=True)
+            ]
+        }
+    )
+    got = read_responses(root / "params" / "demo-a-responses.csv", findings, "zh")
+    assert got["accepted"].sum() == 5 and (~got["accepted"]).sum() == 5
+    from auditlib.params import read_params_file
+
+    annual = read_params_file(root / "params" / "demo-a.yaml")
+    assert annual["responses"] == "demo-a-responses.csv"
+    nxt = read_params_file(root / "params" / "next" / "demo-a.yaml")
+    assert nxt["institution_id"] == "demo-a" and nxt["previous_dir"].endswith("outputs/demo-a/2025-12-31")
+    assert nxt["period_start"] > annual["period_end"]  # ISO dates compare as text

@@ -108,8 +108,11 @@ def test_rule_sheet_states_requirement_clauses_numbers_and_conclusion(books, lan
     ws = wb["SOD-001"]
     labels = {ws.cell(r, 1).value: r for r in range(4, 12)}
     req = labels[x["requirement"]]
-    assert "promotion" in ws.cell(req, 2).value and ws.cell(req, 2).alignment.wrap_text
-    assert ws.cell(labels[x["clauses"]], 2).value == REGISTRY["SOD-001"].citation
+    assert ("宣传推介" if lang == "zh" else "promotion") in ws.cell(req, 2).value
+    assert ws.cell(req, 2).alignment.wrap_text
+    clauses = ws.cell(labels[x["clauses"]], 2).value.split("\n")
+    assert [c.split("（" if lang == "zh" else ":")[0] for c in clauses] == list(REGISTRY["SOD-001"].cites)
+    assert all(len(c) > 20 for c in clauses)  # with what the clause says
     numbers = labels[x["population"]]
     assert ws.cell(numbers, 2).value == row["population"] and ws.cell(numbers, 2).number_format == "#,##0"
     assert ws.cell(numbers, 3).value == x["exceptions"] and ws.cell(numbers, 4).value == row["exceptions"]

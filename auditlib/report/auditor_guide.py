@@ -21,10 +21,20 @@ NARRATIVE: dict[str, dict[str, str]] = {
     },
     "summary": {
         "zh": "封面列示机构、检查期间、检查基准日、运行编号与数据指纹（同一数据得到同一指纹）。"
-        "摘要按类别与严重程度汇总发现，并逐条列出规则的测试结果：已测试、未测试（及原因）或运行出错。",
+        "结论根据结果生成：有例外的规则数、高风险发现数与检查范围的限制；主要发现按严重程度排列，每项附发现编号，"
+        "便于与工作底稿和机构回复对应。",
         "en": "The cover names the institution, the period, the as-of date, the run id and the data fingerprint (the "
-        "same data gives the same fingerprint). The summary counts the findings by family and severity and lists "
-        "every rule's result: tested, not tested (and why) or failed.",
+        "same data gives the same fingerprint). The conclusion is generated from the results: how many rules "
+        "found exceptions, how many high-severity findings, what limits the scope; the key findings follow, high "
+        "severity first, each with its finding id, to match the working papers and the institution's responses.",
+    },
+    "scope": {
+        "zh": "检查范围与局限列明未测试的规则及原因（未提供的数据表视为范围限制），并说明数据由机构提供、未与其源系统核对；"
+        "方法部分说明规则如何运行、审计抽样如何抽取以及与上期结果如何比较。",
+        "en": "Scope and limitations list the rules not tested and why (a table not provided limits the scope) and "
+        "state that the data was supplied by the institution and not reconciled to its source systems; the "
+        "methodology says how the rules run, how the audit samples are drawn and how the previous period is "
+        "compared.",
     },
     "families": {
         "zh": "每条规则先说明检查要求（依据条款、参数，以文字表述），再说明检查结果：测试总体、例外数、例外率与例外样本。"

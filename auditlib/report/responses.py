@@ -50,7 +50,7 @@ REASONS = {
     "zh": {
         "no_id": "缺少发现编号",
         "unknown_id": "发现编号 {id} 不在本期发现中",
-        "duplicate": "同一发现编号已在 {first} 回复，本行不予接受",
+        "duplicate": "同一发现编号已在{first}回复，本行不予接受",
         "no_action": "整改措施为空",
         "no_due": "缺少计划完成日期",
         "bad_due": "计划完成日期无法识别：'{value}'",

@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 import xlsxwriter
 
+from ..clauses import clauses, sources
 from ..engine import AuditResult
 from ..i18n import TEXT as I18N
 from ..i18n import VOCAB, t
@@ -106,6 +107,7 @@ TEXT = {
         "rule_population": "规则测试总体",
         "sample_size": "样本量",
         "seed": "随机种子",
+        "where": "位置",
         "sample_no": "样本序号",
         "row": "源数据行",
         "table": "数据表",
@@ -177,6 +179,7 @@ TEXT = {
         "rule_population": "Rule population",
         "sample_size": "Sample size",
         "seed": "Seed",
+        "where": "Where",
         "sample_no": "Sample no.",
         "row": "Source row",
         "table": "Table",
@@ -665,7 +668,10 @@ def write_workbook(
             )
     if responses is not None:
         papers.sheet(
-            tx("responses_sheet", lang), "F", tx("responses_sheet", lang), _responses_table(responses)
+            tx("responses_sheet", lang),
+            "F",
+            tx("responses_sheet", lang),
+            _responses_table(responses, personal_data),
         )
     papers.sheet(
         t("data_quality", lang)[:31],
@@ -686,10 +692,26 @@ def quality_table(result: AuditResult, personal_data: bool) -> pd.DataFrame:
     return q
 
 
-def _responses_table(responses: pd.DataFrame) -> pd.DataFrame:
-    out = responses.copy()
+def _responses_table(responses: pd.DataFrame, personal_data: bool) -> pd.DataFrame:
+    out = responses.copy() if personal_data else mask_columns(responses, *RESPONSE_PII)
     out["due_date"] = out["due_date"].astype("string").fillna("")
     return out
+
+
+def cited(code: str, lang: str) -> str:
+    """The clauses a rule tests, one a line: id, where it sits and what it says (Chinese: the clause's own
+    first sentence; English: the catalogue's gloss)."""
+    catalogue = clauses()
+    lines = []
+    for cid in REGISTRY[code].cites:
+        c = catalogue.get(cid)
+        if c is None:
+            lines.append(cid)
+        elif lang == "zh":
+            lines.append(f"{cid}（{sources()[c.source].short(lang)}{c.label}）：{c.summary(lang)}")
+        else:
+            lines.append(f"{cid}: {c.summary(lang)}")
+    return "\n".join(lines)
 
 
 def conclusion(row, lang: str) -> str:
@@ -711,7 +733,7 @@ def _rule_head(result: AuditResult, code: str, row, papers: Papers):
     def before(ws, at: int, span: int) -> int:
         f = papers.f
         at = papers.labelled(ws, at, "requirement", requirement(code, result), span)
-        at = papers.labelled(ws, at, "clauses", REGISTRY[code].citation, span)
+        at = papers.labelled(ws, at, "clauses", cited(code, lang), span)
         numbers = (
             ("population", row["population"], "int"),
             ("exceptions", row["exceptions"], "int"),

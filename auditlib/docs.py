@@ -60,7 +60,9 @@ def rule_page(r: Rule) -> str:
     return (
         f"# {r.code} {r.title['zh']}\n\n*{r.title['en']}*\n\n"
         f"| | |\n|---|---|\n| family | {r.family} |\n| severity | {r.severity} |\n| citation | {r.citation} |\n"
-        f"| input tables | {', '.join(r.tables)} |\n| entity (one finding per) | `{r.entity}` |\n"
+        f"| input tables | {', '.join(r.tables)} |\n"
+        + (f"| optional columns it needs | {', '.join(r.columns)} |\n" if r.columns else "")
+        + f"| entity (one finding per) | `{r.entity}` |\n"
         f"| version | {r.version} |\n\n"
         f"## What and why\n\n{r.doc}\n\n"
         f"{cited_clauses(r)}"

@@ -21,7 +21,7 @@ from .load import Bundle
 from .mask import mask_series
 from .params import AuditParams
 from .rules import REGISTRY
-from .rules.base import Rule, RuleContext, RuleOutput
+from .rules.base import Rule, RuleContext, RuleOutput, RuleOutputError, check_output
 
 FINDINGS_COLUMNS = [
     "finding_id",
@@ -162,6 +162,15 @@ def _apply_mitigations(findings: pd.DataFrame, params: AuditParams) -> tuple[pd.
     return findings, use
 
 
+def _rule_error(e: Exception) -> str:
+    """A rule's crash in one line: the error and where in auditlib it was raised; a wrong result as such."""
+    if isinstance(e, RuleOutputError):
+        return f"wrong result: {e}"
+    stack = traceback.extract_tb(e.__traceback__)
+    where = next((f for f in reversed(stack) if "/auditlib/" in f.filename.replace("\\", "/")), stack[-1])
+    return f"{type(e).__name__}: {e} (at {where.name}:{where.lineno})"
+
+
 def run_rule(r: Rule, params: AuditParams, bundle: Bundle) -> tuple[dict, pd.DataFrame | None]:
     """Run one rule; never raises: a missing table or a crash becomes the rule's status."""
     base = {
@@ -187,7 +196,9 @@ def run_rule(r: Rule, params: AuditParams, bundle: Bundle) -> tuple[dict, pd.Dat
         return {
             **base,
             "status": "not_tested",
-            "not_tested_reason": t("not_provided", params.language, tables=", ".join(missing)),
+            "not_tested_reason": t(
+                "not_provided", params.language, tables=", ".join(label(m, params.language) for m in missing)
+            ),
         }, None
     given = params.rule_params(r.code)
     absent = [what[params.language] for name, what in r.needs.items() if not given.get(name)]
@@ -199,6 +210,7 @@ def run_rule(r: Rule, params: AuditParams, bundle: Bundle) -> tuple[dict, pd.Dat
         }, None
     try:
         out: RuleOutput = r.func(rule_context(params, bundle, r.code))
+        check_output(r, out)
         frame = out.findings.reset_index(drop=True)
         frame["entity_id"] = frame["entity_id"].astype("string")
         frame = (
@@ -209,14 +221,7 @@ def run_rule(r: Rule, params: AuditParams, bundle: Bundle) -> tuple[dict, pd.Dat
             render_details(r, frame, params.language, mask=False) if r.pii else frame["detail"]
         )
     except Exception as e:  # noqa: BLE001 - a rule's crash is that rule's result, the others go on
-        stack = traceback.extract_tb(e.__traceback__)
-        where = next((f for f in reversed(stack) if "/auditlib/" in f.filename.replace("\\", "/")), stack[-1])
-        return {
-            **base,
-            "status": "error",
-            "not_tested_reason": "rule error",
-            "error": f"{type(e).__name__}: {e} (at {where.name}:{where.lineno})",
-        }, None
+        return {**base, "status": "error", "not_tested_reason": "rule error", "error": _rule_error(e)}, None
     n = len(frame)
     rate = n / out.population if out.population else (np.nan if n == 0 else 1.0)
     return {

@@ -28,7 +28,7 @@ from ..attestations import RESULT_LABELS, Attestations
 from ..clauses import chapter_title, clauses, slug, sources
 from ..i18n import t
 from ..rules import REGISTRY
-from .html import _h2, anchor, esc, table_html, wrap
+from .html import _h2, anchor, code_words, esc, table_html, wrap
 
 STATUSES = (
     "tested: no exception",
@@ -230,7 +230,7 @@ def _detail(row, c, lang: str) -> str:
                 on=row["performed_on"],
             )
         )
-    return "<br>".join(esc(p) for p in parts)
+    return "<br>".join(code_words(p) for p in parts)  # a reason may name a table or column: as code
 
 
 def _how(c, result, lang: str) -> str:

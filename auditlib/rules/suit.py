@@ -306,6 +306,7 @@ _TABLES = ("transactions", "risk_assessments")
     severity="high",
     tables=(*_TABLES, "products"),
     cites=("IC 24(2)", "IC 31(5)", "SU 30", "SU 31", "SU 32"),
+    version="2",  # v2: the rating in force (rules.md "Changes in v2")
     entity="txn_id",
     params={"matrix": MATRIX, **_LABELS},
     title={
@@ -495,6 +496,7 @@ def suit_003(ctx: RuleContext) -> RuleOutput:
     severity="medium",
     tables=("transactions", "products"),
     cites=("SU 17",),
+    version="2",  # v2: the rating in force (rules.md "Changes in v2")
     entity="product_code",
     params={"rating_valid_months": 12, **_LABELS},
     title={"zh": "在售产品风险评级未及时更新", "en": "Product sold on an out-of-date risk rating"},
@@ -589,8 +591,8 @@ def suit_004(ctx: RuleContext) -> RuleOutput:
     detail={
         "zh": "客户 {customer_id}（{open_date} 开户）截至 {period_end} 有已确认的认购、申购、定投 {purchases} 笔"
         "（首笔申请于 {first_purchase}），但截至期末无任何风险测评记录",
-        "en": "Customer {customer_id} (account opened {open_date}) had {purchases} confirmed subscription(s), "
-        "purchase(s) or regular investment(s) by {period_end} (the first applied {first_purchase}) and no "
+        "en": "Customer {customer_id} (account opened {open_date}) had confirmed subscriptions, purchases or "
+        "regular investments ({purchases} in all) by {period_end} (the first applied {first_purchase}) and no "
         "risk assessment at all by the end of the period",
     },
 )

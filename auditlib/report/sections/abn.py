@@ -94,7 +94,7 @@ TEXT = {
         "no_transfers": "No fund_transfers provided: no transfer timeliness.",
         "none_transfers": "No fund transfers in the period.",
         "transfers_summary": "{n} transfers with a business date in the period: {on_time} executed on time, {late} "
-        "late, {missing} not executed and overdue at as_of, {not_due} not yet due "
+        "late, {missing} not executed and overdue at the as-of date, {not_due} not yet due "
         "(grace {grace} minute(s)).",
         "on_time": "on time",
         "late": "late",

@@ -201,12 +201,16 @@ def run_rule(r: Rule, params: AuditParams, bundle: Bundle) -> tuple[dict, pd.Dat
     missing += [c for c in r.columns if c.partition(".")[0] not in missing and not bundle.has(c)]
     if missing:
         tables = ("、" if lang == "zh" else ", ").join(label(m, lang) for m in missing)
-        return summary_row(r, lang, "not_tested", not_tested_reason=t("not_provided", lang, tables=tables)), None
+        return summary_row(
+            r, lang, "not_tested", not_tested_reason=t("not_provided", lang, tables=tables)
+        ), None
     given = params.rule_params(r.code)
     absent = [what[lang] for name, what in r.needs.items() if not given.get(name)]
     if absent:  # e.g. no special accounts configured: nothing to compare with, so no verdict either way
         what = ("；" if lang == "zh" else "; ").join(absent)
-        return summary_row(r, lang, "not_tested", not_tested_reason=t("param_not_provided", lang, what=what)), None
+        return summary_row(
+            r, lang, "not_tested", not_tested_reason=t("param_not_provided", lang, what=what)
+        ), None
     try:
         out: RuleOutput = r.func(rule_context(params, bundle, r.code))
         check_output(r, out)

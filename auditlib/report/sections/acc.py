@@ -16,7 +16,7 @@ from matplotlib.ticker import MaxNLocator
 from ...i18n import t
 from ...rules.acc import KIND_NAMES, KINDS
 from ..charts import figure_html, new_figure
-from ..html import esc, fmt_rate, table_html
+from ..html import esc, fmt_rate, not_tested_reason, table_html
 from . import family_extra
 
 RED = "#c0392b"
@@ -32,27 +32,27 @@ def _rate(bad: int, n: int) -> str:
 
 
 def _summary(result, code: str):
-    s = result.summary.set_index("rule_code")
-    return s.loc[code] if code in s.index else None
+    s = result.summary[result.summary["rule_code"] == code]
+    return s.iloc[0] if len(s) else None
 
 
 def _frame(result, code: str) -> pd.DataFrame:
     return result.rule_frames.get(code, pd.DataFrame())
 
 
-def _not_tested(row, what: str, lang: str) -> str | None:
-    """A muted line when the rule did not run (disabled, data not provided, error), else None."""
+def _not_tested(result, row, what: str, lang: str) -> str | None:
+    """A muted line when the rule did not run (disabled, data not provided, error), else None; the tables not
+    provided are named in words, as in the rule's block."""
     if row is not None and row["tested"]:
         return None
     if row is None:
-        reason = t("disabled", lang)
+        reason = esc(t("disabled", lang))
     elif row["status"] == "error":
-        reason = t("rule_failed", lang)
+        reason = esc(t("rule_failed", lang))
     else:
-        reason = row["not_tested_reason"]
-    return (
-        f'<p class="muted">{esc(t("acc.not_tested", lang, what=t("acc." + what, lang), reason=reason))}</p>'
-    )
+        reason = not_tested_reason(result, row)
+    line = esc(t("acc.not_tested", lang, what=t("acc." + what, lang), reason="\0")).replace("\0", reason)
+    return f'<p class="muted">{line}</p>'
 
 
 def id_kinds(result) -> pd.Series:
@@ -80,7 +80,7 @@ def _kinds_chart(counts: pd.Series, lang: str) -> str:
 
 def ids_block(result, lang: str) -> str:
     row = _summary(result, "ACC-002")
-    skipped = _not_tested(row, "what_ids", lang)
+    skipped = _not_tested(result, row, "what_ids", lang)
     if skipped:
         return skipped
     counts = id_kinds(result)
@@ -109,7 +109,7 @@ def ids_block(result, lang: str) -> str:
 
 def shared_block(result, lang: str) -> str:
     row = _summary(result, "ACC-003")
-    skipped = _not_tested(row, "what_shared", lang)
+    skipped = _not_tested(result, row, "what_shared", lang)
     if skipped:
         return skipped
     f = _frame(result, "ACC-003")
@@ -119,7 +119,7 @@ def shared_block(result, lang: str) -> str:
 
 def trades_block(result, lang: str) -> str:
     row = _summary(result, "ACC-001")
-    skipped = _not_tested(row, "what_trades", lang)
+    skipped = _not_tested(result, row, "what_trades", lang)
     if skipped:
         return skipped
     side = _frame(result, "ACC-001").get("side", pd.Series(dtype=object))

@@ -81,7 +81,9 @@ body{margin:0;max-width:none;padding:0}
 .al h2{break-before:auto}.al nav.toc{break-after:page}
 .al .runhead{display:block!important;visibility:hidden;height:0;margin:0;string-set:runhead content()}
 .al img.chart{max-width:100%}
-.al td.nw{white-space:normal!important}
+.al td.nw{white-space:normal!important}.al td.nw code{overflow-wrap:normal;white-space:nowrap}
+.al table.findings td.nw{white-space:nowrap!important}
+.al nav.toc ol{columns:2;column-gap:2em}.al nav.toc li{break-inside:avoid}
 .al details.cl{display:block;width:20em}
 """
 

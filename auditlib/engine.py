@@ -160,6 +160,15 @@ def _apply_mitigations(findings: pd.DataFrame, params: AuditParams) -> tuple[pd.
     return findings, use
 
 
+def _evaluate(r: Rule, params: AuditParams, bundle: Bundle) -> RuleOutput:
+    """The rule on the whole tables, or, for a partitioned bundle and a rule declaring its keys, the same
+    rule run partition by partition and combined (auditlib/partition, docs/partitioned.md)."""
+    partitions = getattr(bundle, "partitions", None)
+    if partitions is not None and r.partition:
+        return partitions.evaluate(r, _context(params, bundle, r.code))
+    return r.func(_context(params, bundle, r.code))
+
+
 def run_rule(r: Rule, params: AuditParams, bundle: Bundle) -> tuple[dict, pd.DataFrame | None]:
     """Run one rule; never raises: a missing table or a crash becomes the rule's status."""
     base = {
@@ -196,7 +205,7 @@ def run_rule(r: Rule, params: AuditParams, bundle: Bundle) -> tuple[dict, pd.Dat
             "not_tested_reason": t("param_not_provided", params.language, what="; ".join(absent)),
         }, None
     try:
-        out: RuleOutput = r.func(_context(params, bundle, r.code))
+        out: RuleOutput = _evaluate(r, params, bundle)
         frame = out.findings.reset_index(drop=True)
         frame["entity_id"] = frame["entity_id"].astype("string")
         frame = (
@@ -229,9 +238,20 @@ def run_rule(r: Rule, params: AuditParams, bundle: Bundle) -> tuple[dict, pd.Dat
     }, frame
 
 
+def _runnable(r: Rule, params: AuditParams, bundle: Bundle) -> bool:
+    """Whether `run_rule` will call the rule (its tables, columns and needed parameters are given)."""
+    given = params.rule_params(r.code)
+    return all(bundle.has(x) for x in (*r.tables, *r.columns)) and all(given.get(n) for n in r.needs)
+
+
 def run_audit(params: AuditParams, bundle: Bundle) -> AuditResult:
     selected = set(params.selected())
     rows, frames, parts = [], {}, []
+    if getattr(bundle, "partitions", None) is not None:  # the declared rules, all buckets at once
+        bundle.partitions.prepare(
+            [r for c, r in REGISTRY.items() if c in selected and _runnable(r, params, bundle)],
+            lambda code: _context(params, bundle, code),
+        )
     for code, r in REGISTRY.items():
         if code not in selected:
             rows.append(

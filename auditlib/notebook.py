@@ -21,8 +21,8 @@ import pandas as pd
 from . import __version__
 from .arrowops import give_back_memory
 from .engine import AuditResult, run_audit
-from .load import load_bundle
 from .params import AuditParams, parse_params, read_params_file, resolve_data_dir
+from .partition import open_bundle
 from .report import html
 from .report.evidence import evidence_html
 from .report.files import write_tables, write_workbook
@@ -93,9 +93,7 @@ class Audit:
         data = read_params_file(params_file) if params_file else {}
         data.update({k: v for k, v in given.items() if v is not None})
         params = parse_params(data, str(params_file or "notebook parameters"))
-        bundle = load_bundle(
-            resolve_data_dir(params, params_file), encoding=params.encoding, as_of=params.as_of
-        )
+        bundle = open_bundle(params, resolve_data_dir(params, params_file))
         result = run_audit(params, bundle)
         tracking = track_result(result, params.previous_dir, params_file)
         return cls(
@@ -119,6 +117,8 @@ class Audit:
             "fingerprint": fingerprint(self.result.bundle),
             "version": __version__,
             "packages": package_versions(),
+            # memory or partitioned (buckets, cluster): the report's methodology and the manifest say so
+            "engine": getattr(self.result.bundle, "engine_info", {"engine": "memory"}),
         }
 
     # ------------------------------------------------------------ report sections (examiner HTML)

@@ -199,6 +199,7 @@ def abn_001(ctx: RuleContext) -> RuleOutput:
 
 @rule(
     "ABN-002",
+    partition={"transactions": "customer_id"},
     family="ABN",
     severity="low",
     tables=("transactions",),
@@ -344,6 +345,7 @@ def _name_key(s: pd.Series) -> pd.Series:
 
 @rule(
     "ABN-004",
+    partition={"fund_transfers": "txn_id", "transactions": "txn_id"},
     family="ABN",
     severity="high",
     tables=("fund_transfers", "customers", "transactions"),
@@ -443,6 +445,7 @@ def transfer_timeliness(ctx: RuleContext) -> tuple[pd.DataFrame, pd.Series, np.n
 
 @rule(
     "ABN-005",
+    partition={"fund_transfers": "branch_id"},
     family="ABN",
     severity="medium",
     tables=("fund_transfers",),
@@ -507,6 +510,7 @@ def abn_005(ctx: RuleContext) -> RuleOutput:
 
 @rule(
     "ABN-006",
+    partition={"transactions": "branch_id", "fund_transfers": "branch_id"},
     family="ABN",
     severity="medium",
     tables=("transactions", "fund_transfers"),
@@ -627,6 +631,7 @@ def sweeps_in_period(ctx: RuleContext) -> pd.DataFrame:
 
 @rule(
     "ABN-009",
+    partition={"fund_transfers": "branch_id"},
     family="ABN",
     severity="high",
     tables=("fund_transfers",),
@@ -711,6 +716,7 @@ def cutoff_check(ctx: RuleContext) -> tuple[pd.DataFrame, np.ndarray, np.ndarray
 
 @rule(
     "ABN-007",
+    partition={"transactions": "customer_id"},
     family="ABN",
     severity="medium",
     tables=("transactions",),
@@ -770,6 +776,7 @@ def abn_007(ctx: RuleContext) -> RuleOutput:
 
 @rule(
     "ABN-008",
+    partition={"transactions": "customer_id"},
     family="ABN",
     severity="low",
     tables=("transactions",),

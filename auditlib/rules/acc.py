@@ -171,6 +171,7 @@ def id_types(c: pd.DataFrame) -> pd.Series:
 
 @rule(
     "ACC-001",
+    partition={"transactions": "customer_id", "customers": "customer_id"},
     family="ACC",
     severity="high",
     tables=("transactions", "customers"),

@@ -49,6 +49,9 @@ class Rule:
     #: parameters the rule cannot be tested without (an empty list, say), each with what it is in words
     #: per language: while one is empty the rule is *not tested: parameter not provided*, never passed
     needs: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: the column each table is partitioned on when the audit runs partition by partition (tables not named
+    #: are given whole to every partition); None: not partitionable, runs on the whole tables (docs/partitioned.md)
+    partition: dict[str, str] | None = None
 
     @property
     def citation(self) -> str:
@@ -95,6 +98,7 @@ def rule(
     pii: dict[str, str] | None = None,
     columns: tuple[str, ...] = (),
     needs: dict[str, dict[str, str]] | None = None,
+    partition: dict[str, str] | None = None,
 ):
     """Declare and register a rule."""
     assert family in FAMILIES and severity in SEVERITIES and code.startswith(family + "-"), code
@@ -119,6 +123,7 @@ def rule(
             dict(pii or {}),
             tuple(columns),
             dict(needs or {}),
+            dict(partition) if partition else None,
         )
         return func
 

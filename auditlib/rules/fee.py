@@ -63,6 +63,7 @@ def _money(values) -> list[str]:
 
 @rule(
     "FEE-001",
+    partition={"transactions": "customer_id"},
     family="FEE",
     severity="high",
     tables=("transactions", "products"),

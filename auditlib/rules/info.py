@@ -106,6 +106,7 @@ CHANGED_TABLES = ["transactions", "fund_transfers", "customers", "account_events
 
 @rule(
     "INFO-002",
+    partition={"data_changes": "change_id"},
     family="INFO",
     severity="high",
     tables=("data_changes",),

@@ -301,6 +301,7 @@ _TABLES = ("transactions", "risk_assessments")
 
 @rule(
     "SUIT-001",
+    partition={"transactions": "customer_id", "customers": "customer_id", "risk_assessments": "customer_id"},
     family="SUIT",
     severity="high",
     tables=(*_TABLES, "products"),
@@ -401,6 +402,7 @@ def suit_001(ctx: RuleContext) -> RuleOutput:
 
 @rule(
     "SUIT-002",
+    partition={"transactions": "customer_id", "customers": "customer_id", "risk_assessments": "customer_id"},
     family="SUIT",
     severity="high",
     tables=_TABLES,
@@ -443,6 +445,7 @@ def suit_002(ctx: RuleContext) -> RuleOutput:
 
 @rule(
     "SUIT-003",
+    partition={"transactions": "customer_id", "customers": "customer_id", "risk_assessments": "customer_id"},
     family="SUIT",
     severity="medium",
     tables=_TABLES,
@@ -567,6 +570,7 @@ def suit_004(ctx: RuleContext) -> RuleOutput:
 
 @rule(
     "SUIT-005",
+    partition={"transactions": "customer_id", "customers": "customer_id", "risk_assessments": "customer_id"},
     family="SUIT",
     severity="medium",
     tables=("customers", "transactions", "risk_assessments"),
@@ -655,6 +659,7 @@ def suit_005(ctx: RuleContext) -> RuleOutput:
 
 @rule(
     "SUIT-006",
+    partition={"transactions": "customer_id", "customers": "customer_id", "risk_assessments": "customer_id"},
     family="SUIT",
     severity="medium",
     tables=("transactions", "product_ratings"),

@@ -23,6 +23,7 @@ DATA_ACCESS_ROLES = [
 
 @rule(
     "INFO-001",
+    partition={"operations": "ref_id"},
     family="INFO",
     severity="medium",
     tables=("operations", "staff_roles", "staff"),

@@ -298,6 +298,7 @@ def _rows(ctx: RuleContext, pos: np.ndarray) -> pd.DataFrame:
 
 @rule(
     "SOD-005",
+    partition={"operations": "ref_id"},
     family="SOD",
     severity="high",
     tables=("operations", "staff_roles"),
@@ -365,6 +366,7 @@ REVIEW_REQUIRED = [
 
 @rule(
     "SOD-006",
+    partition={"operations": "ref_id"},
     family="SOD",
     severity="high",
     tables=("operations",),
@@ -457,6 +459,7 @@ AUTHORIZED = {
 
 @rule(
     "SOD-007",
+    partition={"operations": "ref_id"},
     family="SOD",
     severity="medium",
     tables=("operations", "staff_roles", "staff"),

@@ -492,6 +492,7 @@ def suit_003(ctx: RuleContext) -> RuleOutput:
 
 @rule(
     "SUIT-004",
+    partition={"transactions": "product_code"},
     family="SUIT",
     severity="medium",
     tables=("transactions", "products"),

@@ -105,9 +105,8 @@ def load_partitioned(
     if problems:
         raise DataContractError(problems)
     issues.extend(_big_references(stores))
-    quality = pd.concat([i for i in issues if len(i)], ignore_index=True) if issues else no_quality()
-    if not len(quality):
-        quality = no_quality()
+    issues = [i for i in issues if len(i)]
+    quality = pd.concat(issues, ignore_index=True) if issues else no_quality()
     quality = quality.astype({"row": "int64"}).sort_values(["table", "row", "column"], kind="stable")
     order = [name for name in files if name in small or name in stores]
     return PartitionedBundle(

@@ -108,18 +108,15 @@ class Partitions:
             self._done[code] = errors[0] if errors else combine(outs)
 
     def _on_cluster(self, groups, contexts, n, stores, small, results) -> None:
-        from distributed import as_completed
-
         c = self.client
-        small_f, stores_f, ctx_f = c.scatter(small, broadcast=True), c.scatter(stores, broadcast=True), None
-        ctx_f = c.scatter(contexts, broadcast=True)
+        small_f = c.scatter(small, broadcast=True)  # the broadcast tables, sent once to every worker
+        stores_f, ctx_f = c.scatter(stores, broadcast=True), c.scatter(contexts, broadcast=True)
         futures = {}
         for codes in groups.values():
             for i in range(n):
                 f = c.submit(run_bucket, codes, ctx_f, i, n, stores_f, small_f, pure=False)
                 futures[f] = i
-        for f in as_completed(list(futures)):
-            i = futures[f]
+        for f, i in futures.items():  # the kernel receives rule outputs, never a bucket's rows
             for code, o in f.result().items():
                 results[code][i] = o
             f.release()

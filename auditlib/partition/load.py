@@ -270,10 +270,18 @@ def _small_references(name: str, typed: pd.DataFrame, small: dict[str, pd.DataFr
     return out
 
 
-def _duckdb():
+DUCKDB_MEMORY = "1GB"  # DuckDB spills to disk beyond this: the partitioned audit's memory stays bounded
+
+
+def _duckdb(spill: Path | None = None):
     import duckdb
 
-    return duckdb.connect()
+    con = duckdb.connect()
+    con.execute(f"SET memory_limit = '{DUCKDB_MEMORY}'")
+    con.execute("SET preserve_insertion_order = false")
+    if spill is not None:
+        con.execute(f"SET temp_directory = '{str(spill).replace(chr(39), chr(39) * 2)}'")
+    return con
 
 
 def _files_sql(store: TableStore) -> str:
@@ -287,7 +295,7 @@ def _duplicate_keys(store: TableStore) -> list[pd.DataFrame]:
     if not key or not store.files(store.keys[0]):
         return []
     cols = ", ".join(f'"{k}"' for k in key)
-    con = _duckdb()
+    con = _duckdb(store.folder / ".duckdb")
     try:
         dups = con.execute(
             f'SELECT "{ROW}" AS r, first_value("{ROW}") OVER (PARTITION BY {cols} ORDER BY "{ROW}") AS f '
@@ -315,7 +323,7 @@ def _big_references(stores: dict[str, TableStore]) -> list[pd.DataFrame]:
             if ref_table not in stores or not store.files(store.keys[0]):
                 continue
             ref = stores[ref_table]
-            con = _duckdb()
+            con = _duckdb(store.folder / ".duckdb")
             try:
                 con.register("ex_a", pa.table({"r": pa.array(store.excluded, pa.int64())}))
                 con.register("ex_b", pa.table({"r": pa.array(ref.excluded, pa.int64())}))

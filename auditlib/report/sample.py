@@ -233,8 +233,14 @@ def rule_sample(
     """The audit sample of one rule; personal data masked unless `personal_data`."""
     p = result.params
     sc = scope_of(code)
-    df = result.bundle.tables[sc.table]
-    where = np.flatnonzero(scope_mask(result, code, cache))
+    drawn = _partitioned_scope(result, code, size, cache)
+    if drawn is not None:  # the candidates of every bucket (auditlib/partition/sample.py)
+        df, in_scope_rows = drawn
+        where = np.arange(len(df))
+    else:
+        df = result.bundle.tables[sc.table]
+        where = np.flatnonzero(scope_mask(result, code, cache))
+        in_scope_rows = len(where)
     seed = seed_of(p.institution_id, code, p.period_start, p.period_end)
     chosen = where[pick(df[ROW].to_numpy()[where], seed, size)]
     picked = df.iloc[chosen]
@@ -256,7 +262,24 @@ def rule_sample(
         if kind and not personal_data:
             values = mask_series(values, kind)
         out[c] = values.to_numpy()
-    return Sample(code, sc.table, describe(code, p.rule_params(code)), len(where), seed, out)
+    return Sample(code, sc.table, describe(code, p.rule_params(code)), in_scope_rows, seed, out)
+
+
+def _partitioned_scope(result, code: str, size: int, cache: dict | None):
+    """(candidate rows, rows in scope) when the scope table is partitioned, else None; drawn once for every
+    tested rule sampling a partitioned table (one pass over its buckets)."""
+    stores = getattr(result.bundle, "stores", None)
+    if not stores or scope_of(code).table not in stores:
+        return None
+    from ..partition.sample import sample_candidates
+
+    cache = {} if cache is None else cache
+    drawn = cache.setdefault(("partitioned", size), {})
+    if code not in drawn:
+        tested = result.summary.loc[result.summary["tested"].astype(bool), "rule_code"].tolist()
+        todo = [c for c in dict.fromkeys([*tested, code]) if c not in drawn]
+        drawn.update(sample_candidates(result, todo, size))
+    return drawn[code]
 
 
 def samples(result, size: int, personal_data: bool = False) -> dict[str, Sample]:

@@ -108,6 +108,7 @@ def open_bundle(
         from distributed import Client
 
         client = Client(scheduler, set_as_default=False)
+        weakref.finalize(bundle, client.close)
     bundle.partitions = Partitions(bundle, client)
     bundle.engine_info = {
         "engine": "partitioned",

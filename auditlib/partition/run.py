@@ -17,22 +17,9 @@ from ..rules.base import Rule, RuleContext, RuleOutput
 from .store import TableStore, bucket_of
 
 
-def _group_key(r: Rule) -> tuple:
-    return tuple(sorted(r.partition.items()))
-
-
-def bucket_tables(
-    spec: dict[str, str], i: int, n: int, stores: dict[str, TableStore], small: dict[str, pd.DataFrame]
-) -> dict[str, pd.DataFrame]:
-    """The tables one rule group reads on bucket `i`: partitioned ones cut to the bucket, the rest whole."""
-    tables = dict(small)
-    for table, key in spec.items():
-        if table in stores:
-            tables[table] = stores[table].read(key, i)
-        elif table in small:
-            df = small[table]
-            tables[table] = df[bucket_of(df[key], n) == i].reset_index(drop=True)
-    return tables
+def _group_key(r: Rule, big: set[str]) -> tuple:
+    """Rules reading the same big tables by the same keys share one read of each bucket."""
+    return tuple(sorted((t, k) for t, k in r.partition.items() if t in big))
 
 
 def run_bucket(
@@ -43,11 +30,22 @@ def run_bucket(
     stores: dict[str, TableStore],
     small: dict[str, pd.DataFrame],
 ) -> dict[str, RuleOutput | BaseException]:
-    """Every rule of one group on bucket `i` (a Dask task, or a step of the local loop)."""
-    spec = REGISTRY[codes[0]].partition
-    tables = bucket_tables(spec, i, n, stores, small)
+    """Every rule of one group on bucket `i` (a Dask task, or a step of the local loop): the big tables the
+    group reads cut to the bucket, each rule's co-partitioned small tables cut by the same hash, the rest whole."""
+    read: dict[tuple[str, str], pd.DataFrame] = {}
     out: dict[str, RuleOutput | BaseException] = {}
     for code in codes:
+        tables = dict(small)
+        for table, key in REGISTRY[code].partition.items():
+            if table not in stores and table not in small:
+                continue
+            if (table, key) not in read:
+                if table in stores:
+                    read[(table, key)] = stores[table].read(key, i)
+                else:
+                    df = small[table]
+                    read[(table, key)] = df[bucket_of(df[key], n) == i].reset_index(drop=True)
+            tables[table] = read[(table, key)]
         ctx = dataclasses.replace(contexts[code], tables=tables, _cache={})
         try:
             out[code] = REGISTRY[code].func(ctx)
@@ -90,7 +88,7 @@ class Partitions:
         groups: dict[tuple, list[str]] = {}
         for r in rules:
             if r.partition:
-                groups.setdefault(_group_key(r), []).append(r.code)
+                groups.setdefault(_group_key(r, set(self.bundle.stores)), []).append(r.code)
         if not groups:
             return
         contexts = {c: dataclasses.replace(context(c), tables={}) for codes in groups.values() for c in codes}

@@ -144,7 +144,8 @@ def _load_big(
         list(writer.schema.names) if writer.schema is not None else [c.name for c in TABLES[name].columns]
     )
     store = TableStore(folder, name, keys, n, columns, writer.schema, n_kept)
-    issues.extend(_duplicate_keys(store))
+    if not writer.keys_increasing:
+        issues.extend(_duplicate_keys(store))
     if len(store.excluded):  # a repeated key is quarantined: its warnings are not reported (as in memory)
         issues = [
             i[~((i["action"] == "kept") & np.isin(i["row"].to_numpy(), store.excluded))] for i in issues
@@ -223,6 +224,7 @@ def _write_batches(name, batches, writer, as_of, small) -> tuple[list[pd.DataFra
     unkeyed = dataclasses.replace(table, primary_key=())  # repeated keys cross batches: found afterwards
     issues: list[pd.DataFrame] = []
     n_read = n_kept = 0
+    order = _KeyOrder(table.primary_key)
     for raw in batches:
         raw = _drop_empty(raw)
         n_read += len(raw)
@@ -231,8 +233,31 @@ def _write_batches(name, batches, writer, as_of, small) -> tuple[list[pd.DataFra
         issues.extend(table_warnings(table, typed, as_of))
         issues.extend(_small_references(name, typed, small))
         n_kept += len(typed)
+        order.see(typed)
         writer.write(typed)
+    writer.keys_increasing = order.increasing
     return issues, n_read, n_kept
+
+
+class _KeyOrder:
+    """Whether a one-column key is strictly increasing over all batches (extracts usually are ordered by
+    their key): then no key repeats and the search for repeated keys is skipped, as the loader skips it."""
+
+    def __init__(self, key: tuple[str, ...]):
+        self.key = key[0] if len(key) == 1 else None
+        self.increasing = self.key is not None
+        self.last = None
+
+    def see(self, typed: pd.DataFrame) -> None:
+        if not self.increasing or not len(typed):
+            return
+        from ..load.typed import _strictly_increasing
+
+        keyed = typed[[self.key]]
+        first, last = keyed.iloc[0, 0], keyed.iloc[-1, 0]
+        ok = len(keyed) < 2 or _strictly_increasing(keyed)
+        ok = ok and not pd.isna(first) and (self.last is None or self.last < first)
+        self.increasing, self.last = bool(ok), last
 
 
 def _write_whole(name, path, encoding, writer, as_of, small):

@@ -36,6 +36,7 @@ class BucketWriter:
     def __init__(self, folder: Path, table: str, keys: list[str], n: int):
         self.folder, self.table, self.keys, self.n = folder, table, keys, n
         self.schema: pa.Schema | None = None
+        self.keys_increasing = False  # set by the loader: no repeated primary key is possible
         self._writers: dict[tuple[str, int], pq.ParquetWriter] = {}
 
     def path(self, key: str, i: int) -> Path:

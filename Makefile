@@ -5,7 +5,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint docs bench clean
+.PHONY: demo test test-airflow lint docs bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,19 @@ test: $(STAMP)
 	$(BIN)/auditlib rules --docs docs/rules --check
 	$(BIN)/python -m pytest -n 2 -q
 
+## test-airflow: the example DAG in a real Airflow (its own virtual environment; not part of `make test`):
+## imported with DagBag, then `airflow dags test` on throwaway params of two months (tests/airflow/check_dag.py)
+AIRFLOW_VENV    ?= .venv-airflow
+AIRFLOW_VERSION ?= 3.3.2
+$(AIRFLOW_VENV)/.installed:
+	$(PYTHON) -m venv $(AIRFLOW_VENV)
+	$(AIRFLOW_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(AIRFLOW_VENV)/bin/python -m pip install --quiet "apache-airflow==$(AIRFLOW_VERSION)"
+	touch $@
+
+test-airflow: $(STAMP) $(AIRFLOW_VENV)/.installed
+	$(AIRFLOW_VENV)/bin/python tests/airflow/check_dag.py --auditlib $(abspath $(BIN))/auditlib
+
 docs: $(STAMP)
 	$(BIN)/auditlib rules --docs docs/rules
 	$(BIN)/auditlib datarequest --out docs
@@ -35,4 +48,4 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py
 
 clean:
-	rm -rf $(VENV) data outputs .pytest_cache
+	rm -rf $(VENV) $(AIRFLOW_VENV) data outputs .pytest_cache

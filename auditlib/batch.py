@@ -1,49 +1,36 @@
 """Audit many institutions; one institution's failure never stops the others.
 
 One code path for every executor: `plan` validates the params files (and skips complete outputs with
-`--resume`), `run_jobs` submits the audits to an executor, follows them with a progress bar (a terminal)
-or log lines (cron, Airflow), handles Ctrl-C / SIGTERM, and writes `<out>/batch_summary.csv` and a
-self-contained `<out>/index.html` (links to every report, exception rates rule by rule side by side, as a
-table and a chart). The executors differ only in where `run_one` runs: `LocalExecutor` (a process pool
+`--resume`), `run_jobs` submits the audits to an executor, collects their outcomes (shown by
+`progress.Progress`), handles Ctrl-C / SIGTERM, and hands them to `report.index` for `batch_summary.csv`
+and `index.html`. The executors differ only in where `run_one` runs: `LocalExecutor` (a process pool
 on this machine, here) and `auditlib.distributed.DaskExecutor` (a Dask cluster).
 """
 
 from __future__ import annotations
 
 import concurrent.futures as cf
-import datetime as dt
+import contextlib
 import logging
 import multiprocessing
 import os
 import signal
 import sys
-import threading
-import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-import pandas as pd
-
+from .kernel import interrupt_active_runs
+from .outcome import Failure, Outcome
 from .params import AuditParams, ParamsError, load_params
-from .report.html import CSS, esc, fmt_rate, table_html
-from .runner import Outcome, audit_dir, completed, interrupt_active_runs, run_one
+from .progress import Progress
+from .report.index import write_summary
+from .runner import audit_dir, completed, run_one
 
-SUMMARY_COLUMNS = [
-    "institution_id",
-    "status",
-    "error",
-    "findings",
-    "high",
-    "medium",
-    "low",
-    "seconds",
-    "report",
-    "note",
-]
 INTERRUPT_GRACE = 30.0  # seconds running audits get to stop and clean up after Ctrl-C / SIGTERM
-INTERRUPTED = "interrupted before it started; rerun (with --resume) to complete it"
+BEFORE_START = Failure("interrupted", scope="before")
+WHILE_RUNNING = Failure("interrupted", scope="while")
 
 
 def expand(paths: Iterable[str | Path]) -> list[Path]:
@@ -83,9 +70,9 @@ def plan(
             seen[target] = path
         except (ParamsError, ValueError, OSError) as e:
             bad += 1
-            known.append(Outcome(path.stem, "failed", error=f"bad params: {e}"))
+            known.append(Outcome.failed(path.stem, Failure("bad_params", detail=str(e))))
             continue
-        manifest = completed(target, params) if resume else None
+        manifest = completed(target, params, path) if resume else None
         if manifest is None:
             jobs.append(Job(path.resolve(), params, target))
             continue
@@ -103,85 +90,6 @@ def plan(
             )
         )
     return jobs, known, bad
-
-
-# ---------------------------------------------------------------- progress
-
-
-class Progress:
-    """A one-line progress bar on a terminal (done, failed, running, elapsed, ETA), redrawn every second;
-    plain log lines otherwise (cron, Airflow)."""
-
-    def __init__(self, total: int, stream=sys.stderr, tty: bool | None = None):
-        self.total, self.stream, self.t0 = total, stream, time.monotonic()
-        self.done = self.failed = self.running = 0
-        self.tty = stream.isatty() if tty is None else tty
-        self._stop = threading.Event()
-        self._lock = threading.Lock()
-        self._ticker: threading.Thread | None = None
-
-    def log(self, text: str) -> None:
-        if not self.tty:
-            stamp = dt.datetime.now().isoformat(timespec="seconds")
-            print(f"{stamp} {text}", file=self.stream, flush=True)
-
-    def started(self, running: int, workers: int, skipped: int = 0, where: str = "") -> None:
-        self.running = running
-        self.log(
-            f"batch: {self.total} audits on {workers} workers{where}"
-            + (f", {skipped} already complete (--resume)" if skipped else "")
-        )
-        if self.tty and self._ticker is None:
-            self._ticker = threading.Thread(target=self._tick, name="auditlib-progress", daemon=True)
-            self._ticker.start()
-        self._draw()
-
-    def finished(self, outcome: Outcome, running: int) -> None:
-        with self._lock:
-            self.done += 1
-            self.failed += outcome.status != "ok"
-            self.running = running
-        if self.tty:
-            self._draw()
-        else:
-            tail = f"findings={outcome.findings}" if outcome.status == "ok" else f"error={outcome.error}"
-            self.log(
-                f"{outcome.institution_id} {outcome.status} {outcome.seconds:.1f}s {tail} "
-                f"[{self.done}/{self.total}]"
-            )
-
-    def line(self) -> str:
-        elapsed = time.monotonic() - self.t0
-        eta = f"{elapsed / self.done * (self.total - self.done):4.0f}s" if self.done else "   ?"
-        width = 24
-        filled = int(width * self.done / self.total) if self.total else width
-        bar = "#" * filled + "-" * (width - filled)
-        return (
-            f"[{bar}] {self.done}/{self.total} done, {self.failed} failed, {self.running} running, "
-            f"{elapsed:5.0f}s elapsed, ETA {eta}"
-        )
-
-    def _draw(self) -> None:
-        if not self.tty:
-            return
-        with self._lock:
-            self.stream.write("\r" + self.line() + " ")
-            self.stream.flush()
-
-    def _tick(self) -> None:
-        while not self._stop.wait(1.0):
-            self._draw()
-
-    def close(self) -> None:
-        if self._stop.is_set():
-            return
-        self._stop.set()
-        if self._ticker is not None:
-            self._ticker.join()
-        if self.tty:
-            self._draw()
-            self.stream.write("\n")
-            self.stream.flush()
 
 
 # ---------------------------------------------------------------- executors
@@ -235,20 +143,20 @@ def run_job(
     cell_timeout: float | None,
     institution_id: str,
     stop: Callable[[], bool] | None = None,
+    sign_key: str | None = None,
 ) -> Outcome:
-    """One audit in a worker (a pool process or a Dask worker): an Outcome whatever happens."""
+    """One audit in a worker (a pool process or a Dask worker): an Outcome whatever happens. sign_key: the
+    signing key file (a pool worker inherits $AUDITLIB_SIGNING_KEY; a Dask worker is given it)."""
     global _RUNNING
     if _STOPPING:
-        return Outcome(institution_id, "failed", error=INTERRUPTED)
+        return Outcome.failed(institution_id, BEFORE_START)
     _RUNNING = True
     try:
         if _STOPPING:
-            return Outcome(institution_id, "failed", error=INTERRUPTED)
-        return run_one(path, out, timeout=timeout, cell_timeout=cell_timeout, stop=stop)
+            return Outcome.failed(institution_id, BEFORE_START)
+        return run_one(path, out, timeout=timeout, cell_timeout=cell_timeout, stop=stop, sign_key=sign_key)
     except KeyboardInterrupt:
-        return Outcome(
-            institution_id, "failed", error="interrupted while running; rerun (with --resume) to complete it"
-        )
+        return Outcome.failed(institution_id, WHILE_RUNNING)
     finally:
         _RUNNING = False
 
@@ -300,15 +208,80 @@ def _outcome(fut: Any, job: Job) -> Outcome:
         outcome = fut.result()
     except BaseException as e:  # noqa: BLE001 - a worker that died is that institution's failure
         if isinstance(e, cf.CancelledError) or type(e).__name__ == "CancelledError":
-            return Outcome(job.institution_id, "failed", error=INTERRUPTED)
-        return Outcome(
-            job.institution_id, "failed", error=f"the worker running it failed: {type(e).__name__}: {e}"
-        )
+            return Outcome.failed(job.institution_id, BEFORE_START)
+        failure = Failure("worker_lost", detail=f"the worker running it failed: {type(e).__name__}: {e}")
+        return Outcome.failed(job.institution_id, failure)
     if not isinstance(outcome, Outcome):  # a Dask worker with another auditlib: rebuild from its fields
         outcome = Outcome(
             **{k: getattr(outcome, k) for k in Outcome.__dataclass_fields__ if hasattr(outcome, k)}
         )
     return outcome
+
+
+@dataclass
+class _Flight:
+    """The audits of a batch in flight: which future is which job, which outcomes are collected."""
+
+    jobs: list[Job]
+    outcomes: list[Outcome]
+    progress: Progress
+    futures: dict[Any, Job] = field(default_factory=dict)
+    done: set[Any] = field(default_factory=set)
+    ex: Executor | None = None
+
+    def unfinished(self) -> list[Any]:
+        return [f for f in self.futures if f not in self.done]
+
+    def settle(self, fut: Any, failure: Failure) -> Outcome:
+        """The outcome of a future not collected: its result when it has one, else `failure`."""
+        job = self.futures[fut]
+        return _outcome(fut, job) if fut.done() else Outcome.failed(job.institution_id, failure)
+
+
+def _submit_and_collect(f: _Flight, executor, out: Path, timeout, cell_timeout, skipped: int) -> None:
+    if not f.jobs:
+        return
+    f.ex = executor(len(f.jobs))
+    for job in f.jobs:
+        f.futures[f.ex.submit(job, out, timeout, cell_timeout)] = job
+    f.progress.started(min(f.ex.slots, len(f.jobs)), f.ex.slots, skipped, f.ex.where)
+    for fut in f.ex.as_completed(list(f.futures)):
+        outcome = _outcome(fut, f.futures[fut])
+        f.done.add(fut)
+        f.outcomes.append(outcome)
+        f.progress.finished(outcome, min(f.ex.slots, len(f.futures) - len(f.done)))
+
+
+def _stop_all(f: _Flight, stream) -> None:
+    """Ctrl-C / SIGTERM: stop the running audits (a second Ctrl-C does not wait for them to clean up)."""
+    f.progress.close()
+    print(
+        "auditlib: interrupted: stopping the running audits (Ctrl-C again to kill them)",
+        file=stream,
+        flush=True,
+    )
+    unfinished = f.unfinished()
+    try:
+        if f.ex is not None:
+            f.ex.interrupt(unfinished, INTERRUPT_GRACE)
+    except KeyboardInterrupt:
+        pass
+    f.outcomes += [f.settle(fut, WHILE_RUNNING) for fut in unfinished]
+
+
+def _executor_lost(f: _Flight, e: Exception) -> None:
+    """The executor itself failed (the scheduler unreachable or lost): every audit not done fails with why."""
+    f.progress.close()
+    what = f"{type(e).__name__}: {e}"
+    detail = (
+        f"not completed: the batch lost its executor{f.ex.where}: {what}"
+        if f.ex
+        else f"not run: the executor could not start: {what}"
+    )
+    reason = Failure("worker_lost", detail=detail)
+    f.outcomes += [f.settle(fut, reason) for fut in f.unfinished()]
+    ran = {o.institution_id for o in f.outcomes}
+    f.outcomes += [Outcome.failed(j.institution_id, reason) for j in f.jobs if j.institution_id not in ran]
 
 
 def run_jobs(
@@ -330,70 +303,20 @@ def run_jobs(
     out.mkdir(parents=True, exist_ok=True)
     jobs, outcomes, bad = plan(paths, out, resume)
     skipped = sum(1 for o in outcomes if o.status == "ok")
-    progress = Progress(len(jobs), stream, tty)
-    futures: dict[Any, Job] = {}
-    done: set[Any] = set()
+    flight = _Flight(jobs, outcomes, Progress(len(jobs), stream, tty))
     interrupted = False
-    ex: Executor | None = None
     try:
-        if jobs:
-            ex = executor(len(jobs))
-            for job in jobs:
-                futures[ex.submit(job, out, timeout, cell_timeout)] = job
-            progress.started(min(ex.slots, len(jobs)), ex.slots, skipped, ex.where)
-            for fut in ex.as_completed(list(futures)):
-                outcome = _outcome(fut, futures[fut])
-                done.add(fut)
-                outcomes.append(outcome)
-                progress.finished(outcome, min(ex.slots, len(futures) - len(done)))
+        _submit_and_collect(flight, executor, out, timeout, cell_timeout, skipped)
     except KeyboardInterrupt:
         interrupted = True
-        progress.close()
-        print(
-            "auditlib: interrupted: stopping the running audits (Ctrl-C again to kill them)",
-            file=stream,
-            flush=True,
-        )
-        unfinished = [f for f in futures if f not in done]
-        try:
-            if ex is not None:
-                ex.interrupt(unfinished, INTERRUPT_GRACE)
-        except KeyboardInterrupt:  # Ctrl-C again: do not wait for the audits to clean up
-            pass
-        for fut in unfinished:
-            job = futures[fut]
-            outcomes.append(
-                _outcome(fut, job)
-                if fut.done()
-                else Outcome(
-                    job.institution_id,
-                    "failed",
-                    error="interrupted while running; rerun (with --resume) to complete it",
-                )
-            )
-    except Exception as e:  # noqa: BLE001 - the executor itself failed (scheduler unreachable or lost)
-        progress.close()
-        reason = (
-            f"not completed: the batch lost its executor{ex.where}: {type(e).__name__}: {e}"
-            if ex
-            else f"not run: the executor could not start: {type(e).__name__}: {e}"
-        )
-        for fut, job in futures.items():
-            if fut not in done:
-                outcomes.append(
-                    _outcome(fut, job) if fut.done() else Outcome(job.institution_id, "failed", error=reason)
-                )
-        ran = {o.institution_id for o in outcomes}
-        outcomes += [
-            Outcome(j.institution_id, "failed", error=reason) for j in jobs if j.institution_id not in ran
-        ]
+        _stop_all(flight, stream)
+    except Exception as e:  # noqa: BLE001 - the executor failed, not an audit
+        _executor_lost(flight, e)
     finally:
-        progress.close()
-        if ex is not None:
-            try:
-                ex.close()
-            except Exception:  # noqa: BLE001 - closing a lost executor
-                pass
+        flight.progress.close()
+        if flight.ex is not None:
+            with contextlib.suppress(Exception):  # closing a lost executor
+                flight.ex.close()
     outcomes.sort(key=lambda o: o.institution_id)
     try:
         write_summary(outcomes, out)
@@ -425,89 +348,3 @@ def run_batch(
 
 
 # ---------------------------------------------------------------- summary and index
-
-
-def write_summary(outcomes: list[Outcome], out: Path) -> None:
-    rows = pd.DataFrame([o.row() for o in outcomes], columns=SUMMARY_COLUMNS)
-    rows["report"] = [os.path.relpath(r, out) if r else "" for r in rows["report"]]
-    rows.to_csv(out / "batch_summary.csv", index=False, encoding="utf-8-sig", lineterminator="\n")
-    (out / "index.html").write_text(index_html(rows, out), encoding="utf-8")
-
-
-def _rates(rows: pd.DataFrame, out: Path) -> pd.DataFrame:
-    """Exception rates per rule (rows) and institution (columns), from each completed audit."""
-    cols = {}
-    for r in rows[rows["status"] == "ok"].itertuples():
-        summary = out / Path(r.report).parent / "rule_summary.csv"
-        if summary.is_file():
-            s = pd.read_csv(summary, dtype={"rule_code": str}, encoding="utf-8-sig")
-            cols[r.institution_id] = s.set_index("rule_code")["exception_rate"]
-    return pd.DataFrame(cols)
-
-
-def rates_chart(rates: pd.DataFrame) -> str:
-    """A heat map of exception rates, rules across, institutions down (only rules with a rate somewhere)."""
-    import numpy as np
-    from matplotlib.colors import PowerNorm
-
-    from .report.charts import figure_html, new_figure
-
-    shown = rates.dropna(how="all")
-    shown = shown[(shown.fillna(0) > 0).any(axis=1)]
-    if shown.empty:
-        return ""
-    data = shown.T.astype(float)  # institutions x rules
-    n_inst, n_rules = data.shape
-    fig, ax = new_figure(max(6.0, 0.32 * n_rules + 2.5), max(2.2, 0.32 * n_inst + 1.6))
-    values = np.ma.masked_invalid(data.to_numpy())
-    top = max(float(np.nanmax(data.to_numpy())), 1e-6)
-    im = ax.imshow(values, aspect="auto", cmap="OrRd", norm=PowerNorm(0.5, vmin=0, vmax=top))
-    ax.set_xticks(range(n_rules), data.columns, rotation=90, fontsize=7)
-    ax.set_yticks(range(n_inst), data.index, fontsize=7)
-    if n_inst * n_rules <= 400:
-        for i in range(n_inst):
-            for j in range(n_rules):
-                v = data.iat[i, j]
-                if pd.notna(v) and v > 0:
-                    ax.text(
-                        j,
-                        i,
-                        f"{v:.0%}" if v >= 0.01 else "<1%",
-                        ha="center",
-                        va="center",
-                        fontsize=6,
-                        color="white" if v > top * 0.5 else "black",
-                    )
-    ax.spines[["left", "bottom"]].set_visible(False)
-    ax.set_title("例外率（规则 × 机构）/ Exception rate by rule and institution", fontsize=9)
-    fig.colorbar(im, ax=ax, fraction=0.025, pad=0.01, format=lambda v, _: f"{v:.0%}")
-    return figure_html(fig, alt="Exception rate by rule and institution")
-
-
-def index_html(rows: pd.DataFrame, out: Path) -> str:
-    links = []
-    for r in rows.itertuples():
-        link = f'<a href="{esc(r.report)}">{esc(r.report)}</a>' if r.report else ""
-        links.append(link)
-    table = rows.drop(columns=["report"]).assign(report=links)
-    rates = _rates(rows, out)
-    comparison = ""
-    if not rates.empty:
-        shown = rates.map(fmt_rate).reset_index().rename(columns={"index": "rule_code"})
-        comparison = (
-            "<h2>Exception rate by rule / 各机构例外率对比</h2>"
-            + rates_chart(rates)
-            + table_html(shown, numeric=shown.columns[1:])
-        )
-    ok = int((rows["status"] == "ok").sum())
-    return (
-        '<!DOCTYPE html><html lang="zh"><head><meta charset="utf-8">'
-        '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; img-src data:; '
-        "style-src 'unsafe-inline'\"><title>auditlib batch</title>"
-        f'<style>{CSS}</style></head><body><div class="al"><h1>Batch summary / 批量检查汇总</h1>'
-        f'<p class="muted">{esc(dt.datetime.now().isoformat(timespec="seconds"))} · '
-        f"{ok} ok / 完成, {len(rows) - ok} failed / 失败</p>"
-        + table_html(table, numeric=("findings", "high", "medium", "low", "seconds"), trusted=("report",))
-        + comparison
-        + "</div></body></html>"
-    )

@@ -379,7 +379,7 @@ def _statutory_flags() -> tuple[int, np.ndarray]:
     return _day_number(first), flags
 
 
-def _read_holiday_file(path) -> dict[_dt.date, bool]:
+def read_holiday_file(path) -> dict[_dt.date, bool]:
     """CSV `date,kind` (kind = holiday|workday) -> {date: is_working_day}. Extra columns ignored."""
     path = Path(path)
     out: dict[_dt.date, bool] = {}
@@ -440,7 +440,7 @@ class WorkCalendar:
     ):
         cc_base, cc_flags = _statutory_flags()
         cc_years = _chinese_calendar_years()
-        file_days = _read_holiday_file(holiday_file) if holiday_file is not None else {}
+        file_days = read_holiday_file(holiday_file) if holiday_file is not None else {}
         known = set(cc_years) | {d.year for d in file_days}
 
         y0, y1 = min(known), max(known)

@@ -92,14 +92,39 @@ def cmd_demo(a) -> int:
 
 
 def cmd_verify(a) -> int:
-    from .manifest import verify
+    from .manifest import read_manifest, verify
 
-    problems = verify(Path(a.folder))
+    problems = verify(Path(a.folder), a.pubkey)
     for p in problems:
-        _err(p)
-    if not problems:
-        print(f"{a.folder}: every output file matches manifest.json")
-    return FAILED if problems else OK
+        print(f"{a.folder}: {p}", file=sys.stderr)
+    if problems:
+        return FAILED
+    manifest, _ = read_manifest(Path(a.folder))
+    key = (manifest.get("signing_key") or {}).get("fingerprint")
+    seal = f"; signed with key {key}" + ("" if a.pubkey else " (give --pubkey to check whose)") if key else ""
+    print(f"{a.folder}: complete, every output file matches manifest.json{seal}")
+    return OK
+
+
+def cmd_keygen(a) -> int:
+    from .signing import fingerprint, keygen, load_private_key
+
+    private, public = keygen(a.out)
+    print(f"private key (keep it secret; mode 0600): {private}")
+    print(f"public key (give it to whoever verifies): {public}")
+    print(f"fingerprint: {fingerprint(load_private_key(private).public_key())}")
+    return OK
+
+
+def _signing_key(a) -> None:
+    """--sign-key (or $AUDITLIB_SIGNING_KEY) checked before anything runs; the audits and pool workers get
+    its absolute path through the environment."""
+    from .signing import KEY_ENV, load_private_key
+
+    path = getattr(a, "sign_key", None) or os.environ.get(KEY_ENV)
+    if path:
+        load_private_key(path)  # KeyFileError: exit 2
+        os.environ[KEY_ENV] = str(Path(path).resolve())
 
 
 def cmd_rules(a) -> int:
@@ -126,6 +151,25 @@ def cmd_datarequest(a) -> int:
     return OK
 
 
+def cmd_checklist(a) -> int:
+    from .attestations import attestations_path, read_attestations
+    from .params import parse_params, read_params_file
+    from .report.checklist import write_checklist
+
+    # the params file may name an attestations file that this very checklist is about to become
+    params = parse_params(read_params_file(a.params), a.params)
+    out = Path(a.out or f"checklist_{params.institution_id}_{params.period_end}.xlsx")
+    if out.exists() and not a.force:  # it may be the examiner's filled checklist
+        _err(f"{out} exists (it may hold filled results): choose another --out, or --force to overwrite it")
+        return USAGE
+    previous = None  # a filled checklist the params already name: its lines are carried over
+    if params.attestations and (path := attestations_path(params.attestations, a.params)).is_file():
+        previous = read_attestations(path, params.period_start)  # AttestationsError -> one line, exit 1
+        print(f"carrying over {len(previous.rows)} filled lines from {path}")
+    print(write_checklist(params, out, previous))
+    return OK
+
+
 def _timeouts(s: argparse.ArgumentParser) -> None:
     s.add_argument(
         "--timeout",
@@ -136,6 +180,18 @@ def _timeouts(s: argparse.ArgumentParser) -> None:
     )
     s.add_argument(
         "--cell-timeout", type=float, default=None, metavar="SECONDS", help="limit for any one cell"
+    )
+    s.add_argument(
+        "--sign-key",
+        default=None,
+        metavar="FILE",
+        help="seal each output folder: manifest.sig, an Ed25519 signature of manifest.json with this private "
+        "key (from `auditlib keygen`; default: $AUDITLIB_SIGNING_KEY)",
+    )
+    s.add_argument(
+        "--no-pdf",
+        action="store_true",
+        help="do not write report.pdf (a batch that needs only the HTML and the tables; sets $AUDITLIB_NO_PDF)",
     )
     s.add_argument(
         "--cache-dir",
@@ -219,14 +275,41 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--seed", type=int, default=None)
     s.set_defaults(func=cmd_demo)
 
-    s = sub.add_parser("verify", parents=[common], help="check a run's output files against its manifest")
+    s = sub.add_parser(
+        "verify",
+        parents=[common],
+        help="check an output folder: every output there and listed, unaltered, and its signature",
+    )
     s.add_argument("folder")
+    s.add_argument(
+        "--pubkey",
+        default=None,
+        metavar="FILE",
+        help="the public key that must have signed it (without: a manifest.sig is checked against the key "
+        "the manifest records)",
+    )
     s.set_defaults(func=cmd_verify)
+
+    s = sub.add_parser("keygen", parents=[common], help="make an Ed25519 key pair for signing manifests")
+    s.add_argument("--out", required=True, metavar="DIR", help="folder for the key pair")
+    s.set_defaults(func=cmd_keygen)
 
     s = sub.add_parser("rules", parents=[common], help="list the rule catalogue, or write its docs")
     s.add_argument("--docs", default=None, help="write one Markdown page per rule into this folder")
     s.add_argument("--check", action="store_true", help="with --docs: fail if the docs are out of date")
     s.set_defaults(func=cmd_rules)
+
+    s = sub.add_parser(
+        "checklist",
+        parents=[common],
+        help="write the manual-procedure checklist (xlsx) for the examiner to fill and return as attestations",
+    )
+    s.add_argument("params", help="params YAML file")
+    s.add_argument(
+        "--out", default=None, help="file to write (default: checklist_<institution>_<period_end>.xlsx)"
+    )
+    s.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
+    s.set_defaults(func=cmd_checklist)
 
     s = sub.add_parser(
         "datarequest", parents=[common], help="write the data request list (Excel and Markdown)"
@@ -239,6 +322,7 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     from .errors import AuditError
     from .params import ParamsError
+    from .signing import KeyFileError
 
     args = parser().parse_args(argv)
     if not args.debug:
@@ -249,16 +333,22 @@ def main(argv: list[str] | None = None) -> int:
         from .tablecache import CACHE_ENV
 
         os.environ[CACHE_ENV] = str(Path(args.cache_dir).resolve())
+    if getattr(args, "no_pdf", False):  # like --cache-dir: pool workers inherit it
+        from .runner import NO_PDF_ENV
+
+        os.environ[NO_PDF_ENV] = "1"
     _partition_env(args)
     main_thread = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, _sigterm) if main_thread else None
     try:
+        if args.func in (cmd_run, cmd_batch):
+            _signing_key(args)
         return args.func(args)
     except AuditError as e:
         if args.debug:
             traceback.print_exc()
         _err(str(e))
-        return USAGE if isinstance(e, ParamsError) else FAILED
+        return USAGE if isinstance(e, ParamsError | KeyFileError) else FAILED
     except KeyboardInterrupt:
         _err("interrupted")
         return INTERRUPTED

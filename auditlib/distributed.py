@@ -13,6 +13,7 @@ the audits poll every ~2 s; they kill their kernel, remove their staging folder 
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
 import time
 import uuid
@@ -20,7 +21,8 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from .batch import Executor, Job, quiet_logs, run_job, run_jobs
-from .runner import Outcome
+from .outcome import Outcome
+from .signing import KEY_ENV
 
 
 def _stop_flag(name: str, every: float = 2.0):
@@ -50,10 +52,12 @@ def dask_run(
     cell_timeout: float | None,
     institution_id: str,
     cancel_event: str,
+    sign_key: str | None = None,
 ) -> Outcome:
     """The task a Dask worker runs: one audit, stoppable through the batch's cancel Event."""
     quiet_logs()
-    return run_job(path, out, timeout, cell_timeout, institution_id, stop=_stop_flag(cancel_event))
+    stop = _stop_flag(cancel_event)
+    return run_job(path, out, timeout, cell_timeout, institution_id, stop=stop, sign_key=sign_key)
 
 
 class DaskExecutor:
@@ -74,6 +78,7 @@ class DaskExecutor:
             cell_timeout,
             job.institution_id,
             self.cancel_event,
+            os.environ.get(KEY_ENV),  # the key file, at the same path on the workers (a shared file system)
             pure=False,
             key=f"audit-{job.institution_id}-{job.params.period_end}-{uuid.uuid4().hex[:8]}",
         )

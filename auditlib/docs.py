@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from .clauses import clauses, sources
 from .rules import REGISTRY, Rule
 from .schema import TABLES, data_request_rows
 
@@ -39,14 +40,32 @@ def _example(code: str) -> str:
     )
 
 
+def cited_clauses(r: Rule) -> str:
+    """The text of each clause the rule cites, with its source: what the rule is checked against."""
+    known, titles = clauses(), sources()
+    out = []
+    for cid in r.cites:
+        c = known.get(cid)
+        if c is None:
+            out.append(f"- **{cid}**: not in the clause catalogue")
+            continue
+        text = "  \n  ".join(c.text_zh.split("\n"))
+        where = f"《{titles[c.source].title_zh}》{c.label}" if c.source != "CP" else c.label
+        out.append(f"- **{cid}** {where}:  \n  {text}  \n  *{c.gloss_en}*")
+    return "## Clauses cited\n\n" + "\n".join(out) + "\n\n"
+
+
 def rule_page(r: Rule) -> str:
     params = "\n".join(f"| `{k}` | `{v}` |" for k, v in r.params.items()) or "| (none) | |"
     return (
         f"# {r.code} {r.title['zh']}\n\n*{r.title['en']}*\n\n"
         f"| | |\n|---|---|\n| family | {r.family} |\n| severity | {r.severity} |\n| citation | {r.citation} |\n"
-        f"| input tables | {', '.join(r.tables)} |\n| entity (one finding per) | `{r.entity}` |\n"
+        f"| input tables | {', '.join(r.tables)} |\n"
+        + (f"| optional columns it needs | {', '.join(r.columns)} |\n" if r.columns else "")
+        + f"| entity (one finding per) | `{r.entity}` |\n"
         f"| version | {r.version} |\n\n"
         f"## What and why\n\n{r.doc}\n\n"
+        f"{cited_clauses(r)}"
         f"## Requirement\n\n- zh: {r.requirement_text('zh', r.params)}\n- en: {r.requirement_text('en', r.params)}\n\n"
         f"## Parameters (defaults; override per institution under `overrides: {{{r.code}: ...}}` or "
         f"`{{{r.family}: ...}}`)\n\n| name | default |\n|---|---|\n{params}\n\n{_needs(r)}{_example(r.code)}"

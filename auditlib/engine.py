@@ -21,7 +21,7 @@ from .load import Bundle
 from .mask import mask_series
 from .params import AuditParams
 from .rules import REGISTRY
-from .rules.base import Rule, RuleContext, RuleOutput
+from .rules.base import Rule, RuleContext, RuleOutput, RuleOutputError, check_output
 
 FINDINGS_COLUMNS = [
     "finding_id",
@@ -93,9 +93,11 @@ def render_details(r: Rule, frame: pd.DataFrame, lang: str, mask: bool = True) -
     )
 
 
-def _context(params: AuditParams, bundle: Bundle, code: str) -> RuleContext:
+def rule_context(params: AuditParams, bundle: Bundle, code: str) -> RuleContext:
+    """The rule sees the tables it declares and nothing else, so a declaration cannot fall behind the code."""
+    r = REGISTRY[code]
     return RuleContext(
-        tables=bundle.tables,
+        tables={t: bundle.tables[t] for t in (*r.tables, *r.optional_tables) if t in bundle.tables},
         params=params.rule_params(code),
         period_start=pd.Timestamp(params.period_start),
         period_end=pd.Timestamp(params.period_end),
@@ -165,8 +167,17 @@ def _evaluate(r: Rule, params: AuditParams, bundle: Bundle) -> RuleOutput:
     rule run partition by partition and combined (auditlib/partition, docs/partitioned.md)."""
     partitions = getattr(bundle, "partitions", None)
     if partitions is not None and r.partition:
-        return partitions.evaluate(r, _context(params, bundle, r.code))
-    return r.func(_context(params, bundle, r.code))
+        return partitions.evaluate(r, rule_context(params, bundle, r.code))
+    return r.func(rule_context(params, bundle, r.code))
+
+
+def _rule_error(e: Exception) -> str:
+    """A rule's crash in one line: the error and where in auditlib it was raised; a wrong result as such."""
+    if isinstance(e, RuleOutputError):
+        return f"wrong result: {e}"
+    stack = traceback.extract_tb(e.__traceback__)
+    where = next((f for f in reversed(stack) if "/auditlib/" in f.filename.replace("\\", "/")), stack[-1])
+    return f"{type(e).__name__}: {e} (at {where.name}:{where.lineno})"
 
 
 def run_rule(r: Rule, params: AuditParams, bundle: Bundle) -> tuple[dict, pd.DataFrame | None]:
@@ -194,7 +205,9 @@ def run_rule(r: Rule, params: AuditParams, bundle: Bundle) -> tuple[dict, pd.Dat
         return {
             **base,
             "status": "not_tested",
-            "not_tested_reason": t("not_provided", params.language, tables=", ".join(missing)),
+            "not_tested_reason": t(
+                "not_provided", params.language, tables=", ".join(label(m, params.language) for m in missing)
+            ),
         }, None
     given = params.rule_params(r.code)
     absent = [what[params.language] for name, what in r.needs.items() if not given.get(name)]
@@ -206,6 +219,7 @@ def run_rule(r: Rule, params: AuditParams, bundle: Bundle) -> tuple[dict, pd.Dat
         }, None
     try:
         out: RuleOutput = _evaluate(r, params, bundle)
+        check_output(r, out)
         frame = out.findings.reset_index(drop=True)
         frame["entity_id"] = frame["entity_id"].astype("string")
         frame = (
@@ -216,14 +230,7 @@ def run_rule(r: Rule, params: AuditParams, bundle: Bundle) -> tuple[dict, pd.Dat
             render_details(r, frame, params.language, mask=False) if r.pii else frame["detail"]
         )
     except Exception as e:  # noqa: BLE001 - a rule's crash is that rule's result, the others go on
-        stack = traceback.extract_tb(e.__traceback__)
-        where = next((f for f in reversed(stack) if "/auditlib/" in f.filename.replace("\\", "/")), stack[-1])
-        return {
-            **base,
-            "status": "error",
-            "not_tested_reason": "rule error",
-            "error": f"{type(e).__name__}: {e} (at {where.name}:{where.lineno})",
-        }, None
+        return {**base, "status": "error", "not_tested_reason": "rule error", "error": _rule_error(e)}, None
     n = len(frame)
     rate = n / out.population if out.population else (np.nan if n == 0 else 1.0)
     return {
@@ -250,7 +257,7 @@ def run_audit(params: AuditParams, bundle: Bundle) -> AuditResult:
     if getattr(bundle, "partitions", None) is not None:  # the declared rules, all buckets at once
         bundle.partitions.prepare(
             [r for c, r in REGISTRY.items() if c in selected and _runnable(r, params, bundle)],
-            lambda code: _context(params, bundle, code),
+            lambda code: rule_context(params, bundle, code),
         )
     for code, r in REGISTRY.items():
         if code not in selected:

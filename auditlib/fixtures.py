@@ -74,7 +74,8 @@ def case_bundle(tables: dict[str, list[dict]], absent=()) -> Bundle:
         if issues:
             raise ValueError(f"fixture table {name} has bad rows: {pd.concat(issues).to_dict('records')}")
         typed[name] = df
-    return Bundle(Path("."), typed, pd.DataFrame(), {}, [a for a in absent if "." not in a])
+    quality = pd.DataFrame(columns=["table", "row", "column", "reason", "action"])  # none, as the loader's
+    return Bundle(Path("."), typed, quality, {}, [a for a in absent if "." not in a])
 
 
 def run_case(code: str, case: dict) -> tuple[dict, pd.DataFrame | None]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 import uuid
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -20,15 +21,18 @@ import pandas as pd
 
 from . import __version__
 from .arrowops import give_back_memory
+from .attestations import Attestations, attestations_path, read_attestations
 from .engine import AuditResult, run_audit
 from .params import AuditParams, parse_params, read_params_file, resolve_data_dir
 from .partition import open_bundle
-from .report import html
+from .report import html, narrative
+from .report.coverage import coverage_section
 from .report.evidence import evidence_html
-from .report.files import write_tables, write_workbook
+from .report.files import write_coverage_files, write_tables, write_workbook
 from .report.sample import Sample, samples
 from .report.sections import load_all
 from .report.tracking import Tracking, track_result
+from .signing import FINGERPRINT_ENV
 
 PACKAGES = (
     "auditlib",
@@ -83,6 +87,8 @@ class Audit:
     #: new / recurring / resolved against params `previous_dir`, None without it
     tracking: Tracking | None = None
     _samples: dict[str, Sample] | None = field(default=None, repr=False)
+    #: the examiner's filled manual-procedure checklist (params `attestations`), validated; None without it
+    attestations: Attestations | None = None
 
     @classmethod
     def start(
@@ -96,6 +102,11 @@ class Audit:
         bundle = open_bundle(params, resolve_data_dir(params, params_file))
         result = run_audit(params, bundle)
         tracking = track_result(result, params.previous_dir, params_file)
+        attestations = (
+            read_attestations(attestations_path(params.attestations, params_file), params.period_start)
+            if params.attestations
+            else None
+        )
         return cls(
             params,
             result,
@@ -105,6 +116,7 @@ class Audit:
             started,
             load_all(),
             tracking,
+            attestations=attestations,
         )
 
     @property
@@ -114,21 +126,43 @@ class Audit:
     def run_info(self) -> dict:
         return {
             "run_id": self.run_id,
+            "report_date": self.started_at[:10],
             "fingerprint": fingerprint(self.result.bundle),
             "version": __version__,
             "packages": package_versions(),
             # memory or partitioned (buckets, cluster): the report's methodology and the manifest say so
             "engine": getattr(self.result.bundle, "engine_info", {"engine": "memory"}),
+            # the fingerprint of the key that will seal the manifest ("" unsigned): for the report's cover
+            "key_fingerprint": os.environ.get(FINGERPRINT_ENV, ""),
         }
 
     # ------------------------------------------------------------ report sections (examiner HTML)
+    # In the run contract's order (outputs.md v2, "The report"); the notebook calls them in this order.
+    # A section added by another module (clause coverage, mitigations, responses) is a method of that
+    # name here, with an <h2 id="coverage|mitigations|responses">: the contents then list it.
+
+    def sections(self) -> list[tuple[str, str]]:
+        """(anchor, title) of every section this report has, in order: the contents and PDF bookmarks."""
+        optional = [k for k in html.OPTIONAL_SECTIONS if callable(getattr(self, k, None))]
+        if not self.params.responses:
+            optional = [k for k in optional if k != "responses"]
+        return html.report_sections(self.result, optional)
 
     def cover(self):
-        """The cover and the table of contents."""
-        return _html(html.cover(self.result, self.run_info(), self.families()))
+        """The cover (institution, period, as_of, report date, run id, data fingerprint) and the contents."""
+        return _html(html.cover(self.result, self.run_info(), self.sections()))
 
-    def summary(self):
-        return _html(html.executive_summary(self.result, self.tracking))
+    def conclusion(self):
+        return _html(narrative.conclusion(self.result, self.tracking))
+
+    def key_findings(self):
+        return _html(narrative.key_findings(self.result, self.tracking))
+
+    def scope(self):
+        return _html(narrative.scope(self.result))
+
+    def methodology(self):
+        return _html(narrative.methodology(self.result, self.run_info()))
 
     def families(self) -> list[str]:
         return html.selected_families(self.result)
@@ -141,6 +175,10 @@ class Audit:
     def data_quality(self):
         return _html(html.data_quality_section(self.result))
 
+    def coverage(self):
+        """Clause coverage: every clause of the catalogue, tested by data, attested by hand, or why neither."""
+        return _html(coverage_section(self.result, self.attestations))
+
     def mitigations(self):
         """Approved exceptions that ended in the period, end soon after as_of, or matched no finding."""
         from .report.mitigations import mitigations_section
@@ -148,7 +186,12 @@ class Audit:
         return _html(mitigations_section(self.result))
 
     def appendix(self):
-        return _html(html.appendix(self.result, self.run_info()))
+        legend = narrative.sources_legend(self.result)
+        own_section = callable(getattr(self, "mitigations", None))
+        return _html(html.appendix(self.result, self.run_info(), legend, with_mitigations=not own_section))
+
+    def sign_off(self):
+        return _html(narrative.sign_off(self.result))
 
     # ------------------------------------------------------------ auditor-only
 
@@ -191,6 +234,7 @@ class Audit:
             return []
         out = self.output_dir
         paths = write_tables(self.result, out)
+        paths += write_coverage_files(self.result, self.attestations, out)
         paths.append(
             write_workbook(
                 self.result,

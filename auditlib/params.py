@@ -256,8 +256,60 @@ def read_params_file(path: str | Path) -> dict:
     return data
 
 
-def load_params(path: str | Path) -> AuditParams:
-    return parse_params(read_params_file(path), str(path))
+def load_params(path: str | Path, checks: bool = True) -> AuditParams:
+    """The params file, validated, and (`checks`) what an audit of it needs (`run_problems`): all before any
+    kernel starts. `checks=False`: the settings only (a test that audits other data with them)."""
+    params = parse_params(read_params_file(path), str(path))
+    problems = run_problems(params, path) if checks else []
+    if problems:
+        raise ParamsError(str(path), problems)
+    return params
+
+
+def _unreadable(path: Path) -> str | None:
+    try:
+        with path.open("rb") as f:
+            f.read(1)
+    except OSError as e:
+        return e.strerror or str(e)
+    return None
+
+
+def run_problems(params: AuditParams, params_file: str | Path) -> list[str]:
+    """Why a params file cannot be audited though its settings are valid (run contract v2): `as_of` before
+    `period_end` (the audit looks back on a period that has ended: rule fixtures may look from inside one),
+    a data_dir that is not a folder, a holiday_file, attestations or responses file that is missing or
+    cannot be read."""
+    from .calendar import read_holiday_file
+
+    problems = []
+    if params.as_of < params.period_end:
+        problems.append(
+            f"as_of: {params.as_of} is before period_end {params.period_end} (the audit looks back on the "
+            "period from a day at or after its end)"
+        )
+    data_dir = resolve_relative(params.data_dir, params_file)
+    if not data_dir.is_dir():
+        what = "is not a folder" if data_dir.exists() else "does not exist"
+        problems.append(f"data_dir: {data_dir} {what}")
+    files = {"calendar.holiday_file": params.calendar.holiday_file}
+    files |= {"attestations": params.attestations, "responses": params.responses}
+    for key, value in files.items():
+        if value is None:
+            continue
+        path = resolve_relative(value, params_file)
+        if not path.is_file():
+            problems.append(f"{key}: {path} {'is not a file' if path.exists() else 'does not exist'}")
+        elif (why := _unreadable(path)) is not None:
+            problems.append(f"{key}: {path} cannot be read: {why}")
+        elif key == "calendar.holiday_file":
+            try:
+                read_holiday_file(path)
+            except UnicodeDecodeError:
+                problems.append(f"{key}: {path} cannot be read: not UTF-8 text")
+            except ValueError as e:
+                problems.append(f"{key}: {' '.join(str(e).split())}")
+    return problems
 
 
 def resolve_relative(value: str | Path, params_file: str | Path | None) -> Path:

@@ -1,30 +1,25 @@
 """Run one audit the papermill way and write `<out>/<institution_id>/<period_end>/` atomically.
 
-Papermill executes the notebook with the params file's path (data, never code); nbconvert
-renders the examiner's HTML from the executed notebook (outputs only, auditor cells removed);
-the manifest is written last. Everything is staged in a hidden sibling folder and moved into
-place at the end, so a failed or interrupted run never looks complete: it leaves `error.txt`
-(and `report.failed.ipynb`, a readable notebook with the failing cell marked) and no manifest.
+One audit is five named steps, `run_one` calls them in order:
 
-Runtime faults (docs/operations.md):
-- `timeout`: the whole audit's budget in seconds, enforced by a watchdog that interrupts the kernel
-  (so the failed notebook shows the cell that was running) and kills it if it does not stop;
-  `cell_timeout` is papermill's per-cell limit.
-- a kernel that fails to start is started again (`kernel_retries`, default once), then reported as such.
-- a kernel that dies mid-run (killed, out of memory) is that audit's failure, named with the cell.
-- the output disk full (or any OSError writing outputs): the staging folder is removed, the error kept.
-- an interrupt (KeyboardInterrupt, or `interrupt_active_runs()` from a signal handler) stops the kernel at
-  once and removes the staging folder; an earlier complete result for the same period is left as it was.
+1. `stage`: a hidden sibling folder of the target (stale ones of killed runs cleared first);
+2. `execute`: papermill runs the notebook with the params file's path (data, never code) on a kernel of
+   `kernel.kernel()`; a kernel that fails to start is started again (`kernel_retries`, default once);
+3. `export`: nbconvert renders the examiner's HTML from the executed notebook (outputs only, auditor cells
+   removed), while the kernel that ran it shuts down;
+4. `manifest`: the kernel's run record, the params file and the hashes of every output, written last;
+5. `publish`: the staged folder moved into place.
 
-The kernel is launched as soon as the params are valid, before papermill, nbformat and nbconvert are
-imported (about a second in a fresh process, docs/performance.md): it boots while they load, and papermill
-is handed the running kernel. It is still the first attempt at starting one (a kernel that dies while
-booting is retried like any failed start), and it is shut down by this module, as papermill would have.
+A failed or interrupted audit never looks complete: it leaves `error.txt` (the failure in a sentence, then
+its kind and fields, `outcome.Failure`) and `report.failed.ipynb` (a readable notebook with the failing
+cell marked), and no manifest. Runtime faults (docs/operations.md): the whole audit's `timeout` and
+papermill's `cell_timeout` (kernel.Watch), a kernel that fails to start or dies mid-run, the output disk
+full (the staging folder is removed, the error kept), an interrupt (the kernel is stopped at once and the
+staging folder removed; an earlier complete result for the same period is left as it was).
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import errno
 import json
@@ -32,213 +27,30 @@ import os
 import shutil
 import signal
 import socket
-import sys
-import tempfile
-import threading
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from jupyter_client.manager import AsyncKernelManager
-
-from .manifest import MANIFEST, write_manifest
+from . import signing
+from .kernel import AuditKernelManager, Watch, interrupt_active_runs, kernel, kernel_env, watching
+from .manifest import write_manifest
+from .outcome import Failure, Outcome
 from .params import AuditParams, load_params
 
 if TYPE_CHECKING:  # imported where used: a fresh `auditlib run` starts the kernel before loading them
     import nbformat
 
+__all__ = ["Outcome", "interrupt_active_runs", "run_one", "audit_dir", "completed", "clear_stale"]
+
 NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "institution_audit.ipynb"
-NOTEBOOK_ENV = (
-    "AUDITLIB_NOTEBOOK"  # another notebook with the same parameters cell (customisation, fault tests)
-)
+NOTEBOOK_ENV = "AUDITLIB_NOTEBOOK"  # another notebook with the same parameters cell (customisation, tests)
 TEMPLATES = Path(__file__).resolve().parent / "report" / "templates"
+NO_PDF_ENV = "AUDITLIB_NO_PDF"  # set (to anything but 0 or empty) by --no-pdf: no report.pdf
 HIDDEN_TAGS = {"auditor", "parameters", "injected-parameters"}
 OWNER_FILE = ".owner"  # `<host> <pid>` of the run that owns a staging folder, so a rerun can clear stale ones
-INTERRUPT_GRACE = 5.0  # seconds a timed-out kernel gets to stop at an interrupt before it is killed
-KERNEL_ARGS = ["--HistoryManager.hist_file=:memory:"]  # what nbclient passes to the kernels it starts itself
-
-
-class IPCKernelManager(AsyncKernelManager):
-    """Kernels talk over Unix sockets: no TCP ports to clash between parallel audits, no unencrypted-TCP
-    warning on the operator's console."""
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("transport", "ipc")
-        # socket files are `<ip>-<n>`; the default `kernel-ipc` in the working directory would collide
-        # between audits run in parallel from the same folder
-        kwargs.setdefault("ip", os.path.join(tempfile.gettempdir(), f"auditlib-{uuid.uuid4().hex[:16]}"))
-        super().__init__(**kwargs)
-
-
-@dataclass
-class Outcome:
-    institution_id: str
-    status: str  # ok | failed
-    error: str = ""
-    findings: int = 0
-    high: int = 0
-    medium: int = 0
-    low: int = 0
-    seconds: float = 0.0
-    report: str = ""
-    note: str = ""  # e.g. resumed (complete output kept), kernel restarted after a failed start
-
-    def row(self) -> dict:
-        return asdict(self)
-
-
-# ---------------------------------------------------------------- the kernels of one run
-
-
-class _Run:
-    """One run's kernels, whether one of them became ready, and why the run was stopped (if it was)."""
-
-    def __init__(self, deadline: float | None, stop: Callable[[], bool] | None):
-        self.deadline, self.stop = deadline, stop
-        self.kernels: list[AsyncKernelManager] = []
-        self.clients: list = []  # kernel clients of kernels this module started (papermill closes its own)
-        self.stopping: set[int] = set()  # kernels asked to shut down (`request_stop`), not yet waited for
-        self.ready = False
-        self.reason: str | None = None  # timeout | interrupted
-        self.done = threading.Event()
-        self.lock = threading.Lock()
-
-    def manager_class(self) -> type:
-        run = self
-
-        class RunKernelManager(IPCKernelManager):
-            async def start_kernel(self, **kw):
-                with run.lock:
-                    run.kernels.append(self)
-                await AsyncKernelManager.start_kernel(self, **kw)
-                if run.reason:  # stopped while the kernel was starting
-                    run.signal_kernels(signal.SIGKILL)
-
-            def client(self, **kwargs):
-                kc = super().client(**kwargs)
-                with run.lock:
-                    run.clients.append(kc)
-                wait = kc.wait_for_ready
-
-                async def wait_for_ready(timeout=None):
-                    await wait(timeout=timeout)
-                    run.ready = True
-
-                kc.wait_for_ready = wait_for_ready
-                return kc
-
-        return RunKernelManager
-
-    def prestart(self, cwd: str) -> AsyncKernelManager:
-        """Launch the run's first kernel now (papermill gets it as `km`), without waiting for it to be ready."""
-        from jupyter_core.utils import run_sync
-
-        km = self.manager_class()(kernel_name="python3")
-        try:
-            run_sync(km.start_kernel)(extra_arguments=list(KERNEL_ARGS), cwd=cwd)
-        except BaseException:
-            self.dispose(km, graceful=False)
-            raise
-        return km
-
-    def _close_clients(self) -> None:
-        with self.lock:
-            clients, self.clients = self.clients, []
-        for kc in clients:
-            with contextlib.suppress(Exception):
-                kc.stop_channels()
-
-    def request_stop(self, km: AsyncKernelManager | None) -> None:
-        """Ask a kernel started by `prestart` to shut down and return at once: it exits (a second or so for a
-        large kernel) while the report is converted; `dispose` then waits for it. Never raises."""
-        from jupyter_core.utils import run_sync
-
-        if km is None:
-            return
-        self._close_clients()
-        with contextlib.suppress(Exception):
-            run_sync(km.request_shutdown)()
-            self.stopping.add(id(km))
-
-    def dispose(self, km: AsyncKernelManager | None, graceful: bool) -> None:
-        """Stop a kernel started by `prestart` (papermill stops only the kernels it started): close the clients,
-        let it shut down (or kill it), remove its connection and socket files. Never raises."""
-        from jupyter_core.utils import run_sync
-
-        if km is None:
-            return
-        self._close_clients()
-        with contextlib.suppress(Exception):
-            if not graceful:
-                run_sync(km.shutdown_kernel)(now=True)
-            elif id(km) in self.stopping:
-                run_sync(km.finish_shutdown)()  # waits, then terminates / kills one that does not stop
-            else:
-                run_sync(km.shutdown_kernel)(now=False)
-        self.stopping.discard(id(km))
-        with contextlib.suppress(Exception):
-            run_sync(km.cleanup_resources)()
-
-    def pids(self) -> list[int]:
-        with self.lock:
-            procs = [getattr(getattr(km, "provisioner", None), "process", None) for km in self.kernels]
-        return [p.pid for p in procs if p is not None and p.poll() is None]
-
-    def exit_codes(self) -> list[int]:
-        with self.lock:
-            procs = [getattr(getattr(km, "provisioner", None), "process", None) for km in self.kernels]
-        return [p.poll() for p in procs if p is not None and p.poll() is not None]
-
-    def signal_kernels(self, sig: int) -> None:
-        for pid in self.pids():
-            # the kernel leads its own process group (jupyter_client starts it in a new session): its
-            # children (a subprocess a cell started) go with it
-            with contextlib.suppress(OSError):
-                os.killpg(pid, sig)
-            with contextlib.suppress(OSError):
-                os.kill(pid, sig)
-
-    def halt(self, reason: str, grace: float) -> None:
-        """Stop the run: interrupt the kernel (papermill then records the cell it was in), kill it if it
-        has not stopped within `grace` seconds."""
-        if self.reason:
-            return
-        self.reason = reason
-        if grace > 0:
-            self.signal_kernels(signal.SIGINT)
-            if self.done.wait(grace):
-                return
-        self.signal_kernels(signal.SIGKILL)
-
-    def watch(self) -> None:
-        tick = 0
-        while not self.done.wait(0.25):
-            tick += 1
-            if self.deadline is not None and time.monotonic() > self.deadline:
-                self.halt("timeout", INTERRUPT_GRACE)
-                return
-            if self.stop is not None and tick % 8 == 0:
-                try:
-                    stop = self.stop()
-                except Exception:  # noqa: BLE001 - a broken stop() must not end the watchdog
-                    stop = False
-                if stop:
-                    self.halt("interrupted", 0)
-                    return
-
-
-_ACTIVE: set[_Run] = set()
-
-
-def interrupt_active_runs() -> None:
-    """Kill the kernels of every audit running in this process (from a signal handler: no locks taken
-    beyond the run's own, no waiting)."""
-    for run in list(_ACTIVE):
-        run.reason = run.reason or "interrupted"
-        run.signal_kernels(signal.SIGKILL)
 
 
 # ---------------------------------------------------------------- output folders
@@ -351,8 +163,9 @@ def _readable_json(path: Path) -> bool:
     return True
 
 
-def _failed(stage: Path, target: Path, outcome: Outcome) -> Outcome:
+def _leave_error(stage: Path, target: Path, outcome: Outcome) -> Outcome:
     """Keep only the error and the failed notebook: nothing that could pass for a result."""
+    error = outcome.failure.text() if outcome.failure else outcome.error + "\n"
     try:
         for f in stage.iterdir():
             if f.name == "report.ipynb" and _readable_json(f):
@@ -361,14 +174,14 @@ def _failed(stage: Path, target: Path, outcome: Outcome) -> Outcome:
                 shutil.rmtree(f, ignore_errors=True)
             else:
                 f.unlink()
-        (stage / "error.txt").write_text(outcome.error + "\n", encoding="utf-8")
+        (stage / "error.txt").write_text(error, encoding="utf-8")
         _replace(stage, target)
     except OSError:
         # e.g. the disk is full: free what this run wrote and try to leave just the error
         shutil.rmtree(stage, ignore_errors=True)
         try:
             stage.mkdir(parents=True)
-            (stage / "error.txt").write_text(outcome.error + "\n", encoding="utf-8")
+            (stage / "error.txt").write_text(error, encoding="utf-8")
             _replace(stage, target)
         except OSError as e:
             shutil.rmtree(stage, ignore_errors=True)
@@ -379,7 +192,7 @@ def _failed(stage: Path, target: Path, outcome: Outcome) -> Outcome:
     return outcome
 
 
-# ---------------------------------------------------------------- errors, in one line
+# ---------------------------------------------------------------- why an audit failed
 
 
 def error_line(exc: BaseException) -> str:
@@ -390,72 +203,222 @@ def error_line(exc: BaseException) -> str:
     return " ".join(text.split())[:2000]
 
 
-def _cell_at_fault(nb_path: Path) -> str:
-    """`cell N (first line of its code)` of the cell papermill marked running or failed, if any."""
+def _cell_at_fault(nb_path: Path) -> tuple[int | None, str]:
+    """The number and first line of code of the last cell papermill started (the one that was running or
+    failed; papermill marks a cell whose kernel died `completed`, so its status cannot be trusted)."""
     import nbformat
 
     try:
         nb = nbformat.read(nb_path, as_version=4)
     except Exception:  # noqa: BLE001 - no notebook written yet, or a partial one
-        return ""
-    # the last cell papermill started is the one that was running (papermill marks a cell whose kernel died
-    # `completed`, so its status cannot be trusted)
+        return None, ""
     started = [
         (i, c)
         for i, c in enumerate(nb.cells, 1)
         if c.get("metadata", {}).get("papermill", {}).get("start_time")
     ]
     if not started:
-        return ""
+        return None, ""
     i, cell = started[-1]
-    first = next(
-        (line for line in cell.source.splitlines() if line.strip() and not line.lstrip().startswith("#")), ""
+    code = (line for line in cell.source.splitlines() if line.strip() and not line.lstrip().startswith("#"))
+    return i, next(code, "").strip()[:60]
+
+
+def _kernel_death(watch: Watch) -> dict:
+    codes = [c for c in watch.exit_codes() if c]
+    if codes and codes[0] < 0:
+        try:
+            return {"signal": signal.Signals(-codes[0]).name}
+        except ValueError:
+            return {"signal": f"signal {-codes[0]}"}
+    return {"exit_status": codes[0]} if codes else {}
+
+
+def _notebook_error(exc: BaseException) -> str:
+    """The kind of an error raised in a cell: the user's input (bad params, bad data) or the notebook."""
+    return {"ParamsError": "bad_params", "DataContractError": "bad_data"}.get(
+        getattr(exc, "ename", ""), "cell_error"
     )
-    return f"cell {i} (`{first.strip()[:60]}`)"
 
 
-def _signal_name(code: int) -> str:
-    try:
-        return signal.Signals(-code).name
-    except ValueError:
-        return f"signal {-code}"
-
-
-def describe_failure(
-    exc: BaseException,
-    run: _Run,
-    nb_path: Path,
-    timeout: float | None,
-    cell_timeout: float | None,
-    attempts: int,
-) -> str:
+def classify(exc: BaseException, watch: Watch, job: _Job) -> Failure:
+    """The Failure of an audit that raised `exc`, from what the watchdog and the notebook recorded."""
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
-    where = _cell_at_fault(nb_path)
-    at = f" in {where}" if where else ""
-    if run.reason == "timeout":
-        return f"timed out: the audit ran longer than its {timeout:g} s limit (--timeout); stopped{at}"
-    if run.reason == "interrupted":
-        return f"interrupted while running{at}; rerun (with --resume) to complete it"
+    cell, code = _cell_at_fault(job.stage / "report.ipynb")
+    at = {"cell": cell, "code": code}
+    if watch.reason == "timeout":
+        return Failure("timeout", scope="audit", limit=job.timeout, **at)
+    if watch.reason == "interrupted":
+        return Failure("interrupted", scope="while", **at)
     if isinstance(exc, CellTimeoutError):
-        return f"timed out: a cell ran longer than {cell_timeout:g} s (--cell-timeout){at}"
-    if run.kernels and not run.ready and not where:
-        return f"the Jupyter kernel failed to start ({attempts} attempts): {error_line(exc)}"
+        return Failure("timeout", scope="cell", limit=job.cell_timeout, **at)
+    if watch.kernels and not watch.ready and cell is None:
+        return Failure("kernel_not_started", detail=error_line(exc), attempts=job.attempts)
     if isinstance(exc, DeadKernelError):
-        codes = [c for c in run.exit_codes() if c]
-        how = (
-            f" (killed by {_signal_name(codes[0])}" + (", possibly out of memory)" if codes[0] == -9 else ")")
-            if codes and codes[0] < 0
-            else (f" (exit status {codes[0]})" if codes else "")
-        )
-        return f"the Jupyter kernel died{at}{how}"
+        return Failure("kernel_died", **at, **_kernel_death(watch))
     text = error_line(exc)
     if isinstance(exc, OSError) and exc.errno == errno.ENOSPC or "[Errno 28]" in text:
-        return f"output disk full (writing under {nb_path.parent.parent}): {text}"
-    return text
+        return Failure("out_of_disk", detail=text, path=str(job.target.parent))
+    if isinstance(exc, OSError):
+        return Failure("output_error", detail=text, path=str(job.target.parent))
+    return Failure(_notebook_error(exc), detail=text, **at)
 
 
-# ---------------------------------------------------------------- one audit
+# ---------------------------------------------------------------- one audit, step by step
+
+
+@dataclass
+class _Job:
+    """One audit as the steps see it."""
+
+    params_path: Path
+    params: AuditParams
+    target: Path
+    notebook: Path
+    timeout: float | None = None
+    cell_timeout: float | None = None
+    kernel_retries: int = 1
+    key: signing.Ed25519PrivateKey | None = None  # seals the manifest (manifest.sig)
+    pdf: bool = True  # also write report.pdf
+    run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
+    t0: float = field(default_factory=time.monotonic)
+    attempts: int = 0
+    note: str = ""
+    info: dict = field(default_factory=dict)  # the manifest
+
+    @property
+    def stage(self) -> Path:
+        return self.target.parent / f".{self.target.name}.{self.run_id}.tmp"
+
+    @property
+    def cwd(self) -> str:
+        return str(self.params_path.parent)
+
+    def env(self) -> dict[str, str]:
+        """The kernel's: the signing key's fingerprint (for the report's cover), never the key itself."""
+        fp = signing.fingerprint(self.key.public_key()) if self.key else None
+        return kernel_env({signing.KEY_ENV: None, signing.FINGERPRINT_ENV: fp})
+
+    def seconds(self) -> float:
+        return round(time.monotonic() - self.t0, 2)
+
+
+def stage(job: _Job) -> None:
+    """The hidden staging folder, owned by this process (so that a rerun can tell a stale one)."""
+    clear_stale(job.target)
+    job.stage.mkdir(parents=True)
+    (job.stage / OWNER_FILE).write_text(_owner(), encoding="utf-8")
+
+
+def _papermill(job: _Job, km: AuditKernelManager, watch: Watch) -> None:
+    import papermill as pm  # loads while the kernel boots
+
+    pm.execute_notebook(
+        str(job.notebook),
+        str(job.stage / "report.ipynb"),
+        parameters={"params_file": str(job.params_path), "output_dir": str(job.stage), "run_id": job.run_id},
+        progress_bar=False,
+        log_output=False,
+        execution_timeout=job.cell_timeout,
+        kernel_name="python3",
+        cwd=job.cwd,
+        km=km,
+        on_notebook_start=watch.mark_ready,
+    )
+
+
+def _start_failed(exc: Exception, watch: Watch) -> bool:
+    from papermill.exceptions import PapermillExecutionError
+
+    return not watch.ready and not watch.reason and not isinstance(exc, PapermillExecutionError)
+
+
+def _clear_stage(job: _Job) -> None:
+    for f in job.stage.iterdir():
+        if f.name != OWNER_FILE:
+            shutil.rmtree(f, ignore_errors=True) if f.is_dir() else f.unlink()
+
+
+def execute(job: _Job, watch: Watch, then: Callable[[_Job], None]) -> None:
+    """Run the notebook on a fresh kernel, again on another one when a kernel fails to start; then `then`
+    (the export) while the kernel that ran the notebook shuts down."""
+    while True:
+        job.attempts += 1
+        try:
+            with kernel(watch, job.cwd, job.env()) as km:
+                _papermill(job, km, watch)
+                km.request_stop()
+                then(job)
+            return
+        except Exception as e:
+            if not _start_failed(e, watch) or job.attempts > job.kernel_retries:
+                raise
+            job.note = f"kernel restarted after a failed start ({error_line(e)[:200]})"
+            _clear_stage(job)
+
+
+def export(job: _Job) -> None:
+    """The examiner's report from the executed notebook."""
+    title = f"{job.params.institution_name} {job.params.period_end}"
+    export_html(job.stage / "report.ipynb", job.stage / "report.html", job.params.language, title)
+    if job.pdf:
+        from .report.pdf import write_pdf
+
+        write_pdf(job.stage / "report.html", job.stage / "report.pdf")
+
+
+def manifest(job: _Job) -> None:
+    """The kernel's run record (notebook.RUN_FILE) completed by the runner, written last as manifest.json,
+    and sealed by manifest.sig when there is a signing key."""
+    from .notebook import RUN_FILE
+
+    info = json.loads((job.stage / RUN_FILE).read_text(encoding="utf-8"))
+    (job.stage / RUN_FILE).unlink()
+    (job.stage / OWNER_FILE).unlink()
+    info.update(
+        {
+            "params_file": str(job.params_path),
+            "status": "complete",
+            "pdf": job.pdf,
+            "finished_at": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+        }
+    )
+    if job.key is not None:
+        info["signing_key"] = signing.public_record(job.key.public_key())
+    path = write_manifest(job.stage, info)
+    if job.key is not None:
+        signing.sign(path, job.key)
+    job.info = info
+
+
+def publish(job: _Job) -> None:
+    """The staged folder replaces the target (and an earlier run's folder) in one rename."""
+    _replace(job.stage, job.target)
+
+
+def _succeeded(job: _Job) -> Outcome:
+    f = job.info["findings"]
+    return Outcome(
+        job.params.institution_id,
+        "ok",
+        findings=f["total"],
+        high=f["high"],
+        medium=f["medium"],
+        low=f["low"],
+        seconds=job.seconds(),
+        report=str(job.target / "report.html"),
+        note=job.note,
+    )
+
+
+def _failed(job: _Job, failure: Failure) -> Outcome:
+    """The failed audit's outcome; its folder keeps the error (an interrupted one leaves nothing)."""
+    outcome = Outcome.failed(job.params.institution_id, failure, seconds=job.seconds(), note=job.note)
+    if failure.kind == "interrupted":  # like Ctrl-C: no trace, an earlier complete result stays as it was
+        shutil.rmtree(job.stage, ignore_errors=True)
+        return outcome
+    return _leave_error(job.stage, job.target, outcome)
 
 
 def run_one(
@@ -468,138 +431,69 @@ def run_one(
     params: AuditParams | None = None,
     kernel_retries: int = 1,
     stop: Callable[[], bool] | None = None,
+    sign_key: str | Path | None = None,
+    pdf: bool | None = None,
 ) -> Outcome:
     """Audit one institution. Bad params raise ParamsError (the caller's exit 2); a failed audit returns
     an Outcome with status `failed` and leaves its error, never a manifest.
 
     timeout: seconds for the whole audit (kernel start, every cell); cell_timeout: seconds per cell;
     kernel_retries: further attempts when the kernel fails to start; stop: polled every ~2 s, True
-    stops the run as interrupted (a batch being cancelled on a remote worker).
+    stops the run as interrupted (a batch being cancelled on a remote worker); sign_key: the private key
+    file that seals the manifest (default $AUDITLIB_SIGNING_KEY; none: unsigned); pdf: also write report.pdf
+    (WeasyPrint, report/pdf.py), by default unless $AUDITLIB_NO_PDF is set (`--no-pdf`).
     """
-    t0 = time.monotonic()
     params_path = Path(params_path).resolve()
     params = params or load_params(params_path)
-    target = audit_dir(Path(out_root), params)
     notebook = Path(notebook or os.environ.get(NOTEBOOK_ENV) or NOTEBOOK)
-    run_id = uuid.uuid4().hex[:12]
-    stage = target.parent / f".{target.name}.{run_id}.tmp"
-    outcome = Outcome(params.institution_id, "ok")
+    target = audit_dir(Path(out_root), params)
+    key = signing.signing_key(sign_key)
+    job = _Job(params_path, params, target, notebook, timeout, cell_timeout, kernel_retries, key)
+    job.pdf = pdf if pdf is not None else os.environ.get(NO_PDF_ENV, "") in ("", "0")
     try:
-        clear_stale(target)
-        stage.mkdir(parents=True)
-        (stage / OWNER_FILE).write_text(_owner(), encoding="utf-8")
+        stage(job)
     except OSError as e:
-        shutil.rmtree(stage, ignore_errors=True)
-        outcome.status, outcome.error = "failed", describe_failure(e, _Run(None, None), stage, None, None, 0)
-        outcome.seconds = round(time.monotonic() - t0, 2)
-        return outcome
-    # the kernel is the `python3` of this interpreter's environment, not whatever is first on PATH
-    os.environ["PATH"] = str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", "")
-
-    run = _Run(t0 + timeout if timeout else None, stop)
-    _ACTIVE.add(run)
-    watchdog = threading.Thread(target=run.watch, name=f"auditlib-watchdog-{run_id}", daemon=True)
-    watchdog.start()
-    attempts = 0
-    km: AsyncKernelManager | None = None
-    launch_error: Exception | None = None
+        shutil.rmtree(job.stage, ignore_errors=True)
+        return Outcome.failed(params.institution_id, classify(e, Watch(), job), seconds=job.seconds())
+    watch = Watch(job.t0 + timeout if timeout else None, stop)
     try:
-        km = run.prestart(str(params_path.parent))  # boots while the imports below load
-    except Exception as e:  # noqa: BLE001 - the first attempt's failure, handled (and retried) below
-        launch_error = e
-    graceful = False
-    try:
-        import papermill as pm
-        from papermill.exceptions import PapermillExecutionError
-
-        from .notebook import RUN_FILE
-
-        while True:
-            attempts += 1
-            try:
-                if attempts == 1 and launch_error is not None:
-                    raise launch_error
-                first = {"km": km} if attempts == 1 and km is not None else {}
-                pm.execute_notebook(
-                    str(notebook),
-                    str(stage / "report.ipynb"),
-                    parameters={"params_file": str(params_path), "output_dir": str(stage), "run_id": run_id},
-                    progress_bar=False,
-                    log_output=False,
-                    execution_timeout=cell_timeout,
-                    kernel_name="python3",
-                    cwd=str(params_path.parent),
-                    kernel_manager_class=run.manager_class(),
-                    **first,
-                )
-                break
-            except Exception as e:
-                start_failed = (
-                    bool(run.kernels)
-                    and not run.ready
-                    and not run.reason
-                    and not isinstance(e, PapermillExecutionError)
-                )
-                if not start_failed or attempts > kernel_retries:
-                    raise
-                outcome.note = f"kernel restarted after a failed start ({error_line(e)[:200]})"
-                run.dispose(km, graceful=False)
-                km = None
-                for f in stage.iterdir():
-                    if f.name != OWNER_FILE:
-                        shutil.rmtree(f, ignore_errors=True) if f.is_dir() else f.unlink()
-        graceful = True
-        run.request_stop(km)  # papermill stops the kernels it started itself; this one exits during the HTML
-        title = f"{params.institution_name} {params.period_end}"
-        export_html(stage / "report.ipynb", stage / "report.html", params.language, title)
-        run.dispose(km, graceful=True)
-        km = None
-        info = json.loads((stage / RUN_FILE).read_text(encoding="utf-8"))
-        (stage / RUN_FILE).unlink()
-        (stage / OWNER_FILE).unlink()
-        info.update(
-            {
-                "params_file": str(params_path),
-                "status": "complete",
-                "finished_at": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
-            }
-        )
-        write_manifest(stage, info)
-        _replace(stage, target)
+        with watching(watch):
+            execute(job, watch, then=export)
+            manifest(job)
+            publish(job)
     except Exception as e:  # noqa: BLE001 - any failure of the run is this institution's failed audit
-        outcome.status = "failed"
-        outcome.error = describe_failure(e, run, stage / "report.ipynb", timeout, cell_timeout, attempts)
-        outcome.seconds = round(time.monotonic() - t0, 2)
-        if run.reason == "interrupted":  # like Ctrl-C: no trace, an earlier complete result stays as it was
-            shutil.rmtree(stage, ignore_errors=True)
-            return outcome
-        return _failed(stage, target, outcome)
+        return _failed(job, classify(e, watch, job))
     except BaseException:  # Ctrl-C: leave no staging folder behind that could be mistaken for output
-        run.signal_kernels(signal.SIGKILL)
-        shutil.rmtree(stage, ignore_errors=True)
+        shutil.rmtree(job.stage, ignore_errors=True)
         raise
-    finally:
-        run.dispose(km, graceful=graceful)
-        run.done.set()
-        _ACTIVE.discard(run)
-    outcome.findings = info["findings"]["total"]
-    outcome.high, outcome.medium, outcome.low = (info["findings"][s] for s in ("high", "medium", "low"))
-    outcome.seconds = round(time.monotonic() - t0, 2)
-    outcome.report = str(target / "report.html")
-    return outcome
+    return _succeeded(job)
 
 
-def completed(target: Path, params: AuditParams) -> dict | None:
-    """The manifest of a complete, unaltered run of these params in `target` (for --resume), else None."""
-    from .manifest import verify
+def inputs_unchanged(manifest: dict, data_dir: Path) -> bool:
+    """The data folder holds exactly the table files the run read, byte for byte (SHA-256): a corrected
+    extract delivered into the same folder, or a table added or removed, means the output is stale."""
+    from .load import find_table_files, sha256_file
 
-    path = target / MANIFEST
-    if not path.is_file() or verify(target):
+    files, problems = find_table_files(data_dir)
+    recorded = manifest.get("inputs")
+    if problems or not isinstance(recorded, dict) or set(recorded) != set(files):
+        return False
+    return all(
+        isinstance(r, dict) and r.get("file") == files[t].name and r.get("sha256") == sha256_file(files[t])
+        for t, r in recorded.items()
+    )
+
+
+def completed(target: Path, params: AuditParams, params_path: Path) -> dict | None:
+    """The manifest of a complete, unaltered run in `target` of these params on these input files (for
+    --resume: `verify` finds nothing, and the params and every input file's hash are the recorded ones),
+    else None."""
+    from .manifest import read_manifest, verify
+    from .params import resolve_relative
+
+    manifest, _ = read_manifest(target)
+    if manifest is None or verify(target):
         return None
-    try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except ValueError:
+    if manifest.get("params") != params.model_dump(mode="json"):
         return None
-    if manifest.get("status") != "complete" or manifest.get("params") != params.model_dump(mode="json"):
-        return None
-    return manifest
+    return manifest if inputs_unchanged(manifest, resolve_relative(params.data_dir, params_path)) else None

@@ -1,7 +1,7 @@
 """The fixed cost of one audit: executing and converting an EMPTY notebook, against the demo audits.
 
 `empty`: a fresh Python process that does what `auditlib run` does around the notebook, in the same order:
-imports the params and the runner, launches the kernel (the runner's `_Run.prestart`), imports papermill and
+imports the params and the runner, launches the kernel (`kernel.kernel`, as the runner does), imports papermill and
 nbformat while it boots, executes a trivial notebook (a parameters cell and `1 + 1`) on that kernel, and
 converts it to HTML with the report's nbconvert template while the kernel shuts down: the floor under every
 audit (interpreter and imports, kernel start, nbconvert). `demo-a/b/c`: `auditlib run params/demo-X.yaml`
@@ -29,24 +29,23 @@ EMPTY_SCRIPT = """
 import sys
 from pathlib import Path
 from auditlib.params import load_params
-from auditlib.runner import _Run, export_html
+from auditlib.kernel import Watch, kernel
+from auditlib.runner import export_html
 load_params(sys.argv[2])
 out = Path(sys.argv[1])
-run = _Run(None, None)
-km = run.prestart(str(out))
-import nbformat
-import papermill as pm
-nb = nbformat.v4.new_notebook()
-p = nbformat.v4.new_code_cell("x = None")
-p.metadata["tags"] = ["parameters"]
-nb.cells = [p, nbformat.v4.new_code_cell("1 + 1")]
-nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-nbformat.write(nb, out / "empty.ipynb")
-pm.execute_notebook(str(out / "empty.ipynb"), str(out / "run.ipynb"), parameters={"x": 1}, progress_bar=False,
-                    kernel_name="python3", km=km)
-run.request_stop(km)
-export_html(out / "run.ipynb", out / "run.html", "zh", "empty")
-run.dispose(km, graceful=True)
+with kernel(Watch(), str(out)) as km:
+    import nbformat
+    import papermill as pm
+    nb = nbformat.v4.new_notebook()
+    p = nbformat.v4.new_code_cell("x = None")
+    p.metadata["tags"] = ["parameters"]
+    nb.cells = [p, nbformat.v4.new_code_cell("1 + 1")]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, out / "empty.ipynb")
+    pm.execute_notebook(str(out / "empty.ipynb"), str(out / "run.ipynb"), parameters={"x": 1},
+                        progress_bar=False, kernel_name="python3", km=km)
+    km.request_stop()
+    export_html(out / "run.ipynb", out / "run.html", "zh", "empty")
 """
 
 

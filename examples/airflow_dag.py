@@ -1,7 +1,14 @@
 """Airflow DAG: the monthly audit batch (docs/operations.md).
 
-On the 5th of each month at 02:00 (after the institutions' month-end data has arrived), audit every
-institution whose params file is in `params/<YYYY-MM>/` for the month just ended, into `outputs/`.
+On the 5th of each month at 02:00 Beijing time (after the institutions' month-end data has arrived), audit
+every institution whose params file is in `params/<YYYY-MM>/` for the month just ended, into `outputs/`.
+
+- The month is computed from the run's logical date (`audit_month`: the month before it, in Beijing time),
+  and the schedule is an explicit `CronTriggerTimetable`, whose logical date is the moment the run fires
+  in Airflow 2 and 3 alike. (With a bare cron string, Airflow 2 made it a data-interval timetable whose
+  `data_interval_start` is the *previous* 5th, and Airflow 3 a trigger timetable whose interval starts at
+  the run itself: the same template audited different months under the two versions.)
+  `airflow dags test auditlib_monthly_batch 2026-12-05` audits `params/2026-11/`.
 
 - The task calls the CLI (BashOperator), so the run contract's exit codes reach Airflow unchanged:
   0 every audit completed (the task succeeds); 1 at least one audit failed, 2 bad params, 130 stopped
@@ -21,8 +28,10 @@ from __future__ import annotations
 
 import os
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from airflow import DAG
+from airflow.timetables.trigger import CronTriggerTimetable
 
 try:  # Airflow 3
     from airflow.providers.standard.operators.bash import BashOperator
@@ -31,13 +40,22 @@ except ImportError:  # Airflow 2
 
 HOME = os.environ.get("AUDITLIB_HOME", "/srv/auditlib")  # the repository checkout with its .venv
 AUDITLIB = f"{HOME}/.venv/bin/auditlib"
-MONTH = "{{ data_interval_start.strftime('%Y-%m') }}"  # the month that just ended
+BEIJING = ZoneInfo("Asia/Shanghai")
+MONTH = "{{ audit_month(logical_date) }}"
+
+
+def audit_month(logical_date: datetime) -> str:
+    """`YYYY-MM` of the month before the logical date's, in Beijing time (the run of 5 December audits
+    November)."""
+    first = logical_date.astimezone(BEIJING).replace(day=1)
+    return (first - timedelta(days=1)).strftime("%Y-%m")
+
 
 with DAG(
     dag_id="auditlib_monthly_batch",
     description="Supervisory audit of the fund sales institutions, monthly (auditlib batch)",
-    schedule="0 2 5 * *",
-    start_date=datetime(2026, 1, 1),
+    schedule=CronTriggerTimetable("0 2 5 * *", timezone="Asia/Shanghai"),
+    start_date=datetime(2026, 1, 1, tzinfo=BEIJING),
     catchup=False,
     max_active_runs=1,  # two batches must not write the same output folders at once
     default_args={
@@ -47,6 +65,7 @@ with DAG(
         "execution_timeout": timedelta(hours=6),
     },
     tags=["audit", "auditlib"],
+    user_defined_macros={"audit_month": audit_month},
 ) as dag:
     check_params = BashOperator(
         task_id="check_params",

@@ -2,6 +2,8 @@
 
 from pathlib import Path
 
+import pandas as pd
+
 MINIMAL = {
     "staff": "staff_id,name\n001,张三\n",
     "staff_roles": "staff_id,role,start_date\n001,counter,2025-01-01\n",
@@ -46,3 +48,18 @@ def write_params(path: Path, data_dir: str, **extra) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
+
+
+def personal_data(data: Path) -> set[str]:
+    """Names, ID numbers and phones of the demo's customers and staff, as handed over."""
+    values: set[str] = set()
+    for table, cols in (("customers", ("name", "id_number", "phone")), ("staff", ("name",))):
+        raw = (data / f"{table}.csv").read_bytes()
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:  # demo-b hands over GBK exports
+            text = raw.decode("gb18030")
+        df = pd.read_csv(pd.io.common.StringIO(text), dtype=str, keep_default_na=False)
+        for c in cols:
+            values |= {v.strip() for v in df[c] if len(v.strip()) >= 2}
+    return values

@@ -208,10 +208,10 @@ def test_shared_numbers_trims_names_and_normalizes_numbers():
             ],
         }
     ).astype("string")
-    pos, _ = shared_numbers(c)
+    pos, _ = shared_numbers(c, normalize(c["id_number"]))
     assert pos.tolist() == []  # same names; different types; no number
     c.loc[1, "name"] = "张 三"  # a name differing inside is another name
     c.loc[4, "name"] = "王六"
-    pos, group = shared_numbers(c)
+    pos, group = shared_numbers(c, normalize(c["id_number"]))
     assert sorted(c["customer_id"].iloc[pos]) == ["C1", "C2", "C4", "C5"]
     assert len(set(group)) == 2

@@ -113,7 +113,7 @@ def render(result, lang):
                 "what was required and what was found",
                 "8 individual customers",
                 "4 with an invalid ID number (50.00%)",
-                "1 of them have a 15-digit pre-1999 number",
+                "Of these, 1 with a 15-digit pre-1999 number",
                 "2 customers share an ID number with a customer of another name (1 number(s))",
                 "5 confirmed transactions in the period, 3 outside",
                 "wrong check character",
@@ -158,3 +158,26 @@ def test_family_section_has_the_overview_and_masked_findings():
     for value in PII:
         assert value not in html, value
     assert "110105********1238" in html  # the examiner's copy shows the masked number
+
+
+def test_a_failed_rule_is_said_so_in_words(monkeypatch):
+    import auditlib.rules.acc as acc
+
+    def boom(*a, **k):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(acc, "id_problems", boom)
+    html = render(audit("zh"), "zh")
+    assert "身份证号码未检查：该规则运行出错" in html and "boom" not in html and "rule error" not in html
+
+
+def test_audit_samples_draw_from_each_rules_scope_masked():
+    from auditlib.report.sample import rule_sample
+
+    result = audit("zh")
+    s = rule_sample(result, "ACC-002", 25)
+    assert s.in_scope == 8 and sorted(s.rows["customer_id"]) == [f"C{i}" for i in range(1, 9)]
+    assert not set(s.rows["id_number"].dropna()) & set(PII)  # masked unless personal data is asked for
+    assert dict(zip(s.rows["customer_id"], s.rows["finding_id"], strict=True))["C3"]  # C3 is a finding
+    s = rule_sample(result, "ACC-001", 2)
+    assert s.in_scope == 5 and len(s.rows) == 2

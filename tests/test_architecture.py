@@ -12,6 +12,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "auditlib"
 #: each top-level module or subpackage and its floor; a module may import only from its floor or below
 LAYERS = {
     "errors": 0,
+    "outcome": 0,
     "arrowops": 0,
     "schema": 0,
     "i18n": 0,
@@ -22,6 +23,7 @@ LAYERS = {
     "rules": 3,
     "clauses": 3,
     "params": 4,
+    "attestations": 4,
     "engine": 5,
     "fixtures": 6,
     "docs": 6,
@@ -29,6 +31,7 @@ LAYERS = {
     "manifest": 7,
     "notebook": 7,
     "signing": 7,
+    "kernel": 7,
     "runner": 8,
     "progress": 8,
     "batch": 9,

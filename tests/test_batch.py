@@ -13,8 +13,10 @@ import pandas as pd
 import pytest
 from test_batch_helpers import cli, complete, institutions, manifest, summary
 
-from auditlib.batch import Job, Progress, plan, run_jobs, write_summary
-from auditlib.runner import Outcome
+from auditlib.batch import Job, plan, run_jobs
+from auditlib.outcome import Outcome
+from auditlib.progress import Progress
+from auditlib.report.index import write_summary
 
 
 class Terminal(io.StringIO):
@@ -99,6 +101,7 @@ def test_index_compares_institutions_rule_by_rule_with_a_chart(tmp_path):
         "seconds",
         "report",
         "note",
+        "error_kind",
     ]
 
 

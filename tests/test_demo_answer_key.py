@@ -25,7 +25,7 @@ def demo_root(tmp_path_factory):
 
 @pytest.mark.parametrize("inst", DEMOS)
 def test_findings_and_quarantine_match_the_answer_key(demo_root, inst):
-    params = load_params(f"params/{inst}.yaml")
+    params = load_params(f"params/{inst}.yaml", checks=False)
     bundle = load_bundle(demo_root / inst, encoding=params.encoding)
     result = run_audit(params, bundle)
     assert (result.summary["status"] != "error").all(), result.summary[["rule_code", "error"]]

@@ -41,12 +41,16 @@ def failed_folder(folder: Path) -> bool:
 def test_whole_audit_timeout_stops_a_hung_cell(tmp_path):
     params = institutions(tmp_path, ("inst-a",)) / "inst-a.yaml"
     out = tmp_path / "out"
-    p = cli("run", params, "--out", out, "--timeout", "6", env=fault_env(tmp_path, sleep=600), timeout=120)
+    # 20 s: the kernel must reach the hung cell first (6 s was seen not to be enough on a loaded machine)
+    p = cli("run", params, "--out", out, "--timeout", "20", env=fault_env(tmp_path, sleep=600), timeout=120)
     assert p.returncode == 1, p.stderr
-    assert "timed out: the audit ran longer than its 6 s limit (--timeout)" in p.stderr
+    assert "timed out: the audit ran longer than its 20 s limit (--timeout)" in p.stderr
     assert len(p.stderr.strip().splitlines()) <= 2 and "Traceback" not in p.stderr
     assert failed_folder(out / FOLDER) and not leftovers(out)
     assert gone([int(p) for p in os.listdir(tmp_path / "pids")])
+    error = (out / FOLDER / "error.txt").read_text(encoding="utf-8").splitlines()
+    assert error[0] == p.stderr.splitlines()[0].split("audit failed: ")[1]
+    assert {"kind: timeout", "scope: audit", "limit: 20.0", "cell: 4"} <= set(error)
     # the failed notebook shows where it stopped
     assert "KeyboardInterrupt" in (out / FOLDER / "report.failed.ipynb").read_text(encoding="utf-8")
 
@@ -66,6 +70,8 @@ def test_cell_timeout(tmp_path):
     assert p.returncode == 1
     assert "a cell ran longer than 3 s (--cell-timeout)" in p.stderr
     assert failed_folder(tmp_path / "out" / FOLDER)
+    error = (tmp_path / "out" / FOLDER / "error.txt").read_text(encoding="utf-8").splitlines()
+    assert {"kind: timeout", "scope: cell"} <= set(error) and any(e.startswith("cell: ") for e in error)
 
 
 def test_kernel_killed_mid_run_then_rerun_repairs(tmp_path):
@@ -81,6 +87,7 @@ def test_kernel_killed_mid_run_then_rerun_repairs(tmp_path):
     assert run.returncode == 1
     assert "the Jupyter kernel died in cell" in err and "SIGKILL" in err
     folder = out / FOLDER
+    assert {"kind: kernel_died", "signal: SIGKILL"} <= set((folder / "error.txt").read_text().splitlines())
     assert failed_folder(folder), "the folder shows the latest (failed) run, not the earlier result"
     assert not leftovers(out)
     # rerun repairs
@@ -136,6 +143,8 @@ def test_kernel_that_never_starts_is_a_clear_error(tmp_path):
     assert len(p.stderr.strip().splitlines()) <= 2, p.stderr
     assert (tmp_path / "fails").read_text() == "3", "started exactly twice"
     assert failed_folder(tmp_path / "out" / FOLDER)
+    error = (tmp_path / "out" / FOLDER / "error.txt").read_text().splitlines()
+    assert {"kind: kernel_not_started", "attempts: 2"} <= set(error)
 
 
 @pytest.mark.parametrize("how", ["ctrl-c", "sigterm"])
@@ -163,7 +172,7 @@ def test_interrupted_batch_leaves_nothing_looking_complete_and_resume_repairs(tm
     assert f"interrupted: 0 of {len(ids)} audits complete" in err
     rows = summary(out)
     assert [r["status"] for r in rows] == ["failed"] * len(ids)
-    assert all("interrupted" in r["error"] for r in rows)
+    assert all("interrupted" in r["error"] and r["error_kind"] == "interrupted" for r in rows)
     assert sum("before it started" in r["error"] for r in rows) == len(ids) - workers
     assert not list(out.glob("*/*/manifest.json")) and not leftovers(out)
     assert gone(kernels), [k for k in kernels if alive(k)]
@@ -250,6 +259,7 @@ def test_disk_full_writing_the_manifest_leaves_no_manifest(tmp_path, monkeypatch
     monkeypatch.setattr(runner, "write_manifest", full)
     outcome = runner.run_one(params, tmp_path / "out")
     assert outcome.status == "failed" and "output disk full" in outcome.error
+    assert outcome.error_kind == "out_of_disk"
     folder = tmp_path / "out" / FOLDER
     assert failed_folder(folder) and not list(folder.glob("manifest*")) and not leftovers(tmp_path / "out")
     monkeypatch.undo()

@@ -38,6 +38,7 @@ def test_v1_bundle_loads_exactly_the_v1_columns_and_v2_rules_are_not_tested(tmp_
     assert "fee" not in b.tables["transactions"] and not b.has("transactions.fee")
     assert b.has("transactions") and not b.has("products.max_fee_rate")
     assert V2_TABLES <= set(b.missing)
+    assert sorted(b.missing_columns) == ["products.max_fee_rate", "transactions.fee"]
     assert b.quality.empty
     accounting_holds(b)
     s = _audit(d, ["SUIT", "INFO-002", "FEE"])
@@ -76,6 +77,7 @@ def test_v2_columns_and_tables_load_typed_and_bad_rows_are_quarantined(tmp_path)
     )
     b = load_bundle(d)
     accounting_holds(b)
+    assert b.missing_columns == [] and not V2_TABLES & set(b.missing)
     assert b.has("transactions.fee") and b.has("products.max_fee_rate") and b.has("product_ratings")
     assert b.tables["transactions"]["fee"].dtype == "float64"
     assert b.tables["transactions"]["fee"].tolist()[0] == 15.0
@@ -134,3 +136,24 @@ def test_data_request_marks_the_v2_items_optional_and_new():
     assert (new.loc[new["table"].isin(V2_TABLES), "table required"] == "no").all()
     assert (new.loc[~new["table"].isin(V2_TABLES), "column required"] == "no").all()
     assert (df.loc[df["table"] == "staff", "new in"] == "").all()
+
+
+def test_report_data_section_names_the_v2_data_not_provided(tmp_path):
+    from auditlib.report.html import data_quality_section
+
+    d = bundle_dir(tmp_path)
+    params = parse_params(
+        {
+            "institution_id": "v2",
+            "institution_name": "v2",
+            "data_dir": str(d),
+            "period_start": "2025-01-01",
+            "period_end": "2025-12-31",
+            "as_of": "2026-01-31",
+            "rules": ["FEE"],
+        },
+        "test",
+    )
+    html = data_quality_section(run_audit(params, load_bundle(d)))
+    assert "交易费用(transactions.fee)" in html and "产品合同最高费率(products.max_fee_rate)" in html
+    assert "产品评级历史(product_ratings)" in html

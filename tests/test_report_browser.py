@@ -17,9 +17,9 @@ import re
 import subprocess
 from pathlib import Path
 
-import pandas as pd
 import pytest
 import yaml
+from helpers import personal_data
 
 from auditlib.demo import write_demo
 from auditlib.runner import run_one
@@ -68,26 +68,13 @@ def demo(request, tmp_path_factory):
     write_demo(root / "data", names=[inst], transactions=DEMOS[inst])
     params = yaml.safe_load((ROOT / "params" / f"{inst}.yaml").read_text(encoding="utf-8"))
     params["data_dir"] = str(root / "data" / inst)
+    if params.get("attestations"):  # relative to the params file, which moves to root
+        params["attestations"] = str(ROOT / "params" / params["attestations"])
     params_file = root / f"{inst}.yaml"
     params_file.write_text(yaml.safe_dump(params, allow_unicode=True), encoding="utf-8")
     outcome = run_one(params_file, root / "out")
     assert outcome.status == "ok", outcome.error
     return inst, root, Path(outcome.report)
-
-
-def personal_data(data: Path) -> set[str]:
-    """Names, ID numbers and phones of the demo's customers and staff, as handed over."""
-    values: set[str] = set()
-    for table, cols in (("customers", ("name", "id_number", "phone")), ("staff", ("name",))):
-        raw = (data / f"{table}.csv").read_bytes()
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError:  # demo-b hands over GBK exports
-            text = raw.decode("gb18030")
-        df = pd.read_csv(pd.io.common.StringIO(text), dtype=str, keep_default_na=False)
-        for c in cols:
-            values |= {v.strip() for v in df[c] if len(v.strip()) >= 2}
-    return values
 
 
 def test_report_displays_offline_with_no_console_message_no_markup_from_data_no_personal_data(demo, tmp_path):

@@ -2,6 +2,7 @@
 failed runs, exit codes and one-line errors, batches."""
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -120,6 +121,9 @@ def test_failed_audit_leaves_error_and_failed_notebook_but_no_manifest(tmp_path)
     assert len(err.strip().splitlines()) <= 2
     folder = tmp_path / "out" / "test-inst" / "2025-12-31"
     assert sorted(p.name for p in folder.iterdir()) == ["error.txt", "report.failed.ipynb"]
+    error = (folder / "error.txt").read_text(encoding="utf-8").splitlines()
+    assert "required table customers missing" in error[0] and "kind: bad_data" in error
+    assert any(line.startswith("cell: ") for line in error)
     # a rerun with the data fixed repairs the folder
     bundle_dir(tmp_path / "data")
     assert run_cli("run", params, "--out", tmp_path / "out")[0] == 0
@@ -190,6 +194,7 @@ def test_batch_one_failure_never_stops_the_others(tmp_path):
     assert s["institution_id"].tolist() == ["inst-a", "inst-b", "inst-c"]
     assert s["status"].tolist() == ["ok", "failed", "ok"]
     assert "required table staff missing" in s.loc[1, "error"]
+    assert s["error_kind"].tolist() == ["", "bad_data", ""]
     assert s.loc[0, "findings"] == "1" and s.loc[0, "high"] == "1"
     index = (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
     assert 'href="inst-a/2025-12-31/report.html"' in index and "SOD-001" in index
@@ -228,29 +233,36 @@ def test_the_prestarted_kernel_runs_the_notebook_and_is_gone_afterwards(inst, tm
     from jupyter_client.manager import AsyncKernelManager
 
     from auditlib import runner
+    from auditlib.kernel import AuditKernelManager
 
-    started, prestarted = [], []
-    real_start, real_prestart = AsyncKernelManager.start_kernel, runner._Run.prestart
+    started, clients = [], []
+    real_start, real_client = AsyncKernelManager.start_kernel, AuditKernelManager.client
 
     async def start_kernel(self, **kw):
-        started.append(self)
-        return await real_start(self, **kw)
+        started.append((self, kw))
+        await real_start(self, **kw)
+        started[-1] += (self.connection_file, self.ip)
 
-    def prestart(self, cwd):
-        km = real_prestart(self, cwd)
-        prestarted.append((km, km.connection_file, km.ip))
-        return km
+    def client(self, **kw):
+        clients.append(real_client(self, **kw))
+        return clients[-1]
 
     monkeypatch.setattr(AsyncKernelManager, "start_kernel", start_kernel)
-    monkeypatch.setattr(runner._Run, "prestart", prestart)
+    monkeypatch.setattr(AuditKernelManager, "client", client)
+    path = os.environ.get("PATH")
     outcome = runner.run_one(inst, tmp_path / "out")
     assert outcome.status == "ok", outcome.error
-    assert len(prestarted) == 1 and started == [prestarted[0][0]], "one kernel: the one launched first"
-    km, connection_file, ip = prestarted[0]
+    assert len(started) == 1, "one kernel: the one launched first"
+    km, kw, connection_file, ip = started[0]
+    assert isinstance(km, AuditKernelManager)
     assert (
         km.provisioner is None or km.provisioner.process is None or km.provisioner.process.poll() is not None
     )
     assert not Path(connection_file).exists()
     assert not list(Path(ip).parent.glob(Path(ip).name + "-*")), "IPC socket files left behind"
+    assert clients and not any(kc.channels_running for kc in clients), "papermill's client closed"
+    # the kernel's environment is its own: this interpreter's folder first on its PATH, ours unchanged
+    assert kw["env"]["PATH"].split(os.pathsep)[0] == str(Path(sys.executable).parent)
+    assert os.environ.get("PATH") == path
     nb = nbformat.read(Path(outcome.report).with_name("report.ipynb"), as_version=4)
     assert all(c.metadata.papermill.status == "completed" for c in nb.cells)

@@ -301,6 +301,43 @@ def test_a_bad_matrix_is_the_rules_error_not_the_reports():
     assert "C9" in html and "<img" not in html
 
 
+def _rated(day: str) -> list[dict]:
+    return [{**p, "rated_at": day} if p["product_code"] == "P4" else p for p in TABLES["products"]]
+
+
+def test_suit_section_says_how_many_verdicts_rest_on_a_rating_dated_after_the_sale():
+    # T1 (3 March, unsuitable) on a rating dated 4 March; T2 applied on 4 March itself is not later
+    result = audit("zh", tables={**TABLES, "products": _rated("2025-03-04")})
+    notes = result.summary.set_index("rule_code").loc["SUIT-001", "notes"]
+    assert notes == {"later_rating": 1, "later_rating_exceptions": 1}
+    html = render(suit_extras, result, "zh")
+    assert "未提供产品风险评级历史" in html
+    assert (
+        "其中 1 笔已测评投资者的销售，所依据的产品评级日期晚于销售当日" in html
+        and "1 笔被判定为不匹配" in html
+    )
+    en = render(suit_extras, audit("en", tables={**TABLES, "products": _rated("2025-03-04")}), "en")
+    assert "For 1 sales to assessed investors that rating is dated after the day of the sale" in en
+    assert "later_rating" not in en and "rated_at" not in en
+    assert "均不晚于销售当日" in render(suit_extras, audit("zh"), "zh")
+
+
+def test_suit_section_with_the_rating_history_judges_by_the_rating_in_force():
+    history = [
+        {"product_code": "P4", "risk_level": "R4", "rated_at": "2025-03-04"},
+        {"product_code": "P1", "risk_level": "R1", "rated_at": "2025-01-01"},
+    ]
+    result = audit("en", tables={**TABLES, "product_ratings": history})
+    f = result.findings
+    assert f.loc[f["rule_code"] == "SUIT-006", "entity_id"].tolist() == ["T1"]
+    assert "T1" not in f.loc[f["rule_code"] == "SUIT-001", "entity_id"].tolist()
+    html = render(suit_extras, result, "en")
+    assert "rating in force on the day of the sale" in html
+    assert "On the day of 1 of the sales the product had no rating in force" in html
+    all_sales = int(suitability_cells(audit("en"))["sales"].sum())
+    assert int(suitability_cells(result)["sales"].sum()) == all_sales - 1  # T1 is not in the heat map
+
+
 SWEEP = {
     "transfer_type": "branch_sweep",
     "due_at": "2025-03-03 17:00:00",

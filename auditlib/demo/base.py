@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from ..rules import REGISTRY
 from . import cal, pii
 from .profiles import AS_OF, PERIOD_END, PERIOD_START, Profile
 
@@ -107,6 +108,9 @@ DESCRIPTIONS = np.array(
 )
 
 
+#: the contract's highest purchase fee rate by product risk level, in millionths (R1: money funds, no fee)
+MAX_FEE_PPM = {1: 0, 2: 6000, 3: 12000, 4: 15000, 5: 15000}
+SUITABILITY_COURSE = "基金销售适用性管理"
 TXN_CODES = ["022", "039", "020", "024", "036"]
 TXN_STATUS = ["confirmed", "failed", "rejected"]
 
@@ -173,11 +177,18 @@ class Demo:
         self.no_transfer_for: set[str] = set()  # txn_ids whose payout/refund is planted explicitly
         self.sweep_plan: dict = {}  # (branch, day) -> f(collected) -> [sweep rows]; an empty list = no sweep
         self.no_backup: set[str] = set()
-        self.training_hours: dict[str, list[tuple[str, float]]] = {}  # planted staff -> [(date, hours)]
+        self.training_hours: dict[str, list[tuple]] = {}  # planted staff -> [(date, hours[, course])]
+        self.rating_history: dict[str, list[tuple[int, str]]] = {}  # planted product -> [(level, from day)]
+        self.no_recording: set[str] = set()  # complaint_ids that must get no call_recording archive record
         self.counters = {}
         self.bad_rows: list[dict] = []  # deliberately bad rows, inserted by the writer
         self.post: list = []  # hooks run after the dependent tables are derived
-        self.settlement_account = "3100" + str(profile.seed)[-8:] + "0018"
+        # the sales special accounts (销售结算专用账户) branch sweeps go to: those configured for ABN-009, or
+        # (an institution that did not give them) the account it would have named
+        self.special_accounts = list(profile.param("ABN-009", "sales_special_accounts")) or [
+            "3100" + str(profile.seed)[-8:] + "0018"
+        ]
+        self.settlement_account = self.special_accounts[0]
         self.settlement_holder = profile.name + "基金销售结算专户"
 
     # ------------------------------------------------------------------ bookkeeping
@@ -195,9 +206,16 @@ class Demo:
         return table not in self.p.absent
 
     def rule_tested(self, code: str) -> bool:
-        from .generate import RULE_TABLES
-
-        return all(self.has(t) for t in RULE_TABLES[code])
+        """Whether the kit tests the rule here: its tables and optional columns (as the rule declares them)
+        are provided and the parameters it cannot do without are set. Unknown codes are not tested."""
+        r = REGISTRY.get(code)
+        if r is None:
+            return False
+        return (
+            all(self.has(t) for t in r.tables)
+            and all(self.p.has_column(c) for c in getattr(r, "columns", ()))
+            and all(self.p.param(code, n) for n in getattr(r, "needs", {}))
+        )
 
     def op(self, ts: str, staff: str, action: str, business_type: str, ref: str) -> str:
         """A planted operation with a reserved id (its ref_id is normally in `own_ops`)."""
@@ -295,7 +313,7 @@ class Demo:
             hire="2019-07-01",
             leave="2025-05-31",
             role_end="2025-05-31",
-            training=[("2025-02-14", 8.0), ("2025-04-18", 8.0)],
+            training=[("2025-02-14", 8.0, SUITABILITY_COURSE), ("2025-04-18", 8.0)],
         )
 
     def new_staff(
@@ -333,7 +351,11 @@ class Demo:
         if training is not None:
             self.training_hours[sid] = list(training)
         elif any(r in SALES_ROLES for r in roles):
-            self.training_hours[sid] = [("2025-03-21", 6.0), ("2025-06-20", 6.0), ("2025-10-24", 4.0)]
+            self.training_hours[sid] = [
+                ("2025-03-21", 6.0, SUITABILITY_COURSE),
+                ("2025-06-20", 6.0),
+                ("2025-10-24", 4.0),
+            ]
         return sid
 
     def _staff_id(self) -> str:
@@ -356,16 +378,27 @@ class Demo:
                 "name": brand + kind,
                 "risk_level": risk,
                 "rated_at": rated.astype("datetime64[s]"),
+                "max_fee_rate": np.array([MAX_FEE_PPM[r] for r in risk]) / 1e6,
             }
         )
         self.levels = levels
 
-    def new_product(self, risk: int, rated_at: str, name: str) -> str:
+    def new_product(
+        self, risk: int, rated_at: str, name: str, history=None, max_fee_rate: float | None = "auto"
+    ) -> str:
+        """A planted product; history = [(level, first day)] replaces the generated rating history."""
         n = len(self.extra.get("products", []))
         code = pii.fmt_ids("", np.array([20100 + 37 * n]), 6)[0]
         self.add(
-            "products", product_code=code, name=name, risk_level=risk, rated_at=np.datetime64(rated_at, "s")
+            "products",
+            product_code=code,
+            name=name,
+            risk_level=risk,
+            rated_at=np.datetime64(rated_at, "s"),
+            max_fee_rate=MAX_FEE_PPM[risk] / 1e6 if max_fee_rate == "auto" else max_fee_rate,
         )
+        if history is not None:
+            self.rating_history[code] = list(history)
         return code
 
     def product_of_risk(self, risk: int, k: int = 0) -> str:
@@ -389,7 +422,7 @@ class Demo:
         close_day = np.datetime64("2023-01-05") + rng.integers(0, 700, n).astype("timedelta64[D]")
         close_ts = np.where(closed, rand_times(rng, close_day, 9, 17), np.datetime64("NaT"))
         names = np.where(inst, pii.company_names(rng, n), pii.person_names(rng, n))
-        id_number = np.where(inst, pii.credit_codes(rng, n), pii.resident_ids(rng, n))
+        id_number = np.where(inst, pii.credit_codes(rng, n), pii.resident_ids(rng, n, unique=True))
         ids = pii.fmt_ids("", np.arange(100001, 100001 + n), 10)
         self.t["customers"] = pd.DataFrame(
             {
@@ -441,18 +474,28 @@ class Demo:
         closed=None,
         institution=False,
         extra_assessments=(),
+        id_type="auto",
+        id_number="auto",
+        investor_type="auto",
     ) -> str:
-        """A planted customer with a clean assessment (unless tol is None) and an identity record."""
-        cid = pii.fmt_ids("", np.array([9000001 + len(self.extra.get("customers", []))]), 10)[0]
+        """A planted customer with a clean assessment (unless tol is None), a valid identity number of its own
+        (a region code the bulk never uses: no clash with it) and an identity record."""
+        k = len(self.extra.get("customers", []))
+        cid = pii.fmt_ids("", np.array([9000001 + k]), 10)[0]
         rng = self.rng
+        if id_number == "auto":
+            born = np.datetime64("1958-03-01") + (k * 211) % (30 * 365)
+            id_number = pii.credit_codes(rng, 1)[0] if institution else pii.planted_resident_id(str(born), k)
         self.add(
             "customers",
             customer_id=cid,
             name=name or (pii.company_names(rng, 1)[0] if institution else pii.person_names(rng, 1)[0]),
-            id_type="BUSINESS_LICENSE" if institution else "ID_CARD",
-            id_number=(pii.credit_codes if institution else pii.resident_ids)(rng, 1)[0],
+            id_type=("BUSINESS_LICENSE" if institution else "ID_CARD") if id_type == "auto" else id_type,
+            id_number=id_number,
             phone=pii.mobiles(rng, 1)[0],
-            investor_type="institution" if institution else "individual",
+            investor_type=("institution" if institution else "individual")
+            if investor_type == "auto"
+            else investor_type,
             open_date=np.datetime64(opened[:10], "s"),
             close_date=np.datetime64(closed[:10], "s") if closed else pd.NaT,
             _open_ts=np.datetime64(opened, "s"),
@@ -640,6 +683,7 @@ class Demo:
         # failed/rejected: the investor is told within minutes to hours (ABN-008 clean)
         notified = np.where(status != 0, applied + rng.integers(10, 240, n) * MIN, np.datetime64("NaT"))
         code = self._fix_quick_redemptions(code, status, ci * len(pr) + pidx, trade)
+        fee = self._fees(code, status, counter, pidx, prisk, amount, shares)
         order = np.lexsort((ci, applied.astype("int64")))
         staff_flat = self.counter_by_branch.ravel()
         staff_i = branch_i * self.counter_by_branch.shape[1] + k
@@ -660,9 +704,23 @@ class Demo:
                 "staff_id": coded(np.where(counter, staff_i, -1)[order], list(staff_flat)),
                 "risk_mismatch_confirmed": pd.arrays.BooleanArray(mm == 1, mm < 0),
                 "notified_at": notified[order].astype("datetime64[s]"),
+                "fee": fee[order],
             }
         )
         self.t["transactions"] = t
+
+    def _fees(self, code, status, counter, pidx, prisk, amount, shares) -> np.ndarray:
+        """Confirmed purchases pay at most the contract's rate (FEE-001 clean): the full rate at the counter,
+        a 90% or 60% discount elsewhere, in whole cents rounded down (integer arithmetic, exact); confirmed
+        redemptions 0.5% of their shares; failed/rejected nothing (null)."""
+        n = len(code)
+        disc = np.where(counter, 10, np.where(self.rng.random(n) < 0.7, 1, 4))
+        ppm = np.array([MAX_FEE_PPM[int(r)] for r in prisk], dtype=np.int64)[pidx] * disc // 10
+        cents = np.round(amount * 100).astype(np.int64) * ppm // 1_000_000
+        ok = status == 0
+        return np.where(
+            ok & (code <= 2), cents / 100, np.where(ok & (code == 3), np.round(shares * 0.005, 2), np.nan)
+        )
 
     @staticmethod
     def _fix_quick_redemptions(code, status, key, trade) -> np.ndarray:
@@ -698,6 +756,7 @@ class Demo:
         mismatch=False,
         trade_date=None,
         notified="auto",
+        fee="auto",
     ) -> str:
         tid = self.next_id("txn", "T", 9000000001, 10)
         at = np.datetime64(applied, "s")
@@ -730,6 +789,8 @@ class Demo:
             staff_id=staff,
             risk_mismatch_confirmed=mismatch,
             notified_at=notified,
+            # planted purchases carry no fee (waived) unless the case is about fees
+            fee=(0.0 if purchase and status == "confirmed" else np.nan) if fee == "auto" else fee,
         )
         return tid
 
@@ -746,12 +807,12 @@ class Demo:
         customer_id=None,
         branch_id=None,
         holder=None,
-        account=None,
+        account="auto",
     ) -> str:
         fid = self.next_id("transfer", "F", 9000000001, 10)
         if holder is None:
             holder = self.customer_name(customer_id) if customer_id else self.settlement_holder
-        if account is None:
+        if account == "auto":
             account = pii.bank_cards(self.rng, 1)[0] if customer_id else self.settlement_account
         self.add(
             "fund_transfers",
@@ -785,7 +846,7 @@ class Demo:
         day_w = uniform_workdays(rng, lo, np.full(n, P_END_DAY - 3 * DAY))
         day_any = uniform_days(rng, lo, np.full(n, P_END_DAY - 3 * DAY))
         received = np.where(in_hours, rand_times(rng, day_w, 9, 17), rand_times(rng, day_any, 0, 24))
-        major = rng.random(n) < 0.06
+        major = (rng.random(n) < 0.06) | (ch == "regulator")  # regulator transfers are major (CMP-012 clean)
         resolved_any = rng.random(n) < 0.97
         # forwarded within 25 wall-clock minutes: never more working minutes than that (CMP-001 clean)
         registered = received + rng.integers(1, 20, n) * MIN

@@ -20,6 +20,7 @@ from .base import (
     P_START,
     PURCHASE_CODES,
     SALES_ROLES,
+    SUITABILITY_COURSE,
     Demo,
 )
 
@@ -140,10 +141,21 @@ def transfers(d: Demo) -> None:
         g["branch_id"] + ":" + pd.Series(g["business_date"].to_numpy().astype("datetime64[D]").astype(str))
     ).to_numpy()
     planned = np.isin(key, [f"{b}:{x}" for b, x in d.sweep_plan])
+    sweep_ids = {}
     for k, collected in zip(key[planned], g["amount"].to_numpy()[planned], strict=True):
         b, day = k.split(":")
         for row in d.sweep_plan[(b, day)](float(collected)):
-            d.new_transfer("branch_sweep", day, row["due_at"], row["executed_at"], row["amount"], branch_id=b)
+            sweep_ids[f"@sweep:{k}"] = d.new_transfer(
+                "branch_sweep",
+                day,
+                row["due_at"],
+                row["executed_at"],
+                row["amount"],
+                branch_id=b,
+                account=row.get("account", sweep_account(d, b)),
+            )
+    for p in d.plants:  # a plant about a planned sweep names it before it exists: now it has an id
+        p.entity = sweep_ids.get(p.entity, p.entity)
     g = g[~planned]
     n = len(g)
     bd = g["business_date"].to_numpy().astype("datetime64[D]")
@@ -157,7 +169,7 @@ def transfers(d: Demo) -> None:
                 "business_date": bd,
                 "due_at": _ts(bd, np.full(n, 18 * 3600)),
                 "executed_at": _ts(bd, rng.integers(17 * 3600 + 300, 17 * 3600 + 3300, n)),
-                "to_account": d.settlement_account,
+                "to_account": [sweep_account(d, b) for b in g["branch_id"]],
                 "to_account_holder": d.settlement_holder,
                 "amount": np.round(g["amount"].to_numpy(), 2),
             }
@@ -170,6 +182,11 @@ def transfers(d: Demo) -> None:
     f = f.iloc[stable_order(f["business_date"], f["due_at"])].reset_index(drop=True)
     f.insert(0, "transfer_id", pii.id_series("F", np.arange(1, len(f) + 1), 10))
     d.t["fund_transfers"] = f
+
+
+def sweep_account(d: Demo, branch: str) -> str:
+    """The sales special account a branch sweeps to (with two, the branches alternate: ABN-009 clean)."""
+    return d.special_accounts[d.branches.index(branch) % len(d.special_accounts)]
 
 
 # ---------------------------------------------------------------------- operations
@@ -285,7 +302,8 @@ def operations(d: Demo) -> None:
         c["complaint_id"],
     )
 
-    # daily batch jobs (info_processing, `other`) and read-only look-ups by audit, risk and IT staff (`view`)
+    # daily batch jobs (info_processing, `enter` of `other`); look-ups (`view`) by audit, risk and complaint
+    # staff, and statements printed (`other`) by counter staff: roles with access to customer data (INFO-001)
     wd = cal.workdays()
     wd = wd[(wd >= P_START.astype("datetime64[D]")) & (wd <= P_END_DAY)]
     n = len(wd)
@@ -296,7 +314,7 @@ def operations(d: Demo) -> None:
         bt["other"],
         pii.fmt_ids("BATCH", np.arange(1, n + 1), 5),
     )
-    viewers = code(np.concatenate([d.pool["audit"], d.pool["risk_monitoring"], d.pool.get("it_ops", [])]))
+    viewers = code(np.concatenate([d.pool["audit"], d.pool["risk_monitoring"], d.pool["complaint_handling"]]))
     tt = d.t["transactions"]
     k = max(len(tt) // 100, 10)
     pick = np.sort(rng.integers(0, len(tt), k))
@@ -308,6 +326,15 @@ def operations(d: Demo) -> None:
         viewers[rng.integers(0, len(viewers), k)],
         "view",
         vt,
+        tt["txn_id"].iloc[pick],
+    )
+    at_counter = np.flatnonzero(tt["staff_id"].isin(d.counter_by_branch.ravel()).to_numpy())
+    pick = np.sort(rng.choice(at_counter, min(len(at_counter), k), replace=False))
+    part(
+        tt["applied_at"].to_numpy(dtype="datetime64[s]")[pick] + rng.integers(5, 60, len(pick)) * MIN,
+        code(tt["staff_id"].iloc[pick]),
+        "other",
+        bt["other"],
         tt["txn_id"].iloc[pick],
     )
 
@@ -354,21 +381,23 @@ def archive(d: Demo) -> None:
             }
         )
     )
+    # every complaint file and every call recording archived within a week of closing (RET-007 clean)
     cp = d.t["complaints"]
     cp = cp[cp["received_at"].notna().to_numpy()]
     done = (
         cp["resolved_at"].fillna(cp["received_at"]).to_numpy().astype("datetime64[D]").astype("datetime64[s]")
     )
+    keep = ~cp["complaint_id"].isin(d.no_archive).to_numpy()
     parts.append(
         pd.DataFrame(
             {
                 "record_type": "complaint",
-                "subject_id": cp["complaint_id"].to_numpy(),
-                "archived_at": done + rng.integers(1, 8, len(cp)) * DAY,
+                "subject_id": cp["complaint_id"].to_numpy()[keep],
+                "archived_at": (done + rng.integers(1, 8, len(cp)) * DAY)[keep],
             }
         )
     )
-    ph = cp["recording_ref"].notna().to_numpy()
+    ph = cp["recording_ref"].notna().to_numpy() & ~cp["complaint_id"].isin(d.no_recording).to_numpy()
     parts.append(
         pd.DataFrame(
             {
@@ -457,7 +486,7 @@ def reconciliations(d: Demo) -> None:
 def training(d: Demo) -> None:
     rng = d.rng
     courses = [
-        "基金销售适用性管理",
+        SUITABILITY_COURSE,
         "反洗钱与客户身份识别",
         "投资者权益保护",
         "基金法律法规更新",
@@ -472,10 +501,17 @@ def training(d: Demo) -> None:
     wd = cal.workdays()
     wd = wd[(wd >= np.datetime64("2025-01-06")) & (wd <= np.datetime64("2025-12-19"))]
     for sid in staff["staff_id"].drop_duplicates():  # staff is small (<= a few hundred): a loop is fine
-        if sid in d.training_hours:
+        if (
+            sid in d.training_hours
+        ):  # planted: (day, hours) or (day, hours, course); no course = a general one
             rows += [
-                (sid, np.datetime64(day, "D"), courses[i % len(courses)], h)
-                for i, (day, h) in enumerate(d.training_hours[sid])
+                (
+                    sid,
+                    np.datetime64(x[0], "D"),
+                    x[2] if len(x) > 2 else courses[1 + i % (len(courses) - 1)],
+                    x[1],
+                )
+                for i, x in enumerate(d.training_hours[sid])
             ]
             continue
         if sid in sales_staff:
@@ -483,12 +519,91 @@ def training(d: Demo) -> None:
         else:
             hours = rng.choice([2.0, 2.5, 3.0], int(rng.integers(1, 4)))
         days = np.sort(wd[rng.integers(0, len(wd), len(hours))])
-        rows += [
-            (sid, day, courses[int(rng.integers(0, len(courses)))], float(h))
-            for day, h in zip(days, hours, strict=True)
-        ]
+        picked = [courses[int(rng.integers(0, len(courses)))] for _ in hours]
+        if sid in sales_staff:  # the suitability course among them (STAFF-003 clean)
+            picked[int(rng.integers(0, len(picked)))] = SUITABILITY_COURSE
+        rows += [(sid, day, c, float(h)) for day, c, h in zip(days, picked, hours, strict=True)]
         if rng.random() < 0.2:  # last year's training does not count for this period
             rows.append((sid, np.datetime64("2024-12-13"), "年度合规培训（2024）", 4.0))
     tr = pd.DataFrame(rows, columns=["staff_id", "date", "course", "hours"])
     tr["date"] = tr["date"].astype("datetime64[s]")
     d.t["training"] = tr.sort_values(["date", "staff_id"], kind="stable", ignore_index=True)
+
+
+# ---------------------------------------------------------------------- product ratings (v2)
+def ratings(d: Demo) -> None:
+    """The rating history: each product's current rating and the annual review a year before it, at the same
+    level, so that every day of the period has a rating in force equal to today's (SUIT-001/006 clean).
+    Planted products with a `rating_history` get exactly that (ratings that changed, or began late)."""
+    pr = d.t["products"]
+    rows = []
+    for code, level, rated in zip(
+        pr["product_code"], pr["risk_level"], pr["rated_at"].to_numpy(dtype="datetime64[D]"), strict=True
+    ):
+        if code in d.rating_history:
+            rows += [(code, lvl, np.datetime64(day, "D")) for lvl, day in d.rating_history[code]]
+            continue
+        month = rated.astype("datetime64[M]")
+        year_ago = (month - 12).astype("datetime64[D]") + (rated - month.astype("datetime64[D]"))
+        rows += [(code, level, year_ago), (code, level, rated)]
+    r = pd.DataFrame(rows, columns=["product_code", "risk_level", "rated_at"])
+    r["rated_at"] = r["rated_at"].astype("datetime64[s]")
+    d.t["product_ratings"] = r
+
+
+# ---------------------------------------------------------------------- data changes (v2)
+CHANGES = [  # (table, key column, field changed)
+    ("transactions", "txn_id", "notified_at"),
+    ("customers", "customer_id", "phone"),
+    ("fund_transfers", "transfer_id", "due_at"),
+    ("account_events", "event_id", "staff_id"),
+]
+
+
+def _text(v) -> str | None:
+    return None if pd.isna(v) else str(v).replace("T", " ")
+
+
+def data_changes(d: Demo) -> None:
+    """Corrections made outside the business flow, each entered by a back-office staff and approved
+    beforehand by another (INFO-002 clean): ~1 per 500 transactions, on working days of the period."""
+    rng = d.rng
+    k = max(d.n_txn // 500, 12)
+    which = rng.integers(0, len(CHANGES), k)
+    wd = cal.workdays()
+    wd = wd[(wd >= P_START.astype("datetime64[D]")) & (wd <= P_END_DAY)]
+    changed = _ts(wd[rng.integers(0, len(wd), k)], rng.integers(10 * 3600, 17 * 3600, k))
+    approved = changed - rng.integers(10, 240, k) * MIN
+    info = np.sort(d.pool["info_processing"])
+    by = info[rng.integers(0, len(info), k)]
+    phones = pii.mobiles(rng, k)
+    rec, old, new = [], [], []
+    for i, w in enumerate(which):  # k is small (~10^3 at the default sizes): a loop is fine
+        table, key, field = CHANGES[w]
+        df = d.t[table]
+        j = int(rng.integers(0, len(df)))
+        rec.append(df[key].iloc[j])
+        v = df[field].iloc[j]
+        old.append(_text(v))
+        if field == "phone":
+            new.append(phones[i])
+        elif field == "staff_id":
+            new.append(by[i])
+        else:  # a time corrected by an hour (due_at) or filled in (notified_at)
+            new.append(_text(v + np.timedelta64(1, "h")) if not pd.isna(v) else _text(changed[i]))
+    dc = pd.DataFrame(
+        {
+            "changed_at": changed,
+            "changed_by": by,
+            "table_name": [CHANGES[w][0] for w in which],
+            "record_id": rec,
+            "field": [CHANGES[w][2] for w in which],
+            "old_value": old,
+            "new_value": new,
+            "approved_by": _other(rng, info, by),
+            "approved_at": approved,
+        }
+    )
+    dc = dc.iloc[stable_order(dc["changed_at"])].reset_index(drop=True)
+    dc.insert(0, "change_id", pii.fmt_ids("DC", np.arange(1, k + 1), 8))
+    d.t["data_changes"] = dc

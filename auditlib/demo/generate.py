@@ -1,43 +1,40 @@
-"""The generation pipeline: bulk population, plants, dependent tables, answer key."""
+"""The generation pipeline: bulk population, plants, dependent tables, answer key.
+
+Which rules a demo institution's data lets the kit test (and so which plants are in its answer key) comes
+from the rules' own declarations (`Demo.rule_tested`), not from a list kept here.
+"""
 
 from __future__ import annotations
 
 import pandas as pd
 
-from . import derive, plant_abn, plant_cmp, plant_quality, plant_ret, plant_sod, plant_staff_rec, plant_suit
+from . import (
+    derive,
+    plant_abn,
+    plant_acc,
+    plant_cmp,
+    plant_info_fee,
+    plant_quality,
+    plant_ret,
+    plant_sod,
+    plant_staff_rec,
+    plant_suit,
+)
 from .base import Demo
 from .profiles import Profile
 
-PLANTERS = [plant_sod, plant_suit, plant_abn, plant_staff_rec, plant_cmp, plant_ret, plant_quality]
+PLANTERS = [
+    plant_sod,
+    plant_suit,
+    plant_abn,
+    plant_acc,
+    plant_staff_rec,
+    plant_cmp,
+    plant_ret,
+    plant_info_fee,
+    plant_quality,
+]
 PRIMARY = ["staff", "staff_roles", "products", "customers", "risk_assessments", "transactions", "complaints"]
-
-# the tables each rule reads: a rule whose table is absent is not tested, so it has no expected findings
-RULE_TABLES = {
-    **{f"SOD-00{i}": ("staff_roles",) for i in range(1, 5)},
-    "SOD-005": ("operations", "staff_roles"),
-    "SOD-006": ("operations",),
-    "SOD-007": ("operations", "staff_roles", "staff"),
-    **{f"SUIT-00{i}": ("transactions", "risk_assessments", "products") for i in range(1, 5)},
-    "ABN-001": ("account_events",),
-    "ABN-002": ("transactions",),
-    "ABN-003": ("account_events",),
-    "ABN-004": ("fund_transfers",),
-    "ABN-005": ("fund_transfers",),
-    "ABN-006": ("fund_transfers", "transactions"),
-    "ABN-007": ("transactions",),
-    "ABN-008": ("transactions",),
-    "RET-001": ("archive_records",),
-    "RET-002": ("archive_records",),
-    "RET-003": ("archive_records",),
-    "RET-004": ("backups",),
-    "RET-005": ("backups",),
-    "RET-006": ("backups",),
-    **{f"CMP-{i:03d}": ("complaints",) for i in range(1, 11)},
-    "STAFF-001": ("staff", "staff_roles"),
-    "STAFF-002": ("staff_roles", "training"),
-    "REC-001": ("reconciliations",),
-}
-
 
 SORT_KEYS = {
     "transactions": ["applied_at"],
@@ -51,6 +48,8 @@ SORT_KEYS = {
     "customers": ["customer_id"],
     "risk_assessments": ["customer_id", "assessed_at"],
     "products": ["product_code"],
+    "product_ratings": ["product_code", "rated_at"],
+    "data_changes": ["changed_at"],
 }
 
 
@@ -81,6 +80,8 @@ def build(profile: Profile, transactions: int | None = None, seed: int | None = 
     derive.backups(d)
     derive.reconciliations(d)
     derive.training(d)
+    derive.ratings(d)
+    derive.data_changes(d)
     d.merge_extra()
     for hook in d.post:
         hook(d)
@@ -92,4 +93,7 @@ def build(profile: Profile, transactions: int | None = None, seed: int | None = 
         t[table] = df.iloc[derive.stable_order(*(_key(df[k]) for k in keys))].reset_index(drop=True)
     for table in profile.absent:
         t.pop(table, None)
+    for column in profile.absent_columns:  # a v1 bundle: the v2 columns are not handed over
+        table, _, name = column.partition(".")
+        t[table] = t[table].drop(columns=name)
     return d

@@ -131,8 +131,11 @@ def company_names(rng: np.random.Generator, n: int) -> np.ndarray:
     )
 
 
-def resident_ids(rng: np.random.Generator, n: int) -> np.ndarray:
-    """18-digit resident identity numbers (GB 11643) with valid check characters."""
+def resident_ids(rng: np.random.Generator, n: int, unique: bool = False) -> np.ndarray:
+    """18-digit resident identity numbers (GB 11643) with valid check characters, born 1950-2003.
+
+    unique: no number twice (random numbers collide: ~1,000 pairs among 10^6), by drawing the sequence
+    digits again for the repeats; the background must give ACC-003 nothing to find."""
     region = REGIONS[rng.integers(0, len(REGIONS), n)]
     birth = np.datetime64("1950-01-01") + rng.integers(0, 365 * 54, n).astype("timedelta64[D]")
     ymd = pd.DatetimeIndex(birth)
@@ -140,14 +143,42 @@ def resident_ids(rng: np.random.Generator, n: int) -> np.ndarray:
         np.int64
     )
     seq = rng.integers(0, 1000, n)
+    while unique:
+        key = (region * 10**8 + birth_num) * 1000 + seq
+        _, first = np.unique(key, return_index=True)
+        again = np.setdiff1d(np.arange(n), first)
+        if not len(again):
+            break
+        seq[again] = rng.integers(0, 1000, len(again))
     body = np.concatenate([_digits(region, 6), _digits(birth_num, 8), _digits(seq, 3)], axis=1)
     check = ID_CHECK[(body @ ID_WEIGHTS) % 11].view(np.uint8)[:, None]
     return _join_bytes([body + 48, check])
 
 
+#: region code of the planted customers' numbers (西城区), never drawn for the bulk: no clash with it
+PLANTED_REGION = "110102"
+
+
 def id_check_char(first17: str) -> str:
+    """GB 11643 check character of the first 17 digits."""
     s = sum(int(c) * w for c, w in zip(first17, ID_WEIGHTS.tolist(), strict=True))
     return "10X98765432"[s % 11]
+
+
+def resident_id(born: str, seq: int, region: str = PLANTED_REGION) -> str:
+    """A valid 18-character number for a birth date (YYYY-MM-DD) and a sequence number (0-999)."""
+    first17 = f"{region}{born.replace('-', '')}{seq % 1000:03d}"
+    return first17 + id_check_char(first17)
+
+
+def planted_resident_id(born: str, k: int) -> str:
+    """The k-th planted customer's number: unique among the planted ones (k < 1000) whose check
+    character is a digit (a lower-case x is a case of its own)."""
+    for s in range(k, k + 1000, 1000 // 7):
+        n = resident_id(born, s)
+        if n[-1] != "X":
+            return n
+    raise AssertionError(k)
 
 
 def credit_codes(rng: np.random.Generator, n: int) -> np.ndarray:

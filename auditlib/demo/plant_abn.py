@@ -307,3 +307,57 @@ def plant(d: Demo) -> None:
         )
         x = d.new_txn(c, pa, "022", "2025-12-31 10:05:00", status="rejected", notified="2026-01-04 18:00:00")
         d.near("ABN-008", x, "rejected 2025-12-31, told on the make-up working Sunday 2026-01-04")
+
+    # ------------------------------------------------------------------ ABN-009 (sweeps to the special account)
+    # demo-b names no special account: the rule is not tested there (parameter not provided)
+    own = f"3100{d.p.seed % 10**6:06d}7712"  # a branch's ordinary (basic) account, not a special one
+
+    def to(account, day):
+        def plan(collected):
+            return [
+                {
+                    "amount": round(collected, 2),
+                    "due_at": f"{day} 18:00:00",
+                    "executed_at": f"{day} 17:35:00",
+                    "account": account,
+                }
+            ]
+
+        return plan
+
+    c = cust()
+    d.new_txn(c, pa, "022", "2025-04-15 10:00:00", channel="counter", branch=b1, amount=26000.0)
+    d.sweep_plan[(b1, "2025-04-15")] = to(own, "2025-04-15")
+    d.hit(
+        "ABN-009",
+        f"@sweep:{b1}:2025-04-15",
+        "collections swept in full, but to the branch's ordinary account",
+    )
+    d.new_txn(c, pa, "022", "2025-05-14 10:00:00", channel="counter", branch=b2, amount=14500.0)
+    d.sweep_plan[(b2, "2025-05-14")] = to(None, "2025-05-14")
+    d.hit("ABN-009", f"@sweep:{b2}:2025-05-14", "sweep with no receiving account recorded (null counts)")
+    d.new_txn(c, pa, "022", "2025-09-09 10:00:00", channel="counter", branch=b1, amount=9800.0)
+    d.sweep_plan[(b1, "2025-09-09")] = to(f" {d.special_accounts[0]}  ", "2025-09-09")
+    d.near(
+        "ABN-009",
+        f"@sweep:{b1}:2025-09-09",
+        "the special account with spaces around it (trimmed, it matches)",
+    )
+    f = d.new_transfer(
+        "branch_sweep",
+        "2024-12-31",
+        "2024-12-31 18:00:00",
+        "2024-12-31 17:40:00",
+        5200.0,
+        branch_id=b2,
+        account=own,
+    )
+    d.near("ABN-009", f, "to the ordinary account, but business date 2024-12-31, before the period")
+    if len(d.special_accounts) > 1:
+        d.new_txn(c, pa, "022", "2025-10-21 10:00:00", channel="counter", branch=b1, amount=7300.0)
+        d.sweep_plan[(b1, "2025-10-21")] = to(d.special_accounts[1], "2025-10-21")
+        d.near(
+            "ABN-009",
+            f"@sweep:{b1}:2025-10-21",
+            f"swept to the second special account {d.special_accounts[1]} (leading zero kept as text)",
+        )

@@ -1,4 +1,4 @@
-"""CMP plants: complaint handling (CMP-001..010).
+"""CMP plants: complaint handling (CMP-001..012).
 
 Each complaint has its own customer (so that CMP-010 only sees the repeats planted for it) and is
 fully compliant except for the one field a case is about. Working-day deadlines are computed from the
@@ -166,18 +166,23 @@ def plant(d: Demo) -> None:
         d.near("CMP-004", x, "received on the make-up Sunday 09-28, replied on the 2nd working day 09-30")
 
     # ------------------------------------------------------------------ CMP-005 (regulator registration)
-    x = cp("2025-09-30 16:00:00", channel="regulator", registered_at="2025-10-10 09:00:00")
+    # (complaints transferred by a regulator are major: CMP-012)
+    reg = {"channel": "regulator", "severity": "major"}
+    x = cp("2025-09-30 16:00:00", registered_at="2025-10-10 09:00:00", **reg)
     d.hit("CMP-005", x, "transferred by the regulator 09-30; next working day 10-09; registered 10-10")
-    x = cp("2025-09-30 16:30:00", channel="regulator", registered_at="2025-10-09 20:00:00")
+    d.near("CMP-011", x, "registered late, but a regulator complaint: that is CMP-005")
+    x = cp("2025-09-30 16:30:00", registered_at="2025-10-09 20:00:00", **reg)
     d.near("CMP-005", x, "registered on the next working day (10-09) after National Day")
-    x = cp("2025-05-14 10:00:00", channel="regulator", registered_at=None)
+    d.near("CMP-012", x, "transferred by the regulator and recorded as major")
+    x = cp("2025-05-14 10:00:00", registered_at=None, **reg)
     d.hit("CMP-005", x, "regulator complaint never registered")
     x = cp("2025-05-15 10:00:00", channel="visit", registered_at=None)
     d.near("CMP-005", x, "not registered, but not a regulator complaint")
+    d.hit("CMP-011", x, "walk-in complaint never registered in the complaint system")
     if not small:
-        x = cp("2025-02-07 10:00:00", channel="regulator", registered_at="2025-02-10 09:00:00")
+        x = cp("2025-02-07 10:00:00", registered_at="2025-02-10 09:00:00", **reg)
         d.hit("CMP-005", x, "12386 transfer on Fri 02-07; due by the make-up Saturday; registered Monday")
-        x = cp("2025-02-07 11:00:00", channel="regulator", registered_at="2025-02-08 10:00:00")
+        x = cp("2025-02-07 11:00:00", registered_at="2025-02-08 10:00:00", **reg)
         d.near("CMP-005", x, "registered on the make-up Saturday 02-08")
 
     # ------------------------------------------------------------------ CMP-006 (violation reported)
@@ -272,3 +277,46 @@ def plant(d: Demo) -> None:
     # untrusted free text: clean complaints whose description must be escaped by the report
     for i, text in enumerate(HOSTILE[: 3 if small else len(HOSTILE)]):
         cp(f"2025-0{i + 3}-1{i} 10:00:00", channel="online", description=text)
+
+    # ------------------------------------------------------------------ CMP-011 (registration, all channels)
+    x = cp("2025-01-26 15:00:00", registered_at=f"2025-01-27 {eod}")
+    d.near("CMP-011", x, "received on the make-up Sunday 01-26, registered at the end of Mon 01-27")
+    x = cp("2025-02-07 15:00:00", channel="phone", registered_at="2025-02-09 00:00:00")
+    d.hit(
+        "CMP-011", x, "received Fri 02-07; due by the end of the make-up Saturday 02-08; registered Sun 00:00"
+    )
+    due = _day_after("2025-04-30 16:00:00", 1)
+    x = cp("2025-04-30 16:00:00", channel="online", registered_at=f"{_next_day(due)} 09:00:00")
+    d.hit(
+        "CMP-011",
+        x,
+        f"received 04-30 before the May Day holiday; due by the end of {due}; registered the day after",
+    )
+    if not small:
+        x = cp("2025-02-07 16:00:00", registered_at=f"2025-02-08 {eod}")
+        d.near("CMP-011", x, "received Fri 02-07, registered at the very end of the make-up Saturday 02-08")
+        x = cp(
+            "2024-12-31 11:00:00",
+            registered_at=None,
+            responded_at="2024-12-31 15:00:00",
+            resolved_at="2024-12-31 16:00:00",
+            callback_at="2024-12-31 17:00:00",
+        )
+        d.near("CMP-011", x, "never registered, but received 2024-12-31, before the period")
+
+    # ------------------------------------------------------------------ CMP-012 (regulator transfers are major)
+    x = cp("2025-08-19 10:00:00", channel="regulator")
+    d.hit("CMP-012", x, "transferred by the regulator (12386) and recorded as a general complaint")
+    x = cp("2025-08-20 10:00:00", channel="phone")
+    d.near("CMP-012", x, "a general complaint by phone: not a regulator transfer")
+    if not small:
+        x = cp("2025-12-31 14:00:00", channel="regulator")
+        d.hit("CMP-012", x, "regulator transfer of 2025-12-31 recorded as general")
+        x = cp(
+            "2024-12-30 10:00:00",
+            channel="regulator",
+            responded_at="2024-12-30 15:00:00",
+            resolved_at="2024-12-30 16:00:00",
+            callback_at="2024-12-30 17:00:00",
+        )
+        d.near("CMP-012", x, "recorded as general, but received 2024-12-30, before the period")

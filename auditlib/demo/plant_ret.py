@@ -1,4 +1,4 @@
-"""RET plants: record retention (archive) and backups (RET-001..006).
+"""RET plants: record retention (archive) and backups (RET-001..007).
 
 Retention end = 31 Dec of (basis year + 15): a customer closed in 2009 may be disposed of from 2025-01-01,
 a transaction traded in 2010 from 2026-01-01. Very old rows carry explicit trade dates (the working-day
@@ -13,6 +13,7 @@ from .base import Demo
 
 
 def plant(d: Demo) -> None:
+    plant_complaint_archive(d)
     small = d.p.institution_id == "demo-b"
     hi = d.levels[-1]
     pa = d.product_of_risk(d.levels[0])
@@ -157,3 +158,56 @@ def plant(d: Demo) -> None:
         d.near("RET-005", b, "not offsite, but dated 2026-01-05 (after the period)")
         b = backup("2025-12-06", immutable=None)
         d.hit("RET-006", b, "immutable not recorded for an investor-data backup")
+
+
+def plant_complaint_archive(d: Demo) -> None:
+    """RET-007: complaint files and call recordings in the archive (grace: the institution's parameter;
+    demo-c allows 60 days, so a complaint of 2025-12-02 is due exactly on as_of there)."""
+    small = d.p.institution_id == "demo-b"
+    grace = d.p.param("RET-007", "archive_grace_days")
+
+    def cp(received, **kw):
+        c = d.new_customer(tol=d.levels[-1], assessed="2024-06-03 10:00:00")
+        return d.new_complaint(c, received, **kw)
+
+    x = cp("2025-06-10 10:00:00")
+    d.no_archive.add(x)
+    d.hit("RET-007", x, "complaint of 2025-06-10 never archived")
+    x = cp("2025-07-15 10:00:00", channel="phone")
+    d.no_recording.add(x)
+    d.hit("RET-007", x, "phone complaint archived, but its call recording is not")
+    x = cp("2025-07-16 10:00:00", channel="phone", recording_ref=None)
+    d.no_recording.add(x)
+    d.hit("CMP-007", x, "phone complaint without a call recording reference")
+    d.near("RET-007", x, "no recording archived, but no recording_ref either (that is CMP-007)")
+    x = cp("2025-03-04 10:00:00")
+    rid = d.next_id("record", "AR", 9000000001, 10)
+    d.no_archive.add(x)
+    d.add(
+        "archive_records",
+        record_id=rid,
+        record_type="complaint",
+        subject_id=x,
+        archived_at=np.datetime64("2025-03-10", "s"),
+        disposed_at=np.datetime64("2025-11-20", "s"),
+        location="总部档案室",
+    )
+    d.near("RET-007", x, "its complaint file was archived and later disposed of (any archive row counts)")
+    x = cp("2025-12-01 10:00:00")
+    d.no_archive.add(x)
+    d.hit("RET-007", x, f"complaint of 2025-12-01 not archived; the {grace}-day grace ended before as_of")
+    x = cp("2025-12-02 10:00:00")
+    d.no_archive.add(x)
+    if grace == 60:
+        d.near("RET-007", x, "not archived, but the 60-day grace ends exactly on as_of (2026-01-31)")
+    else:
+        d.hit("RET-007", x, f"complaint of 2025-12-02 not archived; the {grace}-day grace ended 2026-01-01")
+    if not small:
+        x = cp(
+            "2024-12-31 10:00:00",
+            responded_at="2024-12-31 15:00:00",
+            resolved_at="2024-12-31 16:00:00",
+            callback_at="2024-12-31 17:30:00",
+        )
+        d.no_archive.add(x)
+        d.near("RET-007", x, "not archived, but received 2024-12-31, before the period")

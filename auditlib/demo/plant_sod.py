@@ -1,4 +1,4 @@
-"""SOD plants: segregation of duties and authorization (SOD-001..007).
+"""SOD plants: segregation of duties and authorization (SOD-001..009), and mitigations that end.
 
 Every planted staff holding promotion/counter/sales is qualified and trained (STAFF-001/002 clean),
 every planted item gets its review by a different staff unless the plant is about exactly that.
@@ -6,6 +6,7 @@ every planted item gets its review by a different staff unless the plant is abou
 
 from __future__ import annotations
 
+from .base import SUITABILITY_COURSE as SC
 from .base import Demo
 
 
@@ -43,8 +44,12 @@ def plant(d: Demo) -> None:
         hire="2022-05-01",
         role_dates=[("2022-05-01", None), ("2025-06-01", "2025-06-30")],
     )
+    d.expired_mitigation_staff = s
     d.hit(
-        "SOD-001", s, "info_processing and fund_processing both held during June 2025 (covering a colleague)"
+        "SOD-001",
+        s,
+        "info_processing and fund_processing both held during June 2025 (covering a colleague; demo-a: "
+        "the approved exception ended 2025-06-15, before the last common day: stays open)",
     )
     n1 = d.new_staff(
         "promotion",
@@ -203,6 +208,7 @@ def plant(d: Demo) -> None:
     it_viewer = sorted(d.pool.get("it_dev", d.pool["it_ops"]))[0]
     o = d.op("2025-09-10 15:00:00", it_viewer, "view", "purchase", x)
     d.near("SOD-005", o, "IT staff only viewed (action `view` is not tested)")
+    d.hit("INFO-001", o, "IT staff (no role with access to customer data) viewed a customer's purchase")
 
     # ------------------------------------------------------------------ SOD-006
     e = d.new_event(u, "bank_account_change", "2025-04-15 14:00:00", staff_id=k1)
@@ -263,7 +269,7 @@ def plant(d: Demo) -> None:
         department=bn1,
         hire="2018-03-01",
         leave="2025-06-30",
-        training=[("2025-03-21", 8.0), ("2025-05-16", 8.0)],
+        training=[("2025-03-21", 8.0, SC), ("2025-05-16", 8.0)],
     )
     x = d.new_txn(
         u, low, "022", "2025-06-30 14:30:00", channel="counter", branch=b1, staff=leaver, amount=6000.0
@@ -273,6 +279,7 @@ def plant(d: Demo) -> None:
     d.near("SOD-007", o, "operation on the staff's leave_date (2025-06-30) is still allowed")
     d.op("2025-06-30 14:50:00", k1b, "review", "purchase", x)
     x = d.new_txn(u, low, "022", "2025-07-02 10:00:00", channel="counter", branch=b1, staff=k1, amount=7000.0)
+    d.counter_leaver = leaver
     o = d.op("2025-07-02 10:20:00", leaver, "review", "purchase", x)
     d.hit("SOD-007", o, "review by a staff who left on 2025-06-30 (counter role never ended in HR data)")
     if not small:
@@ -292,3 +299,58 @@ def plant(d: Demo) -> None:
         o = d.op("2025-04-01 09:30:00", n1, "enter", "purchase", x)
         d.near("SOD-007", o, "purchase entered on the first day of the staff's counter role")
         d.op("2025-04-01 09:45:00", k2, "review", "purchase", x)
+
+    # ------------------------------------------------------------------ SOD-008 (roles kept after leaving)
+    d.hit("SOD-008", leaver, "left 2025-06-30; the counter role was never ended")
+    d.near("SOD-008", d.leaver, "left 2025-05-31 and the sales role ended the same day")
+    s = d.new_staff("info_processing", hire="2016-04-01", leave="2024-11-30")
+    d.hit("SOD-008", s, "left 2024-11-30; info_processing still open in the period")
+    s = d.new_staff("it_ops", hire="2019-01-01", leave="2025-03-14", role_end="2025-03-15")
+    d.hit("SOD-008", s, "left 2025-03-14; it_ops ended one day later (2025-03-15)")
+    s = d.new_staff("fund_processing", hire="2015-01-01", leave="2024-06-30", role_end="2024-12-31")
+    d.near("SOD-008", s, "role kept after leaving 2024-06-30, but ended 2024-12-31, before the period")
+    if not small:
+        s = d.new_staff("info_processing", hire="2017-01-01", leave="2025-12-31")
+        d.near("SOD-008", s, "left on period_end (2025-12-31): role kept only from 2026-01-01")
+        s = d.new_staff("fund_processing", hire="2018-01-01", leave="2026-01-09")
+        d.near("SOD-008", s, "leaves 2026-01-09, after period_end: not in scope")
+
+    # ------------------------------------------------------------------ SOD-009 (complaints and sales)
+    s = d.new_staff("complaint_handling", "counter", department=bn1, hire="2020-09-01")
+    d.sod009_staff = s
+    d.hit(
+        "SOD-009",
+        s,
+        "branch staff takes complaints and works the counter all year (demo-a: approved exception valid "
+        "until 2026-02-20, after the last common day: mitigated)",
+        status=mitigated,
+    )
+    s = d.new_staff("complaint_handling", "info_processing", hire="2021-02-01")
+    d.near("SOD-009", s, "complaint handling + info_processing: not a sales role")
+    s = d.new_staff(
+        "complaint_handling",
+        "promotion",
+        hire="2019-05-01",
+        role_dates=[("2019-05-01", "2025-04-30"), ("2025-05-01", None)],
+    )
+    d.near("SOD-009", s, "complaint handling ended 2025-04-30, promotion from 2025-05-01: no common day")
+    if not small:
+        s = d.new_staff(
+            "complaint_handling",
+            "sales",
+            department=bn2,
+            hire="2018-01-01",
+            role_dates=[("2018-01-01", None), ("2025-12-31", None)],
+        )
+        d.hit("SOD-009", s, "sales added on 2025-12-31: one common day = period_end")
+        s = d.new_staff(
+            "complaint_handling",
+            "sales",
+            department=bn2,
+            hire="2018-01-01",
+            role_dates=[("2018-01-01", None), ("2023-01-01", "2024-12-31")],
+            training=[],
+        )
+        d.near("SOD-009", s, "complaint handling + sales only until 2024-12-31, before the period")
+    # demo-a's params list a mitigation that matches no finding (the report lists it as unused)
+    d.unused_mitigation_staff = n1

@@ -25,7 +25,11 @@ ALL_TABLES = (
     "backups",
     "reconciliations",
     "training",
+    "product_ratings",  # v2, optional
+    "data_changes",  # v2, optional
 )
+#: optional columns of data contract v2 (`table.column`); an institution may leave them out
+V2_COLUMNS = ("transactions.fee", "products.max_fee_rate")
 
 # default rule parameters (rules.md); an institution's overrides are applied on top
 DEFAULTS: dict[str, dict[str, Any]] = {
@@ -37,6 +41,22 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     "CMP-006": {"violation_report_working_days": 3},
     "CMP-008": {"callback_working_days": 1},
     "CMP-010": {"repeat_days": 30},
+    "ABN-009": {"sales_special_accounts": []},
+    "RET-007": {"archive_grace_days": 30},
+    "CMP-011": {"register_working_days": 1},
+    "STAFF-003": {"suitability_course_keywords": ["适用性", "适当性", "suitability"]},
+    "INFO-001": {
+        "data_access_roles": [
+            "counter",
+            "sales",
+            "info_processing",
+            "fund_processing",
+            "complaint_handling",
+            "risk_monitoring",
+            "audit",
+        ]
+    },
+    "FEE-001": {"fee_tolerance": "0.0001"},
 }
 
 
@@ -57,6 +77,7 @@ class Profile:
     three_level: bool = False
     parquet: tuple[str, ...] = ()
     absent: tuple[str, ...] = ()
+    absent_columns: tuple[str, ...] = ()  # optional columns (`table.column`) not handed over
     encoding: str = "utf-8"
     encodings: dict[str, str] = field(default_factory=dict)  # per-table override
     bool_style: dict[str, str] = field(default_factory=dict)  # table.column -> "yn" | "shifou" | "10"
@@ -65,7 +86,10 @@ class Profile:
     mitigations: tuple[dict[str, Any], ...] = ()
 
     def param(self, code: str, name: str):
-        return self.overrides.get(code, {}).get(name, DEFAULTS[code][name])
+        return self.overrides.get(code, {}).get(name, DEFAULTS.get(code, {}).get(name))
+
+    def has_column(self, column: str) -> bool:
+        return column.partition(".")[0] not in self.absent and column not in self.absent_columns
 
     def tables(self) -> tuple[str, ...]:
         return tuple(t for t in ALL_TABLES if t not in self.absent)
@@ -94,6 +118,7 @@ DEMO_A = Profile(
         "it_ops": 2,
     },
     channel_mix={"online": 0.38, "app": 0.34, "counter": 0.22, "phone": 0.06},
+    overrides={"ABN-009": {"sales_special_accounts": ["3100202501010018"]}},
 )
 
 DEMO_B = Profile(
@@ -118,7 +143,9 @@ DEMO_B = Profile(
         "it_ops": 1,
     },
     channel_mix={"online": 0.45, "app": 0.30, "counter": 0.20, "phone": 0.05},
-    absent=("backups", "training", "reconciliations"),
+    # v1 bundle: none of the v2 tables and columns; no sales special account configured (ABN-009 not tested)
+    absent=("backups", "training", "reconciliations", "product_ratings", "data_changes"),
+    absent_columns=V2_COLUMNS,
     encoding="gb18030",
     encodings={"products": "utf-8-sig", "risk_assessments": "utf-8-sig"},
     bool_style={
@@ -158,10 +185,15 @@ DEMO_C = Profile(
     three_level=True,
     parquet=("transactions", "operations"),
     overrides={
+        # two special accounts: the bank's own (head office) and the one at its Shenzhen clearing bank (a
+        # leading zero: why account numbers are quoted text in params)
+        "ABN-009": {"sales_special_accounts": ["3100202503030018", "0755202503030018"]},
+        # complaint files are archived within 60 days (the institution's policy)
+        "RET-007": {"archive_grace_days": 60},
         "SUIT": {
             "investor_label_map": {"保守型": "C1", "稳健型": "C3", "积极型": "C5"},
             "product_label_map": {"低风险": "R1", "中风险": "R3", "高风险": "R5"},
-        }
+        },
     },
 )
 

@@ -52,7 +52,13 @@ SCHEMA: dict[str, list[tuple[str, str]]] = {
         ("staff_id", "str"),
     ],
     "risk_assessments": [("customer_id", "str"), ("assessed_at", "ts"), ("risk_tolerance", "level_c")],
-    "products": [("product_code", "str"), ("name", "str"), ("risk_level", "level_r"), ("rated_at", "date")],
+    "products": [
+        ("product_code", "str"),
+        ("name", "str"),
+        ("risk_level", "level_r"),
+        ("rated_at", "date"),
+        ("max_fee_rate", "rate"),
+    ],
     "transactions": [
         ("txn_id", "str"),
         ("customer_id", "str"),
@@ -68,6 +74,7 @@ SCHEMA: dict[str, list[tuple[str, str]]] = {
         ("staff_id", "str"),
         ("risk_mismatch_confirmed", "bool"),
         ("notified_at", "ts"),
+        ("fee", "dec"),
     ],
     "fund_transfers": [
         ("transfer_id", "str"),
@@ -127,6 +134,19 @@ SCHEMA: dict[str, list[tuple[str, str]]] = {
         ("differences", "int"),
     ],
     "training": [("staff_id", "str"), ("date", "date"), ("course", "str"), ("hours", "dec")],
+    "product_ratings": [("product_code", "str"), ("risk_level", "level_r"), ("rated_at", "date")],
+    "data_changes": [
+        ("change_id", "str"),
+        ("changed_at", "ts"),
+        ("changed_by", "str"),
+        ("table_name", "str"),
+        ("record_id", "str"),
+        ("field", "str"),
+        ("old_value", "str"),
+        ("new_value", "str"),
+        ("approved_by", "str"),
+        ("approved_at", "ts"),
+    ],
 }
 
 # required columns (data-contract.md, marked *)
@@ -153,6 +173,8 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "backups": ("backup_id", "backup_date", "status", "offsite", "immutable", "contains_investor_data"),
     "reconciliations": ("recon_date", "branch_id"),
     "training": ("staff_id", "date", "hours"),
+    "product_ratings": ("product_code", "risk_level", "rated_at"),
+    "data_changes": ("change_id", "changed_at", "changed_by", "table_name", "record_id"),
 }
 REQUIRED_TABLES = (
     "staff",
@@ -218,11 +240,21 @@ def _str_arrow(v: pd.Series) -> pa.Array:
     return arr.cast(pa.string())
 
 
+def columns(d: Demo, table: str) -> list[tuple[str, str]]:
+    """The table's columns as handed over by this institution (a v1 bundle leaves out the v2 columns)."""
+    return [(c, k) for c, k in SCHEMA[table] if d.p.has_column(f"{table}.{c}")]
+
+
+def _rates(x: np.ndarray) -> list:
+    """Fee rates as short exact decimals (0.015, not 0.01 nor 0.015000000000000001)."""
+    return [None if np.isnan(v) else repr(float(v)) for v in x]
+
+
 def arrow_cells(d: Demo, table: str, df: pd.DataFrame) -> list[pa.Array]:
     """The CSV cells of a slice, column by column, as Arrow strings (null = empty cell)."""
     out = []
     minutes = table in d.p.ts_minutes
-    for col, kind in SCHEMA[table]:
+    for col, kind in columns(d, table):
         v = df[col]
         if kind == "str":
             out.append(_str_arrow(v))
@@ -247,6 +279,8 @@ def arrow_cells(d: Demo, table: str, df: pd.DataFrame) -> list[pa.Array]:
             out.append(pc.if_else(pa.array(nan), pa.scalar(None, pa.string()), num) if nan.any() else num)
         elif kind == "int":
             out.append(pa.array(pd.array(v, dtype="Int64")).cast(pa.string()))
+        elif kind == "rate":
+            out.append(pa.array(_rates(v.to_numpy(dtype="float64")), type=pa.string()))
         else:  # level_c / level_r
             lv = v.to_numpy(dtype="int64")
             if d.p.three_level:
@@ -285,7 +319,7 @@ def format_table(d: Demo, table: str, df: pd.DataFrame | None = None) -> pd.Data
     df = d.t[table] if df is None else df
     out = {}
     minutes = table in d.p.ts_minutes
-    for col, kind in SCHEMA[table]:
+    for col, kind in columns(d, table):
         v = df[col]
         if kind == "str":
             out[col] = v.astype(object).where(v.notna(), None).to_numpy(dtype=object)
@@ -307,6 +341,8 @@ def format_table(d: Demo, table: str, df: pd.DataFrame | None = None) -> pd.Data
         elif kind == "int":
             x = pd.array(v, dtype="Int64")
             out[col] = np.where(x.isna(), None, x.astype(str)).astype(object)
+        elif kind == "rate":
+            out[col] = np.array(_rates(v.to_numpy(dtype="float64")), dtype=object)
         elif kind in ("level_c", "level_r"):
             lv = pd.Series(v.to_numpy(dtype="int64"))
             if d.p.three_level:
@@ -349,7 +385,7 @@ def insert_bad_rows(d: Demo, table: str, df: pd.DataFrame) -> pd.DataFrame:
 def to_arrow(d: Demo, table: str) -> pa.Table:
     df = d.t[table]
     cols, fields = [], []
-    for col, kind in SCHEMA[table]:
+    for col, kind in columns(d, table):
         v = df[col]
         if kind == "str":
             if isinstance(v.dtype, pd.CategoricalDtype):
@@ -370,6 +406,8 @@ def to_arrow(d: Demo, table: str) -> pa.Table:
             arr = pa.array(pd.array(v, dtype="boolean"), type=pa.bool_())
         elif kind == "dec":
             arr = pa.array(np.round(v.to_numpy(dtype="float64"), 2), type=pa.float64(), from_pandas=True)
+        elif kind == "rate":
+            arr = pa.array(v.to_numpy(dtype="float64"), type=pa.float64(), from_pandas=True)
         elif kind == "int":
             arr = pa.array(pd.array(v, dtype="Int64"), type=pa.int64())
         else:
@@ -382,7 +420,7 @@ def to_arrow(d: Demo, table: str) -> pa.Table:
 def write_csv(d: Demo, table: str, path: Path, encoding: str) -> None:
     """The table as CSV, CHUNK rows at a time; the first chunk goes through pandas to take the bad rows."""
     full = d.t[table]
-    names = [c for c, _ in SCHEMA[table]]
+    names = [c for c, _ in columns(d, table)]
     with open(path, "wb") as fh:
         if encoding == "utf-8-sig":
             fh.write(b"\xef\xbb\xbf")

@@ -56,6 +56,17 @@ class Bundle:
     def quarantined(self) -> pd.DataFrame:
         return self.quality[self.quality["action"] == "quarantined"]
 
+    @property
+    def missing_columns(self) -> list[str]:
+        """Optional columns added after v1 (`transactions.fee`...) that the given tables do not have."""
+        return [
+            f"{name}.{c.name}"
+            for name, df in self.tables.items()
+            if name in TABLES
+            for c in TABLES[name].columns
+            if c.since > 1 and c.name not in df.columns
+        ]
+
 
 @dataclass
 class _Loaded:

@@ -19,6 +19,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..attestations import OUTPUT_COLUMNS as ATTESTATION_COLUMNS
+from ..attestations import Attestations
+from ..attestations import empty as empty_attestations
 from ..engine import FINDINGS_COLUMNS, SUMMARY_COLUMNS, SUMMARY_EXTRA, AuditResult
 from ..i18n import t
 from ..load import QUALITY_COLUMNS
@@ -259,3 +262,16 @@ def write_workbook(
             {"reason": 60},
         )
     return path
+
+
+def write_coverage_files(result: AuditResult, attestations: Attestations | None, out: Path) -> list[Path]:
+    """coverage.csv (every clause with its status) and attestations.csv (every filled checklist line with
+    accepted/reason; only the header when no attestations were given), so that both are always in the manifest."""
+    from .coverage import CSV_COLUMNS, coverage_frame
+
+    paths = [out / "coverage.csv", out / "attestations.csv"]
+    coverage_frame(result, attestations)[CSV_COLUMNS].to_csv(paths[0], **CSV)
+    rows = (attestations or empty_attestations()).rows[ATTESTATION_COLUMNS].copy()
+    rows["accepted"] = rows["accepted"].map({True: "true", False: "false"})
+    rows.to_csv(paths[1], **CSV)
+    return paths

@@ -64,6 +64,8 @@ SCOPES: dict[str, Scope] = {
     "SOD-008": Scope("staff", "until", column="leave_date"),
     "SOD-009": Scope("staff_roles", "overlap"),
     **{c: Scope("transactions", where=PURCHASE) for c in ("SUIT-001", "SUIT-002", "SUIT-003", "SUIT-004")},
+    "SUIT-005": Scope("customers", "until", column="open_date"),
+    "SUIT-006": Scope("transactions", where=PURCHASE),
     "ABN-001": Scope("account_events", where={"event_type": ("open", "close")}),
     "ABN-002": Scope("transactions", where={"business_code": ("024",), "status": ("confirmed",)}),
     "ABN-003": Scope("account_events", where={"event_type": ("bank_account_change",)}),
@@ -73,6 +75,11 @@ SCOPES: dict[str, Scope] = {
     "ABN-007": Scope("transactions"),
     "ABN-008": Scope("transactions", where={"status": ("failed", "rejected")}),
     "ABN-009": Scope("fund_transfers", where={"transfer_type": ("branch_sweep",)}),
+    "ACC-001": Scope("transactions", where={"status": ("confirmed",)}),
+    # ACC-002/003: customers whose relationship began by period_end (the rule also skips those closed before
+    # the period, institutions, and for ACC-002 other ID types)
+    "ACC-002": Scope("customers", "until", column="open_date"),
+    "ACC-003": Scope("customers", "until", column="open_date"),
     "RET-001": Scope("archive_records", None, {"record_type": ("customer_identity",)}),
     "RET-002": Scope("archive_records", None, {"record_type": ("transaction",)}),
     "RET-003": Scope("customers", "until", column="open_date"),
@@ -94,7 +101,11 @@ SCOPES: dict[str, Scope] = {
     "CMP-012": Scope(CMP, where={"channel": ("regulator",)}),
     "STAFF-001": Scope("staff_roles", "overlap", {"role": Param("roles")}),
     "STAFF-002": Scope("staff_roles", "overlap", {"role": Param("roles")}),
+    "STAFF-003": Scope("staff_roles", "overlap", {"role": Param("roles")}),
+    "INFO-001": Scope("operations", where={"action": ("view", "other")}),
     "REC-001": Scope("reconciliations"),
+    "INFO-002": Scope("data_changes", where={"table_name": Param("tables")}),
+    "FEE-001": Scope("transactions", where=PURCHASE, present=("amount", "fee")),
 }
 
 _M1, _M2, _GOLDEN = (

@@ -285,10 +285,9 @@ def abn_002(ctx: RuleContext) -> RuleOutput:
         "en": "Bank account change without identity check or abnormal-transaction handling",
     },
     requirement={
-        "zh": "每次变更银行账户均须核实申请人身份，并作为异常交易进行处理（identity_verified 与 "
-        "flagged_abnormal 均为是）",
+        "zh": "每次变更银行账户均须核实申请人身份，并作为异常交易进行处理（记录显示已核实身份且已标记为异常交易）",
         "en": "Every change of bank account must have the requester's identity verified and be handled "
-        "as an abnormal transaction (identity_verified and flagged_abnormal both true)",
+        "as an abnormal transaction (the record shows the identity verified and the change flagged abnormal)",
     },
     detail={
         "zh": "客户 {customer_id} 的银行账户变更 {event_id}（{event_at}）：{what}",
@@ -454,9 +453,10 @@ def transfer_timeliness(ctx: RuleContext) -> tuple[pd.DataFrame, pd.Series, np.n
     params={"grace_minutes": 0},
     title={"zh": "资金划转未按约定时间完成", "en": "Fund transfer late or not executed"},
     requirement={
-        "zh": "资金划转须在约定的最迟时间（due_at）后 {grace_minutes} 分钟内执行；截至检查基准日已到期仍未执行的亦属例外",
-        "en": "A fund transfer must be executed no later than {grace_minutes} minute(s) after its agreed "
-        "latest time (due_at); one still not executed when that time is before as_of is an exception",
+        "zh": "资金划转须在约定的最迟执行时间前完成（宽限 {grace_minutes} 分钟）；截至检查基准日已过最迟时间仍未执行的"
+        "亦属例外",
+        "en": "A fund transfer must be executed by its agreed latest time (grace {grace_minutes} minute(s)); one "
+        "still not executed when that time is before the as-of date is an exception",
     },
     detail={
         "zh": "划款 {transfer_id}（{transfer_type}，业务日 {business_date}，金额 {amount}）应于 {deadline} 前执行：{what}",
@@ -520,9 +520,9 @@ def abn_005(ctx: RuleContext) -> RuleOutput:
     title={"zh": "网点代收的申购款未当日足额归集", "en": "Branch collections not swept in full the same day"},
     requirement={
         "zh": "网点每个交易日收取的申购类款项（已确认的认购、申购、定投）须于当日全额划入归集账户"
-        "（同一业务日、当日执行的 branch_sweep 划款合计不少于收款额，容差 {tolerance}）",
+        "（同一业务日、当日执行的网点资金归集划款合计不少于收款额，容差 {tolerance}）",
         "en": "Purchase-type money (confirmed subscriptions, purchases, regular investments) a branch "
-        "collects on a trade date must be swept in full that same day (branch_sweep transfers of "
+        "collects on a trade date must be swept in full that same day (branch sweep transfers of "
         "that business date executed that day total at least the amount, tolerance {tolerance})",
     },
     detail={
@@ -791,8 +791,8 @@ def abn_007(ctx: RuleContext) -> RuleOutput:
         "zh": "失败或被拒绝的交易须在申请后 {notify_working_days} 个工作日内（第 {notify_working_days} 个工作日 "
         "23:59:59 前）告知投资者",
         "en": "The investor must be told of a failed or rejected transaction within "
-        "{notify_working_days} working day(s) of the application (by 23:59:59 of the "
-        "working day {notify_working_days} after its date)",
+        "{notify_working_days} working day(s) of the application (by 23:59:59 of working day "
+        "{notify_working_days} after its date)",
     },
     detail={
         "zh": "交易 {txn_id}（{business}，{status}）于 {applied_at} 申请，应于 {deadline} 前告知投资者：{what}",

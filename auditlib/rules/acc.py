@@ -100,18 +100,35 @@ def _block_kinds(m: np.ndarray, opened: np.ndarray) -> tuple[np.ndarray, np.ndar
 
 def id_problems(numbers: pd.Series, opened: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """For each ID number (raw text) and the customer's open_date: what is wrong (a code of KINDS, 0 =
-    valid), the expected check character (a byte, 0 where not computed) and the length in characters."""
-    text = pc.utf8_upper(pc.utf8_trim_whitespace(_arrow_text(numbers)))
-    chars = pc.fill_null(pc.utf8_length(text), 0).to_numpy().astype(np.int64)
-    nbytes = pc.fill_null(pc.binary_length(text), 0).to_numpy().astype(np.int64)
+    valid), the expected check character (a byte, 0 where not computed) and the length in characters.
+
+    A slice of BLOCK rows at a time (zero-copy slices of the column's Arrow text): the normalized copies and
+    the per-row temporaries stay ~50 MB whatever the size of the table."""
+    text = _arrow_text(numbers)
+    opened_days = opened.to_numpy(dtype="datetime64[D]")
+    n = len(text)
+    kinds = np.empty(n, dtype=np.int8)
+    expected = np.zeros(n, dtype=np.uint8)
+    chars = np.empty(n, dtype=np.int32)
+    for start in range(0, n, BLOCK):
+        stop = min(start + BLOCK, n)
+        kinds[start:stop], expected[start:stop], chars[start:stop] = _slice_problems(
+            text.slice(start, stop - start), opened_days[start:stop]
+        )
+    return kinds, expected, chars
+
+
+def _slice_problems(raw: pa.ChunkedArray, opened: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    text = pc.utf8_upper(pc.utf8_trim_whitespace(raw)).combine_chunks()
+    chars = pc.fill_null(pc.utf8_length(text), 0).to_numpy(zero_copy_only=False).astype(np.int32)
+    nbytes = pc.fill_null(pc.binary_length(text), 0).to_numpy(zero_copy_only=False)
     kinds = np.where(chars == 0, MISSING, np.where(chars != ID_LENGTH, WRONG_LENGTH, VALID)).astype(np.int8)
     expected = np.zeros(len(kinds), dtype=np.uint8)
     # 18 characters that are not 18 bytes hold a non-ASCII character: the first 17 ASCII digits (then the
     # check character is wrong whatever the date) or not
     wide = (chars == ID_LENGTH) & (nbytes != ID_LENGTH)
     if wide.any():
-        wide_text = pc.filter(text, pa.array(wide))
-        head = pc.utf8_slice_codeunits(wide_text, 0, ID_LENGTH - 1)
+        head = pc.utf8_slice_codeunits(pc.filter(text, pa.array(wide)), 0, ID_LENGTH - 1)
         ascii_head = pc.fill_null(pc.match_substring_regex(head, "^[0-9]{17}$"), False).to_numpy(
             zero_copy_only=False
         )
@@ -121,49 +138,46 @@ def id_problems(numbers: pd.Series, opened: pd.Series) -> tuple[np.ndarray, np.n
         kinds[pos[~ascii_head]] = NON_DIGIT
         rest = pos[ascii_head]
         if len(rest):
-            k, e = _block_kinds(
-                _matrix(pc.filter(stand_in, pa.array(ascii_head)).combine_chunks()),
-                opened.to_numpy(dtype="datetime64[D]")[rest],
-            )
-            kinds[rest], expected[rest] = k, e
+            m = _matrix(pc.filter(stand_in, pa.array(ascii_head)))
+            kinds[rest], expected[rest] = _block_kinds(m, opened[rest])
     ascii18 = (chars == ID_LENGTH) & (nbytes == ID_LENGTH)  # 18 ASCII characters
-    narrow = np.flatnonzero(ascii18)
-    if len(narrow):
-        opened_days = opened.to_numpy(dtype="datetime64[D]")
-        picked = pc.filter(text, pa.array(ascii18))
-        done = 0
-        for chunk in picked.chunks:
-            m = _matrix(chunk)
-            for i in range(0, len(m), BLOCK):
-                block = m[i : i + BLOCK]
-                rows = narrow[done + i : done + i + len(block)]
-                kinds[rows], expected[rows] = _block_kinds(block, opened_days[rows])
-            done += len(m)
+    if ascii18.all():  # the usual case: the slice's own bytes, no copy
+        kinds[:], expected[:] = _block_kinds(_matrix(text), opened)
+    elif ascii18.any():
+        rows = np.flatnonzero(ascii18)
+        kinds[rows], expected[rows] = _block_kinds(_matrix(pc.filter(text, pa.array(ascii18))), opened[rows])
     return kinds, expected, chars
 
 
 # ------------------------------------------------------------------------------------------ scope
 
 
-def _norm(s: pd.Series, lower: bool = False) -> pd.Series:
-    t = s.astype("string").str.strip()
-    return t.str.lower() if lower else t.str.upper()
+def _distinct(s: pd.Series, null_as: str, lower: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """A low-cardinality text column (a type) as codes into its distinct values trimmed and case-folded, null
+    and empty read as `null_as`: one hash pass over the column, the text work on the few distinct values."""
+    codes, uniques = pd.factorize(s.astype("string"))
+    values = pd.Series(uniques, dtype="string").str.strip()
+    values = values.str.lower() if lower else values.str.upper()
+    values = np.append(values.mask(values == "").fillna(null_as).to_numpy(dtype=object), null_as)
+    return np.where(codes < 0, len(values) - 1, codes), values
 
 
 def in_scope(ctx: RuleContext) -> np.ndarray:
     """Customers of ACC-002/003: individuals (or of no recorded type) whose relationship overlaps the period.
     Types are compared ignoring case and surrounding whitespace."""
     c = ctx.tables["customers"]
-    individual = _norm(c["investor_type"], lower=True).eq("individual").fillna(True)
+    codes, values = _distinct(c["investor_type"], "individual", lower=True)
+    individual = (values == "individual")[codes]
     overlap = (c["open_date"] <= ctx.period_end) & (
         c["close_date"].isna() | (c["close_date"] >= ctx.period_start)
     )
-    return (individual & overlap).fillna(False).to_numpy(dtype=bool)
+    return individual & overlap.fillna(False).to_numpy(dtype=bool)
 
 
-def id_types(c: pd.DataFrame) -> pd.Series:
-    """The ID type as compared by ACC-002/003: trimmed, upper-cased, null counted as ID_CARD."""
-    return _norm(c["id_type"]).fillna(ID_CARD).mask(lambda s: s == "", ID_CARD)
+def id_types(c: pd.DataFrame) -> np.ndarray:
+    """The ID type of each customer as compared by ACC-002/003: trimmed, upper-cased, null counted as ID_CARD."""
+    codes, values = _distinct(c["id_type"], ID_CARD)
+    return values[codes]
 
 
 # ------------------------------------------------------------------------------------------ ACC-001
@@ -201,9 +215,11 @@ def acc_001(ctx: RuleContext) -> RuleOutput:
     pos = np.flatnonzero(
         ((tx["status"] == "confirmed") & ctx.in_period(tx["applied_at"])).to_numpy(dtype=bool)
     )
-    cust = ctx.tables["customers"].drop_duplicates("customer_id")
-    where = codes_in(tx["customer_id"].iloc[pos], cust["customer_id"])
+    cust = ctx.tables["customers"]  # customer_id is its primary key: the loader keeps one row per id
+    # one lookup over the whole column in its own Arrow buffers: cheaper than copying the selected ids out
+    where = codes_in(tx["customer_id"], cust["customer_id"])[pos]
     known = where >= 0
+    left_out = int((~known).sum())
     pos, where = pos[known], where[known]
     day = tx["applied_at"].iloc[pos].to_numpy(dtype="datetime64[D]")
     opened = cust["open_date"].to_numpy(dtype="datetime64[D]")[where]
@@ -212,7 +228,7 @@ def acc_001(ctx: RuleContext) -> RuleOutput:
     after = ~np.isnat(closed) & (day > closed)
     bad = before | after
     if not bad.any():
-        return RuleOutput(len(pos), no_findings())
+        return RuleOutput(len(pos), no_findings(), left_out=left_out)
     hit = tx.iloc[pos[bad]][["txn_id", "customer_id", "business_code", "applied_at", "_row"]]
     c = cust.iloc[where[bad]]
     is_before = pd.Series(before[bad], index=hit.index)
@@ -220,7 +236,8 @@ def acc_001(ctx: RuleContext) -> RuleOutput:
     close_s = pd.Series(fmt_day(c["close_date"]).fillna("").to_numpy(), index=hit.index)
     return RuleOutput(
         len(pos),
-        pd.DataFrame(
+        left_out=left_out,
+        findings=pd.DataFrame(
             {
                 "entity_id": hit["txn_id"],
                 "occurred_at": hit["applied_at"],
@@ -289,14 +306,13 @@ def acc_002(ctx: RuleContext) -> RuleOutput:
     The detail names the first problem found, in this order: missing, length, non-digit, birth date not a
     real date, birth date after opening, check character."""
     c = ctx.tables["customers"]
-    scope = in_scope(ctx) & id_types(c).eq(ID_CARD).to_numpy(dtype=bool)
-    pos = np.flatnonzero(scope)
-    sub = c.iloc[pos]
-    kinds, expected, chars = id_problems(sub["id_number"], sub["open_date"])
-    bad = kinds != VALID
+    scope = in_scope(ctx) & (id_types(c) == ID_CARD)
+    # every row is checked (cheaper than copying the in-scope rows out of a table of 10^7), the scope selects
+    kinds, expected, chars = id_problems(c["id_number"], c["open_date"])
+    bad = scope & (kinds != VALID)
     if not bad.any():
-        return RuleOutput(len(pos), no_findings())
-    hit = sub[bad]
+        return RuleOutput(int(scope.sum()), no_findings())
+    hit = c[bad]
     k, e, n = kinds[bad], expected[bad], chars[bad]
     number = normalize(hit["id_number"])
     fifteen = (n == 15) & number.str.fullmatch(r"[0-9]{15}").fillna(False).to_numpy(dtype=bool)
@@ -322,7 +338,7 @@ def acc_002(ctx: RuleContext) -> RuleOutput:
             base.where(k != WRONG_LENGTH, length).where(k != BAD_CHECK, check).where(k != AFTER_OPEN, after)
         )
     return RuleOutput(
-        len(pos),
+        int(scope.sum()),
         pd.DataFrame(
             {
                 "entity_id": hit["customer_id"],
@@ -346,22 +362,20 @@ def acc_002(ctx: RuleContext) -> RuleOutput:
 SHOWN_OTHERS = 5
 
 
-def shared_numbers(c: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """(positions, group) of the customers whose normalized (id_type, id_number) is also another customer's
-    with a different trimmed name; `group` numbers the shared numbers. One Arrow hash pass over the numbers;
-    names are encoded only for the few customers whose number occurs more than once."""
-    number = normalize(c["id_number"])
-    types = id_types(c)
+def shared_numbers(c: pd.DataFrame, number: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(positions, group) of the customers whose (id_type, `number`: the normalized id_number) is also
+    another customer's with a different trimmed name; `group` numbers the shared numbers. One Arrow hash pass
+    over the numbers, one hash of the keys; names are encoded only for customers whose number occurs twice."""
     num_codes = _codes(number)
-    type_codes = _codes(types)
-    has = num_codes >= 0
-    key = np.where(has, num_codes * (int(type_codes.max(initial=0)) + 1) + type_codes, -1)
-    keyed = np.flatnonzero(has)
-    uniq, inverse, counts = np.unique(key[keyed], return_inverse=True, return_counts=True)
-    dup = keyed[counts[inverse] >= 2]
+    type_codes, type_values = _distinct(c["id_type"], ID_CARD)
+    type_codes = pd.factorize(type_values)[0][type_codes]  # `id_card ` and `ID_CARD` are one type
+    keyed = np.flatnonzero(num_codes >= 0)
+    key = num_codes[keyed] * (int(type_codes.max(initial=0)) + 1) + type_codes[keyed]
+    twice = pd.Series(key).duplicated(keep=False).to_numpy()
+    dup = keyed[twice]
     if not len(dup):
         return dup, dup
-    group = np.unique(key[dup], return_inverse=True)[1].ravel()
+    group = pd.factorize(key[twice])[0]
     names = _codes(c["name"].iloc[dup].astype("string").str.strip())
     pairs = np.unique(np.stack([group, names], axis=1), axis=0)
     distinct_names = np.bincount(pairs[:, 0], minlength=int(group.max()) + 1)
@@ -411,11 +425,14 @@ def acc_003(ctx: RuleContext) -> RuleOutput:
     customers with no ID number are left out of the population."""
     c = ctx.tables["customers"]
     scope = in_scope(ctx)
-    population = int((scope & normalize(c["id_number"]).notna().to_numpy(dtype=bool)).sum())
-    pos, group = shared_numbers(c)
+    number = normalize(c["id_number"])
+    numbered = number.notna().to_numpy(dtype=bool)
+    population = int((scope & numbered).sum())
+    left_out = int((scope & ~numbered).sum())
+    pos, group = shared_numbers(c, number)
     keep = scope[pos]
     if not keep.any():
-        return RuleOutput(population, no_findings())
+        return RuleOutput(population, no_findings(), left_out=left_out)
     members = pd.DataFrame(
         {
             "group": group,
@@ -434,14 +451,15 @@ def acc_003(ctx: RuleContext) -> RuleOutput:
     shown = ["、".join(o[:SHOWN_OTHERS]) + ("…" if len(o) > SHOWN_OTHERS else "") for o in lists]
     return RuleOutput(
         population,
-        pd.DataFrame(
+        left_out=left_out,
+        findings=pd.DataFrame(
             {
                 "entity_id": hit["customer_id"].to_numpy(),
                 "occurred_at": hit["open_date"].clip(lower=ctx.period_start).to_numpy(),
                 "customer_id": hit["customer_id"].to_numpy(),
                 "name": hit["name"].to_numpy(),
-                "id_number": normalize(hit["id_number"]).to_numpy(),
-                "id_type": id_types(hit).to_numpy(),
+                "id_number": number.iloc[pos[hit_idx]].to_numpy(),
+                "id_type": id_types(hit),
                 "n": [len(o) for o in lists],
                 "others_zh": shown,
                 "others_en": [s.replace("、", ", ") for s in shown],

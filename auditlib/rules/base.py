@@ -9,6 +9,7 @@ rule's documentation page (`auditlib rules --docs`).
 from __future__ import annotations
 
 import inspect
+import string
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -49,6 +50,8 @@ class Rule:
     #: parameters the rule cannot be tested without (an empty list, say), each with what it is in words
     #: per language: while one is empty the rule is *not tested: parameter not provided*, never passed
     needs: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: tables it also reads when they are provided (e.g. a rating history); without them it still runs
+    optional_tables: tuple[str, ...] = ()
     #: the column each table is partitioned on when the audit runs partition by partition (tables not named
     #: are given whole to every partition); None: not partitionable, runs on the whole tables (docs/partitioned.md)
     partition: dict[str, str] | None = None
@@ -97,6 +100,7 @@ def rule(
     localize: tuple[str, ...] = (),
     pii: dict[str, str] | None = None,
     columns: tuple[str, ...] = (),
+    optional_tables: tuple[str, ...] = (),
     needs: dict[str, dict[str, str]] | None = None,
     partition: dict[str, str] | None = None,
 ):
@@ -123,11 +127,52 @@ def rule(
             dict(pii or {}),
             tuple(columns),
             dict(needs or {}),
+            tuple(optional_tables),
             dict(partition) if partition else None,
         )
         return func
 
     return register
+
+
+class RuleOutputError(ValueError):
+    """A rule returned something other than what a rule must return: that rule's error, in its words."""
+
+
+def check_output(r: Rule, out: object) -> None:
+    """The one check of what a rule returns: a RuleOutput whose population is a count and whose findings
+    are a frame with the finding columns (FINDING_COLUMNS), `occurred_at` as timestamps, an `entity_id` in
+    every row, and (when it found something) every column its detail templates name (as `<name>` or
+    `<name>_<lang>`)."""
+    what = f"{r.code} returned"
+    if not isinstance(out, RuleOutput):
+        raise RuleOutputError(f"{what} a {type(out).__name__}, not a RuleOutput(population, findings)")
+    if (
+        isinstance(out.population, bool)
+        or not isinstance(out.population, int | np.integer)
+        or out.population < 0
+    ):
+        raise RuleOutputError(f"{what} a population of {out.population!r}, not a count of what it tested")
+    f = out.findings
+    if not isinstance(f, pd.DataFrame):
+        raise RuleOutputError(f"{what} findings as a {type(f).__name__}, not a table (DataFrame)")
+    named = {n for lang, tpl in r.detail.items() for _, n, _, _ in string.Formatter().parse(tpl) if n}
+    missing = [c for c in FINDING_COLUMNS if c not in f.columns]
+    missing += sorted(  # an empty frame (no_findings()) renders no sentence
+        n
+        for n in named
+        if len(f) and n not in f.columns and not all(f"{n}_{lang}" in f.columns for lang in r.detail)
+    )
+    if missing:
+        raise RuleOutputError(f"{what} findings without the column(s) {', '.join(missing)}")
+    if (
+        len(f)
+        and not pd.api.types.is_datetime64_any_dtype(f["occurred_at"])
+        and f["occurred_at"].notna().any()
+    ):
+        raise RuleOutputError(f"{what} occurred_at as {f['occurred_at'].dtype}, not timestamps")
+    if f["entity_id"].isna().any():
+        raise RuleOutputError(f"{what} {int(f['entity_id'].isna().sum())} finding(s) without an entity_id")
 
 
 @dataclass

@@ -171,10 +171,10 @@ def deadline_findings(
         "en": "Complaint not forwarded to the handling department in time",
     },
     requirement={
-        "zh": "投诉受理后须在 {forward_working_minutes} 个工作分钟内转交处理部门（工作时间外受理的，"
+        "zh": "投诉受理后须在 {forward_working_minutes} 分钟（工作时间）内转交处理部门（工作时间外受理的，"
         "自下一个工作时间开始起算；恰在期限时点转交视为及时）",
         "en": "A complaint must be forwarded to the handling department within {forward_working_minutes} "
-        "working minutes of receipt (counted from the next start of working time if received "
+        "minutes of working time of receipt (counted from the next start of working time if received "
         "outside it; forwarding exactly at the deadline is on time)",
     },
     detail=_timed_detail("转交处理部门", "forwarding to the handling department"),
@@ -493,8 +493,8 @@ def _missing_record(rows: pd.DataFrame, missing: np.ndarray, extra: dict | None 
     entity="complaint_id",
     title={"zh": "电话投诉无录音记录", "en": "Phone complaint without a call recording"},
     requirement={
-        "zh": "电话投诉须留存通话录音（记录录音编号 recording_ref）",
-        "en": "A phone complaint must have its call recording kept (a recording_ref recorded)",
+        "zh": "电话投诉须留存通话录音（记录录音编号）",
+        "en": "A phone complaint must have its call recording kept (its recording reference recorded)",
     },
     detail={
         "zh": "电话投诉 {complaint_id}（{kind}，{received_at} 受理）无录音编号",
@@ -518,8 +518,8 @@ def cmp_007(ctx: RuleContext) -> RuleOutput:
     entity="complaint_id",
     title={"zh": "已办结投诉未记录根本原因", "en": "Resolved complaint without a root cause"},
     requirement={
-        "zh": "已办结的投诉须在调查后记录根本原因分类（root_cause）",
-        "en": "A resolved complaint must have its root cause classified after investigation (root_cause)",
+        "zh": "已办结的投诉须在调查后记录根本原因分类",
+        "en": "A resolved complaint must have its root cause classified after investigation",
     },
     detail={
         "zh": "投诉 {complaint_id}（{kind}，{received_at} 受理，{resolved_at} 办结）未记录根本原因",
@@ -541,16 +541,22 @@ def cmp_009(ctx: RuleContext) -> RuleOutput:
 # CMP-010: repeat complaints
 
 
-def gap_parts(gap: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Whole days and the rest as HH:MM:SS, as text (vectorized): ("29", "23:59:59")."""
+def gap_text(gap: pd.Series) -> dict[str, pd.Series]:
+    """A duration as words per language (vectorized): whole days, then hours, minutes and seconds when there
+    are any (`30 天`, `29 天 23 小时 59 分 59 秒`; `30 days`, `29 days 23 h 59 min 59 s`), never a timedelta."""
     secs = (gap // pd.Timedelta(seconds=1)).astype("int64")
-    rest = secs % 86_400
-
-    def two(x):
-        return x.astype("string").str.zfill(2)
-
-    clock = two(rest // 3600) + ":" + two(rest % 3600 // 60) + ":" + two(rest % 60)
-    return (secs // 86_400).astype("string"), clock
+    days, rest = (secs // 86_400).astype("string"), secs % 86_400
+    h, m, s = (
+        (rest // 3600).astype("string"),
+        (rest % 3600 // 60).astype("string"),
+        (rest % 60).astype("string"),
+    )
+    clock_zh = (" " + h + " 小时 " + m + " 分 " + s + " 秒").where(rest > 0, "")
+    clock_en = (" " + h + " h " + m + " min " + s + " s").where(rest > 0, "")
+    return {
+        "zh": days + " 天" + clock_zh,
+        "en": days + pd.Series(np.where(days == "1", " day", " days"), index=gap.index) + clock_en,
+    }
 
 
 @rule(
@@ -615,7 +621,7 @@ def cmp_010(ctx: RuleContext) -> RuleOutput:
     h = keyed.iloc[order[hit_s]]
     e = keyed.iloc[order[prev_first[hit_s]]]
     g = pd.Series(gap_ns[hit_s].astype("timedelta64[ns]"), index=h.index)
-    days, clock = gap_parts(g)
+    gap = gap_text(g)
     return RuleOutput(
         population,
         pd.DataFrame(
@@ -631,8 +637,8 @@ def cmp_010(ctx: RuleContext) -> RuleOutput:
                 "previous_id": e["complaint_id"].to_numpy(),
                 "previous_at": fmt_ts(e["received_at"]).to_numpy(),
                 "gap_seconds": (g // pd.Timedelta(seconds=1)).astype("int64"),
-                "gap_zh": days + " 天 " + clock,
-                "gap_en": days + np.where(days == "1", " day ", " days ") + clock,
+                "gap_zh": gap["zh"],
+                "gap_en": gap["en"],
                 "evidence": evidence("complaints", h["_row"])
                 + "; "
                 + evidence("complaints", e["_row"]).to_numpy(),

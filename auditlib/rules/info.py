@@ -103,6 +103,42 @@ def info_001(ctx: RuleContext) -> RuleOutput:
 
 #: the business tables whose rows a data change must not alter without an independent prior approval (IC 42)
 CHANGED_TABLES = ["transactions", "fund_transfers", "customers", "account_events"]
+#: how the report names them (another table is shown by its own name)
+TABLE_NAMES = {
+    "zh": {
+        "transactions": "交易",
+        "fund_transfers": "资金划转",
+        "customers": "客户",
+        "account_events": "账户事件",
+    },
+    "en": {
+        "transactions": "transaction",
+        "fund_transfers": "fund transfer",
+        "customers": "customer",
+        "account_events": "account event",
+    },
+}
+
+
+def table_names(names: pd.Series, lang: str) -> pd.Series:
+    """The changed table in words (`交易` / `transaction`); an unknown name as given."""
+    return names.str.lower().map(TABLE_NAMES[lang]).fillna(names)
+
+
+def change_checks(ctx: RuleContext) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
+    """INFO-002's population (changes in the period to the listed tables) and its four checks, each a mask
+    over it: `no_approver`, `self_approved`, `no_time` (no approval time), `late` (approved after the change;
+    at the very instant is prior). Shared by the rule and the INFO report section."""
+    dc = ctx.tables["data_changes"]
+    wanted = {str(t).strip().lower() for t in ctx.params["tables"]}
+    scope = ctx.in_period(dc["changed_at"]) & dc["table_name"].str.lower().isin(wanted).fillna(False)
+    dc = dc[scope.to_numpy(dtype=bool)]
+    return dc, {
+        "no_approver": dc["approved_by"].isna().to_numpy(dtype=bool),
+        "self_approved": (dc["approved_by"] == dc["changed_by"]).fillna(False).to_numpy(dtype=bool),
+        "no_time": dc["approved_at"].isna().to_numpy(dtype=bool),
+        "late": (dc["approved_at"] > dc["changed_at"]).fillna(False).to_numpy(dtype=bool),
+    }
 
 
 @rule(
@@ -124,7 +160,7 @@ CHANGED_TABLES = ["transactions", "fund_transfers", "customers", "account_events
         "the change) by someone other than the person making it: {tables}",
     },
     detail={
-        "zh": "数据变更 {change_id}：员工 {changed_by} 于 {changed_at} 修改 {table_name} 记录 {record_id}"
+        "zh": "数据变更 {change_id}：员工 {changed_by} 于 {changed_at} 修改{table_name}记录 {record_id}"
         "{field}，{what}",
         "en": "Change {change_id}: staff {changed_by} changed {table_name} record {record_id}{field} at "
         "{changed_at}: {what}",
@@ -136,21 +172,14 @@ def info_002(ctx: RuleContext) -> RuleOutput:
     `approved_by` is null, or is the person who made the change, or `approved_at` is null or later than
     `changed_at`. An approval at the very instant of the change counts as prior. Table names are compared
     case-insensitively."""
-    dc = ctx.tables["data_changes"]
-    wanted = {str(t).strip().lower() for t in ctx.params["tables"]}
-    scope = ctx.in_period(dc["changed_at"]) & dc["table_name"].str.lower().isin(wanted).fillna(False)
-    dc = dc[scope.to_numpy(dtype=bool)]
-    no_approver = dc["approved_by"].isna().to_numpy(dtype=bool)
-    self_approved = (dc["approved_by"] == dc["changed_by"]).fillna(False).to_numpy(dtype=bool)
-    no_time = dc["approved_at"].isna().to_numpy(dtype=bool)
-    late = (dc["approved_at"] > dc["changed_at"]).fillna(False).to_numpy(dtype=bool)
-    bad = no_approver | self_approved | no_time | late
+    dc, checks = change_checks(ctx)
+    bad = np.logical_or.reduce(list(checks.values()))
     if not bad.any():
         return RuleOutput(len(dc), no_findings())
     h = dc[bad]
     approved_at = fmt_ts(h["approved_at"]).fillna("").to_numpy(dtype=object)
     approver = h["approved_by"].fillna("").to_numpy(dtype=object)
-    masks = no_approver[bad], self_approved[bad], no_time[bad], late[bad]
+    masks = [c[bad] for c in checks.values()]
     field = h["field"].fillna("")
     return RuleOutput(
         len(dc),
@@ -163,8 +192,10 @@ def info_002(ctx: RuleContext) -> RuleOutput:
                 "changed_by": h["changed_by"],
                 "changed_at": fmt_ts(h["changed_at"]),
                 "table_name": h["table_name"],
+                "table_name_zh": table_names(h["table_name"], "zh"),
+                "table_name_en": table_names(h["table_name"], "en"),
                 "record_id": h["record_id"],
-                "field_zh": ("的字段 " + field).where(field != "", ""),
+                "field_zh": ("（字段 " + field + "）").where(field != "", ""),
                 "field_en": (" (field " + field + ")").where(field != "", ""),
                 "what_zh": join_reasons(
                     [

@@ -90,11 +90,11 @@ def _evidence_with_subject(hit: pd.DataFrame, table: str) -> pd.Series:
 
 
 _RETENTION_PARAMS_TEXT = {
-    "zh": "保存期届满日为基准年份加 {years} 年当年的 12 月 31 日；若参数 basis_year_counts 为 true，"
-    "基准年份计为第一年，届满日提前一年（本次取值：{basis_year_counts}）；届满日当天及以前不得销毁",
-    "en": "the retention end is 31 December of the basis year + {years}; when the parameter basis_year_counts "
-    "is true the basis year counts as the first year and the end is one year earlier (this audit: "
-    "{basis_year_counts}); no disposal on or before that day",
+    "zh": "保存期届满日为基准年份加 {years} 年当年的 12 月 31 日（若基准年份计为第一年，届满日提前一年；"
+    "本次检查基准年份是否计为第一年：{basis_year_counts}）；届满日当天及以前不得销毁",
+    "en": "the retention end is 31 December of the basis year + {years} (one year earlier when the basis "
+    "year counts as the first year; in this audit it counts as the first year: {basis_year_counts}); no "
+    "disposal on or before that day",
 }
 
 
@@ -333,8 +333,8 @@ def success_backups(ctx: RuleContext) -> pd.DataFrame:
     title={"zh": "存在未成功备份的日期", "en": "Day without a successful backup"},
     requirement={
         "zh": "系统数据应逐日备份：检查期间内（至检查基准日）的每个自然日都须有一份状态为成功的备份",
-        "en": "System data is backed up daily: every calendar day of the period (up to as_of) has a "
-        "backup with status success",
+        "en": "System data is backed up daily: every calendar day of the period (up to the as-of date) has a "
+        "successful backup",
     },
     detail={"zh": "{day} 无成功的备份：{what}", "en": "{day} has no successful backup: {what}"},
 )
@@ -387,8 +387,8 @@ def ret_004(ctx: RuleContext) -> RuleOutput:
     entity="backup_id",
     title={"zh": "备份未异地存放", "en": "Backup not stored offsite"},
     requirement={
-        "zh": "每份成功的备份须异地妥善存放（offsite 为是）",
-        "en": "Every successful backup is stored at a site other than production (offsite true)",
+        "zh": "每份成功的备份须异地妥善存放",
+        "en": "Every successful backup is stored at a site other than production",
     },
     detail={
         "zh": "{backup_date} 的备份 {backup_id}（存放地点：{site}）{what}",
@@ -438,10 +438,9 @@ def ret_005(ctx: RuleContext) -> RuleOutput:
         "en": "Investor-data backup not immutable or kept too briefly",
     },
     requirement={
-        "zh": "涉及基金投资人信息和交易记录的成功备份须保存在不可修改的介质上，且保存期限（retain_until）"
-        "不早于备份日加 {retain_years} 年",
+        "zh": "涉及基金投资人信息和交易记录的成功备份须保存在不可修改的介质上，且保存期限不早于备份日加 {retain_years} 年",
         "en": "Successful backups holding investor information or transaction records are kept on an "
-        "unmodifiable medium, with retain_until no earlier than backup_date + {retain_years} years",
+        "unmodifiable medium until no earlier than {retain_years} years after the backup date",
     },
     detail={
         "zh": "{backup_date} 的备份 {backup_id}：{what}",

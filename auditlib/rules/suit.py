@@ -302,10 +302,12 @@ _TABLES = ("transactions", "risk_assessments")
 @rule(
     "SUIT-001",
     partition={"transactions": "customer_id", "customers": "customer_id", "risk_assessments": "customer_id"},
+    optional_tables=("product_ratings",),
     family="SUIT",
     severity="high",
     tables=(*_TABLES, "products"),
     cites=("IC 24(2)", "IC 31(5)", "SU 30", "SU 31", "SU 32"),
+    version="2",  # v2: the rating in force (rules.md "Changes in v2")
     entity="txn_id",
     params={"matrix": MATRIX, **_LABELS},
     title={
@@ -493,10 +495,12 @@ def suit_003(ctx: RuleContext) -> RuleOutput:
 @rule(
     "SUIT-004",
     partition={"transactions": "product_code"},
+    optional_tables=("product_ratings",),
     family="SUIT",
     severity="medium",
     tables=("transactions", "products"),
     cites=("SU 17",),
+    version="2",  # v2: the rating in force (rules.md "Changes in v2")
     entity="product_code",
     params={"rating_valid_months": 12, **_LABELS},
     title={"zh": "在售产品风险评级未及时更新", "en": "Product sold on an out-of-date risk rating"},
@@ -592,8 +596,8 @@ def suit_004(ctx: RuleContext) -> RuleOutput:
     detail={
         "zh": "客户 {customer_id}（{open_date} 开户）截至 {period_end} 有已确认的认购、申购、定投 {purchases} 笔"
         "（首笔申请于 {first_purchase}），但截至期末无任何风险测评记录",
-        "en": "Customer {customer_id} (account opened {open_date}) had {purchases} confirmed subscription(s), "
-        "purchase(s) or regular investment(s) by {period_end} (the first applied {first_purchase}) and no "
+        "en": "Customer {customer_id} (account opened {open_date}) had confirmed subscriptions, purchases or "
+        "regular investments ({purchases} in all) by {period_end} (the first applied {first_purchase}) and no "
         "risk assessment at all by the end of the period",
     },
 )

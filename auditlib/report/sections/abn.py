@@ -21,6 +21,7 @@ import pandas as pd
 from matplotlib.ticker import MaxNLocator
 
 from ...calendar import CalendarRangeError
+from ...mask import mask_account
 from ...rules.abn import (
     cents,
     cutoff_check,
@@ -31,7 +32,6 @@ from ...rules.abn import (
 )
 from ..charts import figure_html, new_figure
 from ..html import esc, table_html
-from ..mask import mask_account
 from . import family_extra
 from .suit import rule_context
 
@@ -94,7 +94,7 @@ TEXT = {
         "no_transfers": "No fund_transfers provided: no transfer timeliness.",
         "none_transfers": "No fund transfers in the period.",
         "transfers_summary": "{n} transfers with a business date in the period: {on_time} executed on time, {late} "
-        "late, {missing} not executed and overdue at as_of, {not_due} not yet due "
+        "late, {missing} not executed and overdue at the as-of date, {not_due} not yet due "
         "(grace {grace} minute(s)).",
         "on_time": "on time",
         "late": "late",

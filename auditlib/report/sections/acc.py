@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import MaxNLocator
 
+from ...i18n import t
 from ...rules.acc import KIND_NAMES, KINDS
 from ..charts import figure_html, new_figure
 from ..html import esc, fmt_rate, table_html
@@ -52,7 +53,7 @@ TEXT = {
         "names; trades happen within the customer's relationship (from the opening to the closing date).",
         "ids": "{n} individual customers with a relationship in the period and a resident identity card (or no ID "
         "type recorded): {bad} with an invalid ID number ({rate}).",
-        "fifteen": "{n} of them have a 15-digit pre-1999 number that must be replaced by the 18-character one.",
+        "fifteen": "Of these, {n} with a 15-digit pre-1999 number, to be replaced by the 18-character one.",
         "shared": "{n} customers share an ID number with a customer of another name ({numbers} number(s)).",
         "trades": "{n} confirmed transactions in the period, {bad} outside the customer's relationship: {before} "
         "before the opening date, {after} after the closing date.",
@@ -96,7 +97,12 @@ def _not_tested(row, what: str, lang: str) -> str | None:
     """A muted line when the rule did not run (disabled, data not provided, error), else None."""
     if row is not None and row["tested"]:
         return None
-    reason = "" if row is None else (row["not_tested_reason"] or row["error"] or "")
+    if row is None:
+        reason = t("disabled", lang)
+    elif row["status"] == "error":
+        reason = t("rule_failed", lang)
+    else:
+        reason = row["not_tested_reason"]
     return f'<p class="muted">{esc(_tx("not_tested", lang, what=_tx(what, lang), reason=reason))}</p>'
 
 

@@ -69,7 +69,7 @@ TEXT = {
         "day": "Day",
         "chart_title": "Daily backup status (by backup_date)",
         "alt": "Calendar of daily backup status over the audit period",
-        "upcoming_note": "Records still held at as_of ({as_of}) whose retention ends within the following 12 months "
+        "upcoming_note": "Records still held on the as-of date ({as_of}) whose retention ends within the following 12 months "
         "(up to {until}). A record is kept through its retention end and may be disposed of from "
         "the next day. Identity records of active customers have no end yet and are not counted; "
         "complaint and call-recording records have no retention rule and are not counted either.",

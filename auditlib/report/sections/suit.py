@@ -13,8 +13,9 @@ import numpy as np
 import pandas as pd
 from matplotlib.patches import Rectangle
 
+from ...engine import rule_context as engine_rule_context
 from ...rules.base import RuleContext
-from ...rules.suit import LEVELS, matrix_table, product_levels, with_assessment
+from ...rules.suit import LEVELS, has_history, matrix_table, purchase_ratings, with_assessment
 from ..charts import figure_html, new_figure
 from ..html import esc, table_html
 from . import family_extra
@@ -43,6 +44,12 @@ TEXT = {
         "pair": "组合",
         "sales": "笔数",
         "unconfirmed": "未签署确认",
+        "history": "已提供产品风险评级历史：每笔销售按销售当日有效的产品风险评级判断。{unrated}",
+        "unrated": "其中 {n} 笔销售当日产品尚无有效评级，未计入上图，另作为例外报告。",
+        "no_history": "未提供产品风险评级历史：每笔销售按产品当前的风险评级判断。",
+        "later": "其中 {n} 笔已测评投资者的销售，所依据的产品评级日期晚于销售当日（销售时该评级尚不存在），"
+        "这些销售中 {k} 笔被判定为不匹配的例外。",
+        "later_none": "所依据的产品评级日期均不晚于销售当日。",
     },
     "en": {
         "heading": "Product risk against investor tolerance (information)",
@@ -65,6 +72,15 @@ TEXT = {
         "pair": "Combination",
         "sales": "Sales",
         "unconfirmed": "No confirmation",
+        "history": "The product rating history was provided: each sale is judged by the product's rating in "
+        "force on the day of the sale.{unrated}",
+        "unrated": " On the day of {n} of the sales the product had no rating in force; they are not in the chart "
+        "and are reported as exceptions of their own.",
+        "no_history": "No product rating history was provided: each sale is judged by the product's current "
+        "rating.",
+        "later": "For {n} sales to assessed investors that rating is dated after the day of the sale (it did not "
+        "exist when the sale was made); {k} of these sales were found unsuitable.",
+        "later_none": "No sale rests on a rating dated after the day of the sale.",
     },
 }
 
@@ -75,17 +91,8 @@ def _tx(key: str, lang: str, **kw) -> str:
 
 
 def rule_context(result, code: str) -> RuleContext:
-    """The context the engine gives `code`: its effective parameters, the period, as_of and calendar."""
-    p = result.params
-    return RuleContext(
-        tables=result.bundle.tables,
-        params=p.rule_params(code),
-        period_start=pd.Timestamp(p.period_start),
-        period_end=pd.Timestamp(p.period_end),
-        as_of=pd.Timestamp(p.as_of),
-        calendar_params=p.calendar,
-        institution_id=p.institution_id,
-    )
+    """The context the engine gives `code`: its declared tables, effective parameters, period and calendar."""
+    return engine_rule_context(result.params, result.bundle, code)
 
 
 def suitability_cells(result) -> pd.DataFrame:
@@ -93,7 +100,10 @@ def suitability_cells(result) -> pd.DataFrame:
     label, -1 = no assessment), `sales`, `unconfirmed` (no signed mismatch confirmation), `allowed`."""
     ctx = rule_context(result, "SUIT-001")
     m = with_assessment(ctx)
-    product = product_levels(ctx, m["product_code"])[1]
+    r = purchase_ratings(ctx, m)
+    if has_history(ctx):  # a sale with no rating in force is shown apart (see `rating_sentence`)
+        m, r = m[r["rated_at"].notna().to_numpy()], r[r["rated_at"].notna().to_numpy()]
+    product = r["product_level"]
     investor = m["tolerance_level"].fillna(UNKNOWN).astype("int64").where(m["assessed_at"].notna(), NONE)
     cells = (
         pd.DataFrame(
@@ -164,6 +174,27 @@ def heat_map(cells: pd.DataFrame, params: dict, lang: str) -> str:
     return figure_html(fig, _tx("alt", lang))
 
 
+def rating_sentence(result, lang: str) -> str:
+    """Which product rating judged the sales; without the rating history, how many SUIT-001 verdicts rest on
+    a rating dated after the sale (the rule's own count, from its summary)."""
+    ctx = rule_context(result, "SUIT-001")
+    if has_history(ctx):
+        m = with_assessment(ctx)
+        n = int(purchase_ratings(ctx, m)["rated_at"].isna().sum())
+        return _tx("history", lang, unrated=_tx("unrated", lang, n=f"{n:,}") if n else "")
+    row = (
+        result.summary.set_index("rule_code").loc["SUIT-001"]
+        if "SUIT-001" in set(result.summary["rule_code"])
+        else None
+    )
+    notes = row["notes"] if row is not None and "notes" in row and isinstance(row["notes"], dict) else {}
+    if "later_rating" not in notes:  # SUIT-001 not run (disabled, or its error): nothing to count
+        return _tx("no_history", lang)
+    n, k = notes["later_rating"], notes.get("later_rating_exceptions", 0)
+    later = _tx("later", lang, n=f"{n:,}", k=f"{k:,}") if n else _tx("later_none", lang)
+    return _tx("no_history", lang) + ("" if lang == "zh" else " ") + later
+
+
 @family_extra("SUIT")
 def suit_extras(result, lang: str) -> str:
     """The suitability heat map with its one-line summary and the mismatched combinations."""
@@ -196,6 +227,7 @@ def suit_extras(result, lang: str) -> str:
     parts = [
         head,
         f"<p>{esc(summary)}</p>",
+        f"<p>{esc(rating_sentence(result, lang))}</p>",
         heat_map(cells, result.params.rule_params("SUIT-001"), lang),
         f'<p class="muted">{esc(_tx("note", lang))}</p>',
     ]

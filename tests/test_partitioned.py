@@ -203,3 +203,14 @@ def test_partitions_on_a_dask_cluster_identical(demos, cluster, tmp_path, monkey
     assert_same(
         demo_params("demo-b", demos["demo-b"]), tmp_path, monkeypatch, 4, scheduler=cluster.scheduler_address
     )
+
+
+def test_methodology_states_the_engine():
+    from auditlib.report.narrative import _engine_text
+
+    assert "4 个分区" in _engine_text({"engine": "partitioned", "buckets": 4}, "zh")
+    assert "computing cluster" in _engine_text(
+        {"engine": "partitioned", "buckets": 4, "scheduler": "tcp://10.0.0.5:8786"}, "en"
+    )
+    assert "tcp" not in _engine_text({"engine": "partitioned", "buckets": 4, "scheduler": "tcp://x"}, "en")
+    assert "at once" in _engine_text({"engine": "memory"}, "en")

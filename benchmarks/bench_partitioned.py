@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from _measure import GIB, PARAMS, PY, gib, machine, run_measured  # noqa: E402
 
-BASE = 10_000_000
+BASE = 10_000_000  # generated; larger sizes repeat its transactions (--base to change)
 
 
 def base_dataset(root: Path, n: int) -> Path:
@@ -128,10 +128,18 @@ def main() -> None:
     ap.add_argument("--timeout", type=float, default=7200)
     ap.add_argument("--mem-cap-gib", type=float, default=14)
     ap.add_argument("--json", default=None)
+    ap.add_argument("--base", type=int, default=BASE, help="the generated size larger ones repeat")
+    ap.add_argument("--bucket-rows", type=int, default=None, help="rows per bucket (default: the kit's)")
     a = ap.parse_args()
     if a.core:
         core(a.core, a.engine, a.workers)
         return
+    global BASE
+    BASE = a.base
+    if a.bucket_rows:
+        import os
+
+        os.environ["AUDITLIB_PARTITION_BUCKET_ROWS"] = str(a.bucket_rows)
     root = Path(a.data_root)
     rows = []
     for n in a.sizes:
@@ -141,7 +149,7 @@ def main() -> None:
             PARAMS.format(institution_id="demo-a", name="示例基金销售有限公司", data=data), encoding="utf-8"
         )
         for engine in a.engines:
-            if engine == "memory" and n > 3 * BASE:
+            if engine == "memory" and n > 30_000_000:
                 continue  # beyond the in-memory ceiling of this machine (issue 18)
             row = {
                 "transactions": n,

@@ -26,6 +26,7 @@ SCHEDULER_ENV = (
 )
 ROWS_ENV = "AUDITLIB_PARTITION_ROWS"  # rows of the big tables from which `auto` partitions
 BUCKETS_ENV = "AUDITLIB_PARTITIONS"  # a fixed number of buckets (tests: small ones)
+BUCKET_ROWS_ENV = "AUDITLIB_PARTITION_BUCKET_ROWS"  # rows a bucket holds: the memory bound's size
 AUTO_ROWS = 5_000_000
 BYTES_PER_ROW = 110  # a transactions CSV row, to estimate rows from file sizes before reading
 BUCKET_ROWS = 1_500_000
@@ -70,7 +71,8 @@ def n_buckets(data_dir: Path) -> int:
     if fixed:
         return max(1, int(fixed))
     biggest = max((p.stat().st_size for p in _big_files(data_dir).values()), default=0)
-    return max(1, math.ceil(biggest / BYTES_PER_ROW / BUCKET_ROWS))
+    rows = int(os.environ.get(BUCKET_ROWS_ENV, "") or BUCKET_ROWS)
+    return max(1, math.ceil(biggest / BYTES_PER_ROW / rows))
 
 
 def open_bundle(

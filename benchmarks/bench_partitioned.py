@@ -40,11 +40,11 @@ def base_dataset(root: Path, n: int) -> Path:
     return data
 
 
-def scaled_dataset(root: Path, n: int) -> Path:
-    """demo-a at `n` transactions: generated up to 10^7, else 10^7's transactions repeated (streaming)."""
-    if n <= BASE:
+def scaled_dataset(root: Path, n: int, generated: int = BASE) -> Path:
+    """demo-a at `n` transactions: generated up to `generated`, else its transactions repeated (streaming)."""
+    if n <= generated:
         return base_dataset(root, n)
-    base = base_dataset(root, BASE)
+    base = base_dataset(root, generated)
     data = root / f"n{n}" / "demo-a"
     target = data / "transactions.csv"
     if target.exists():
@@ -53,7 +53,7 @@ def scaled_dataset(root: Path, n: int) -> Path:
     for f in base.iterdir():
         if f.name != "transactions.csv" and not (data / f.name).exists():
             (data / f.name).symlink_to(f)
-    copies = -(-n // BASE)
+    copies = -(-n // generated)
     print(f"writing {copies} copies of {base / 'transactions.csv'} ...", flush=True)
     tmp = target.with_suffix(".part")
     with open(tmp, "w", encoding="utf-8", newline="") as out:
@@ -134,8 +134,6 @@ def main() -> None:
     if a.core:
         core(a.core, a.engine, a.workers)
         return
-    global BASE
-    BASE = a.base
     if a.bucket_rows:
         import os
 
@@ -143,7 +141,7 @@ def main() -> None:
     root = Path(a.data_root)
     rows = []
     for n in a.sizes:
-        data = scaled_dataset(root, n)
+        data = scaled_dataset(root, n, a.base)
         params = root / f"n{n}" / "params.yaml"
         params.write_text(
             PARAMS.format(institution_id="demo-a", name="示例基金销售有限公司", data=data), encoding="utf-8"

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -282,19 +283,41 @@ def _partitioned_scope(result, code: str, size: int, cache: dict | None):
     stores = getattr(result.bundle, "stores", None)
     if not stores or scope_of(code).table not in stores:
         return None
-    from ..partition.sample import sample_candidates
-
     cache = {} if cache is None else cache
     drawn = cache.setdefault(("partitioned", size), {})
     if code not in drawn:
         tested = result.summary.loc[result.summary["tested"].astype(bool), "rule_code"].tolist()
         todo = [c for c in dict.fromkeys([*tested, code]) if c not in drawn]
-        drawn.update(sample_candidates(result, todo, size))
+        drawn.update(_bucket_candidates(result, todo, size))
     return drawn[code]
 
 
-def samples(result, size: int, personal_data: bool = False) -> dict[str, Sample]:
-    """The sample of every tested rule."""
-    tested = result.summary.loc[result.summary["tested"].astype(bool), "rule_code"]
-    cache: dict = {}
-    return {code: rule_sample(result, code, size, personal_data, cache) for code in tested}
+def _bucket_candidates(result, codes: list[str], size: int) -> dict[str, tuple[pd.DataFrame, int]]:
+    """{code: (candidate rows in row order, rows in scope)} for the rules whose scope table is partitioned
+    (auditlib/partition): splitmix64 is a bijection, so distinct rows have distinct keys, and the `size`
+    smallest of the whole scope are the `size` smallest of the union of each bucket's `size` smallest. Each
+    bucket is read once for all the rules sampling its table."""
+    bundle, p = result.bundle, result.params
+    by_table: dict[str, list[str]] = {}
+    for code in codes:
+        if scope_of(code).table in bundle.stores:
+            by_table.setdefault(scope_of(code).table, []).append(code)
+    out: dict[str, tuple[pd.DataFrame, int]] = {}
+    for table, table_codes in by_table.items():
+        store = bundle.stores[table]
+        parts: dict[str, list[pd.DataFrame]] = {c: [] for c in table_codes}
+        counts = dict.fromkeys(table_codes, 0)
+        for i in range(store.n):
+            df = store.read(store.keys[0], i)
+            view = SimpleNamespace(params=p, bundle=SimpleNamespace(tables={table: df}))
+            masks: dict = {}
+            for code in table_codes:
+                where = np.flatnonzero(scope_mask(view, code, masks))
+                seed = seed_of(p.institution_id, code, p.period_start, p.period_end)
+                counts[code] += len(where)
+                parts[code].append(df.iloc[where[pick(df[ROW].to_numpy()[where], seed, size)]])
+        for code in table_codes:
+            frames = [f for f in parts[code] if len(f)]
+            rows = pd.concat(frames, ignore_index=True) if frames else store.read(store.keys[0], 0).iloc[:0]
+            out[code] = (rows.sort_values(ROW, kind="stable").reset_index(drop=True), counts[code])
+    return out

@@ -321,3 +321,10 @@ def _bucket_candidates(result, codes: list[str], size: int) -> dict[str, tuple[p
             rows = pd.concat(frames, ignore_index=True) if frames else store.read(store.keys[0], 0).iloc[:0]
             out[code] = (rows.sort_values(ROW, kind="stable").reset_index(drop=True), counts[code])
     return out
+
+
+def samples(result, size: int, personal_data: bool = False) -> dict[str, Sample]:
+    """The sample of every tested rule."""
+    tested = result.summary.loc[result.summary["tested"].astype(bool), "rule_code"]
+    cache: dict = {}
+    return {code: rule_sample(result, code, size, personal_data, cache) for code in tested}

@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 import pandas as pd
 
+from ..load.quality import ROW
 from ..rules import REGISTRY
 from ..rules.base import Rule, RuleContext, RuleOutput
 from .store import TableStore, bucket_of
@@ -44,7 +45,7 @@ def run_bucket(
                     read[(table, key)] = stores[table].read(key, i)
                 else:
                     df = small[table]
-                    read[(table, key)] = df[bucket_of(df[key], n) == i].reset_index(drop=True)
+                    read[(table, key)] = df[bucket_of(df[key], n, df[ROW]) == i].reset_index(drop=True)
             tables[table] = read[(table, key)]
         ctx = dataclasses.replace(contexts[code], tables=tables, _cache={})
         try:

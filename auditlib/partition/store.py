@@ -22,11 +22,16 @@ from ..load.typed import vocabulary_dtype
 from ..schema import TABLES
 
 
-def bucket_of(values: pd.Series, n: int) -> np.ndarray:
-    """The bucket (0..n-1) of each key value; nulls all go to one bucket."""
+def bucket_of(values: pd.Series, n: int, rows: pd.Series) -> np.ndarray:
+    """The bucket (0..n-1) of each key value. A row with no key relates to no other row through it (every
+    declared rule leaves such rows alone or judges them one by one), so it is placed by its row number: the
+    online transactions, which have no branch, are spread over the buckets instead of filling one."""
     if n == 1:
         return np.zeros(len(values), dtype=np.int64)
-    h = pd.util.hash_pandas_object(values.astype("string"), index=False).to_numpy()
+    h = pd.util.hash_pandas_object(values.astype("string"), index=False).to_numpy().copy()
+    null = values.isna().to_numpy(dtype=bool)
+    if null.any():
+        h[null] = pd.util.hash_pandas_object(rows[null], index=False).to_numpy()
     return (h % np.uint64(n)).astype(np.int64)
 
 
@@ -48,7 +53,7 @@ class BucketWriter:
         if self.schema is None:
             self.schema = pa.Table.from_pandas(typed, preserve_index=False).schema
         for key in self.keys:
-            buckets = bucket_of(typed[key], self.n)
+            buckets = bucket_of(typed[key], self.n, typed[ROW])
             order = np.argsort(buckets, kind="stable")
             bounds = np.searchsorted(buckets[order], np.arange(self.n + 1))
             for i in range(self.n):

@@ -14,12 +14,14 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 data/.generated: $(STAMP) $(wildcard auditlib/demo/*.py)
-	$(BIN)/auditlib demo --out data
+	$(BIN)/auditlib demo --out data --next-period
 	touch data/.generated
 
-## demo: audit the bundled demo institutions -> outputs/ (reports, working papers, batch summary)
+## demo: audit the bundled demo institutions -> outputs/ (reports, working papers, batch summary), then
+## demo-a's follow-up period, which reads the annual audit's outputs (the responses' overdue actions)
 demo: data/.generated
 	$(BIN)/auditlib batch params/ --out outputs
+	$(BIN)/auditlib run params/next/demo-a.yaml --out outputs
 
 ## test: lint, rule docs current, and the whole test suite
 test: $(STAMP)

@@ -88,6 +88,10 @@ def cmd_demo(a) -> int:
 
     for folder in write_demo(a.out, names=a.only or None, transactions=a.transactions, seed=a.seed):
         print(folder)
+    if a.next_period:
+        from .demo.followup import write_next_period
+
+        print(write_next_period(a.out))
     return OK
 
 
@@ -140,6 +144,13 @@ def cmd_rules(a) -> int:
         return OK
     for code, r in REGISTRY.items():
         print(f"{code:10} {r.severity:6} {r.citation:16} {r.title['zh']} / {r.title['en']}")
+    return OK
+
+
+def cmd_html(a) -> int:
+    from .report.export import auditor_html
+
+    print(auditor_html(Path(a.notebook), Path(a.out) if a.out else None))
     return OK
 
 
@@ -273,6 +284,11 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--only", nargs="*", help="institution ids (default: all)")
     s.add_argument("--transactions", type=int, default=None, help="scale (benchmarks)")
     s.add_argument("--seed", type=int, default=None)
+    s.add_argument(
+        "--next-period",
+        action="store_true",
+        help="also write demo-a's follow-up period (demo-a-next/, for params/next/demo-a.yaml)",
+    )
     s.set_defaults(func=cmd_demo)
 
     s = sub.add_parser(
@@ -316,6 +332,13 @@ def parser() -> argparse.ArgumentParser:
     )
     s.add_argument("--out", default=".")
     s.set_defaults(func=cmd_datarequest)
+
+    s = sub.add_parser(
+        "html", parents=[common], help="the auditor's offline HTML of an executed notebook (code included)"
+    )
+    s.add_argument("notebook", help="an executed notebook, e.g. outputs/<id>/<period_end>/report.ipynb")
+    s.add_argument("--out", default=None, help="HTML file (default: <notebook>-auditor.html beside it)")
+    s.set_defaults(func=cmd_html)
     return p
 
 

@@ -180,13 +180,13 @@ def _rule_error(e: Exception) -> str:
     return f"{type(e).__name__}: {e} (at {where.name}:{where.lineno})"
 
 
-def run_rule(r: Rule, params: AuditParams, bundle: Bundle) -> tuple[dict, pd.DataFrame | None]:
-    """Run one rule; never raises: a missing table or a crash becomes the rule's status."""
-    base = {
+def summary_row(r: Rule, lang: str, status: str, **values) -> dict:
+    """The rule's row of the summary (every key of it): not tested and nothing found unless `values` say."""
+    return {
         "rule_code": r.code,
         "family": r.family,
         "severity": r.severity,
-        "title": r.title[params.language],
+        "title": r.title[lang],
         "version": r.version,
         "population": 0,
         "exceptions": 0,
@@ -198,25 +198,24 @@ def run_rule(r: Rule, params: AuditParams, bundle: Bundle) -> tuple[dict, pd.Dat
         "tested": False,
         "left_out": 0,
         SUMMARY_NOTES: {},
+        "status": status,
+        **values,
     }
+
+
+def run_rule(r: Rule, params: AuditParams, bundle: Bundle) -> tuple[dict, pd.DataFrame | None]:
+    """Run one rule; never raises: a missing table or a crash becomes the rule's status."""
+    lang = params.language
     missing = [tb for tb in r.tables if not bundle.has(tb)]
     missing += [c for c in r.columns if c.partition(".")[0] not in missing and not bundle.has(c)]
     if missing:
-        return {
-            **base,
-            "status": "not_tested",
-            "not_tested_reason": t(
-                "not_provided", params.language, tables=", ".join(label(m, params.language) for m in missing)
-            ),
-        }, None
+        tables = ("、" if lang == "zh" else ", ").join(label(m, lang) for m in missing)
+        return summary_row(r, lang, "not_tested", not_tested_reason=t("not_provided", lang, tables=tables)), None
     given = params.rule_params(r.code)
-    absent = [what[params.language] for name, what in r.needs.items() if not given.get(name)]
+    absent = [what[lang] for name, what in r.needs.items() if not given.get(name)]
     if absent:  # e.g. no special accounts configured: nothing to compare with, so no verdict either way
-        return {
-            **base,
-            "status": "not_tested",
-            "not_tested_reason": t("param_not_provided", params.language, what="; ".join(absent)),
-        }, None
+        what = ("；" if lang == "zh" else "; ").join(absent)
+        return summary_row(r, lang, "not_tested", not_tested_reason=t("param_not_provided", lang, what=what)), None
     try:
         out: RuleOutput = _evaluate(r, params, bundle)
         check_output(r, out)
@@ -230,19 +229,20 @@ def run_rule(r: Rule, params: AuditParams, bundle: Bundle) -> tuple[dict, pd.Dat
             render_details(r, frame, params.language, mask=False) if r.pii else frame["detail"]
         )
     except Exception as e:  # noqa: BLE001 - a rule's crash is that rule's result, the others go on
-        return {**base, "status": "error", "not_tested_reason": "rule error", "error": _rule_error(e)}, None
+        return summary_row(r, lang, "error", not_tested_reason="rule error", error=_rule_error(e)), None
     n = len(frame)
     rate = n / out.population if out.population else (np.nan if n == 0 else 1.0)
-    return {
-        **base,
-        "tested": True,
-        "population": int(out.population),
-        "exceptions": n,
-        "exception_rate": rate,
-        "status": "exceptions" if n else "passed",
-        "left_out": int(out.left_out),
-        SUMMARY_NOTES: dict(out.notes),
-    }, frame
+    return summary_row(
+        r,
+        lang,
+        "exceptions" if n else "passed",
+        tested=True,
+        population=int(out.population),
+        exceptions=n,
+        exception_rate=rate,
+        left_out=int(out.left_out),
+        **{SUMMARY_NOTES: dict(out.notes)},
+    ), frame
 
 
 def _runnable(r: Rule, params: AuditParams, bundle: Bundle) -> bool:
@@ -262,24 +262,9 @@ def run_audit(params: AuditParams, bundle: Bundle) -> AuditResult:
     for code, r in REGISTRY.items():
         if code not in selected:
             rows.append(
-                {
-                    "rule_code": code,
-                    "family": r.family,
-                    "severity": r.severity,
-                    "title": r.title[params.language],
-                    "version": r.version,
-                    "tested": False,
-                    "status": "not_tested",
-                    "not_tested_reason": t("disabled", params.language),
-                    "population": 0,
-                    "exceptions": 0,
-                    "exception_rate": np.nan,
-                    "open": 0,
-                    "mitigated": 0,
-                    "error": "",
-                    "left_out": 0,
-                    SUMMARY_NOTES: {},
-                }
+                summary_row(
+                    r, params.language, "not_tested", not_tested_reason=t("disabled", params.language)
+                )
             )
             continue
         row, frame = run_rule(r, params, bundle)

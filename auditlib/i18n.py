@@ -106,6 +106,7 @@ TEXT: dict[str, dict[str, str]] = {
         "as_of": "检查基准日",
         "run_id": "运行编号",
         "fingerprint": "数据指纹",
+        "key_fingerprint": "签名密钥指纹",
         "generated": "生成时间",
         "version": "auditlib 版本",
         "summary": "检查摘要",
@@ -207,6 +208,7 @@ TEXT: dict[str, dict[str, str]] = {
         "as_of": "As of",
         "run_id": "Run id",
         "fingerprint": "Data fingerprint",
+        "key_fingerprint": "Signing key fingerprint",
         "generated": "Generated",
         "version": "auditlib version",
         "summary": "Executive summary",
@@ -546,22 +548,27 @@ def reason_text(head: str, lang: str) -> str:
     return head
 
 
-#: the INFO and FEE families (rules.md v2) and the business tables INFO-002 names in its requirement
+#: the INFO and FEE families (rules.md v2)
 TEXT["zh"].update({"family_INFO": "信息与数据管理", "family_FEE": "费用"})
 TEXT["en"].update({"family_INFO": "Information and data management", "family_FEE": "Fees"})
-VOCAB["zh"].update(
-    {"transactions": "交易", "fund_transfers": "资金划转", "customers": "客户", "account_events": "账户事件"}
-)
 #: a rule block's count of rows left out of the population for a missing value (rules.md v2)
 TEXT["zh"].update({"left_out": "因缺少所需数据未纳入检查：{n}"})
 TEXT["en"].update({"left_out": "left out for a missing value: {n}"})
-#: the data added in contract v2, named where a rule is not tested without it (未提供数据：交易费用(transactions.fee))
-VOCAB["zh"].update(
+#: the optional columns of contract v2, named where a rule is not tested without them (未提供数据：交易费用); tables
+#: are named by the report from their declaration (html.table_name_words)
+VOCAB["zh"].update({"transactions.fee": "交易费用", "products.max_fee_rate": "产品合同最高费率"})
+VOCAB["en"].update(
     {
-        "transactions.fee": "交易费用",
-        "products.max_fee_rate": "产品合同最高费率",
-        "product_ratings": "产品评级历史",
-        "data_changes": "业务数据修改记录",
+        "transactions.fee": "fee charged on each transaction",
+        "products.max_fee_rate": "highest fee rate of each product's contract",
+    }
+)
+VOCAB["en"].update(
+    {
+        "transactions.fee": "transaction fees",
+        "products.max_fee_rate": "products' maximum fee rates",
+        "product_ratings": "product rating history",
+        "data_changes": "changes to business data",
     }
 )
 
@@ -690,5 +697,568 @@ TEXT["en"].update(
         "cl_rejected": "Rejected last time: ",
         "cl_result_prompt": "Choose pass, fail or n/a",
         "cl_date_prompt": "YYYY-MM-DD, not before the audit period starts",
+    }
+)
+
+
+def _add(entries: dict[str, dict[str, str]]) -> None:
+    """Add one part of the catalogue (a dict per language; a section's keys namespaced `family.key`)."""
+    for lang, part in entries.items():
+        TEXT[lang].update(part)
+
+
+# Report section CMP (report/sections/cmp.py): keys `cmp.*`
+_add(
+    {
+        "zh": {
+            "cmp.overview": "投诉处理概况（信息性统计，非检查发现）",
+            "cmp.no_table": "未提供投诉数据（complaints）。",
+            "cmp.none_received": "检查期间内未受理投诉。",
+            "cmp.summary": "检查期间（{start} 至 {end}）共受理投诉 {n} 件，其中一般投诉 {general} 件、重大投诉 {major} 件；"
+            "截至检查基准日 {as_of} 已办结 {resolved} 件。",
+            "cmp.volume": "投诉量",
+            "cmp.by_month": "按受理月份",
+            "cmp.by_channel": "按渠道",
+            "cmp.by_category": "按类别",
+            "cmp.month": "月份",
+            "cmp.channel": "渠道",
+            "cmp.category": "类别",
+            "cmp.count": "件数",
+            "cmp.general": "一般投诉",
+            "cmp.major": "重大投诉",
+            "cmp.total": "合计",
+            "cmp.share": "占比",
+            "cmp.month_chart": "每月受理的投诉",
+            "cmp.month_alt": "检查期间每月受理投诉数量柱状图",
+            "cmp.mix_alt": "按渠道和类别统计的投诉数量条形图",
+            "cmp.uncategorised": "未分类",
+            "cmp.other_categories": "其他类别",
+            "cmp.response": "答复时效",
+            "cmp.response_note": "答复所用工作日数 = 使答复恰好不逾期所需的最小工作日数 N（受理当日不计；答复落在非工作日的，"
+            "计入其后第一个工作日）。期限：一般投诉 {general_days} 个工作日（CMP-002），重大投诉 "
+            "{major_days} 个工作日（CMP-004）；虚线右侧为逾期答复。",
+            "cmp.working_days": "答复所用工作日数",
+            "cmp.deadline": "期限 {n} 个工作日",
+            "cmp.response_alt": "一般投诉与重大投诉答复所用工作日数直方图，标出答复期限",
+            "cmp.severity": "投诉类型",
+            "cmp.received": "受理件数",
+            "cmp.answered": "已答复",
+            "cmp.on_time": "按期答复",
+            "cmp.late": "逾期答复",
+            "cmp.unanswered": "尚未答复",
+            "cmp.median": "中位数（工作日）",
+            "cmp.p90": "90 分位（工作日）",
+            "cmp.no_calendar": "工作日历不包含 {year} 年，无法计算答复所用工作日数。",
+            "cmp.no_responses": "检查期间受理的投诉均无答复记录。",
+            "cmp.aging": "截至检查基准日未办结投诉的账龄",
+            "cmp.aging_note": "未办结 = 受理日不晚于检查基准日 {as_of}，且无办结时间或办结时间晚于该日；账龄按自然日计算"
+            "（检查基准日减受理日）。",
+            "cmp.age": "账龄（自然日）",
+            "cmp.age_0_3": "≤3 天",
+            "cmp.age_4_10": "4–10 天",
+            "cmp.age_11_30": "11–30 天",
+            "cmp.age_31_90": "31–90 天",
+            "cmp.age_over_90": ">90 天",
+            "cmp.open_total": "未办结投诉共 {n} 件。",
+            "cmp.no_open": "截至检查基准日没有未办结的投诉。",
+            "cmp.aging_alt": "未办结投诉按账龄分组的柱状图",
+            "cmp.repeat": "重复投诉",
+            "cmp.repeat_text": "CMP-010 发现重复投诉 {n} 件（同一客户同一类别在 {days} 天内再次投诉），涉及客户 {customers} 名。",
+            "cmp.repeat_none": "CMP-010 未发现重复投诉。",
+            "cmp.repeat_not_run": "CMP-010 未运行，无重复投诉统计。",
+        },
+        "en": {
+            "cmp.overview": "Complaint handling overview (information, not findings)",
+            "cmp.no_table": "No complaints table was provided.",
+            "cmp.none_received": "No complaint was received in the audit period.",
+            "cmp.summary": "{n} complaints were received in the audit period ({start} to {end}): {general} general and "
+            "{major} major; {resolved} were resolved by the as-of date {as_of}.",
+            "cmp.volume": "Volumes",
+            "cmp.by_month": "By month received",
+            "cmp.by_channel": "By channel",
+            "cmp.by_category": "By category",
+            "cmp.month": "Month",
+            "cmp.channel": "Channel",
+            "cmp.category": "Category",
+            "cmp.count": "Complaints",
+            "cmp.general": "General",
+            "cmp.major": "Major",
+            "cmp.total": "Total",
+            "cmp.share": "Share",
+            "cmp.month_chart": "Complaints received per month",
+            "cmp.month_alt": "Bar chart of complaints received per month",
+            "cmp.mix_alt": "Bar charts of complaints by channel and by category",
+            "cmp.uncategorised": "uncategorised",
+            "cmp.other_categories": "other categories",
+            "cmp.response": "Response times",
+            "cmp.response_note": "Working days taken = the smallest N for which the reply would have been on time (the day "
+            "of receipt does not count; a reply on a non-working day counts as the next working day). "
+            "Deadlines: general complaints {general_days} working days (CMP-002), major complaints "
+            "{major_days} (CMP-004); bars right of the dashed line are late replies.",
+            "cmp.working_days": "Working days taken to reply",
+            "cmp.deadline": "deadline {n} working days",
+            "cmp.response_alt": "Histograms of working days taken to reply, general and major complaints, deadline marked",
+            "cmp.severity": "Complaint type",
+            "cmp.received": "Received",
+            "cmp.answered": "Answered",
+            "cmp.on_time": "On time",
+            "cmp.late": "Late",
+            "cmp.unanswered": "Not answered",
+            "cmp.median": "Median (working days)",
+            "cmp.p90": "90th percentile (working days)",
+            "cmp.no_calendar": "The working-day calendar does not know the year {year}: working days to reply not computed.",
+            "cmp.no_responses": "No complaint received in the period has a reply recorded.",
+            "cmp.aging": "Complaints open at the as-of date, by age",
+            "cmp.aging_note": "Open = received on or before the as-of date {as_of} and not resolved by the end of that day; "
+            "age in calendar days (as-of date minus the day of receipt).",
+            "cmp.age": "Age (calendar days)",
+            "cmp.age_0_3": "≤3 days",
+            "cmp.age_4_10": "4–10 days",
+            "cmp.age_11_30": "11–30 days",
+            "cmp.age_31_90": "31–90 days",
+            "cmp.age_over_90": ">90 days",
+            "cmp.open_total": "{n} complaints open.",
+            "cmp.no_open": "No complaint was open at the as-of date.",
+            "cmp.aging_alt": "Bar chart of open complaints by age",
+            "cmp.repeat": "Repeat complaints",
+            "cmp.repeat_text": "CMP-010 found {n} repeat complaints (same customer and category again within {days} days), "
+            "from {customers} customers.",
+            "cmp.repeat_none": "CMP-010 found no repeat complaint.",
+            "cmp.repeat_not_run": "CMP-010 did not run: no repeat-complaint figures.",
+        },
+    }
+)
+
+# Report section RET (report/sections/ret.py): keys `ret.*`
+_add(
+    {
+        "zh": {
+            "ret.calendar": "备份日历",
+            "ret.upcoming": "未来 12 个月保存期届满的档案（信息性统计，非检查发现）",
+            "ret.success": "有成功备份",
+            "ret.failed": "仅有失败的备份",
+            "ret.none": "无备份",
+            "ret.not_due": "检查基准日之后",
+            "ret.no_backups": "未提供备份数据（backups），无法绘制备份日历。",
+            "ret.no_archive": "未提供档案清单（archive_records），无法统计保存期届满的档案。",
+            "ret.days": "期间内 {n} 个自然日：有成功备份 {success} 天，仅有失败的备份 {failed} 天，无备份 {none} 天。",
+            "ret.month": "月份",
+            "ret.day": "日",
+            "ret.chart_title": "每日备份状态（按 backup_date）",
+            "ret.alt": "检查期间每日备份状态日历",
+            "ret.upcoming_note": "在检查基准日 {as_of} 之后 12 个月内（至 {until}）保存期届满、且在检查基准日仍保存的档案。"
+            "届满日当天仍须保存，自次日起方可销毁。存续客户的身份资料尚无届满日，不在统计之列；"
+            "投诉与录音档案无保存期规则，亦不统计。",
+            "ret.none_upcoming": "未来 12 个月内没有保存期届满的档案。",
+            "ret.type": "档案类型",
+            "ret.end_month": "届满月份",
+            "ret.count": "档案数",
+            "ret.record_id": "档案编号",
+            "ret.retention_end": "保存期届满日",
+            "ret.examples": "示例（前 {n} 条）",
+            "ret.not_provided": "未提供{table}，未统计{kind}。",
+            "ret.customer_identity": "客户身份资料",
+            "ret.transaction": "交易记录",
+        },
+        "en": {
+            "ret.calendar": "Backup calendar",
+            "ret.upcoming": "Records reaching the end of their retention in the next 12 months (information, not findings)",
+            "ret.success": "successful backup",
+            "ret.failed": "failed attempts only",
+            "ret.none": "no backup",
+            "ret.not_due": "after as_of",
+            "ret.no_backups": "No backups table was provided: no backup calendar.",
+            "ret.no_archive": "No archive_records table was provided: no retention overview.",
+            "ret.days": "{n} calendar days in the period: {success} with a successful backup, {failed} with failed attempts "
+            "only, {none} with no backup.",
+            "ret.month": "Month",
+            "ret.day": "Day",
+            "ret.chart_title": "Daily backup status (by backup_date)",
+            "ret.alt": "Calendar of daily backup status over the audit period",
+            "ret.upcoming_note": "Records still held on the as-of date ({as_of}) whose retention ends within the following 12 months "
+            "(up to {until}). A record is kept through its retention end and may be disposed of from "
+            "the next day. Identity records of active customers have no end yet and are not counted; "
+            "complaint and call-recording records have no retention rule and are not counted either.",
+            "ret.none_upcoming": "No record reaches the end of its retention in the next 12 months.",
+            "ret.type": "Record type",
+            "ret.end_month": "Month of retention end",
+            "ret.count": "Records",
+            "ret.record_id": "Record",
+            "ret.retention_end": "Retention end",
+            "ret.examples": "Examples (first {n})",
+            "ret.not_provided": "No {table} table was provided: {kind} not counted.",
+            "ret.customer_identity": "customer identity",
+            "ret.transaction": "transaction",
+        },
+    }
+)
+
+# Report section ABN (report/sections/abn.py): keys `abn.*`
+_add(
+    {
+        "zh": {
+            "abn.transfers": "资金划转时效（按业务日所在月份，信息性统计）",
+            "abn.no_transfers": "未提供资金划转数据（fund_transfers），无法统计划转时效。",
+            "abn.none_transfers": "检查期间内无资金划转。",
+            "abn.transfers_summary": "检查期间内业务日的资金划转 {n} 笔：按时执行 {on_time} 笔，迟延执行 {late} 笔，"
+            "截至检查基准日已到期仍未执行 {missing} 笔，尚未到期 {not_due} 笔（宽限 {grace} 分钟）。",
+            "abn.on_time": "按时执行",
+            "abn.late": "迟延执行",
+            "abn.missing": "逾期未执行",
+            "abn.not_due": "未到期",
+            "abn.month": "月份",
+            "abn.count": "笔数",
+            "abn.late_share": "迟延或逾期占比",
+            "abn.transfers_title": "每月资金划转执行情况",
+            "abn.transfers_alt": "按月统计的资金划转按时、迟延与逾期未执行笔数",
+            "abn.cutoff": "交易申请时间与交易日认定（信息性统计）",
+            "abn.cutoff_summary": "检查期间内交易申请 {n} 笔，其中交易日认定不符合 {cutoff} 截止时间规则的 {bad} 笔："
+            "交易日 {cutoff} 及以后申请却记为当日 {after_cutoff} 笔，{cutoff} 前申请却记为其后交易日 "
+            "{before_cutoff} 笔，非交易日申请未记为下一交易日 {non_trading} 笔。",
+            "abn.after_cutoff": "截止后申请记为当日",
+            "abn.before_cutoff": "截止前申请记为其后",
+            "abn.non_trading": "非交易日申请",
+            "abn.all": "全部申请（右轴）",
+            "abn.hour": "申请时刻（小时）",
+            "abn.wrong": "交易日认定错误笔数",
+            "abn.applications": "申请笔数",
+            "abn.cutoff_title": "按申请时刻统计的交易日认定错误",
+            "abn.cutoff_alt": "按申请小时统计的申请笔数与交易日认定错误笔数",
+            "abn.no_calendar": "交易日历不包含 {year} 年，无法统计交易日认定（ABN-007 的结果见下）。",
+            "abn.sweeps": "网点资金归集的收款账户（信息性统计）",
+            "abn.sweeps_summary": "检查期间内业务日的网点资金归集划款 {n} 笔、金额 {amount}：划入总部销售专用账户 {special} 笔"
+            "（金额 {special_amount}），划入其他账户 {other} 笔（金额 {other_amount}），未记录收款账户 {none} 笔"
+            "（金额 {none_amount}）。",
+            "abn.sweeps_unconfigured": "检查期间内业务日的网点资金归集划款 {n} 笔、金额 {amount}。本次检查未提供总部销售专用账户"
+            "清单，无法判断收款账户是否为专用账户（ABN-009 未测试）；下表仅列示收款账户分布。",
+            "abn.none_sweeps": "检查期间内无网点资金归集划款。",
+            "abn.account": "收款账户（已脱敏）",
+            "abn.kind": "账户性质",
+            "abn.special": "总部销售专用账户",
+            "abn.other": "其他账户",
+            "abn.unknown": "未判断",
+            "abn.no_account": "（未记录）",
+            "abn.sweep_count": "笔数",
+            "abn.sweep_amount": "金额",
+            "abn.branches": "网点数",
+            "abn.more_accounts": "另有 {n} 个收款账户（{count} 笔，金额 {amount}），见工作底稿。",
+        },
+        "en": {
+            "abn.transfers": "Fund transfer timeliness by month of business date (information)",
+            "abn.no_transfers": "No fund_transfers provided: no transfer timeliness.",
+            "abn.none_transfers": "No fund transfers in the period.",
+            "abn.transfers_summary": "{n} transfers with a business date in the period: {on_time} executed on time, {late} "
+            "late, {missing} not executed and overdue at the as-of date, {not_due} not yet due "
+            "(grace {grace} minute(s)).",
+            "abn.on_time": "on time",
+            "abn.late": "late",
+            "abn.missing": "not executed, overdue",
+            "abn.not_due": "not yet due",
+            "abn.month": "Month",
+            "abn.count": "Transfers",
+            "abn.late_share": "Late or overdue share",
+            "abn.transfers_title": "Fund transfers by month",
+            "abn.transfers_alt": "Transfers on time, late and overdue by month",
+            "abn.cutoff": "Application time and trade date (information)",
+            "abn.cutoff_summary": "{n} applications in the period, {bad} with a trade date that breaks the {cutoff} cut-off "
+            "rule: {after_cutoff} at or after {cutoff} booked into the same day, {before_cutoff} "
+            "before {cutoff} pushed to a later day, {non_trading} on a non-trading day not booked "
+            "to the next trading day.",
+            "abn.after_cutoff": "after cut-off, booked same day",
+            "abn.before_cutoff": "before cut-off, booked later",
+            "abn.non_trading": "non-trading day",
+            "abn.all": "all applications (right axis)",
+            "abn.hour": "Hour of application",
+            "abn.wrong": "Wrong trade date",
+            "abn.applications": "Applications",
+            "abn.cutoff_title": "Wrong trade dates by hour of application",
+            "abn.cutoff_alt": "Applications and wrong trade dates by hour of application",
+            "abn.no_calendar": "The trading calendar does not know the year {year}: no trade-date figures (ABN-007's result "
+            "is below).",
+            "abn.sweeps": "Where branch sweeps went (information)",
+            "abn.sweeps_summary": "{n} branch sweeps with a business date in the period, {amount} in all: {special} into a "
+            "head-office sales special account ({special_amount}), {other} into other accounts ({other_amount}), "
+            "{none} with no receiving account recorded ({none_amount}).",
+            "abn.sweeps_unconfigured": "{n} branch sweeps with a business date in the period, {amount} in all. No list of "
+            "head-office sales special accounts was provided, so whether they reached one cannot be judged (ABN-009 "
+            "not tested); the table only shows where they went.",
+            "abn.none_sweeps": "No branch sweeps in the period.",
+            "abn.account": "Receiving account (masked)",
+            "abn.kind": "Kind",
+            "abn.special": "head-office sales special account",
+            "abn.other": "other account",
+            "abn.unknown": "not judged",
+            "abn.no_account": "(not recorded)",
+            "abn.sweep_count": "Sweeps",
+            "abn.sweep_amount": "Amount",
+            "abn.branches": "Branches",
+            "abn.more_accounts": "{n} more receiving accounts ({count} sweeps, {amount}) in the working papers.",
+        },
+    }
+)
+
+# Report section SUIT (report/sections/suit.py): keys `suit.*`
+_add(
+    {
+        "zh": {
+            "suit.heading": "产品风险等级与投资者风险承受能力（信息性统计）",
+            "suit.missing": "未提供{tables}，无法绘制适用性热力图。",
+            "suit.none": "检查期间内无已确认的认购、申购、定投交易。",
+            "suit.summary": "检查期间内已确认的认购、申购、定投共 {n} 笔：产品风险等级高于投资者风险承受能力（按可销售矩阵，红框）"
+            "{mismatch} 笔，其中未签署风险不匹配确认 {unconfirmed} 笔；申请前无任何风险测评 {none} 笔；"
+            "风险等级标签无法识别 {unknown} 笔。",
+            "suit.investor": "投资者风险承受能力（申请时最近一次测评）",
+            "suit.product": "产品风险等级",
+            "suit.no_assessment": "无测评",
+            "suit.unrecognised": "无法识别",
+            "suit.title": "已确认的认购/申购/定投笔数",
+            "suit.alt": "按产品风险等级与投资者风险承受能力统计的销售笔数热力图",
+            "suit.note": "格中数字为笔数；红框为可销售矩阵不允许的组合，其下“未确认”为其中未签署风险不匹配确认的笔数。",
+            "suit.unconfirmed_short": "未确认 {n}",
+            "suit.cell_table": "不匹配组合明细",
+            "suit.pair": "组合",
+            "suit.sales": "笔数",
+            "suit.unconfirmed": "未签署确认",
+            "suit.history": "已提供产品风险评级历史：每笔销售按销售当日有效的产品风险评级判断。{unrated}",
+            "suit.unrated": "其中 {n} 笔销售当日产品尚无有效评级，未计入上图，另作为例外报告。",
+            "suit.no_history": "未提供产品风险评级历史：每笔销售按产品当前的风险评级判断。",
+            "suit.later": "其中 {n} 笔已测评投资者的销售，所依据的产品评级日期晚于销售当日（销售时该评级尚不存在），"
+            "这些销售中 {k} 笔被判定为不匹配的例外。",
+            "suit.later_none": "所依据的产品评级日期均不晚于销售当日。",
+        },
+        "en": {
+            "suit.heading": "Product risk against investor tolerance (information)",
+            "suit.missing": "No {tables} provided: no suitability heat map.",
+            "suit.none": "No confirmed subscription, purchase or regular investment in the period.",
+            "suit.summary": "{n} confirmed subscriptions, purchases and regular investments in the period: {mismatch} with the "
+            "product's risk above the investor's tolerance under the matching matrix (red outline), "
+            "{unconfirmed} of them without a signed mismatch confirmation; {none} with no risk assessment "
+            "before the application; {unknown} with a risk label that is not recognised.",
+            "suit.investor": "Investor tolerance (latest assessment at the application)",
+            "suit.product": "Product risk",
+            "suit.no_assessment": "none",
+            "suit.unrecognised": "unrecognised",
+            "suit.title": "Confirmed purchase-type sales",
+            "suit.alt": "Heat map of sales by product risk and investor tolerance",
+            "suit.note": "Numbers are sales; red outlines mark combinations the matching matrix does not allow, with the "
+            "number of those sales that had no signed mismatch confirmation.",
+            "suit.unconfirmed_short": "unconf. {n}",
+            "suit.cell_table": "Mismatched combinations",
+            "suit.pair": "Combination",
+            "suit.sales": "Sales",
+            "suit.unconfirmed": "No confirmation",
+            "suit.history": "The product rating history was provided: each sale is judged by the product's rating in "
+            "force on the day of the sale.{unrated}",
+            "suit.unrated": " On the day of {n} of the sales the product had no rating in force; they are not in the chart "
+            "and are reported as exceptions of their own.",
+            "suit.no_history": "No product rating history was provided: each sale is judged by the product's current "
+            "rating.",
+            "suit.later": "For {n} sales to assessed investors that rating is dated after the day of the sale (it did not "
+            "exist when the sale was made); {k} of these sales were found unsuitable.",
+            "suit.later_none": "No sale rests on a rating dated after the day of the sale.",
+        },
+    }
+)
+
+# Report section ACC (report/sections/acc.py): keys `acc.*`
+_add(
+    {
+        "zh": {
+            "acc.heading": "账户与客户身份：检查要求与检查结果",
+            "acc.required": "检查要求：个人客户须以有效身份证件开立账户，居民身份证号码须为 18 位、出生日期真实且不晚于开户日、"
+            "校验码正确（GB 11643-1999）；同一证件号码不得登记于姓名不同的多名客户；交易须发生在客户业务关系存续期内"
+            "（开户日至销户日）。",
+            "acc.ids": "检查期间内存续、以居民身份证登记（或未登记证件类型）的个人客户 {n} 名，身份证号码无效 {bad} 名"
+            "（占 {rate}）。",
+            "acc.fifteen": "其中 15 位旧号码 {n} 名，需换领或补登 18 位号码。",
+            "acc.shared": "与姓名不同的其他客户登记同一证件号码的客户 {n} 名，涉及号码 {numbers} 个。",
+            "acc.trades": "检查期间内已确认的交易 {n} 笔，发生在业务关系存续期之外 {bad} 笔：早于开户日 {before} 笔，"
+            "晚于销户日 {after} 笔。",
+            "acc.not_tested": "{what}未检查：{reason}",
+            "acc.what_ids": "身份证号码",
+            "acc.what_shared": "共用证件号码",
+            "acc.what_trades": "交易与业务关系存续期",
+            "acc.kind": "问题类型",
+            "acc.customers": "客户数",
+            "acc.share": "占无效号码比例",
+            "acc.title": "身份证号码问题（按类型）",
+            "acc.alt": "按问题类型统计的无效身份证号码客户数",
+            "acc.none_bad": "未发现无效的身份证号码。",
+        },
+        "en": {
+            "acc.heading": "Accounts and customer identity: what was required and what was found",
+            "acc.required": "Required: individual customers open accounts with a valid identity document; a resident identity "
+            "number has 18 characters, a real birth date not after the account was opened and the right "
+            "check character (GB 11643-1999); one ID number is not recorded for customers of different "
+            "names; trades happen within the customer's relationship (from the opening to the closing date).",
+            "acc.ids": "{n} individual customers with a relationship in the period and a resident identity card (or no ID "
+            "type recorded): {bad} with an invalid ID number ({rate}).",
+            "acc.fifteen": "Of these, {n} with a 15-digit pre-1999 number, to be replaced by the 18-character one.",
+            "acc.shared": "{n} customers share an ID number with a customer of another name ({numbers} number(s)).",
+            "acc.trades": "{n} confirmed transactions in the period, {bad} outside the customer's relationship: {before} "
+            "before the opening date, {after} after the closing date.",
+            "acc.not_tested": "{what} not checked: {reason}",
+            "acc.what_ids": "Resident ID numbers",
+            "acc.what_shared": "Shared ID numbers",
+            "acc.what_trades": "Trades within the relationship",
+            "acc.kind": "Problem",
+            "acc.customers": "Customers",
+            "acc.share": "Share of invalid numbers",
+            "acc.title": "Resident ID number problems by kind",
+            "acc.alt": "Customers with an invalid resident ID number, by kind of problem",
+            "acc.none_bad": "No invalid resident ID number was found.",
+        },
+    }
+)
+
+# Report section INFO (report/sections/info.py): keys `info.*`
+_add(
+    {
+        "zh": {
+            "info.heading": "业务数据修改的审批（信息性统计）",
+            "info.missing": "未提供业务数据修改记录，无法检查业务数据修改是否经过审批。",
+            "info.required": "要求：对{tables}数据的修改，须事先经修改人以外的人员审批（审批时间不晚于修改时间）。",
+            "info.found": "检查期间内对上述数据的修改共 {n} 条，其中 {ok} 条事先经他人审批，{bad} 条未经独立的事先审批。",
+            "info.none": "检查期间内无对上述数据的修改记录。",
+            "info.other": "另有 {n} 条修改涉及其他数据表，不在检查范围内。",
+            "info.table": "业务数据",
+            "info.changes": "修改条数",
+            "info.no_approver": "无审批人",
+            "info.self_approved": "修改人本人审批",
+            "info.no_time": "无审批时间",
+            "info.late": "审批晚于修改",
+            "info.note": "一条修改可同时属于多种情形。",
+        },
+        "en": {
+            "info.heading": "Approval of changes to business data (information)",
+            "info.missing": "No record of changes to business data was provided: whether such changes were approved "
+            "could not be checked.",
+            "info.required": "Required: every change to {tables} data is approved beforehand (no later than the change) "
+            "by someone other than the person making it.",
+            "info.found": "{n} changes to these data in the period: {ok} approved beforehand by someone else, {bad} "
+            "without independent prior approval.",
+            "info.none": "No change to these data in the period.",
+            "info.other": "{n} further changes concern other tables and are outside this check.",
+            "info.table": "Business data",
+            "info.changes": "Changes",
+            "info.no_approver": "No approver",
+            "info.self_approved": "Approved by its maker",
+            "info.no_time": "No approval time",
+            "info.late": "Approved after the change",
+            "info.note": "One change can fall under more than one heading.",
+        },
+    }
+)
+
+# Report section FEE (report/sections/fee.py): keys `fee.*`
+_add(
+    {
+        "zh": {
+            "fee.heading": "申购费用与合同最高费率（信息性统计）",
+            "fee.missing": "未提供{what}，无法检查收取的申购费用是否超过合同约定的最高费率。",
+            "fee.fee": "交易收取的费用",
+            "fee.rate": "产品合同约定的最高费率",
+            "fee.and": "和",
+            "fee.required": "要求：认购、申购、定投收取的费用占申请金额的比例，不得超过产品合同约定的最高费率"
+            "（允许误差 {tolerance}）。",
+            "fee.found": "检查期间内已确认的认购、申购、定投中，已检查 {n} 笔（金额大于零且费用和费率齐全），其中 {bad} 笔"
+            "超过合同最高费率，超出合同费率部分的费用合计 {excess} 元。",
+            "fee.left_out": "另有 {n} 笔缺少金额、费用或合同费率，未能检查。",
+            "fee.none": "检查期间内没有可检查的认购、申购、定投。",
+            "fee.title": "收取费率占合同最高费率的比例",
+            "fee.alt": "按收取费率占合同最高费率比例统计的交易笔数",
+            "fee.bands": (
+                "免费",
+                "不超过一半",
+                "一半至九成",
+                "九成至上限",
+                "超过上限但在允许误差内",
+                "超过上限及允许误差",
+            ),
+            "fee.count": "笔数",
+            "fee.product": "产品",
+            "fee.checked": "已检查笔数",
+            "fee.exceptions": "超限笔数",
+            "fee.excess": "超出合同费率部分（元）",
+            "fee.top": "超限交易所涉产品（按超出金额排序，前 {n} 个）",
+        },
+        "en": {
+            "fee.heading": "Purchase fees against the contract's highest rate (information)",
+            "fee.missing": "No {what} was provided: whether purchase fees exceed the contract's highest rate could not "
+            "be checked.",
+            "fee.fee": "fee charged on each transaction",
+            "fee.rate": "highest fee rate of each product's contract",
+            "fee.and": " and ",
+            "fee.required": "Required: the fee on a subscription, purchase or regular investment, as a share of the "
+            "amount, does not exceed the highest rate of the product's contract (tolerance {tolerance}).",
+            "fee.found": "{n} confirmed subscriptions, purchases and regular investments of the period were checked "
+            "(amount above zero, fee and rate given): {bad} above the contract's highest rate, with {excess} "
+            "charged beyond the contract rate in all.",
+            "fee.left_out": "{n} more lacked the amount, the fee or the contract rate and could not be checked.",
+            "fee.none": "No subscription, purchase or regular investment of the period could be checked.",
+            "fee.title": "Fee charged as a share of the contract's highest rate",
+            "fee.alt": "Transactions by fee charged as a share of the contract's highest rate",
+            "fee.bands": (
+                "free",
+                "up to half",
+                "half to 90%",
+                "90% to the limit",
+                "above the limit, within tolerance",
+                "above the limit and tolerance",
+            ),
+            "fee.count": "Transactions",
+            "fee.product": "Product",
+            "fee.checked": "Checked",
+            "fee.exceptions": "Above the limit",
+            "fee.excess": "Beyond the contract rate",
+            "fee.top": "Products of the transactions above the limit (by amount beyond the rate, first {n})",
+        },
+    }
+)
+
+# Report section: approved exceptions (mitigations) (report/mitigations.py): keys `mit.*`
+_add(
+    {
+        "zh": {
+            "mit.title": "已批准例外的有效期与使用情况",
+            "mit.none": "本次检查未列出已批准的例外。",
+            "mit.intro": "本次检查共列出已批准的例外 {n} 项，覆盖发现 {covered} 条。已批准的例外仅在有效期内覆盖发现："
+            "岗位冲突与离职后保留岗位等持续性发现，须在其期间内最后一日仍有效方视为已批准例外；"
+            "因有效期届满而未被覆盖、仍列为待整改的发现 {lapsed} 条。",
+            "mit.expired": "检查期间内到期的例外（{n} 项）",
+            "mit.soon": "检查基准日后 {days} 日内（至 {until}）到期的例外（{n} 项）",
+            "mit.unused": "未匹配任何发现的例外（{n} 项）",
+            "mit.empty": "无。",
+            "mit.rule": "规则",
+            "mit.target": "对象",
+            "mit.reason": "批准理由",
+            "mit.valid_until": "有效期至",
+            "mit.matched": "匹配发现",
+            "mit.covered": "覆盖发现",
+            "mit.lapsed": "到期后未覆盖",
+            "mit.staff": "员工 {id}",
+            "mit.entity": "{id}",
+        },
+        "en": {
+            "mit.title": "Approved exceptions: validity and use",
+            "mit.none": "No approved exceptions were listed for this audit.",
+            "mit.intro": "{n} approved exception(s) were listed for this audit, covering {covered} finding(s). An "
+            "approved exception covers findings only while it is valid: a lasting finding (a conflict of roles, "
+            "a role kept after leaving) is covered only if the exception is still valid on its last day in the "
+            "period. {lapsed} finding(s) stay open because the exception had ended.",
+            "mit.expired": "Exceptions that ended inside the audit period ({n})",
+            "mit.soon": "Exceptions ending within {days} days after the as-of day, by {until} ({n})",
+            "mit.unused": "Exceptions that matched no finding ({n})",
+            "mit.empty": "None.",
+            "mit.rule": "Rule",
+            "mit.target": "Target",
+            "mit.reason": "Reason",
+            "mit.valid_until": "Valid until",
+            "mit.matched": "Findings matched",
+            "mit.covered": "Findings covered",
+            "mit.lapsed": "Not covered after it ended",
+            "mit.staff": "staff {id}",
+            "mit.entity": "{id}",
+        },
     }
 )

@@ -23,17 +23,13 @@ SIGNATURE = "manifest.sig"  # signing.SIGNATURE (not imported: verify of an unsi
 @dataclass(frozen=True)
 class Output:
     """A file the run contract says an audit writes. `when`: required only when it holds for the manifest
-    (e.g. `responses.csv` when params give responses); always, when None."""
+    (e.g. `report.pdf` unless --no-pdf); always, when None."""
 
     name: str
     when: Callable[[dict], bool] | None = None
 
     def required(self, manifest: dict) -> bool:
         return self.when is None or bool(self.when(manifest))
-
-
-def _params_give(key: str) -> Callable[[dict], bool]:
-    return lambda manifest: bool((manifest.get("params") or {}).get(key))
 
 
 #: The contract's output files, in the contract's order. The step that writes a new output declares it here
@@ -48,7 +44,7 @@ CONTRACT_OUTPUTS: list[Output] = [
     Output("data_quality.csv"),
     Output("coverage.csv"),
     Output("attestations.csv"),
-    Output("responses.csv", when=_params_give("responses")),
+    Output("responses.csv"),  # header only when the params give no responses
 ]
 OUTPUTS = tuple(o.name for o in CONTRACT_OUTPUTS if o.when is None)  # written by every audit
 

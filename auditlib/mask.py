@@ -90,3 +90,22 @@ def column_kinds(columns, declared: dict[str, str] | None = None) -> dict[str, s
         elif c.endswith(("bank_account", "to_account", "_account_no")):
             kinds[c] = "account"
     return kinds
+
+
+def _mask_person(v: str) -> str:
+    """ "营业部 陈晓" -> "营业部 陈*": a department before the person's name stays readable."""
+    head, _, name = v.strip().rpartition(" ")
+    return f"{head} {mask_name(name)}" if head else mask_name(name)
+
+
+def mask_columns(
+    df: pd.DataFrame, names: tuple[str, ...] = (), free_text: tuple[str, ...] = ()
+) -> pd.DataFrame:
+    """A copy with the `names` columns masked as names and long digit runs masked in the `free_text` columns
+    (what an institution wrote in its responses: an owner's name, actions and answers in its own words)."""
+    out = df.copy()
+    for c in names:
+        out[c] = out[c].map(lambda v: _mask_person(v) if isinstance(v, str) else v)
+    for c in free_text:
+        out[c] = out[c].map(lambda v: mask_long_numbers(v) if isinstance(v, str) else v)
+    return out

@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import re
 import uuid
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -23,15 +24,24 @@ from . import __version__
 from .arrowops import give_back_memory
 from .attestations import Attestations, attestations_path, read_attestations
 from .engine import AuditResult, run_audit
-from .params import AuditParams, parse_params, read_params_file, resolve_data_dir
+from .errors import AuditError
+from .load import ROW
+from .mask import contract_pii_kind, mask_series
+from .params import AuditParams, parse_params, read_params_file, resolve_data_dir, resolve_relative
 from .partition import open_bundle
-from .report import html, narrative
+from .report import auditor_guide, html, narrative
+from .report.auditor_guide import GUIDE
 from .report.coverage import coverage_section
 from .report.evidence import evidence_html
-from .report.files import write_coverage_files, write_tables, write_workbook
+from .report.files import rule_sheet, write_coverage_files, write_tables
+from .report.responses import COLUMNS as RESPONSE_COLUMNS
+from .report.responses import follow_up, read_responses, responses_section
+from .report.responses import write_csv as write_responses
 from .report.sample import Sample, samples
 from .report.sections import load_all
 from .report.tracking import Tracking, track_result
+from .report.workbook import write_workbook
+from .rules import REGISTRY
 from .signing import FINGERPRINT_ENV
 
 PACKAGES = (
@@ -87,6 +97,8 @@ class Audit:
     #: new / recurring / resolved against params `previous_dir`, None without it
     tracking: Tracking | None = None
     _samples: dict[str, Sample] | None = field(default=None, repr=False)
+    #: the institution's responses, checked (None: params give none); read on first use
+    _responses: tuple[pd.DataFrame | None] | None = field(default=None, repr=False)
     #: the examiner's filled manual-procedure checklist (params `attestations`), validated; None without it
     attestations: Attestations | None = None
 
@@ -175,6 +187,23 @@ class Audit:
     def data_quality(self):
         return _html(html.data_quality_section(self.result))
 
+    def response_rows(self) -> pd.DataFrame | None:
+        """The institution's responses (params `responses`), each accepted or rejected with its reason."""
+        if self._responses is None:
+            rows = None
+            if self.params.responses:
+                path = resolve_relative(self.params.responses, self.params_file)
+                rows = read_responses(path, self.result.findings, self.lang)
+            self._responses = (rows,)
+        return self._responses[0]
+
+    def responses(self):
+        """Each finding's response and the rows not accepted; with previous_dir, the actions promised last
+        period now overdue and the findings resolved then recurring."""
+        return _html(
+            responses_section(self.result, self.response_rows(), follow_up(self.result, self.tracking))
+        )
+
     def coverage(self):
         """Clause coverage: every clause of the catalogue, tested by data, attested by hand, or why neither."""
         return _html(coverage_section(self.result, self.attestations))
@@ -226,15 +255,145 @@ class Audit:
 
         return sample_index(self.result, self.samples())
 
+    # ------------------------------------------------------------ the auditor's notebook: narrative, digging further
+
+    def narrative(self, section: str):
+        """A section's narrative in the params' language (a Markdown output: the examiner's HTML omits it)."""
+        from IPython.display import Markdown
+
+        return Markdown(auditor_guide.narrative(section, self.lang))
+
+    def rule_findings(self, code: str) -> pd.DataFrame:
+        """One rule's findings with their evidence and the values the rule compared."""
+        if code not in REGISTRY:
+            raise AuditError(f"unknown rule code {code}")
+        return rule_sheet(self.result, code, self.params.show_personal_data)
+
+    def table(self, name: str) -> pd.DataFrame:
+        """A loaded table as the rules saw it (`_row` = its spreadsheet row); personal data masked unless params
+        say show_personal_data."""
+        tables = self.result.bundle.tables
+        if name not in tables:
+            raise AuditError(f"no table {name} was loaded (loaded: {', '.join(sorted(tables))})")
+        df = tables[name]
+        if self.params.show_personal_data:
+            return df
+        out = df.copy(deep=False)
+        for c in df.columns:
+            kind = contract_pii_kind(name, c)
+            if kind:
+                out[c] = mask_series(df[c], kind)
+        return out
+
+    def entity_evidence(self, code: str, entity_id: str) -> pd.DataFrame:
+        """The source rows one finding rests on (its evidence `table row N`), each with its table's name."""
+        f = self.result.findings
+        hit = f[(f["rule_code"] == code) & (f["entity_id"] == str(entity_id))]
+        if hit.empty:
+            raise AuditError(f"{code} has no finding for {entity_id}")
+        parts = []
+        for table, row in re.findall(r"(\w+) row (\d+)", " ".join(hit["evidence"].astype(str))):
+            t = self.table(table)
+            parts.append(t[t[ROW] == int(row)].assign(table=table))
+        return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+
+    def rerun(self, code: str, **params) -> pd.DataFrame:
+        """Run one rule again with other parameters (this audit's report is not affected): its findings, and
+        one line comparing the result with this audit's."""
+        from .engine import run_rule
+
+        overrides = {**self.params.overrides, code: {**self.params.overrides.get(code, {}), **params}}
+        data = {**self.params.model_dump(mode="json"), "overrides": overrides, "rules": [code]}
+        p = parse_params(data, f"rerun {code}")
+        row, frame = run_rule(REGISTRY[code], p, self.result.bundle)
+        before = self.result.summary.set_index("rule_code").loc[code, "exceptions"]
+        given = ", ".join(f"{k}={v!r}" for k, v in params.items())
+        if self.lang == "zh":
+            print(
+                f"{code}（{given}）：测试总体 {row['population']:,}，例外 {row['exceptions']:,}（本次检查 {before:,}）"
+            )
+        else:
+            print(
+                f"{code} ({given}): population {row['population']:,}, exceptions {row['exceptions']:,} "
+                f"(this audit: {before:,})"
+            )
+        if frame is None:
+            return pd.DataFrame()
+        detail = "detail_full" if self.params.show_personal_data else "detail"
+        return frame[["entity_id", "occurred_at", detail]].rename(columns={detail: "detail"})
+
+    def guide(self) -> None:
+        """How to dig further, with worked examples run on this audit's own findings."""
+        from IPython.display import Markdown, display
+
+        ex = self._examples()
+        display(Markdown(GUIDE[self.lang].format(**{**ex, "param_value": repr(ex["param_value"])})))
+        display(self.rule_findings(ex["code"]).head(5))
+        if ex["entity"]:
+            display(self.entity_evidence(ex["code"], ex["entity"]))
+        if ex["param"]:
+            display(self.rerun(ex["param_code"], **{ex["param"]: ex["param_value"]}).head(5))
+
+    def _examples(self) -> dict:
+        """The guide's example values: the first rule with findings, its first entity, a table it reads, a
+        numeric parameter of a tested rule."""
+        s = self.result.summary
+        tested = s[s["tested"].astype(bool)]
+        with_findings = tested[tested["exceptions"] > 0]
+        code = (with_findings if len(with_findings) else tested)["rule_code"].iloc[0]
+        f = self.result.findings
+        entities = f.loc[f["rule_code"] == code, "entity_id"]
+        entity = entities.iloc[0] if len(entities) else ""
+        r = REGISTRY[code]
+        table = next((tb for tb in r.tables if tb in self.result.bundle.tables), r.tables[0])
+        df = self.result.bundle.tables.get(table, pd.DataFrame())
+        column = r.entity if r.entity in df.columns else (str(df.columns[0]) if len(df.columns) else "")
+        value = str(df[column].iloc[0]) if column and len(df) else ""
+        if entity and column == r.entity:
+            value = entity
+        param_code, param, param_value = code, *next(iter(self.params.rule_params(code).items()), ("", None))
+        for c in tested["rule_code"]:
+            numeric = {k: v for k, v in self.params.rule_params(c).items() if type(v) in (int, float)}
+            if numeric:
+                param_code, (param, v) = c, next(iter(numeric.items()))
+                param_value = v * 2 if v else 1
+                break
+        return {
+            "code": code,
+            "entity": entity,
+            "table": table,
+            "column": column,
+            "value": value,
+            "param_code": param_code,
+            "param": param,
+            "param_value": param_value,
+        }
+
     # ------------------------------------------------------------ files
 
-    def write_outputs(self) -> list[Path]:
-        """Write the tables and working papers into output_dir (the runner's staging folder)."""
-        if self.output_dir is None:
-            return []
-        out = self.output_dir
+    def write_outputs(self, output_dir: str | Path | None = None) -> list[Path]:
+        """Write the tables and working papers into output_dir (run by the CLI: its staging folder). Without
+        one (a notebook opened in JupyterLab), into `notebook-outputs/<institution_id>/<period_end>` under the
+        working directory, and say so."""
+        out = Path(output_dir) if output_dir else self.output_dir
+        named = out is None
+        if named:
+            out = (
+                Path.cwd()
+                / "notebook-outputs"
+                / self.params.institution_id
+                / self.params.period_end.isoformat()
+            )
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise AuditError(
+                f"cannot write the outputs to {out} ({e.strerror}); give another folder: "
+                "audit.write_outputs(output_dir=...)"
+            ) from None
         paths = write_tables(self.result, out)
         paths += write_coverage_files(self.result, self.attestations, out)
+        answers = self.response_rows()
         paths.append(
             write_workbook(
                 self.result,
@@ -242,7 +401,12 @@ class Audit:
                 self.params.show_personal_data,
                 self.tracking,
                 self.samples(),
+                answers,
             )
+        )
+        none = pd.DataFrame(columns=RESPONSE_COLUMNS).astype({"accepted": bool})
+        paths.append(
+            write_responses(none if answers is None else answers, out, self.params.show_personal_data)
         )
         files = {
             i.table: {
@@ -272,5 +436,16 @@ class Audit:
             },
             "rules": {"tested": int(s["tested"].sum()), "errors": int((s["status"] == "error").sum())},
         }
+        if named:  # no runner to fold the run record into a manifest: just say where the files are
+            if self.lang == "zh":
+                print(
+                    f"未指定输出目录，{len(paths)} 个文件已写入 {out}（用 auditlib run 运行可得到完整输出与 manifest.json）"
+                )
+            else:
+                print(
+                    f"No output folder given: {len(paths)} files written to {out} "
+                    "(auditlib run gives the complete outputs with manifest.json)"
+                )
+            return paths
         (out / RUN_FILE).write_text(json.dumps(run, ensure_ascii=False, indent=2), encoding="utf-8")
         return paths

@@ -87,9 +87,15 @@ def examiner_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
 
 def export_html(nb_path: Path, html_path: Path, lang: str, title: str) -> Path:
     import nbformat
+
+    return export_notebook(nbformat.read(nb_path, as_version=4), html_path, lang, title)
+
+
+def export_notebook(nb, html_path: Path, lang: str, title: str) -> Path:
+    """The examiner's report.html from an executed notebook (node), its report outputs only."""
     from nbconvert import HTMLExporter
 
-    nb = examiner_notebook(nbformat.read(nb_path, as_version=4))
+    nb = examiner_notebook(nb)
     exporter = HTMLExporter(
         template_name="auditlib",
         extra_template_basedirs=[str(TEMPLATES)],
@@ -286,6 +292,7 @@ class _Job:
     attempts: int = 0
     note: str = ""
     info: dict = field(default_factory=dict)  # the manifest
+    early_pdf: object = None  # report.pdf being rendered while the auditor's cells run (report/pdf.py)
 
     @property
     def stage(self) -> Path:
@@ -311,6 +318,42 @@ def stage(job: _Job) -> None:
     (job.stage / OWNER_FILE).write_text(_owner(), encoding="utf-8")
 
 
+def _last_examiner_cell(nb) -> int:
+    """Index of the last cell whose output the examiner's report shows (-1: none)."""
+    shown = [
+        i
+        for i, c in enumerate(nb.cells)
+        if c.cell_type == "code" and not HIDDEN_TAGS & set(c.metadata.get("tags", []))
+    ]
+    return shown[-1] if shown else -1
+
+
+def _pdf_hooks(job: _Job, watch: Watch) -> dict:
+    """nbclient hooks that start report.pdf as soon as the last examiner cell has run (`EarlyPdf`)."""
+    if not job.pdf:
+        return {"on_notebook_start": watch.mark_ready}
+    from .report.pdf import EarlyPdf
+
+    state: dict = {}
+
+    def started(notebook=None, **kw):
+        state["nb"], state["last"] = notebook, _last_examiner_cell(notebook) if notebook is not None else -1
+        watch.mark_ready(notebook=notebook, **kw)
+
+    def executed(cell=None, cell_index=None, **_):
+        if cell_index is None or cell_index != state.get("last") or job.early_pdf is not None:
+            return
+        try:
+            html = job.stage / "report.early.html"
+            export_notebook(state["nb"], html, job.params.language, _title(job))
+            job.early_pdf = EarlyPdf()
+            job.early_pdf.start(html, job.stage / "report.pdf")
+        except Exception:  # noqa: BLE001 - the PDF is then rendered after the run, as without the hook
+            job.early_pdf = None
+
+    return {"on_notebook_start": started, "on_cell_executed": executed}
+
+
 def _papermill(job: _Job, km: AuditKernelManager, watch: Watch) -> None:
     import papermill as pm  # loads while the kernel boots
 
@@ -324,7 +367,7 @@ def _papermill(job: _Job, km: AuditKernelManager, watch: Watch) -> None:
         kernel_name="python3",
         cwd=job.cwd,
         km=km,
-        on_notebook_start=watch.mark_ready,
+        **_pdf_hooks(job, watch),
     )
 
 
@@ -355,17 +398,29 @@ def execute(job: _Job, watch: Watch, then: Callable[[_Job], None]) -> None:
             if not _start_failed(e, watch) or job.attempts > job.kernel_retries:
                 raise
             job.note = f"kernel restarted after a failed start ({error_line(e)[:200]})"
+            _cancel_pdf(job)
             _clear_stage(job)
 
 
-def export(job: _Job) -> None:
-    """The examiner's report from the executed notebook."""
-    title = f"{job.params.institution_name} {job.params.period_end}"
-    export_html(job.stage / "report.ipynb", job.stage / "report.html", job.params.language, title)
-    if job.pdf:
-        from .report.pdf import write_pdf
+def _title(job: _Job) -> str:
+    return f"{job.params.institution_name} {job.params.period_end}"
 
-        write_pdf(job.stage / "report.html", job.stage / "report.pdf")
+
+def export(job: _Job) -> None:
+    """The examiner's report from the executed notebook, and its PDF (started early when it could be)."""
+    export_html(job.stage / "report.ipynb", job.stage / "report.html", job.params.language, _title(job))
+    if job.pdf:
+        from .report.pdf import EarlyPdf
+
+        early, job.early_pdf = job.early_pdf or EarlyPdf(), None
+        early.finish(job.stage / "report.html", job.stage / "report.pdf")
+        (job.stage / "report.early.html").unlink(missing_ok=True)
+
+
+def _cancel_pdf(job: _Job) -> None:
+    if job.early_pdf is not None:
+        job.early_pdf.cancel()
+        job.early_pdf = None
 
 
 def manifest(job: _Job) -> None:
@@ -414,6 +469,7 @@ def _succeeded(job: _Job) -> Outcome:
 
 def _failed(job: _Job, failure: Failure) -> Outcome:
     """The failed audit's outcome; its folder keeps the error (an interrupted one leaves nothing)."""
+    _cancel_pdf(job)
     outcome = Outcome.failed(job.params.institution_id, failure, seconds=job.seconds(), note=job.note)
     if failure.kind == "interrupted":  # like Ctrl-C: no trace, an earlier complete result stays as it was
         shutil.rmtree(job.stage, ignore_errors=True)
@@ -464,6 +520,7 @@ def run_one(
     except Exception as e:  # noqa: BLE001 - any failure of the run is this institution's failed audit
         return _failed(job, classify(e, watch, job))
     except BaseException:  # Ctrl-C: leave no staging folder behind that could be mistaken for output
+        _cancel_pdf(job)
         shutil.rmtree(job.stage, ignore_errors=True)
         raise
     return _succeeded(job)
@@ -472,7 +529,8 @@ def run_one(
 def inputs_unchanged(manifest: dict, data_dir: Path) -> bool:
     """The data folder holds exactly the table files the run read, byte for byte (SHA-256): a corrected
     extract delivered into the same folder, or a table added or removed, means the output is stale."""
-    from .load import find_table_files, sha256_file
+    from .load import sha256_file
+    from .load.reading import find_table_files
 
     files, problems = find_table_files(data_dir)
     recorded = manifest.get("inputs")

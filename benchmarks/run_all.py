@@ -1,6 +1,7 @@
 """Run the end-to-end benchmarks (`make bench`): the empty-notebook overhead and the demo audits, a batch of
-20 small institutions with 1 and 2 workers, and the audit at 10^5 and 10^6 transactions (add --big for
-10^7: ~5 GB of CSV, minutes per run). Results are appended to benchmarks/results.json; docs/performance.md
+20 small institutions with 1 and 2 workers, the audit at 10^5 and 10^6 transactions (add --big for
+10^7: ~5 GB of CSV, minutes per run), and the same audit at the largest size with and without the 15 rules
+of catalogue v2. Results are appended to benchmarks/results.json; docs/performance.md
 has the tables and what they mean.
 
     python benchmarks/run_all.py [--big] [--json benchmarks/results.json]
@@ -29,6 +30,8 @@ def main() -> None:
         [HERE / "bench_empty.py"],
         [HERE / "bench_batch.py"],
         [HERE / "bench_e2e.py", "--sizes", *sizes],
+        # what the 15 rules of catalogue v2 add (issue 13): at the largest size
+        [HERE / "bench_v2.py", "--transactions", sizes[-1]],
     ]
     for step in steps:
         print(f"== {step[0].name}", flush=True)

@@ -63,3 +63,11 @@ def personal_data(data: Path) -> set[str]:
         for c in cols:
             values |= {v.strip() for v in df[c] if len(v.strip()) >= 2}
     return values
+
+
+def xlsx_table(ws) -> tuple[list, int]:
+    """A working-paper sheet's table: its header cells' values and the row number of its first data row (the
+    header row is the last frozen row; the header block sits above it)."""
+    # freeze_panes is the top-left cell below the frozen rows, e.g. "A12"
+    first = int("".join(ch for ch in ws.freeze_panes if ch.isdigit())) if ws.freeze_panes else 2
+    return [c.value for c in ws[first - 1]], first

@@ -145,7 +145,7 @@ def test_kinds_counted_from_the_rule():
 
 def test_not_tested_parts_say_why():
     html = render(audit("zh", absent=("transactions",)), "zh")
-    assert "交易与业务关系存续期未检查：未提供数据：transactions" in html
+    assert "交易与业务关系存续期未检查：未提供数据：交易" in html
     html = render(audit("en", rules=("ACC-001",)), "en")
     assert "Resident ID numbers not checked: disabled in params" in html
     assert "<img" not in html

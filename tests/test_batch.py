@@ -71,7 +71,7 @@ def _fake_output(out: Path, inst: str, rates: dict) -> str:
     return str(folder / "report.html")
 
 
-def test_index_compares_institutions_rule_by_rule_with_a_chart(tmp_path):
+def test_index_compares_institutions_rule_by_rule_in_a_table_coloured_by_rate(tmp_path):
     out = tmp_path
     outcomes = [
         Outcome(
@@ -85,8 +85,14 @@ def test_index_compares_institutions_rule_by_rule_with_a_chart(tmp_path):
     write_summary(outcomes, out)
     html = (out / "index.html").read_text(encoding="utf-8")
     assert 'href="inst-a/2025-12-31/report.html"' in html
-    assert html.count('<img class="chart"') == 1 and 'src="data:image/png;base64,' in html
-    assert "25.00%" in html or "25.0%" in html or "25%" in html
+    assert html.count('<table class="heat">') == 1 and "<img" not in html
+    # one row per rule with an exception somewhere, the institutions as columns, darker for the higher rate
+    heat = html[html.index('<table class="heat">') :]
+    assert heat.count("<tr>") == 3 and "SOD-001" in heat and "CMP-002" in heat  # head + 2 rules
+    assert 'style="background:rgb(255,50,30);color:#fff">50.00%' in heat  # the batch's highest rate
+    assert '<td class="n">0.00%</td>' in heat  # a zero rate is not coloured
+    # headers in words, the documents linked, the failed audit's error escaped
+    assert "机构 / Institution" in html and "状态 / Status" in html and "失败 / failed" in html
     assert "&lt;b&gt;boom&lt;/b&gt;" in html and "<b>boom" not in html
     assert not re.search(r"""(src|href)=["']https?:""", html), "self-contained"
     s = pd.read_csv(out / "batch_summary.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig")
@@ -105,11 +111,30 @@ def test_index_compares_institutions_rule_by_rule_with_a_chart(tmp_path):
     ]
 
 
-def test_no_chart_when_no_rule_has_exceptions(tmp_path):
+def test_no_comparison_rows_when_no_rule_has_exceptions(tmp_path):
     outcomes = [Outcome("inst-a", "ok", report=_fake_output(tmp_path, "inst-a", {"SOD-001": 0.0}))]
     write_summary(outcomes, tmp_path)
     html = (tmp_path / "index.html").read_text(encoding="utf-8")
-    assert "<img" not in html and "SOD-001" in html
+    assert "<img" not in html and 'class="heat"' not in html and "No exceptions" in html
+
+
+def test_index_names_each_institution_with_period_language_and_links_to_its_documents(tmp_path):
+    import json
+
+    report = _fake_output(tmp_path, "inst-a", {"SOD-001": 0.1})
+    folder = Path(report).parent
+    params = {"institution_name": "示例<基金>", "period_start": "2025-01-01", "period_end": "2025-12-31"}
+    (folder / "manifest.json").write_text(
+        json.dumps({"params": {**params, "language": "en"}}), encoding="utf-8"
+    )
+    for name in ("report.pdf", "findings.xlsx"):
+        (folder / name).write_bytes(b"x")
+    write_summary([Outcome("inst-a", "ok", findings=1, high=1, report=report)], tmp_path)
+    html = (tmp_path / "index.html").read_text(encoding="utf-8")
+    assert "示例&lt;基金&gt;" in html and "2025-01-01 — 2025-12-31" in html and "English" in html
+    for name in ("report.html", "report.pdf", "findings.xlsx"):
+        assert f'href="inst-a/2025-12-31/{name}"' in html, name
+    assert "示例&lt;基金&gt;<br><code>inst-a</code>" in html  # the comparison's column header
 
 
 class ListExecutor:
@@ -198,7 +223,7 @@ def test_resume_skips_complete_verified_outputs_only(tmp_path):
     assert again["inst-a"] == first["inst-a"] and again["inst-b"] != first["inst-b"]
     assert all(complete(out / i / "2025-12-31") for i in first)
     index = (out / "index.html").read_text(encoding="utf-8")
-    assert "SOD-001" in index and '<img class="chart"' in index
+    assert "SOD-001" in index and '<table class="heat">' in index
 
 
 def test_plan_resume_needs_a_verified_manifest(tmp_path):

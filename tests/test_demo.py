@@ -16,6 +16,7 @@ import yaml
 from auditlib.demo import INSTITUTIONS, build, write_demo
 from auditlib.demo.check import compare
 from auditlib.demo.writer import REQUIRED, REQUIRED_TABLES, SCHEMA
+from auditlib.params import load_params
 from auditlib.rules import REGISTRY
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -34,6 +35,8 @@ DEMO_B_NOT_TESTED = {
     "FEE-001",
     "ABN-009",
 }
+# demo-b plants the near-misses of these rules but none of their violations: tested, no exception
+DEMO_B_NO_HITS = {"CMP-008", "CMP-012"}
 V2_DATA = {"product_ratings", "data_changes", "transactions.fee", "products.max_fee_rate"}
 
 
@@ -156,9 +159,26 @@ def test_answer_key_covers_every_family(out, name):
     assert not exp.duplicated(["rule_code", "entity_id"]).any()
     codes = set(exp["rule_code"])
     if name == "demo-b":
-        assert codes == set(REGISTRY) - DEMO_B_NOT_TESTED
+        assert codes == set(REGISTRY) - DEMO_B_NOT_TESTED - DEMO_B_NO_HITS
     else:
-        assert codes == set(REGISTRY)
+        assert codes == set(REGISTRY) - set(INSTITUTIONS[name].excluded)
+
+
+def test_rules_without_violations_keep_their_near_misses():
+    d = build(INSTITUTIONS["demo-b"], transactions=SMALL["demo-b"])
+    assert set(d.p.no_hits) == DEMO_B_NO_HITS
+    for code in DEMO_B_NO_HITS:
+        kinds = {p.kind for p in d.plants if p.rule == code}
+        assert kinds == {"near"} and d.rule_tested(code), code
+    with pytest.raises(ValueError, match="CMP-008"):
+        d.hit("CMP-008", "x", "a violation the profile says is not planted")
+
+
+def test_a_rule_left_out_of_the_params_is_not_in_the_answer_key():
+    d = build(INSTITUTIONS["demo-c"], transactions=1000)
+    assert d.p.excluded == ("STAFF-003",) and not d.rule_tested("STAFF-003")
+    assert any(p.rule == "STAFF-003" and p.kind == "hit" for p in d.plants)  # the data still has them
+    assert compare(d) == []
 
 
 @pytest.mark.parametrize("name", list(SMALL))
@@ -194,6 +214,9 @@ def test_params_files(name):
     assert str(p["period_start"]) == "2025-01-01" and str(p["period_end"]) == "2025-12-31"
     assert str(p["as_of"]) == "2026-01-31"
     assert p["institution_name"] == INSTITUTIONS[name].name
+    # the rules the params leave out are those the answer key leaves out
+    selected = load_params(ROOT / "params" / f"{name}.yaml").selected()
+    assert set(REGISTRY) - set(selected) == set(INSTITUTIONS[name].excluded)
 
 
 @pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore::FutureWarning", "ignore::Warning")

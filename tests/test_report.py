@@ -11,7 +11,7 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
-from helpers import SOD_DATA, bundle_dir, write_params
+from helpers import SOD_DATA, bundle_dir, write_params, xlsx_table
 
 from auditlib.engine import run_audit
 from auditlib.load import load_bundle
@@ -19,10 +19,11 @@ from auditlib.params import load_params
 from auditlib.report import html, narrative
 from auditlib.report.coverage import coverage_section
 from auditlib.report.evidence import evidence_html, values_frame
-from auditlib.report.files import write_tables, write_workbook
+from auditlib.report.files import write_tables
 from auditlib.report.sample import draw, rule_sample, samples, seed_of, splitmix64
 from auditlib.report.sections import load_all
 from auditlib.report.tracking import TrackingError, track_result
+from auditlib.report.workbook import TEXT, write_workbook
 from auditlib.rules import REGISTRY
 
 PAYLOAD = "<script>alert(1)</script>"
@@ -271,14 +272,12 @@ def test_tracking_new_recurring_resolved_and_not_retested(tmp_path):
     write_workbook(result, tmp_path / "w.xlsx", tracking=tr)
     wb = openpyxl.load_workbook(tmp_path / "w.xlsx")
     ws = wb["SOD-001"]
-    head = [c.value for c in ws[1]]
-    assert ws.cell(2, head.index("tracking") + 1).value == "recurring"
+    head, first = xlsx_table(ws)
+    zh = TEXT["zh"]
+    assert ws.cell(first, head.index(zh["tracking"]) + 1).value == "重复发现"
     resolved = wb["已整改与未复测"]
-    assert [c.value for c in resolved[2]][head_index(resolved, "entity_id")] == "009"
-
-
-def head_index(ws, name: str) -> int:
-    return [c.value for c in ws[1]].index(name)
+    head, first = xlsx_table(resolved)
+    assert [c.value for c in resolved[first]][head.index(zh["entity_id"])] == "009"
 
 
 def test_previous_dir_errors_name_the_problem(tmp_path):
@@ -298,24 +297,29 @@ def test_workbook_formula_text_stays_text_dates_are_dates_chinese_intact(tmp_pat
     path = write_workbook(result, tmp_path / "findings.xlsx", samples=samples(result, 25))
     wb = openpyxl.load_workbook(path)
     ws = wb["CMP-001 样本"]
-    assert ws.freeze_panes == "A2" and ws.auto_filter.ref
-    head = [c.value for c in ws[1]]
-    desc = ws.cell(3, head.index("description") + 1)
+    head, first = xlsx_table(ws)
+    assert ws.auto_filter.ref.startswith(f"A{first - 1}:")
+    desc = ws.cell(first + 1, head.index("description") + 1)
     assert desc.value == FORMULA and desc.data_type == "s"  # a string cell, not a formula
-    received = ws.cell(2, head.index("received_at") + 1)
+    received = ws.cell(first, head.index("received_at") + 1)
     assert received.is_date and received.value == pd.Timestamp("2025-05-12 10:00").to_pydatetime()
-    assert ws.cell(2, head.index("description") + 1).value == PAYLOAD
+    assert ws.cell(first, head.index("description") + 1).value == PAYLOAD
     f = wb["SOD-001"]
-    fh = [c.value for c in f[1]]
-    assert f.cell(2, fh.index("occurred_at") + 1).is_date and f.cell(2, fh.index("first_day") + 1).is_date
-    assert "宣传推介" in f.cell(2, fh.index("detail") + 1).value
+    fh, first = xlsx_table(f)
+    zh = TEXT["zh"]
+    assert f.cell(first, fh.index(zh["occurred_at"]) + 1).is_date
+    assert f.cell(first, fh.index("first_day") + 1).is_date
+    assert "宣传推介" in f.cell(first, fh.index(zh["detail"]) + 1).value
     assert not any(c.data_type == "f" for sheet in wb for row in sheet.iter_rows() for c in row)
     # personal data only with show_personal_data
     abn = wb["ABN-004"]
     values = [c.value for row in abn.iter_rows() for c in row]
     assert HOLDER not in values and "王**" in values
-    ah = [c.value for c in abn[1]]
-    assert abn.cell(2, ah.index("amount") + 1).value == 100.0  # 100.00 in the sentence, a number here
+    ah, first = xlsx_table(abn)
+    amount = abn.cell(first, ah.index("amount") + 1)
+    assert (
+        amount.value == 100.0 and amount.number_format == "#,##0.00"
+    )  # 100.00 in the sentence, a number here
     write_workbook(result, tmp_path / "full.xlsx", personal_data=True)
     full = [
         c.value for row in openpyxl.load_workbook(tmp_path / "full.xlsx")["ABN-004"].iter_rows() for c in row

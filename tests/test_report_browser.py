@@ -68,8 +68,9 @@ def demo(request, tmp_path_factory):
     write_demo(root / "data", names=[inst], transactions=DEMOS[inst])
     params = yaml.safe_load((ROOT / "params" / f"{inst}.yaml").read_text(encoding="utf-8"))
     params["data_dir"] = str(root / "data" / inst)
-    if params.get("attestations"):  # relative to the params file, which moves to root
-        params["attestations"] = str(ROOT / "params" / params["attestations"])
+    for key in ("attestations", "responses"):  # relative to the params file, which moves to root
+        if params.get(key):
+            params[key] = str(ROOT / "params" / params[key])
     params_file = root / f"{inst}.yaml"
     params_file.write_text(yaml.safe_dump(params, allow_unicode=True), encoding="utf-8")
     outcome = run_one(params_file, root / "out")

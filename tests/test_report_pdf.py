@@ -13,6 +13,7 @@ import html
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -174,6 +175,18 @@ def test_pdf_has_the_htmls_headings_and_finding_ids_and_page_numbers(demo):
     assert text.count(run_id) >= pages - 1  # the running header on every page but the cover
 
 
+def test_charts_print_at_150_dpi_or_more_and_the_html_stays_light(demo):
+    _, _, folder = demo
+    assert (folder / "report.html").stat().st_size < 1_500_000
+    if not shutil.which("pdfimages"):
+        pytest.skip("pdfimages (poppler-utils) not installed")
+    listing = subprocess.run(
+        ["pdfimages", "-list", str(folder / "report.pdf")], capture_output=True, text=True, check=True
+    ).stdout.splitlines()[2:]
+    ppi = [int(line.split()[12]) for line in listing if line.split()[2] == "image"]
+    assert ppi and min(ppi) >= 150, ppi
+
+
 def test_pdf_has_no_personal_data(demo):
     inst, root, folder = demo
     flat = squeeze(pdf_text(folder / "report.pdf"))
@@ -249,3 +262,30 @@ def test_no_pdf_flag_writes_no_pdf(tmp_path, monkeypatch):
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     assert not (folder / "report.pdf").exists() and "report.pdf" not in manifest["outputs"]
     assert (folder / "report.html").is_file()
+
+
+def test_early_pdf_is_kept_only_for_the_html_it_was_rendered_from(tmp_path, monkeypatch):
+    from auditlib.report import pdf
+
+    html = tmp_path / "report.html"
+    html.write_text("<!DOCTYPE html><html><body><h2>检查结论</h2><p>early</p></body></html>", encoding="utf-8")
+    early_html = tmp_path / "report.early.html"
+    early_html.write_bytes(html.read_bytes())
+    rendered = []
+    monkeypatch.setattr(pdf, "write_pdf", lambda h, p: rendered.append(h) or p)
+
+    same = pdf.EarlyPdf()
+    same.start(early_html, tmp_path / "report.pdf")
+    assert same.finish(html, tmp_path / "report.pdf").read_bytes()[:5] == b"%PDF-"
+    assert rendered == []  # the early PDF, rendered in its own process, is kept
+
+    changed = pdf.EarlyPdf()
+    changed.start(early_html, tmp_path / "other.pdf")
+    html.write_text("<!DOCTYPE html><html><body><p>final differs</p></body></html>", encoding="utf-8")
+    changed.finish(html, tmp_path / "other.pdf")
+    assert rendered == [html]  # rendered again from the final report
+
+    stopped = pdf.EarlyPdf()
+    stopped.start(early_html, tmp_path / "stopped.pdf")
+    stopped.cancel()
+    assert stopped.proc is None

@@ -89,3 +89,18 @@ def test_a_rule_sees_only_its_declared_tables():
     )
     ctx = engine.rule_context(params, case_bundle({}), "SOD-001")
     assert set(ctx.tables) <= set(REGISTRY["SOD-001"].tables) | set(REGISTRY["SOD-001"].optional_tables)
+
+
+@pytest.mark.parametrize("code", sorted(c for c in REGISTRY if REGISTRY[c].sample is not None))
+def test_sample_scope_is_one_of_the_rules_tables(code):
+    """The sample is drawn from a table the rule reads, filtered on columns that table has."""
+    from auditlib.rules.base import Param
+    from auditlib.schema import TABLES
+
+    r = REGISTRY[code]
+    sc = r.sample
+    assert sc.table in r.tables
+    names = {c.name for c in TABLES[sc.table].columns}
+    assert set(sc.where) | set(sc.present) | ({sc.column} - {None}) <= names
+    assert sc.when in ("period", "until", "overlap", None)
+    assert all(v.name in r.params for v in sc.where.values() if isinstance(v, Param))

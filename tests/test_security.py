@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from helpers import SOD_DATA, bundle_dir
+from helpers import SOD_DATA, bundle_dir, xlsx_table
 from papermill.translators import translate_parameters
 
 from auditlib.params import AuditParams, ParamsError, parse_params
@@ -356,7 +356,8 @@ def test_formula_looking_ids_are_flagged_exact_in_csv_and_text_in_excel(tmp_path
 
     from auditlib.engine import run_audit
     from auditlib.load import load_bundle
-    from auditlib.report.files import write_tables, write_workbook
+    from auditlib.report.files import write_tables
+    from auditlib.report.workbook import TEXT, write_workbook
 
     d = bundle_dir(
         tmp_path / "data",
@@ -376,6 +377,7 @@ def test_formula_looking_ids_are_flagged_exact_in_csv_and_text_in_excel(tmp_path
     assert sorted(ids) == ['=HYPERLINK("http://x.invalid","c")', "@SUM(1)"]
     write_workbook(result, tmp_path / "out" / "findings.xlsx")
     ws = openpyxl.load_workbook(tmp_path / "out" / "findings.xlsx")["CMP-007"]
-    header = [c.value for c in ws[1]]
-    cells = [ws.cell(row=r, column=header.index("entity_id") + 1) for r in range(2, ws.max_row + 1)]
+    header, first = xlsx_table(ws)
+    col = header.index(TEXT[result.params.language]["entity_id"]) + 1
+    cells = [ws.cell(row=r, column=col) for r in range(first, ws.max_row + 1)]
     assert sorted(c.value for c in cells) == sorted(ids) and all(c.data_type == "s" for c in cells)

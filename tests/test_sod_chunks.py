@@ -11,7 +11,7 @@ import pytest
 from auditlib.engine import run_rule
 from auditlib.fixtures import case_bundle
 from auditlib.params import parse_params
-from auditlib.rules import REGISTRY, sod
+from auditlib.rules import REGISTRY, intervals
 
 PARAMS = {
     "institution_id": "x",
@@ -24,9 +24,9 @@ PARAMS = {
 
 
 def whole_and_chunked(monkeypatch, run, chunk):
-    monkeypatch.setattr(sod, "CHUNK", 1 << 40)
+    monkeypatch.setattr(intervals, "CHUNK", 1 << 40)
     whole = run()
-    monkeypatch.setattr(sod, "CHUNK", chunk)
+    monkeypatch.setattr(intervals, "CHUNK", chunk)
     return whole, run()
 
 

@@ -193,7 +193,13 @@ class Demo:
 
     # ------------------------------------------------------------------ bookkeeping
     def hit(self, rule: str, entity: str, why: str, status: str = "open"):
+        if not self.plants_hits(rule):
+            raise ValueError(f"{self.p.institution_id} plants no violation of {rule} (Profile.no_hits)")
         self.plants.append(Plant(rule, entity, "hit", why, status))
+
+    def plants_hits(self, rule: str) -> bool:
+        """Whether this institution's data carries the rule's violations (see `Profile.no_hits`)."""
+        return rule not in self.p.no_hits
 
     def near(self, rule: str, entity: str, why: str):
         self.plants.append(Plant(rule, entity, "near", why))
@@ -206,10 +212,11 @@ class Demo:
         return table not in self.p.absent
 
     def rule_tested(self, code: str) -> bool:
-        """Whether the kit tests the rule here: its tables and optional columns (as the rule declares them)
-        are provided and the parameters it cannot do without are set. Unknown codes are not tested."""
+        """Whether the kit tests the rule here: the params run it, its tables and optional columns (as the
+        rule declares them) are provided and the parameters it cannot do without are set. Unknown codes are
+        not tested."""
         r = REGISTRY.get(code)
-        if r is None:
+        if r is None or code in self.p.excluded:
             return False
         return (
             all(self.has(t) for t in r.tables)

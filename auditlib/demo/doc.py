@@ -78,6 +78,8 @@ PROFILES_TEXT = """
 | suitability scale | C1-C5 / R1-R5 | C1-C5 / R1-R5 | three levels: 保守型/稳健型/积极型, 低风险/中风险/高风险, mapped in params (`overrides.SUIT.investor_label_map`, `product_label_map`) |
 | report language | zh | en | zh |
 | params overrides | `ABN-009` special account | `CMP-002: {{general_reply_working_days: 5}}` (the answer key uses 5) | the SUIT label maps; `ABN-009` special accounts; `RET-007: {{archive_grace_days: 60}}` |
+| rules run (`rules:` in params) | all 53 | all 53 | all but STAFF-003 (suitability training was examined by a thematic inspection): SU 29 shows "not tested: rule not run" |
+| rules with no planted violation | none | {no_hits}: their near-misses only, so the rules are tested and find nothing (CP-8 and CP-10: "tested: no exception") | none |
 | mitigations | SOD-001 for staff `{mit}` (valid through the last common day: `mitigated`); SOD-001 for staff `{exp}` (ended 2025-06-15, before the last common day 2025-06-30: stays `open`); SOD-009 for staff `{s9}` (valid until 2026-02-20, soon after as_of: `mitigated`); SOD-001 for staff `{unused}` (matches no finding) | none | none |
 
 Content: Chinese person and company names; 18-digit resident ID numbers and unified social credit codes
@@ -178,6 +180,7 @@ def render() -> str:
             exp=da.expired_mitigation_staff,
             s9=da.sod009_staff,
             unused=da.unused_mitigation_staff,
+            no_hits=", ".join(b.no_hits),
         ),
     ]
     out.append("\n## Deliberately bad rows\n\nRow numbers are in each folder's `_expected_quarantine.csv`.\n")
@@ -187,7 +190,8 @@ def render() -> str:
         "\n## Planted cases\n\nOne row per case; the entity columns give its `entity_id` in each "
         "institution (— = not planted there; demo-b gets a subset). **hit** = must be a finding, "
         "**near** = must not be one. Rules not tested in an institution (a table, column or parameter "
-        "not provided: demo-b) expect no findings there: their cases are marked (not tested).\n"
+        "not provided: demo-b) expect no findings there: their cases are marked (not tested); a rule its "
+        "params leave out (demo-c: STAFF-003) is not run: its cases are marked (not run).\n"
     )
     counts = {}
     for fam in FAMILIES:
@@ -204,7 +208,8 @@ def render() -> str:
                 why = p.why.split(" (demo-a:")[0]
                 key = (p.rule, p.kind, why)
                 ent = f"`{p.entity}`" + (" (mitigated)" if p.status == "mitigated" else "")
-                rows.setdefault(key, {})[n] = ent if tested else f"{ent} (not tested)"
+                why_not = "not run" if p.rule in d.p.excluded else "not tested"
+                rows.setdefault(key, {})[n] = ent if tested else f"{ent} ({why_not})"
         for (rule, kind, why), ents in sorted(rows.items(), key=lambda kv: (kv[0][0], kv[0][1])):
             cells = " | ".join(ents.get(n, "—") for n in PROFILES)
             out.append(f"| {rule} | {kind} | {cells} | {why.replace('|', '/')} |")

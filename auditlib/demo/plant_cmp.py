@@ -207,13 +207,14 @@ def plant(d: Demo) -> None:
         d.hit("CMP-007", x, "phone complaint with an empty recording reference")
 
     # ------------------------------------------------------------------ CMP-008 / CMP-009 (callback, root cause)
-    x = cp(
-        "2025-02-07 09:30:00",
-        responded_at="2025-02-07 14:00:00",
-        resolved_at="2025-02-07 16:00:00",
-        callback_at="2025-02-10 10:00:00",
-    )
-    d.hit("CMP-008", x, "resolved Fri 02-07; due by the make-up Saturday; called back Monday")
+    if d.plants_hits("CMP-008"):
+        x = cp(
+            "2025-02-07 09:30:00",
+            responded_at="2025-02-07 14:00:00",
+            resolved_at="2025-02-07 16:00:00",
+            callback_at="2025-02-10 10:00:00",
+        )
+        d.hit("CMP-008", x, "resolved Fri 02-07; due by the make-up Saturday; called back Monday")
     x = cp(
         "2025-02-07 09:45:00",
         responded_at="2025-02-07 14:00:00",
@@ -221,8 +222,9 @@ def plant(d: Demo) -> None:
         callback_at="2025-02-08 11:00:00",
     )
     d.near("CMP-008", x, "called back on the make-up Saturday 02-08")
-    x = cp("2025-06-20 10:00:00", callback_at=None)
-    d.hit("CMP-008", x, "resolved, never called back")
+    if d.plants_hits("CMP-008"):
+        x = cp("2025-06-20 10:00:00", callback_at=None)
+        d.hit("CMP-008", x, "resolved, never called back")
     x = cp(
         "2025-12-29 10:00:00",
         responded_at="2025-12-29 15:00:00",
@@ -305,8 +307,9 @@ def plant(d: Demo) -> None:
         d.near("CMP-011", x, "never registered, but received 2024-12-31, before the period")
 
     # ------------------------------------------------------------------ CMP-012 (regulator transfers are major)
-    x = cp("2025-08-19 10:00:00", channel="regulator")
-    d.hit("CMP-012", x, "transferred by the regulator (12386) and recorded as a general complaint")
+    if d.plants_hits("CMP-012"):
+        x = cp("2025-08-19 10:00:00", channel="regulator")
+        d.hit("CMP-012", x, "transferred by the regulator (12386) and recorded as a general complaint")
     x = cp("2025-08-20 10:00:00", channel="phone")
     d.near("CMP-012", x, "a general complaint by phone: not a regulator transfer")
     if not small:

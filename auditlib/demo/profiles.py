@@ -84,6 +84,11 @@ class Profile:
     ts_minutes: tuple[str, ...] = ()  # tables whose timestamps are written as YYYY-MM-DD HH:MM
     overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
     mitigations: tuple[dict[str, Any], ...] = ()
+    # rules whose violations are not planted here (their near-misses are): tested, no exception, so the
+    # report shows clauses "tested: no exception" next to the others
+    no_hits: tuple[str, ...] = ()
+    # rules the institution's params leave out (`rules:` in params/<id>.yaml): not run, no findings expected
+    excluded: tuple[str, ...] = ()
 
     def param(self, code: str, name: str):
         return self.overrides.get(code, {}).get(name, DEFAULTS.get(code, {}).get(name))
@@ -157,6 +162,8 @@ DEMO_B = Profile(
     },
     ts_minutes=("complaints",),
     overrides={"CMP-002": {"general_reply_working_days": 5}},
+    # a small company whose callbacks and regulator transfers are in order: CP-8, CP-10 tested, no exception
+    no_hits=("CMP-008", "CMP-012"),
 )
 
 DEMO_C = Profile(
@@ -184,6 +191,8 @@ DEMO_C = Profile(
     channel_mix={"counter": 0.5, "app": 0.3, "online": 0.15, "phone": 0.05},
     three_level=True,
     parquet=("transactions", "operations"),
+    # suitability training was examined by this year's thematic inspection: STAFF-003 not run (SU 29)
+    excluded=("STAFF-003",),
     overrides={
         # two special accounts: the bank's own (head office) and the one at its Shenzhen clearing bank (a
         # leading zero: why account numbers are quoted text in params)

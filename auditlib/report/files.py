@@ -4,16 +4,12 @@ findings.csv, rule_summary.csv and data_quality.csv follow the run contract colu
 CSVs are UTF-8 with BOM (Excel opens Chinese correctly) and `\\n` line ends, so the same
 inputs give the same bytes. Personal data a quarantine reason quotes is masked in data_quality.csv.
 
-findings.xlsx (the working papers) is written with xlsxwriter: frozen header, filters, sensible widths,
-dates as dates, and no text ever turned into a formula or a link (`strings_to_formulas`/`_urls` off: a
-cell reading `=HYPERLINK(...)` stays that text). Sheets: the summary; the sample index; resolved findings
-(with `previous_dir`); per tested rule its findings with tracking, evidence and the values the rule used,
-then its audit sample; data quality. Unmasked personal data only with `show_personal_data: true`.
+The frames the working papers show (a rule's findings with the values it used, the sample index) are built
+here; findings.xlsx itself is written by `workbook.py`.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from pathlib import Path
 
@@ -23,7 +19,6 @@ from ..attestations import OUTPUT_COLUMNS as ATTESTATION_COLUMNS
 from ..attestations import Attestations
 from ..attestations import empty as empty_attestations
 from ..engine import FINDINGS_COLUMNS, SUMMARY_COLUMNS, SUMMARY_EXTRA, AuditResult
-from ..i18n import t
 from ..load import QUALITY_COLUMNS
 from .evidence import values_frame
 from .html import quality_frame
@@ -94,25 +89,6 @@ def _ruled_out(s: pd.Series) -> bool:
     return False
 
 
-def _sheet(writer, name: str, df: pd.DataFrame, widths: dict[str, int] | None = None) -> None:
-    df.to_excel(writer, sheet_name=name, index=False)
-    ws = writer.sheets[name]
-    ws.freeze_panes(1, 0)
-    if len(df.columns):
-        ws.autofilter(0, 0, max(len(df), 1), len(df.columns) - 1)
-    for i, col in enumerate(df.columns):
-        if widths and col in widths:
-            width = widths[col]
-        elif pd.api.types.is_datetime64_any_dtype(df[col]):
-            width = 20
-        else:
-            sample = df[col].head(200).astype("string").fillna("")
-            # CJK characters are about twice as wide as Latin ones in Excel's default font
-            longest = max(_width(str(col)), max(map(_width, sample), default=0))
-            width = min(max(10, int(longest * 1.15) + 2), 60)
-        ws.set_column(i, i, width)
-
-
 def _width(text: str) -> int:
     if text.isascii():
         return len(text)
@@ -130,10 +106,14 @@ def _unique(names: list[str], taken: set[str]) -> list[str]:
     return out
 
 
-def rule_sheet(result: AuditResult, code: str, personal_data: bool = False) -> pd.DataFrame:
-    """One rule's findings with tracking and evidence, then the values the rule used (masked unless
-    `personal_data`)."""
+def rule_sheet(
+    result: AuditResult, code: str, personal_data: bool = False, limit: int | None = None
+) -> pd.DataFrame:
+    """One rule's findings (the first `limit`) with tracking and evidence, then the values the rule used (masked
+    unless `personal_data`)."""
     f = result.findings[result.findings["rule_code"] == code]
+    if limit is not None:
+        f = f.head(limit)
     detail = "detail_full" if personal_data else "detail"
     sheet = pd.DataFrame(
         {
@@ -149,6 +129,8 @@ def rule_sheet(result: AuditResult, code: str, personal_data: bool = False) -> p
     )
     values = values_frame(result, code, personal_data)
     if len(values.columns) and len(sheet):
+        if limit is not None and len(values) > len(sheet):
+            values = values[values.index.isin(sheet["entity_id"].astype(str))]
         values = dates_as_dates(values)
         aligned = values.reindex(sheet["entity_id"].astype("string")).reset_index(drop=True)
         aligned.columns = _unique(list(aligned.columns), set(sheet.columns))
@@ -192,76 +174,6 @@ def _sample_sheet(code: str, lang: str) -> str:
 
 
 RECHECK = {"zh": ("复核结论", "复核人", "备注"), "en": ("re-performed result", "by", "notes")}
-
-
-def write_workbook(
-    result: AuditResult,
-    path: Path,
-    personal_data: bool = False,
-    tracking=None,
-    samples: dict[str, Sample] | None = None,
-) -> Path:
-    """Working papers: summary, sample index, resolved findings, per rule its findings (with evidence values) and
-    its sample, data quality."""
-    lang = result.params.language
-    created = dt.datetime.combine(result.params.as_of, dt.time())
-    samples = samples or {}
-    with pd.ExcelWriter(
-        path,
-        engine="xlsxwriter",
-        datetime_format="yyyy-mm-dd hh:mm:ss",
-        date_format="yyyy-mm-dd",
-        engine_kwargs={
-            "options": {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
-        },
-    ) as xw:
-        xw.book.set_properties(
-            {"title": f"{result.params.institution_name} {result.params.period_end}", "created": created}
-        )
-        summary = result.summary[
-            SUMMARY_COLUMNS + ["title", "severity", "status", "open", "mitigated", "error"]
-        ].copy()
-        if tracking is not None:
-            for key in ("new", "recurring", "resolved", "not_retested"):
-                summary[key] = [tracking.counts(c)[key] for c in summary["rule_code"]]
-        _sheet(xw, t("summary", lang)[:31], summary, {"title": 40, "error": 50})
-        if samples:
-            _sheet(
-                xw, t("audit_sample", lang)[:31], sample_index(result, samples), {"scope": 60, "title": 40}
-            )
-        if tracking is not None:
-            gone = pd.concat(
-                [
-                    tracking.resolved.assign(tracking="resolved"),
-                    tracking.not_retested.assign(tracking="not_retested"),
-                ],
-                ignore_index=True,
-            )
-            _sheet(
-                xw,
-                t("resolved_sheet", lang),
-                dates_as_dates(gone, keep=("finding_id", "entity_id")),
-                {"detail": 80},
-            )
-        for code in result.summary.loc[result.summary["tested"], "rule_code"]:
-            _sheet(
-                xw,
-                code,
-                rule_sheet(result, code, personal_data),
-                {"detail": 80, "evidence": 40, "occurred_at": 20},
-            )
-            if code in samples:
-                rows = dates_as_dates(samples[code].rows)
-                for col in RECHECK[lang]:
-                    rows[col] = ""
-                _sheet(xw, _sample_sheet(code, lang), rows, {"description": 60})
-        _sheet(
-            xw,
-            t("data_quality", lang)[:31],
-            quality_frame(result.bundle.quality[QUALITY_COLUMNS], lang, personal_data),
-            {"reason": 60},
-        )
-    return path
 
 
 def write_coverage_files(result: AuditResult, attestations: Attestations | None, out: Path) -> list[Path]:

@@ -66,8 +66,10 @@ CSS = """
 }
 """
 
-#: the print layout for WeasyPrint (report/pdf.py): A4, page numbers and the running header (set per report
-#: in `print_header`), one bookmark per section (h2) and per rule (h3 of a rule), navigation not printed
+#: the print layout for WeasyPrint (report/pdf.py): A4, page numbers and the running header (from the cover's
+#: hidden `runhead` line), one bookmark per section (h2) and per rule (h3 of a rule), navigation not printed;
+#: on paper no cell refuses to wrap (a wide table would run off the page) and a clause's text in the coverage
+#: table gets a readable column
 PRINT_CSS = """
 @page{size:A4;margin:20mm 16mm 18mm 16mm;
  @top-center{content:string(runhead);font-size:8pt;color:#6b7785}
@@ -79,6 +81,8 @@ body{margin:0;max-width:none;padding:0}
 .al h2{break-before:auto}.al nav.toc{break-after:page}
 .al .runhead{display:block!important;visibility:hidden;height:0;margin:0;string-set:runhead content()}
 .al img.chart{max-width:100%}
+.al td.nw{white-space:normal!important}
+.al details.cl{display:block;width:20em}
 """
 
 
@@ -225,6 +229,14 @@ def table_name(name: str, lang: str) -> str:
     return f"{esc(words)}（{code(name)}）" if lang == "zh" else f"{esc(words)} ({code(name)})"
 
 
+def column_name(name: str, lang: str) -> str:
+    """An optional column (`transactions.fee`) in words with its name as code: ``交易费用（<code>...</code>）``."""
+    words = label(name, lang)
+    if words == name:
+        return code(name)
+    return f"{esc(words)}（{code(name)}）" if lang == "zh" else f"{esc(words)} ({code(name)})"
+
+
 def table_list(names: Iterable[str], lang: str) -> str:
     return SEPARATORS[lang][0].join(table_name(n, lang) for n in names)
 
@@ -280,12 +292,8 @@ OPTIONAL_SECTIONS = ("coverage", "mitigations", "responses")
 
 
 def optional_title(key: str, lang: str) -> str:
-    """The heading of an optional section, as its own module writes it."""
-    if key == "mitigations":
-        from .mitigations import _tx
-
-        return _tx("title", lang)
-    return t({"coverage": "cov_title"}.get(key, f"section_{key}"), lang)
+    """The heading of an optional section, as its own module writes it (from the one catalogue)."""
+    return t({"coverage": "cov_title", "mitigations": "mit.title"}.get(key, f"section_{key}"), lang)
 
 
 def report_sections(result, optional: Iterable[str] = ()) -> list[tuple[str, str]]:
@@ -347,6 +355,8 @@ def cover(result, run: dict, sections: Iterable[tuple[str, str]] | None = None) 
         (t("fingerprint", lang), run.get("fingerprint", "")),
         (t("version", lang), run.get("version", "")),
     ]
+    if run.get("key_fingerprint"):  # the key that seals manifest.json (manifest.sig), for `verify --pubkey`
+        rows.append((t("key_fingerprint", lang), run["key_fingerprint"]))
     body = "".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in rows)
     return style() + wrap(
         f'<div class="cover"><h1>{esc(t("report_title", lang))}</h1>'
@@ -426,7 +436,8 @@ def findings_table(result, f: pd.DataFrame, tracking=None, with_rule: bool = Fal
         tab[t("tracking_col", lang)] = f["tracking"].map(lambda v: esc(label(v, lang)) if v else "")
     colon = "：" if lang == "zh" else ": "
     tab[t("detail", lang)] = [
-        f'{esc(d)}<span class="ev">{esc(t("evidence_ref", lang))}{colon}{evidence_ref(e, lang)}</span>'
+        # a detail may name a table or column of the institution's data (INFO-002's changed field): as code
+        f'{code_words(d)}<span class="ev">{esc(t("evidence_ref", lang))}{colon}{evidence_ref(e, lang)}</span>'
         for d, e in zip(f["detail"], f["evidence"], strict=True)
     ]
     nowrap = (t("status", lang), t("finding_id", lang))
@@ -480,11 +491,14 @@ def rule_block(result, code_: str, sample: int = SAMPLE_ROWS, tracking=None) -> 
             shown = gone.head(sample)
             tab = pd.DataFrame(
                 {
-                    t("entity", lang): shown["entity_id"],
-                    t("previous_detail", lang): shown.get("detail", pd.Series("", index=shown.index)),
+                    t("finding_id", lang): [code(x) for x in shown["finding_id"]],
+                    t("entity", lang): shown["entity_id"].map(esc),
+                    t("previous_detail", lang): shown.get("detail", pd.Series("", index=shown.index)).map(
+                        code_words
+                    ),
                 }
             )
-            parts.append(f"<p>{esc(t('resolved_list', lang))}</p>{table_html(tab)}")
+            parts.append(f"<p>{esc(t('resolved_list', lang))}</p>{table_html(tab, trusted=tab.columns)}")
             if len(gone) > sample:
                 parts.append(f'<p class="muted">{prose(t("more_findings", lang, n=len(gone) - sample))}</p>')
     parts.append("</div>")
@@ -570,7 +584,7 @@ def data_quality_section(result, limit: int = 50) -> str:
     ]
     if b.missing or b.missing_columns:  # optional tables, and optional columns of contract v2
         names = [table_list(b.missing, lang)] if b.missing else []
-        names += [esc(label(m, lang)) for m in b.missing_columns]
+        names += [column_name(m, lang) for m in b.missing_columns]
         text = esc(t("not_provided", lang, tables=chr(0))).replace(chr(0), SEPARATORS[lang][0].join(names))
         parts.append(f"<p>{text}</p>")
     q = b.quality

@@ -1,15 +1,21 @@
-"""The batch's own outputs: `batch_summary.csv` (one row per institution) and a self-contained `index.html`
-(links to every report, exception rates rule by rule side by side, as a table and a chart)."""
+"""The batch's own outputs: `batch_summary.csv` (one row per institution) and a self-contained `index.html`:
+every institution by name with its period, report language, status and counts, links to its report (HTML and
+PDF) and working papers, then the exception rates rule by rule side by side as a table coloured by rate
+(readable at any size and in print, unlike a heat map image of 50 rules).
+
+A batch may mix Chinese and English audits, so the index's own words are in both languages."""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 from pathlib import Path
 
 import pandas as pd
 
-from .html import CSS, esc, fmt_rate, table_html
+from ..rules import REGISTRY
+from .html import CSS, code, esc, fmt_rate, table_html
 
 SUMMARY_COLUMNS = [
     "institution_id",
@@ -45,69 +51,136 @@ def _rates(rows: pd.DataFrame, out: Path) -> pd.DataFrame:
     return pd.DataFrame(cols)
 
 
-def rates_chart(rates: pd.DataFrame) -> str:
-    """A heat map of exception rates, rules across, institutions down (only rules with a rate somewhere)."""
-    import numpy as np
-    from matplotlib.colors import PowerNorm
+#: the index's headers, in both languages
+HEAD = {
+    "institution": "机构 / Institution",
+    "period": "检查期间 / Period",
+    "language": "报告语言 / Language",
+    "status": "状态 / Status",
+    "findings": "发现 / Findings",
+    "high": "高 / High",
+    "medium": "中 / Medium",
+    "low": "低 / Low",
+    "seconds": "用时（秒）/ Seconds",
+    "documents": "文件 / Documents",
+    "error": "错误 / Error",
+    "rule": "规则 / Rule",
+}
+STATUS = {"ok": "完成 / complete", "failed": "失败 / failed"}
+LANGUAGE = {"zh": "中文", "en": "English"}
+DOCUMENTS = (
+    ("report.html", "报告 / report"),
+    ("report.pdf", "PDF"),
+    ("findings.xlsx", "工作底稿 / working papers"),
+    ("error.txt", "错误 / error"),
+)
 
-    from .charts import figure_html, new_figure
 
-    shown = rates.dropna(how="all")
-    shown = shown[(shown.fillna(0) > 0).any(axis=1)]
-    if shown.empty:
+def _manifest(out: Path, report: str) -> dict:
+    try:
+        return json.loads((out / Path(report).parent / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def _documents(report: str, out: Path) -> str:
+    """Links to the audit's report, its PDF and working papers (those written), or its error."""
+    if not report:
         return ""
-    data = shown.T.astype(float)  # institutions x rules
-    n_inst, n_rules = data.shape
-    fig, ax = new_figure(max(6.0, 0.32 * n_rules + 2.5), max(2.2, 0.32 * n_inst + 1.6))
-    values = np.ma.masked_invalid(data.to_numpy())
-    top = max(float(np.nanmax(data.to_numpy())), 1e-6)
-    im = ax.imshow(values, aspect="auto", cmap="OrRd", norm=PowerNorm(0.5, vmin=0, vmax=top))
-    ax.set_xticks(range(n_rules), data.columns, rotation=90, fontsize=7)
-    ax.set_yticks(range(n_inst), data.index, fontsize=7)
-    if n_inst * n_rules <= 400:
-        for i in range(n_inst):
-            for j in range(n_rules):
-                v = data.iat[i, j]
-                if pd.notna(v) and v > 0:
-                    ax.text(
-                        j,
-                        i,
-                        f"{v:.0%}" if v >= 0.01 else "<1%",
-                        ha="center",
-                        va="center",
-                        fontsize=6,
-                        color="white" if v > top * 0.5 else "black",
-                    )
-    ax.spines[["left", "bottom"]].set_visible(False)
-    ax.set_title("例外率（规则 × 机构）/ Exception rate by rule and institution", fontsize=9)
-    fig.colorbar(im, ax=ax, fraction=0.025, pad=0.01, format=lambda v, _: f"{v:.0%}")
-    return figure_html(fig, alt="Exception rate by rule and institution")
+    folder = Path(report).parent
+    links = [
+        f'<a href="{esc((folder / name).as_posix())}">{esc(text)}</a>'
+        for name, text in DOCUMENTS
+        if (folder / name).as_posix() == Path(report).as_posix() or (out / folder / name).is_file()
+    ]
+    return " · ".join(links)
+
+
+def institutions_table(rows: pd.DataFrame, out: Path) -> tuple[str, dict[str, str]]:
+    """The institutions' table, and their names by id (for the comparison's headers)."""
+    body, names = [], {}
+    for r in rows.itertuples():
+        p = _manifest(out, r.report).get("params", {}) if r.status == "ok" and r.report else {}
+        name = p.get("institution_name", "")
+        names[r.institution_id] = name
+        ok = r.status == "ok"
+        body.append(
+            {
+                HEAD["institution"]: f"{esc(name)}<br>{code(r.institution_id)}"
+                if name
+                else code(r.institution_id),
+                HEAD["period"]: esc(f"{p['period_start']} — {p['period_end']}")
+                if "period_start" in p
+                else "",
+                HEAD["language"]: esc(LANGUAGE.get(p.get("language", ""), "")),
+                HEAD["status"]: esc(STATUS.get(r.status, r.status)),
+                HEAD["findings"]: f"{int(r.findings):,}" if ok else "",
+                HEAD["high"]: f"{int(r.high):,}" if ok else "",
+                HEAD["medium"]: f"{int(r.medium):,}" if ok else "",
+                HEAD["low"]: f"{int(r.low):,}" if ok else "",
+                HEAD["seconds"]: f"{float(r.seconds):,.1f}",
+                HEAD["documents"]: _documents(r.report, out),
+                HEAD["error"]: esc(r.error),
+            }
+        )
+    frame = pd.DataFrame(body, columns=list(HEAD.values())[:-1])
+    numeric = [HEAD[k] for k in ("findings", "high", "medium", "low", "seconds")]
+    return table_html(frame, trusted=frame.columns, numeric=numeric), names
+
+
+def _shade(rate: float, top: float) -> str:
+    """A cell's colour: white at 0 to dark red at the batch's highest rate, on a square-root scale so that
+    small rates still show; ink white on the dark half."""
+    if not rate or rate != rate or top <= 0:
+        return ""
+    x = min(1.0, (rate / top) ** 0.5)
+    bg = f"rgb(255,{round(240 - 190 * x)},{round(230 - 200 * x)})"
+    return f' style="background:{bg};color:{"#fff" if x > 0.65 else "#1d232b"}"'
+
+
+def rates_table(rates: pd.DataFrame, names: dict[str, str]) -> str:
+    """Exception rates: one row per rule with an exception somewhere (code and title in both languages),
+    one column per institution, each cell coloured by its rate."""
+    shown = rates[(rates.fillna(0) > 0).any(axis=1)]
+    if shown.empty:
+        return "<p>无例外 / No exceptions.</p>"
+    top = float(shown.max().max())
+    heads = "".join(f"<th>{esc(names.get(c) or '')}<br>{code(c)}</th>" for c in shown.columns)
+    body = []
+    for rule, values in shown.iterrows():
+        title = REGISTRY[rule].title if rule in REGISTRY else {}
+        cells = "".join(
+            f'<td class="n"{_shade(v, top)}>{esc(fmt_rate(v)) if v == v else "—"}</td>' for v in values
+        )
+        body.append(
+            f'<tr><td class="nw">{code(rule)}</td><td>{esc(title.get("zh", ""))}<br>'
+            f'<span class="muted">{esc(title.get("en", ""))}</span></td>{cells}</tr>'
+        )
+    return (
+        f'<table class="heat"><thead><tr><th colspan="2">{esc(HEAD["rule"])}</th>{heads}</tr></thead>'
+        f"<tbody>{''.join(body)}</tbody></table>"
+    )
 
 
 def index_html(rows: pd.DataFrame, out: Path) -> str:
-    links = []
-    for r in rows.itertuples():
-        link = f'<a href="{esc(r.report)}">{esc(r.report)}</a>' if r.report else ""
-        links.append(link)
-    table = rows.drop(columns=["report"]).assign(report=links)
+    table, names = institutions_table(rows, out)
     rates = _rates(rows, out)
     comparison = ""
     if not rates.empty:
-        shown = rates.map(fmt_rate).reset_index().rename(columns={"index": "rule_code"})
         comparison = (
-            "<h2>Exception rate by rule / 各机构例外率对比</h2>"
-            + rates_chart(rates)
-            + table_html(shown, numeric=shown.columns[1:])
+            "<h2>各机构例外率对比（按规则）/ Exception rates by rule and institution</h2>"
+            '<p class="muted">颜色越深例外率越高；“—”为该机构未测试此规则。 / The darker, the higher the rate; '
+            "— : rule not tested for that institution.</p>" + rates_table(rates, names)
         )
     ok = int((rows["status"] == "ok").sum())
     return (
         '<!DOCTYPE html><html lang="zh"><head><meta charset="utf-8">'
         '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; img-src data:; '
-        "style-src 'unsafe-inline'\"><title>auditlib batch</title>"
-        f'<style>{CSS}</style></head><body><div class="al"><h1>Batch summary / 批量检查汇总</h1>'
+        "style-src 'unsafe-inline'\"><title>批量检查汇总 / Batch summary</title>"
+        f'<style>{CSS}</style></head><body><div class="al"><h1>批量检查汇总 / Batch summary</h1>'
         f'<p class="muted">{esc(dt.datetime.now().isoformat(timespec="seconds"))} · '
-        f"{ok} ok / 完成, {len(rows) - ok} failed / 失败</p>"
-        + table_html(table, numeric=("findings", "high", "medium", "low", "seconds"), trusted=("report",))
+        f"完成 {ok} 家，失败 {len(rows) - ok} 家 / {ok} complete, {len(rows) - ok} failed</p>"
+        + table
         + comparison
         + "</div></body></html>"
     )

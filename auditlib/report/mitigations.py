@@ -13,58 +13,11 @@ import datetime as dt
 
 import pandas as pd
 
+from ..i18n import t
 from ..rules import REGISTRY
 from .html import _h2, esc, style, table_html, wrap
 
 SOON_DAYS = 30
-
-TEXT = {
-    "zh": {
-        "title": "已批准例外的有效期与使用情况",
-        "none": "本次检查未列出已批准的例外。",
-        "intro": "本次检查共列出已批准的例外 {n} 项，覆盖发现 {covered} 条。已批准的例外仅在有效期内覆盖发现："
-        "岗位冲突与离职后保留岗位等持续性发现，须在其期间内最后一日仍有效方视为已批准例外；"
-        "因有效期届满而未被覆盖、仍列为待整改的发现 {lapsed} 条。",
-        "expired": "检查期间内到期的例外（{n} 项）",
-        "soon": "检查基准日后 {days} 日内（至 {until}）到期的例外（{n} 项）",
-        "unused": "未匹配任何发现的例外（{n} 项）",
-        "empty": "无。",
-        "rule": "规则",
-        "target": "对象",
-        "reason": "批准理由",
-        "valid_until": "有效期至",
-        "matched": "匹配发现",
-        "covered": "覆盖发现",
-        "lapsed": "到期后未覆盖",
-        "staff": "员工 {id}",
-        "entity": "{id}",
-    },
-    "en": {
-        "title": "Approved exceptions: validity and use",
-        "none": "No approved exceptions were listed for this audit.",
-        "intro": "{n} approved exception(s) were listed for this audit, covering {covered} finding(s). An "
-        "approved exception covers findings only while it is valid: a lasting finding (a conflict of roles, "
-        "a role kept after leaving) is covered only if the exception is still valid on its last day in the "
-        "period. {lapsed} finding(s) stay open because the exception had ended.",
-        "expired": "Exceptions that ended inside the audit period ({n})",
-        "soon": "Exceptions ending within {days} days after the as-of day, by {until} ({n})",
-        "unused": "Exceptions that matched no finding ({n})",
-        "empty": "None.",
-        "rule": "Rule",
-        "target": "Target",
-        "reason": "Reason",
-        "valid_until": "Valid until",
-        "matched": "Findings matched",
-        "covered": "Findings covered",
-        "lapsed": "Not covered after it ended",
-        "staff": "staff {id}",
-        "entity": "{id}",
-    },
-}
-
-
-def _tx(key: str, lang: str, **kw) -> str:
-    return TEXT[lang][key].format(**kw)
 
 
 def mitigation_table(result) -> pd.DataFrame:
@@ -117,44 +70,44 @@ def _rule_text(code: str, lang: str) -> str:
 
 def _listing(rows: pd.DataFrame, lang: str) -> str:
     if rows.empty:
-        return f"<p>{esc(_tx('empty', lang))}</p>"
+        return f"<p>{esc(t('mit.empty', lang))}</p>"
     tab = pd.DataFrame(
         {
-            _tx("rule", lang): [_rule_text(c, lang) for c in rows["rule"]],
-            _tx("target", lang): [
-                _tx("staff", lang, id=s) if s else _tx("entity", lang, id=e)
+            t("mit.rule", lang): [_rule_text(c, lang) for c in rows["rule"]],
+            t("mit.target", lang): [
+                t("mit.staff", lang, id=s) if s else t("mit.entity", lang, id=e)
                 for s, e in zip(rows["staff_id"], rows["entity_id"], strict=True)
             ],
-            _tx("reason", lang): rows["reason"],
-            _tx("valid_until", lang): [d.isoformat() for d in rows["valid_until"]],
-            _tx("matched", lang): rows["matched"].map(lambda n: f"{n:,}"),
-            _tx("covered", lang): rows["covered"].map(lambda n: f"{n:,}"),
-            _tx("lapsed", lang): rows["lapsed"].map(lambda n: f"{n:,}"),
+            t("mit.reason", lang): rows["reason"],
+            t("mit.valid_until", lang): [d.isoformat() for d in rows["valid_until"]],
+            t("mit.matched", lang): rows["matched"].map(lambda n: f"{n:,}"),
+            t("mit.covered", lang): rows["covered"].map(lambda n: f"{n:,}"),
+            t("mit.lapsed", lang): rows["lapsed"].map(lambda n: f"{n:,}"),
         }
     )
     return table_html(
         tab,
-        numeric=(_tx("matched", lang), _tx("covered", lang), _tx("lapsed", lang)),
-        nowrap=(_tx("valid_until", lang),),
+        numeric=(t("mit.matched", lang), t("mit.covered", lang), t("mit.lapsed", lang)),
+        nowrap=(t("mit.valid_until", lang),),
     )
 
 
 def mitigations_section(result) -> str:
     """The mitigations section of the examiner's report (HTML, every params value escaped)."""
     lang = result.params.language
-    head = _h2(_tx("title", lang), "mitigations", lang)
+    head = _h2(t("mit.title", lang), "mitigations", lang)
     m = mitigation_table(result)
     if m.empty:
-        return style() + wrap(head + f"<p>{esc(_tx('none', lang))}</p>")
+        return style() + wrap(head + f"<p>{esc(t('mit.none', lang))}</p>")
     f = result.findings
     lapsed = int(result.mitigation_use.attrs.get("lapsed_findings", 0))
     until = (result.params.as_of + dt.timedelta(days=SOON_DAYS)).isoformat()
     expired, soon, unused = m[m["expired_in_period"]], m[m["ending_soon"]], m[m["unused"]]
     parts = [
         head,
-        f"<p>{esc(_tx('intro', lang, n=len(m), covered=int((f['status'] == 'mitigated').sum()), lapsed=lapsed))}</p>",
-        f"<h3>{esc(_tx('expired', lang, n=len(expired)))}</h3>{_listing(expired, lang)}",
-        f"<h3>{esc(_tx('soon', lang, days=SOON_DAYS, until=until, n=len(soon)))}</h3>{_listing(soon, lang)}",
-        f"<h3>{esc(_tx('unused', lang, n=len(unused)))}</h3>{_listing(unused, lang)}",
+        f"<p>{esc(t('mit.intro', lang, n=len(m), covered=int((f['status'] == 'mitigated').sum()), lapsed=lapsed))}</p>",
+        f"<h3>{esc(t('mit.expired', lang, n=len(expired)))}</h3>{_listing(expired, lang)}",
+        f"<h3>{esc(t('mit.soon', lang, days=SOON_DAYS, until=until, n=len(soon)))}</h3>{_listing(soon, lang)}",
+        f"<h3>{esc(t('mit.unused', lang, n=len(unused)))}</h3>{_listing(unused, lang)}",
     ]
     return style() + wrap("".join(parts))

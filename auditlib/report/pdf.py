@@ -46,3 +46,48 @@ def write_pdf(html_path: Path, pdf_path: Path) -> Path:
     sheets = [weasyprint.CSS(string=font_css() + PRINT_CSS, font_config=fonts)]
     weasyprint.HTML(filename=str(html_path)).write_pdf(str(pdf_path), stylesheets=sheets, font_config=fonts)
     return pdf_path
+
+
+class EarlyPdf:
+    """report.pdf rendered in a separate process while the kernel is still busy with the auditor's cells
+    (evidence, samples, working papers: seconds on a demo), so that on a machine with a core to spare the PDF
+    adds little to an audit's wall time (docs/performance.md).
+
+    The runner calls `start` once the last examiner cell has run, with the report exported from the notebook
+    as it stands; at the end it exports the final report and calls `finish`, which keeps the early PDF only
+    when that report is byte for byte the one it was rendered from (the later cells are the auditor's, hidden
+    from the report, so it is) and otherwise, or when the early rendering failed, renders it again there."""
+
+    def __init__(self) -> None:
+        self.proc = None
+        self.source: bytes | None = None
+
+    def start(self, html_path: Path, pdf_path: Path) -> None:
+        import subprocess
+        import sys
+
+        self.source = html_path.read_bytes()
+        code = "import sys; from pathlib import Path; from auditlib.report.pdf import write_pdf; "
+        code += "write_pdf(Path(sys.argv[1]), Path(sys.argv[2]))"
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", code, str(html_path), str(pdf_path)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+
+    def finish(self, html_path: Path, pdf_path: Path) -> Path:
+        """The final report.pdf: the early one when it fits the final HTML, else rendered now."""
+        if self.proc is not None:
+            self.proc.communicate()
+            ok = self.proc.returncode == 0 and pdf_path.is_file() and html_path.read_bytes() == self.source
+            self.proc = None
+            if ok:
+                return pdf_path
+        return write_pdf(html_path, pdf_path)
+
+    def cancel(self) -> None:
+        """Stop an early rendering whose audit failed or was interrupted (never raises)."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        self.proc = None

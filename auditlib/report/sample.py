@@ -1,10 +1,11 @@
 """A reproducible audit sample per rule, for re-performing the check by hand.
 
 Design (docs/report.md, "Audit sample"): rules are not rewritten to hand over their populations. Each rule's
-**scope** is declared here, beside the rules, as a filter of one input table: the table, the period test on
-its time column (`schema.Table.time_column`, or a role interval overlapping the period), and value filters
-mirroring the rule's population (e.g. SUIT: confirmed purchase-type transactions). Rules not listed fall back
-to their first table filtered to the period by its time column.
+**scope** is declared with the rule (`@rule(sample=Scope(...))`, rules/base.py) as a filter of one input
+table: the table, the period test on its time column (`schema.Table.time_column`, or a role interval
+overlapping the period), and value filters mirroring the rule's population (e.g. SUIT: confirmed
+purchase-type transactions). Rules that declare none fall back to their first table filtered to the period
+by its time column.
 
 From the rows in scope, `sample_size` rows (params, default 25; all of them when fewer) are drawn with a
 seed derived from the institution, the rule and the period:
@@ -21,7 +22,7 @@ an unrelated table changes, and anyone can recompute it from the formula above.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from types import SimpleNamespace
 
 import numpy as np
@@ -30,84 +31,8 @@ import pandas as pd
 from ..load import ROW
 from ..mask import contract_pii_kind, mask_series
 from ..rules import REGISTRY
-from ..schema import PURCHASE_CODES, TABLES
-
-OPS = ("enter", "review", "approve")
-
-
-@dataclass(frozen=True)
-class Param:
-    """A filter value taken from the rule's effective parameters."""
-
-    name: str
-
-
-@dataclass(frozen=True)
-class Scope:
-    table: str
-    #: "period": the table's time column in the period; "overlap": start_date..end_date overlaps the period;
-    #: "until": the time column on or before period_end; None: no time test
-    when: str | None = "period"
-    #: column -> allowed values (or a Param)
-    where: dict = field(default_factory=dict)
-    #: columns that must be present (not null)
-    present: tuple[str, ...] = ()
-    column: str | None = None  # the time column, when not the table's own
-
-
-PURCHASE = {"business_code": PURCHASE_CODES, "status": ("confirmed",)}
-CMP = "complaints"
-SCOPES: dict[str, Scope] = {
-    **{c: Scope("staff_roles", "overlap") for c in ("SOD-001", "SOD-002", "SOD-003", "SOD-004")},
-    "SOD-005": Scope("operations", where={"action": OPS}),
-    "SOD-006": Scope("operations", where={"action": ("enter",), "business_type": Param("review_required")}),
-    "SOD-007": Scope("operations", where={"action": OPS}),
-    "SOD-008": Scope("staff", "until", column="leave_date"),
-    "SOD-009": Scope("staff_roles", "overlap"),
-    **{c: Scope("transactions", where=PURCHASE) for c in ("SUIT-001", "SUIT-002", "SUIT-003", "SUIT-004")},
-    "SUIT-005": Scope("customers", "until", column="open_date"),
-    "SUIT-006": Scope("transactions", where=PURCHASE),
-    "ABN-001": Scope("account_events", where={"event_type": ("open", "close")}),
-    "ABN-002": Scope("transactions", where={"business_code": ("024",), "status": ("confirmed",)}),
-    "ABN-003": Scope("account_events", where={"event_type": ("bank_account_change",)}),
-    "ABN-004": Scope("fund_transfers", where={"transfer_type": Param("transfer_types")}),
-    "ABN-005": Scope("fund_transfers"),
-    "ABN-006": Scope("transactions", where=PURCHASE, present=("branch_id",), column="trade_date"),
-    "ABN-007": Scope("transactions"),
-    "ABN-008": Scope("transactions", where={"status": ("failed", "rejected")}),
-    "ABN-009": Scope("fund_transfers", where={"transfer_type": ("branch_sweep",)}),
-    "ACC-001": Scope("transactions", where={"status": ("confirmed",)}),
-    # ACC-002/003: customers whose relationship began by period_end (the rule also skips those closed before
-    # the period, institutions, and for ACC-002 other ID types)
-    "ACC-002": Scope("customers", "until", column="open_date"),
-    "ACC-003": Scope("customers", "until", column="open_date"),
-    "RET-001": Scope("archive_records", None, {"record_type": ("customer_identity",)}),
-    "RET-002": Scope("archive_records", None, {"record_type": ("transaction",)}),
-    "RET-003": Scope("customers", "until", column="open_date"),
-    "RET-004": Scope("backups"),
-    "RET-005": Scope("backups", where={"status": ("success",)}),
-    "RET-006": Scope("backups", where={"status": ("success",), "contains_investor_data": (True,)}),
-    "RET-007": Scope(CMP),
-    "CMP-001": Scope(CMP),
-    "CMP-002": Scope(CMP, where={"severity": ("general",)}),
-    "CMP-003": Scope(CMP, where={"severity": ("major",)}),
-    "CMP-004": Scope(CMP, where={"severity": ("major",)}),
-    "CMP-005": Scope(CMP, where={"channel": ("regulator",)}),
-    "CMP-006": Scope(CMP, where={"involves_violation": (True,)}),
-    "CMP-007": Scope(CMP, where={"channel": ("phone",)}),
-    "CMP-008": Scope(CMP, present=("resolved_at",)),
-    "CMP-009": Scope(CMP, present=("resolved_at",)),
-    "CMP-010": Scope(CMP),
-    "CMP-011": Scope(CMP, where={"channel": ("phone", "letter", "visit", "online")}),
-    "CMP-012": Scope(CMP, where={"channel": ("regulator",)}),
-    "STAFF-001": Scope("staff_roles", "overlap", {"role": Param("roles")}),
-    "STAFF-002": Scope("staff_roles", "overlap", {"role": Param("roles")}),
-    "STAFF-003": Scope("staff_roles", "overlap", {"role": Param("roles")}),
-    "INFO-001": Scope("operations", where={"action": ("view", "other")}),
-    "REC-001": Scope("reconciliations"),
-    "INFO-002": Scope("data_changes", where={"table_name": Param("tables")}),
-    "FEE-001": Scope("transactions", where=PURCHASE, present=("amount", "fee")),
-}
+from ..rules.base import Param, Scope
+from ..schema import TABLES
 
 _M1, _M2, _GOLDEN = (
     np.uint64(0xBF58476D1CE4E5B9),
@@ -117,8 +42,10 @@ _M1, _M2, _GOLDEN = (
 
 
 def scope_of(code: str) -> Scope:
-    if code in SCOPES:
-        return SCOPES[code]
+    """The rule's declared sample scope (`@rule(sample=...)`), else its first table in the period."""
+    declared = REGISTRY[code].sample
+    if declared is not None:
+        return declared
     table = REGISTRY[code].tables[0]
     return Scope(table, "period" if TABLES[table].time_column else None)
 

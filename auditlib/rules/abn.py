@@ -15,7 +15,19 @@ import pandas as pd
 
 from ..arrowops import isin_text
 from ..schema import PURCHASE_CODES
-from .base import RuleContext, RuleOutput, evidence, fmt_day, fmt_ts, lookup, no_findings, rule
+from .base import (
+    CONFIRMED_PURCHASES,
+    Param,
+    RuleContext,
+    RuleOutput,
+    Scope,
+    evidence,
+    fmt_day,
+    fmt_ts,
+    lookup,
+    no_findings,
+    rule,
+)
 from .suit import bases_of, business_names, column_codes, combine_codes, latest_by_codes, with_details
 
 NS_PER_DAY = 86_400 * 10**9
@@ -135,6 +147,7 @@ def transfer_type_names(types: pd.Series) -> dict[str, pd.Series]:
     family="ABN",
     severity="medium",
     tables=("account_events",),
+    sample=Scope("account_events", where={"event_type": ("open", "close")}),
     cites=("IC 31(2)",),
     entity="customer_id",
     params={"min_events": 3, "window_days": 30},
@@ -203,6 +216,7 @@ def abn_001(ctx: RuleContext) -> RuleOutput:
     family="ABN",
     severity="low",
     tables=("transactions",),
+    sample=Scope("transactions", where={"business_code": ("024",), "status": ("confirmed",)}),
     cites=("IC 31(3)",),
     entity="txn_id",
     params={"holding_days": 7},
@@ -278,6 +292,7 @@ def abn_002(ctx: RuleContext) -> RuleOutput:
     family="ABN",
     severity="high",
     tables=("account_events",),
+    sample=Scope("account_events", where={"event_type": ("bank_account_change",)}),
     cites=("IC 23(1)", "IC 31(4)"),
     entity="event_id",
     title={
@@ -348,6 +363,7 @@ def _name_key(s: pd.Series) -> pd.Series:
     family="ABN",
     severity="high",
     tables=("fund_transfers", "customers", "transactions"),
+    sample=Scope("fund_transfers", where={"transfer_type": Param("transfer_types")}),
     cites=("IC 21(3)", "IC 23(1)"),
     entity="transfer_id",
     params={"transfer_types": PAYOUT_TYPES},
@@ -448,6 +464,7 @@ def transfer_timeliness(ctx: RuleContext) -> tuple[pd.DataFrame, pd.Series, np.n
     family="ABN",
     severity="medium",
     tables=("fund_transfers",),
+    sample=Scope("fund_transfers"),
     cites=("IC 23(3)", "IC 31(6)"),
     entity="transfer_id",
     params={"grace_minutes": 0},
@@ -514,6 +531,7 @@ def abn_005(ctx: RuleContext) -> RuleOutput:
     family="ABN",
     severity="medium",
     tables=("transactions", "fund_transfers"),
+    sample=Scope("transactions", where=CONFIRMED_PURCHASES, present=("branch_id",), column="trade_date"),
     cites=("IC 23(4)",),
     entity="branch_id:date",
     params={"tolerance": 0.01},
@@ -635,6 +653,7 @@ def sweeps_in_period(ctx: RuleContext) -> pd.DataFrame:
     family="ABN",
     severity="high",
     tables=("fund_transfers",),
+    sample=Scope("fund_transfers", where={"transfer_type": ("branch_sweep",)}),
     cites=("IC 23(4)",),
     entity="transfer_id",
     params={"sales_special_accounts": []},
@@ -720,6 +739,7 @@ def cutoff_check(ctx: RuleContext) -> tuple[pd.DataFrame, np.ndarray, np.ndarray
     family="ABN",
     severity="medium",
     tables=("transactions",),
+    sample=Scope("transactions"),
     cites=("IC 21(2)",),
     entity="txn_id",
     params={"cutoff": "15:00"},
@@ -780,6 +800,7 @@ def abn_007(ctx: RuleContext) -> RuleOutput:
     family="ABN",
     severity="low",
     tables=("transactions",),
+    sample=Scope("transactions", where={"status": ("failed", "rejected")}),
     cites=("IC 21(6)",),
     entity="txn_id",
     params={"notify_working_days": 1},

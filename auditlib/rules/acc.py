@@ -13,7 +13,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..arrowops import _text, codes_in
-from .base import RuleContext, RuleOutput, evidence, fmt_day, fmt_ts, no_findings, rule
+from .base import RuleContext, RuleOutput, Scope, evidence, fmt_day, fmt_ts, no_findings, rule
 from .suit import business_names
 
 # ------------------------------------------------------------------------------------------ ID numbers
@@ -189,6 +189,7 @@ def id_types(c: pd.DataFrame) -> np.ndarray:
     family="ACC",
     severity="high",
     tables=("transactions", "customers"),
+    sample=Scope("transactions", where={"status": ("confirmed",)}),
     cites=("IC 21(4)", "IC 22"),
     entity="txn_id",
     version="2",
@@ -274,6 +275,9 @@ _SCOPE_EN = (
     family="ACC",
     severity="medium",
     tables=("customers",),
+    # the customers whose relationship began by period_end (the rule also skips those closed before the
+    # period, institutions, and other ID types)
+    sample=Scope("customers", "until", column="open_date"),
     cites=("IC 24(3)", "SU 19"),
     entity="customer_id",
     version="2",
@@ -395,6 +399,9 @@ def _codes(s: pd.Series) -> np.ndarray:
     family="ACC",
     severity="high",
     tables=("customers",),
+    # the customers whose relationship began by period_end (the rule also skips those closed before the
+    # period and institutions)
+    sample=Scope("customers", "until", column="open_date"),
     cites=("IC 24(3)",),
     entity="customer_id",
     version="2",

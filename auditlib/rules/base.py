@@ -18,12 +18,41 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..schema import PURCHASE_CODES
+
 SEVERITIES = ("high", "medium", "low")
 #: in the order the report shows them (rules.md v2)
 FAMILIES = ("SOD", "SUIT", "ABN", "ACC", "RET", "CMP", "STAFF", "REC", "INFO", "FEE")
 
 #: columns every findings frame returned by a rule must have
 FINDING_COLUMNS = ("entity_id", "occurred_at")
+
+
+@dataclass(frozen=True)
+class Param:
+    """A sample-scope filter value taken from the rule's effective parameters."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The rule's population as a filter of one input table: the rows its audit sample is drawn from
+    (report/sample.py; a rule without one samples its first table in the period)."""
+
+    table: str
+    #: "period": the table's time column in the period; "overlap": start_date..end_date overlaps the period;
+    #: "until": the time column on or before period_end; None: no time test
+    when: str | None = "period"
+    #: column -> allowed values (or a Param)
+    where: dict = field(default_factory=dict)
+    #: columns that must be present (not null)
+    present: tuple[str, ...] = ()
+    column: str | None = None  # the time column, when not the table's own
+
+
+#: the scope filter of the rules about purchases: confirmed purchase-type transactions
+CONFIRMED_PURCHASES = {"business_code": PURCHASE_CODES, "status": ("confirmed",)}
 
 
 @dataclass(frozen=True)
@@ -52,6 +81,8 @@ class Rule:
     needs: dict[str, dict[str, str]] = field(default_factory=dict)
     #: tables it also reads when they are provided (e.g. a rating history); without them it still runs
     optional_tables: tuple[str, ...] = ()
+    #: the population its audit sample is drawn from (None: its first table in the period)
+    sample: Scope | None = None
     #: the column each table is partitioned on when the audit runs partition by partition (tables not named
     #: are given whole to every partition); None: not partitionable, runs on the whole tables (docs/partitioned.md)
     partition: dict[str, str] | None = None
@@ -102,6 +133,7 @@ def rule(
     columns: tuple[str, ...] = (),
     optional_tables: tuple[str, ...] = (),
     needs: dict[str, dict[str, str]] | None = None,
+    sample: Scope | None = None,
     partition: dict[str, str] | None = None,
 ):
     """Declare and register a rule."""
@@ -128,6 +160,7 @@ def rule(
             tuple(columns),
             dict(needs or {}),
             tuple(optional_tables),
+            sample,
             dict(partition) if partition else None,
         )
         return func

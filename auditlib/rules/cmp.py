@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .base import RuleContext, RuleOutput, evidence, fmt_ts, no_findings, rule
+from .base import RuleContext, RuleOutput, Scope, evidence, fmt_ts, no_findings, rule
 
 TABLES = ("complaints",)
 
@@ -160,6 +160,7 @@ def deadline_findings(
 
 @rule(
     "CMP-001",
+    sample=Scope("complaints"),
     family="CMP",
     severity="low",
     tables=TABLES,
@@ -201,6 +202,7 @@ def cmp_001(ctx: RuleContext) -> RuleOutput:
 
 @rule(
     "CMP-002",
+    sample=Scope("complaints", where={"severity": ("general",)}),
     family="CMP",
     severity="medium",
     tables=TABLES,
@@ -230,6 +232,7 @@ def cmp_002(ctx: RuleContext) -> RuleOutput:
 
 @rule(
     "CMP-003",
+    sample=Scope("complaints", where={"severity": ("major",)}),
     family="CMP",
     severity="high",
     tables=TABLES,
@@ -267,6 +270,7 @@ def cmp_003(ctx: RuleContext) -> RuleOutput:
 
 @rule(
     "CMP-004",
+    sample=Scope("complaints", where={"severity": ("major",)}),
     family="CMP",
     severity="high",
     tables=TABLES,
@@ -295,6 +299,7 @@ def cmp_004(ctx: RuleContext) -> RuleOutput:
 
 @rule(
     "CMP-005",
+    sample=Scope("complaints", where={"channel": ("regulator",)}),
     family="CMP",
     severity="high",
     tables=TABLES,
@@ -325,6 +330,7 @@ def cmp_005(ctx: RuleContext) -> RuleOutput:
 
 @rule(
     "CMP-006",
+    sample=Scope("complaints", where={"involves_violation": (True,)}),
     family="CMP",
     severity="high",
     tables=TABLES,
@@ -361,6 +367,7 @@ def cmp_006(ctx: RuleContext) -> RuleOutput:
 
 @rule(
     "CMP-008",
+    sample=Scope("complaints", present=("resolved_at",)),
     family="CMP",
     severity="low",
     tables=TABLES,
@@ -398,6 +405,7 @@ def cmp_008(ctx: RuleContext) -> RuleOutput:
 
 @rule(
     "CMP-011",
+    sample=Scope("complaints", where={"channel": ("phone", "letter", "visit", "online")}),
     family="CMP",
     severity="low",
     tables=TABLES,
@@ -429,6 +437,7 @@ def cmp_011(ctx: RuleContext) -> RuleOutput:
 
 @rule(
     "CMP-012",
+    sample=Scope("complaints", where={"channel": ("regulator",)}),
     family="CMP",
     severity="medium",
     tables=TABLES,
@@ -486,6 +495,7 @@ def _missing_record(rows: pd.DataFrame, missing: np.ndarray, extra: dict | None 
 
 @rule(
     "CMP-007",
+    sample=Scope("complaints", where={"channel": ("phone",)}),
     family="CMP",
     severity="medium",
     tables=TABLES,
@@ -511,6 +521,7 @@ def cmp_007(ctx: RuleContext) -> RuleOutput:
 
 @rule(
     "CMP-009",
+    sample=Scope("complaints", present=("resolved_at",)),
     family="CMP",
     severity="low",
     tables=TABLES,
@@ -561,6 +572,7 @@ def gap_text(gap: pd.Series) -> dict[str, pd.Series]:
 
 @rule(
     "CMP-010",
+    sample=Scope("complaints"),
     family="CMP",
     severity="low",
     tables=TABLES,

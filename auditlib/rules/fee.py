@@ -17,7 +17,17 @@ import pandas as pd
 
 from ..arrowops import codes_in
 from ..schema import PURCHASE_CODES
-from .base import RuleContext, RuleOutput, evidence, fmt_ts, lookup, no_findings, rule
+from .base import (
+    CONFIRMED_PURCHASES,
+    RuleContext,
+    RuleOutput,
+    Scope,
+    evidence,
+    fmt_ts,
+    lookup,
+    no_findings,
+    rule,
+)
 
 #: rows within this relative distance of the limit are decided in decimal arithmetic (float error is ~1e-16)
 NEAR = 1e-9
@@ -146,6 +156,7 @@ def fee_checks(ctx: RuleContext) -> tuple[pd.DataFrame, pd.Series, np.ndarray, i
     family="FEE",
     severity="high",
     tables=("transactions", "products"),
+    sample=Scope("transactions", where=CONFIRMED_PURCHASES, present=("amount", "fee")),
     columns=("transactions.fee", "products.max_fee_rate"),
     cites=("IC 35",),
     entity="txn_id",

@@ -5,9 +5,18 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..arrowops import codes_in
-from .base import RuleContext, RuleOutput, evidence, fmt_day, fmt_ts, join_reasons, no_findings, rule
-from .sod import _chunks, _days, _held, _rows
+from .base import (
+    Param,
+    RuleContext,
+    RuleOutput,
+    Scope,
+    evidence,
+    fmt_ts,
+    join_reasons,
+    no_findings,
+    rule,
+)
+from .intervals import held_that_day, out_of_role
 
 VIEW_ACTIONS = ("view", "other")
 DATA_ACCESS_ROLES = [
@@ -27,6 +36,7 @@ DATA_ACCESS_ROLES = [
     family="INFO",
     severity="medium",
     tables=("operations", "staff_roles", "staff"),
+    sample=Scope("operations", where={"action": VIEW_ACTIONS}),
     cites=("IC 30",),
     entity="op_id",
     version="2",
@@ -54,47 +64,12 @@ def info_001(ctx: RuleContext) -> RuleOutput:
     ops = ctx.tables["operations"]
     pos = np.flatnonzero((ops["action"].isin(VIEW_ACTIONS) & ctx.in_period(ops["ts"])).to_numpy(dtype=bool))
     roles = list(ctx.params["data_access_roles"])
-    staff_table = ctx.tables["staff"].drop_duplicates("staff_id")
-    staff = pd.Index(staff_table["staff_id"])
-    leave_of = np.append(staff_table["leave_date"].to_numpy(dtype="datetime64[ns]"), np.datetime64("NaT"))
-    hits, lefts, leaves = [], [], []
-    for part in _chunks(pos):
-        op_idx, _, _ = _held(ctx, part, roles)
-        has_role = np.zeros(len(part), dtype=bool)
-        has_role[op_idx] = True
-        where = codes_in(ops["staff_id"].iloc[part], staff)
-        where[where < 0] = len(staff)
-        leave = leave_of[where]
-        left = ~np.isnat(leave) & (_days(ops["ts"].iloc[part]) > leave)
-        hit_mask = left | ~has_role
-        hits.append(part[hit_mask])
-        lefts.append(left[hit_mask])
-        leaves.append(leave[hit_mask])
-    hit = _rows(ctx, np.concatenate(hits) if hits else pos[:0])
-    hit_left = np.concatenate(lefts) if lefts else np.zeros(0, dtype=bool)
-    leave_s = fmt_day(
-        pd.Series(np.concatenate(leaves) if leaves else np.zeros(0, "datetime64[ns]"), index=hit.index)
-    ).fillna("")
+    no_role = {
+        "zh": "当日未担任可接触客户资料的岗位",
+        "en": "held no role with access to customer data that day",
+    }
     return RuleOutput(
-        len(pos),
-        pd.DataFrame(
-            {
-                "entity_id": hit["op_id"],
-                "occurred_at": hit["ts"],
-                "staff_id": hit["staff_id"],
-                "op_id": hit["op_id"],
-                "action": hit["action"],
-                "business_type": hit["business_type"],
-                "ts": fmt_ts(hit["ts"]),
-                "what_zh": pd.Series("当日未担任可接触客户资料的岗位", index=hit.index).where(
-                    ~hit_left, "该员工已于 " + leave_s + " 离职"
-                ),
-                "what_en": pd.Series(
-                    "held no role with access to customer data that day", index=hit.index
-                ).where(~hit_left, "the staff had left on " + leave_s),
-                "evidence": evidence("operations", hit["_row"]),
-            }
-        ),
+        len(pos), out_of_role(ctx, pos, lambda part: held_that_day(ctx, part, roles).any_role(), no_role)
     )
 
 
@@ -147,6 +122,7 @@ def change_checks(ctx: RuleContext) -> tuple[pd.DataFrame, dict[str, np.ndarray]
     family="INFO",
     severity="high",
     tables=("data_changes",),
+    sample=Scope("data_changes", where={"table_name": Param("tables")}),
     cites=("IC 42",),
     entity="change_id",
     params={"tables": CHANGED_TABLES},

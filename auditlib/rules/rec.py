@@ -5,16 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .base import RuleContext, RuleOutput, evidence, fmt_day, fmt_ts, rule
-
-
-def _join_reasons(parts: list[tuple[np.ndarray, np.ndarray | str]], sep: str) -> np.ndarray:
-    """Vectorized: the texts whose mask is true, joined with `sep`, per row."""
-    out = np.full(len(parts[0][0]), "", dtype=object)
-    for mask, text in parts:
-        piece = np.where(mask, text, "")
-        out = np.where(mask & (out != ""), out + sep + piece, out + piece)
-    return out
+from .base import RuleContext, RuleOutput, Scope, evidence, fmt_day, fmt_ts, join_reasons, rule
 
 
 @rule(
@@ -22,6 +13,7 @@ def _join_reasons(parts: list[tuple[np.ndarray, np.ndarray | str]], sep: str) ->
     family="REC",
     severity="medium",
     tables=("reconciliations",),
+    sample=Scope("reconciliations"),
     cites=("IC 9(6)", "IC 21(4)", "IC 37"),
     entity="branch_id:date",
     params={"reconcile_working_days": 1},
@@ -75,7 +67,7 @@ def rec_001(ctx: RuleContext) -> RuleOutput:
     d = diffs[bad].astype(str)
     as_of = ctx.as_of.strftime("%Y-%m-%d")
     masks = no_row[bad], not_done[bad], late[bad], has_diff[bad]
-    what_zh = _join_reasons(
+    what_zh = join_reasons(
         [
             (masks[0], f"截至检查基准日 {as_of} 无对账记录"),
             (masks[1], f"截至检查基准日 {as_of} 未执行对账"),
@@ -84,7 +76,7 @@ def rec_001(ctx: RuleContext) -> RuleOutput:
         ],
         "；",
     )
-    what_en = _join_reasons(
+    what_en = join_reasons(
         [
             (masks[0], f"no reconciliation record as of {as_of}"),
             (masks[1], f"not performed as of {as_of}"),

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..arrowops import isin_text
-from .base import RuleContext, RuleOutput, evidence, fmt_day, lookup, no_findings, rule
+from .base import RuleContext, RuleOutput, Scope, evidence, fmt_day, lookup, no_findings, rule
 
 RETENTION_PARAMS = {"years": 15, "basis_year_counts": False}
 #: record type -> (table holding its subject, key column, basis date column)
@@ -104,6 +104,7 @@ _RETENTION_PARAMS_TEXT = {
     family="RET",
     severity="high",
     tables=("archive_records", "customers"),
+    sample=Scope("archive_records", None, {"record_type": ("customer_identity",)}),
     cites=("IC 32",),
     entity="record_id",
     params=dict(RETENTION_PARAMS),
@@ -175,6 +176,7 @@ def ret_001(ctx: RuleContext) -> RuleOutput:
     family="RET",
     severity="high",
     tables=("archive_records", "transactions"),
+    sample=Scope("archive_records", None, {"record_type": ("transaction",)}),
     cites=("IC 32",),
     entity="record_id",
     params=dict(RETENTION_PARAMS),
@@ -233,6 +235,7 @@ def ret_002(ctx: RuleContext) -> RuleOutput:
     family="RET",
     severity="medium",
     tables=("archive_records", "customers", "transactions"),
+    sample=Scope("customers", "until", column="open_date"),
     cites=("IC 21(4)", "IC 32"),
     entity="customer_id or txn_id",
     params={"archive_grace_days": 30},
@@ -328,6 +331,7 @@ def success_backups(ctx: RuleContext) -> pd.DataFrame:
     family="RET",
     severity="high",
     tables=("backups",),
+    sample=Scope("backups"),
     cites=("IC 43",),
     entity="YYYY-MM-DD",
     title={"zh": "存在未成功备份的日期", "en": "Day without a successful backup"},
@@ -383,6 +387,7 @@ def ret_004(ctx: RuleContext) -> RuleOutput:
     family="RET",
     severity="medium",
     tables=("backups",),
+    sample=Scope("backups", where={"status": ("success",)}),
     cites=("IC 43",),
     entity="backup_id",
     title={"zh": "备份未异地存放", "en": "Backup not stored offsite"},
@@ -430,6 +435,7 @@ def ret_005(ctx: RuleContext) -> RuleOutput:
     family="RET",
     severity="high",
     tables=("backups",),
+    sample=Scope("backups", where={"status": ("success",), "contains_investor_data": (True,)}),
     cites=("IC 43",),
     entity="backup_id",
     params={"retain_years": 15},
@@ -499,6 +505,7 @@ def ret_006(ctx: RuleContext) -> RuleOutput:
     family="RET",
     severity="medium",
     tables=("complaints", "archive_records"),
+    sample=Scope("complaints"),
     cites=("IC 29(3)", "IC 32"),
     entity="complaint_id",
     params={"archive_grace_days": 30},

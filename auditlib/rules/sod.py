@@ -8,33 +8,15 @@ import pandas as pd
 from ..arrowops import codes_in
 from ..i18n import label
 from ..schema import BUSINESS_ROLES, BUSINESS_TYPES
-from .base import RuleContext, RuleOutput, evidence, fmt_day, fmt_ts, lookup, no_findings, rule
+from .base import Param, RuleContext, RuleOutput, Scope, evidence, fmt_day, fmt_ts, lookup, no_findings, rule
+from .intervals import held_that_day, op_findings, op_rows, out_of_role, role_intervals, scan
 
 CHECKED_ACTIONS = ("enter", "review", "approve")
 IT_ROLES = ["it_dev", "it_ops"]
-CHUNK = 1 << 21  # operations checked at a time by SOD-005/007
 
 
 def _pairs(a: list[str], b: list[str]) -> list[list[str]]:
     return [[x, y] for x in a for y in b]
-
-
-def role_intervals(ctx: RuleContext, clip: bool) -> pd.DataFrame:
-    """Roles as [start, end] day intervals (open end = held until today); clipped to the period if asked."""
-    r = ctx.tables["staff_roles"]
-    iv = pd.DataFrame(
-        {
-            "staff_id": r["staff_id"],
-            "role": r["role"],
-            "start": r["start_date"],
-            "end": r["end_date"].fillna(pd.Timestamp.max.normalize()),
-            "_row": r["_row"],
-        }
-    )
-    if clip:
-        iv["start"] = iv["start"].clip(lower=ctx.period_start)
-        iv["end"] = iv["end"].clip(upper=ctx.period_end)
-    return iv[iv["start"] <= iv["end"]]
 
 
 def conflicting_roles(ctx: RuleContext, pairs: list[list[str]]) -> RuleOutput:
@@ -87,6 +69,7 @@ _ROLE_COMMON = dict(
     family="SOD",
     severity="high",
     tables=("staff_roles",),
+    sample=Scope("staff_roles", "overlap"),
     entity="staff_id",
     requirement=_ROLES_TEXT,
     detail=_ROLES_DETAIL,
@@ -162,6 +145,7 @@ def sod_004(ctx: RuleContext) -> RuleOutput:
     family="SOD",
     severity="high",
     tables=("staff", "staff_roles"),
+    sample=Scope("staff", "until", column="leave_date"),
     cites=("IC 8(4)", "IC 40"),
     entity="staff_id",
     title={"zh": "离职人员岗位权限未及时撤销", "en": "Roles kept after the staff member left"},
@@ -236,24 +220,6 @@ def sod_009(ctx: RuleContext) -> RuleOutput:
     return conflicting_roles(ctx, ctx.params["conflict_pairs"])
 
 
-def _codes(values: pd.Series, index: pd.Index) -> np.ndarray:
-    return index.get_indexer(values)
-
-
-def _pairs_by_staff(op_staff: np.ndarray, iv_staff: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Every (operation position, interval position) with the same staff code, without a string join."""
-    order = np.argsort(iv_staff, kind="stable")
-    sorted_staff = iv_staff[order]
-    lo = np.searchsorted(sorted_staff, op_staff, "left")
-    hi = np.searchsorted(sorted_staff, op_staff, "right")
-    count = hi - lo
-    total = int(count.sum())
-    op_idx = np.repeat(np.arange(len(op_staff)), count)
-    offset = np.arange(total) - np.repeat(np.cumsum(count) - count, count)
-    iv_idx = order[np.repeat(lo, count) + offset]
-    return op_idx, iv_idx
-
-
 def checked_positions(ctx: RuleContext) -> np.ndarray:
     """Positions of the maker/checker/approver operations in the period (view and other actions are not
     tested); positions, not a copy: the operations table is the largest there is."""
@@ -263,45 +229,13 @@ def checked_positions(ctx: RuleContext) -> np.ndarray:
     )
 
 
-def _days(ts: pd.Series) -> np.ndarray:
-    return ts.dt.normalize().to_numpy(dtype="datetime64[ns]")
-
-
-def _held(ctx: RuleContext, pos: np.ndarray, roles) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
-    """(indexes into `pos`, interval positions, intervals) where the operator held one of `roles` on the
-    operation's day. Staff become integer codes and each operation meets only its own staff's intervals
-    (searchsorted on the intervals sorted by staff): no string join over millions of operations."""
-    ops = ctx.tables["operations"]
-    iv = role_intervals(ctx, clip=False)
-    iv = iv[iv["role"].isin(roles)].reset_index(drop=True)
-    staff = pd.unique(iv["staff_id"].dropna())  # the few staff with one of the roles: codes 0..k-1, others -1
-    op_idx, iv_idx = _pairs_by_staff(
-        codes_in(ops["staff_id"].iloc[pos], staff), codes_in(iv["staff_id"], staff)
-    )
-    day = _days(ops["ts"].iloc[pos])[op_idx]
-    ok = (iv["start"].to_numpy(dtype="datetime64[ns]")[iv_idx] <= day) & (
-        day <= iv["end"].to_numpy(dtype="datetime64[ns]")[iv_idx]
-    )
-    return op_idx[ok], iv_idx[ok], iv
-
-
-def _chunks(pos: np.ndarray):
-    """Operations a chunk at a time: the per-operation temporaries (staff codes, days, operation-role pairs)
-    stay ~100 MB whatever the size (SOD-007 at 10^7 transactions: +4.1 GiB in one piece, +0.2 GiB so)."""
-    for i in range(0, len(pos), CHUNK):
-        yield pos[i : i + CHUNK]
-
-
-def _rows(ctx: RuleContext, pos: np.ndarray) -> pd.DataFrame:
-    return ctx.tables["operations"].iloc[pos][["op_id", "ts", "staff_id", "action", "business_type", "_row"]]
-
-
 @rule(
     "SOD-005",
     partition={"operations": "ref_id"},
     family="SOD",
     severity="high",
     tables=("operations", "staff_roles"),
+    sample=Scope("operations", where={"action": CHECKED_ACTIONS}),
     cites=("IC 41",),
     entity="op_id",
     params={"it_roles": IT_ROLES},
@@ -322,36 +256,15 @@ def sod_005(ctx: RuleContext) -> RuleOutput:
     """Technical staff must not take part in actual business operations (IC 41): an operation entered,
     reviewed or approved by someone holding an IT development or operations role that day."""
     pos = checked_positions(ctx)
-    hits, hit_roles = [], []
-    role_dtype = "string"
-    for part in _chunks(pos):
-        op_idx, iv_idx, iv = _held(ctx, part, ctx.params["it_roles"])
-        role_dtype = iv["role"].dtype
-        roles = np.sort(pd.unique(iv["role"]).astype(object)) if len(iv) else np.array([], dtype=object)
-        rank = pd.Index(roles).get_indexer(iv["role"])[iv_idx]
-        best = np.full(len(part), len(roles), dtype=np.int64)
-        np.minimum.at(best, op_idx, rank)  # the first role by name, like sort_values(["op_id", "role"])
-        has = best < len(roles)
-        hits.append(part[has])
-        hit_roles.append(roles[best[has]])
-    hit = _rows(ctx, np.concatenate(hits) if hits else pos[:0])
-    role = pd.Series(np.concatenate(hit_roles) if hit_roles else [], index=hit.index, dtype=role_dtype)
-    return RuleOutput(
-        len(pos),
-        pd.DataFrame(
-            {
-                "entity_id": hit["op_id"],
-                "occurred_at": hit["ts"],
-                "staff_id": hit["staff_id"],
-                "op_id": hit["op_id"],
-                "action": hit["action"],
-                "business_type": hit["business_type"],
-                "ts": fmt_ts(hit["ts"]),
-                "role": role,
-                "evidence": evidence("operations", hit["_row"]),
-            }
-        ),
-    )
+
+    def check(part: np.ndarray) -> tuple[np.ndarray, dict]:
+        role = held_that_day(ctx, part, ctx.params["it_roles"]).first_role()  # the first by name
+        return pd.notna(role), {"role": role}
+
+    hit_pos, kept = scan(pos, check)
+    hit = op_rows(ctx, hit_pos)
+    role = pd.Series(kept["role"], index=hit.index, dtype=ctx.tables["staff_roles"]["role"].dtype)
+    return RuleOutput(len(pos), op_findings(hit, role=role))
 
 
 REVIEW_REQUIRED = [
@@ -370,6 +283,7 @@ REVIEW_REQUIRED = [
     family="SOD",
     severity="high",
     tables=("operations",),
+    sample=Scope("operations", where={"action": ("enter",), "business_type": Param("review_required")}),
     cites=("IC 21(1)", "IC 39"),
     entity="ref_id",
     params={"review_required": REVIEW_REQUIRED},
@@ -457,12 +371,31 @@ AUTHORIZED = {
 }
 
 
+def authorized_for(authorized: dict[str, list[str]], btype: pd.Series) -> np.ndarray:
+    """[role, operation]: the role (position in `authorized`) may do the operation's business type."""
+    types = pd.Index(
+        pd.unique(
+            pd.concat(
+                [btype.astype(object), pd.Series([b for v in authorized.values() for b in v], dtype=object)],
+                ignore_index=True,
+            ).dropna()
+        )
+    )
+    allowed = np.zeros((len(authorized), len(types) + 1), dtype=bool)  # the last column: a missing type
+    for r, bts in enumerate(authorized.values()):
+        allowed[r, types.get_indexer(list(bts))] = True
+    op_type = codes_in(btype, types)
+    op_type[op_type < 0] = len(types)
+    return allowed[:, op_type]
+
+
 @rule(
     "SOD-007",
     partition={"operations": "ref_id"},
     family="SOD",
     severity="medium",
     tables=("operations", "staff_roles", "staff"),
+    sample=Scope("operations", where={"action": CHECKED_ACTIONS}),
     cites=("IC 8(3)",),
     entity="op_id",
     params={"authorized": AUTHORIZED},
@@ -482,69 +415,16 @@ def sod_007(ctx: RuleContext) -> RuleOutput:
     """Authorization control (IC 8(3)): each operation must be within the operator's authority that day:
     a role authorized for its business type, held on that day, by someone who has not left."""
     pos = checked_positions(ctx)
-    ops = ctx.tables["operations"]
     authorized = ctx.params["authorized"]
     roles = pd.Index(list(authorized))
-    staff_table = ctx.tables["staff"].drop_duplicates("staff_id")
-    staff = pd.Index(staff_table["staff_id"])
-    leave_of = np.append(staff_table["leave_date"].to_numpy(dtype="datetime64[ns]"), np.datetime64("NaT"))
-    hits, lefts, leaves = [], [], []
-    for part in _chunks(pos):
-        op_idx, iv_idx, iv = _held(ctx, part, list(authorized))
-        btype = ops["business_type"].iloc[part]
-        types = pd.Index(
-            pd.unique(
-                pd.concat(
-                    [
-                        btype.astype(object),
-                        pd.Series([b for v in authorized.values() for b in v], dtype=object),
-                    ],
-                    ignore_index=True,
-                ).dropna()
-            )
-        )
-        allowed = np.zeros((len(roles), len(types) + 1), dtype=bool)  # the last column: a missing type
-        for r, bts in authorized.items():
-            allowed[roles.get_loc(r), types.get_indexer(list(bts))] = True
-        op_type = codes_in(btype, types)
-        op_type[op_type < 0] = len(types)
-        ok = allowed[_codes(iv["role"], roles)[iv_idx], op_type[op_idx]]
-        has_role = np.zeros(len(part), dtype=bool)
-        has_role[op_idx[ok]] = True
-        where = codes_in(ops["staff_id"].iloc[part], staff)
-        where[where < 0] = len(staff)
-        leave = leave_of[where]
-        left = (_days(ops["ts"].iloc[part]) > leave) & ~np.isnat(leave)
-        hit_mask = left | ~has_role
-        hits.append(part[hit_mask])
-        lefts.append(left[hit_mask])
-        leaves.append(leave[hit_mask])
-    hit = _rows(ctx, np.concatenate(hits) if hits else pos[:0])
-    hit_left = np.concatenate(lefts) if lefts else np.zeros(0, dtype=bool)
-    leave = pd.Series(
-        np.concatenate(leaves) if leaves else np.zeros(0, dtype="datetime64[ns]"), index=hit.index
-    )
-    leave_s = fmt_day(leave).fillna("")
-    what_zh = pd.Series("当日未担任获授权办理该业务的岗位", index=hit.index).where(
-        ~hit_left, "该员工已于 " + leave_s + " 离职"
-    )
-    what_en = pd.Series("held no role authorized for this business that day", index=hit.index).where(
-        ~hit_left, "the staff had left on " + leave_s
-    )
-    return RuleOutput(
-        len(pos),
-        pd.DataFrame(
-            {
-                "entity_id": hit["op_id"],
-                "occurred_at": hit["ts"],
-                "staff_id": hit["staff_id"],
-                "op_id": hit["op_id"],
-                "action": hit["action"],
-                "business_type": hit["business_type"],
-                "ts": fmt_ts(hit["ts"]),
-                "what_zh": what_zh,
-                "what_en": what_en,
-                "evidence": evidence("operations", hit["_row"]),
-            }
-        ),
-    )
+
+    def has_role(part: np.ndarray) -> np.ndarray:  # a role that may do the operation's business type
+        held = held_that_day(ctx, part, list(authorized))
+        may = authorized_for(authorized, ctx.tables["operations"]["business_type"].iloc[part])
+        return held.any_role(where=may[held.role_codes(roles), held.op])
+
+    no_role = {
+        "zh": "当日未担任获授权办理该业务的岗位",
+        "en": "held no role authorized for this business that day",
+    }
+    return RuleOutput(len(pos), out_of_role(ctx, pos, has_role, no_role))

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 
 from ..i18n import label
-from .base import RuleContext, RuleOutput, evidence, fmt_day, no_findings, rule
-from .sod import role_intervals
+from .base import Param, RuleContext, RuleOutput, Scope, evidence, fmt_day, no_findings, rule
+from .intervals import role_intervals
 
 SALES_ROLES = ["promotion", "counter", "sales"]
 
@@ -41,6 +41,7 @@ _COMMON = dict(family="STAFF", entity="staff_id")
     "STAFF-001",
     severity="medium",
     tables=("staff_roles", "staff"),
+    sample=Scope("staff_roles", "overlap", {"role": Param("roles")}),
     cites=("IC 10(1)",),
     params={"roles": SALES_ROLES},
     **_COMMON,
@@ -98,6 +99,7 @@ def staff_001(ctx: RuleContext) -> RuleOutput:
     "STAFF-002",
     severity="low",
     tables=("staff_roles", "training"),
+    sample=Scope("staff_roles", "overlap", {"role": Param("roles")}),
     cites=("IC 10(2)",),
     params={"roles": SALES_ROLES, "min_training_hours": 15},
     **_COMMON,
@@ -165,6 +167,7 @@ def keyword_training(ctx: RuleContext, keywords: list[str]) -> pd.Series:
     "STAFF-003",
     severity="low",
     tables=("staff_roles", "training"),
+    sample=Scope("staff_roles", "overlap", {"role": Param("roles")}),
     cites=("SU 29",),
     params={"roles": SALES_ROLES, "suitability_course_keywords": SUITABILITY_KEYWORDS},
     version="2",

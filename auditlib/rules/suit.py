@@ -22,7 +22,18 @@ import pyarrow.compute as pc
 
 from ..arrowops import isin_text
 from ..schema import PURCHASE_CODES
-from .base import RuleContext, RuleOutput, evidence, fmt_day, fmt_ts, lookup, no_findings, rule
+from .base import (
+    CONFIRMED_PURCHASES,
+    RuleContext,
+    RuleOutput,
+    Scope,
+    evidence,
+    fmt_day,
+    fmt_ts,
+    lookup,
+    no_findings,
+    rule,
+)
 
 LEVELS = 5
 #: default matching matrix: a product Rk may be sold to an investor Cj when k <= j
@@ -306,6 +317,7 @@ _TABLES = ("transactions", "risk_assessments")
     family="SUIT",
     severity="high",
     tables=(*_TABLES, "products"),
+    sample=Scope("transactions", where=CONFIRMED_PURCHASES),
     cites=("IC 24(2)", "IC 31(5)", "SU 30", "SU 31", "SU 32"),
     version="2",  # v2: the rating in force (rules.md "Changes in v2")
     entity="txn_id",
@@ -405,6 +417,7 @@ def suit_001(ctx: RuleContext) -> RuleOutput:
 @rule(
     "SUIT-002",
     partition={"transactions": "customer_id", "customers": "customer_id", "risk_assessments": "customer_id"},
+    sample=Scope("transactions", where=CONFIRMED_PURCHASES),
     family="SUIT",
     severity="high",
     tables=_TABLES,
@@ -448,6 +461,7 @@ def suit_002(ctx: RuleContext) -> RuleOutput:
 @rule(
     "SUIT-003",
     partition={"transactions": "customer_id", "customers": "customer_id", "risk_assessments": "customer_id"},
+    sample=Scope("transactions", where=CONFIRMED_PURCHASES),
     family="SUIT",
     severity="medium",
     tables=_TABLES,
@@ -499,6 +513,7 @@ def suit_003(ctx: RuleContext) -> RuleOutput:
     family="SUIT",
     severity="medium",
     tables=("transactions", "products"),
+    sample=Scope("transactions", where=CONFIRMED_PURCHASES),
     cites=("SU 17",),
     version="2",  # v2: the rating in force (rules.md "Changes in v2")
     entity="product_code",
@@ -579,6 +594,7 @@ def suit_004(ctx: RuleContext) -> RuleOutput:
     family="SUIT",
     severity="medium",
     tables=("customers", "transactions", "risk_assessments"),
+    sample=Scope("customers", "until", column="open_date"),
     cites=("SU 21",),
     entity="customer_id",
     params=_LABELS,
@@ -668,6 +684,7 @@ def suit_005(ctx: RuleContext) -> RuleOutput:
     family="SUIT",
     severity="medium",
     tables=("transactions", "product_ratings"),
+    sample=Scope("transactions", where=CONFIRMED_PURCHASES),
     cites=("SU 17", "SU 30"),
     entity="txn_id",
     params=_LABELS,

@@ -21,6 +21,7 @@ import pandas as pd
 from matplotlib.ticker import MaxNLocator
 
 from ...calendar import CalendarRangeError
+from ...i18n import t
 from ...mask import mask_account
 from ...rules.abn import (
     cents,
@@ -40,112 +41,6 @@ TRANSFER_STATES = ("on_time", "late", "missing", "not_due")
 STATE_COLOURS = (GREEN, ORANGE, RED, GREY)
 CUTOFF_KINDS = ("after_cutoff", "before_cutoff", "non_trading")
 CUTOFF_COLOURS = (RED, ORANGE, BLUE)
-
-TEXT = {
-    "zh": {
-        "transfers": "资金划转时效（按业务日所在月份，信息性统计）",
-        "no_transfers": "未提供资金划转数据（fund_transfers），无法统计划转时效。",
-        "none_transfers": "检查期间内无资金划转。",
-        "transfers_summary": "检查期间内业务日的资金划转 {n} 笔：按时执行 {on_time} 笔，迟延执行 {late} 笔，"
-        "截至检查基准日已到期仍未执行 {missing} 笔，尚未到期 {not_due} 笔（宽限 {grace} 分钟）。",
-        "on_time": "按时执行",
-        "late": "迟延执行",
-        "missing": "逾期未执行",
-        "not_due": "未到期",
-        "month": "月份",
-        "count": "笔数",
-        "late_share": "迟延或逾期占比",
-        "transfers_title": "每月资金划转执行情况",
-        "transfers_alt": "按月统计的资金划转按时、迟延与逾期未执行笔数",
-        "cutoff": "交易申请时间与交易日认定（信息性统计）",
-        "cutoff_summary": "检查期间内交易申请 {n} 笔，其中交易日认定不符合 {cutoff} 截止时间规则的 {bad} 笔："
-        "交易日 {cutoff} 及以后申请却记为当日 {after_cutoff} 笔，{cutoff} 前申请却记为其后交易日 "
-        "{before_cutoff} 笔，非交易日申请未记为下一交易日 {non_trading} 笔。",
-        "after_cutoff": "截止后申请记为当日",
-        "before_cutoff": "截止前申请记为其后",
-        "non_trading": "非交易日申请",
-        "all": "全部申请（右轴）",
-        "hour": "申请时刻（小时）",
-        "wrong": "交易日认定错误笔数",
-        "applications": "申请笔数",
-        "cutoff_title": "按申请时刻统计的交易日认定错误",
-        "cutoff_alt": "按申请小时统计的申请笔数与交易日认定错误笔数",
-        "no_calendar": "交易日历不包含 {year} 年，无法统计交易日认定（ABN-007 的结果见下）。",
-        "sweeps": "网点资金归集的收款账户（信息性统计）",
-        "sweeps_summary": "检查期间内业务日的网点资金归集划款 {n} 笔、金额 {amount}：划入总部销售专用账户 {special} 笔"
-        "（金额 {special_amount}），划入其他账户 {other} 笔（金额 {other_amount}），未记录收款账户 {none} 笔"
-        "（金额 {none_amount}）。",
-        "sweeps_unconfigured": "检查期间内业务日的网点资金归集划款 {n} 笔、金额 {amount}。本次检查未提供总部销售专用账户"
-        "清单，无法判断收款账户是否为专用账户（ABN-009 未测试）；下表仅列示收款账户分布。",
-        "none_sweeps": "检查期间内无网点资金归集划款。",
-        "account": "收款账户（已脱敏）",
-        "kind": "账户性质",
-        "special": "总部销售专用账户",
-        "other": "其他账户",
-        "unknown": "未判断",
-        "no_account": "（未记录）",
-        "sweep_count": "笔数",
-        "sweep_amount": "金额",
-        "branches": "网点数",
-        "more_accounts": "另有 {n} 个收款账户（{count} 笔，金额 {amount}），见工作底稿。",
-    },
-    "en": {
-        "transfers": "Fund transfer timeliness by month of business date (information)",
-        "no_transfers": "No fund_transfers provided: no transfer timeliness.",
-        "none_transfers": "No fund transfers in the period.",
-        "transfers_summary": "{n} transfers with a business date in the period: {on_time} executed on time, {late} "
-        "late, {missing} not executed and overdue at the as-of date, {not_due} not yet due "
-        "(grace {grace} minute(s)).",
-        "on_time": "on time",
-        "late": "late",
-        "missing": "not executed, overdue",
-        "not_due": "not yet due",
-        "month": "Month",
-        "count": "Transfers",
-        "late_share": "Late or overdue share",
-        "transfers_title": "Fund transfers by month",
-        "transfers_alt": "Transfers on time, late and overdue by month",
-        "cutoff": "Application time and trade date (information)",
-        "cutoff_summary": "{n} applications in the period, {bad} with a trade date that breaks the {cutoff} cut-off "
-        "rule: {after_cutoff} at or after {cutoff} booked into the same day, {before_cutoff} "
-        "before {cutoff} pushed to a later day, {non_trading} on a non-trading day not booked "
-        "to the next trading day.",
-        "after_cutoff": "after cut-off, booked same day",
-        "before_cutoff": "before cut-off, booked later",
-        "non_trading": "non-trading day",
-        "all": "all applications (right axis)",
-        "hour": "Hour of application",
-        "wrong": "Wrong trade date",
-        "applications": "Applications",
-        "cutoff_title": "Wrong trade dates by hour of application",
-        "cutoff_alt": "Applications and wrong trade dates by hour of application",
-        "no_calendar": "The trading calendar does not know the year {year}: no trade-date figures (ABN-007's result "
-        "is below).",
-        "sweeps": "Where branch sweeps went (information)",
-        "sweeps_summary": "{n} branch sweeps with a business date in the period, {amount} in all: {special} into a "
-        "head-office sales special account ({special_amount}), {other} into other accounts ({other_amount}), "
-        "{none} with no receiving account recorded ({none_amount}).",
-        "sweeps_unconfigured": "{n} branch sweeps with a business date in the period, {amount} in all. No list of "
-        "head-office sales special accounts was provided, so whether they reached one cannot be judged (ABN-009 "
-        "not tested); the table only shows where they went.",
-        "none_sweeps": "No branch sweeps in the period.",
-        "account": "Receiving account (masked)",
-        "kind": "Kind",
-        "special": "head-office sales special account",
-        "other": "other account",
-        "unknown": "not judged",
-        "no_account": "(not recorded)",
-        "sweep_count": "Sweeps",
-        "sweep_amount": "Amount",
-        "branches": "Branches",
-        "more_accounts": "{n} more receiving accounts ({count} sweeps, {amount}) in the working papers.",
-    },
-}
-
-
-def _tx(key: str, lang: str, **kw) -> str:
-    s = TEXT[lang][key]
-    return s.format(**kw) if kw else s
 
 
 def transfer_months(result) -> pd.DataFrame:
@@ -185,16 +80,16 @@ def _finish(ax, ax2, ncol: int) -> None:
 
 
 def transfers_chart(result, lang: str) -> str:
-    head = f"<h3>{esc(_tx('transfers', lang))}</h3>"
+    head = f"<h3>{esc(t('abn.transfers', lang))}</h3>"
     if not result.bundle.has("fund_transfers"):
-        return head + f'<p class="muted">{esc(_tx("no_transfers", lang))}</p>'
+        return head + f'<p class="muted">{esc(t("abn.no_transfers", lang))}</p>'
     months = transfer_months(result)
     if months.empty:
-        return head + f"<p>{esc(_tx('none_transfers', lang))}</p>"
+        return head + f"<p>{esc(t('abn.none_transfers', lang))}</p>"
     totals = months.sum()
     grace = result.params.rule_params("ABN-005")["grace_minutes"]
-    summary = _tx(
-        "transfers_summary",
+    summary = t(
+        "abn.transfers_summary",
         lang,
         n=f"{int(totals.sum()):,}",
         grace=grace,
@@ -204,11 +99,11 @@ def transfers_chart(result, lang: str) -> str:
     x = np.arange(len(months))
     bottom = np.zeros(len(months))
     for state, colour in zip(TRANSFER_STATES, STATE_COLOURS, strict=True):
-        ax.bar(x, months[state], bottom=bottom, color=colour, label=_tx(state, lang), width=0.75)
+        ax.bar(x, months[state], bottom=bottom, color=colour, label=t("abn." + state, lang), width=0.75)
         bottom += months[state].to_numpy()
     ax.set_xticks(x, [str(m) for m in months.index], rotation=45, ha="right", fontsize=7)
-    ax.set_ylabel(_tx("count", lang), fontsize=8)
-    ax.set_title(_tx("transfers_title", lang), fontsize=9)
+    ax.set_ylabel(t("abn.count", lang), fontsize=8)
+    ax.set_title(t("abn.transfers_title", lang), fontsize=9)
     share = (months["late"] + months["missing"]) / months.sum(axis=1).replace(0, np.nan)
     ax2 = ax.twinx()
     ax2.plot(
@@ -218,31 +113,31 @@ def transfers_chart(result, lang: str) -> str:
         marker="o",
         markersize=3,
         linewidth=1.2,
-        label=_tx("late_share", lang),
+        label=t("abn.late_share", lang),
     )
-    ax2.set_ylabel(_tx("late_share", lang) + " (%)", fontsize=8)
+    ax2.set_ylabel(t("abn.late_share", lang) + " (%)", fontsize=8)
     ax2.set_ylim(0, max(float(np.nanmax(share.to_numpy() * 100)) * 1.3, 1.0))
     ax2.spines[["top"]].set_visible(False)
     _finish(ax, ax2, ncol=5)
     tab = months.reset_index()
-    tab.columns = [_tx("month", lang)] + [_tx(s, lang) for s in TRANSFER_STATES]
+    tab.columns = [t("abn.month", lang)] + [t("abn." + s, lang) for s in TRANSFER_STATES]
     return (
         head
         + f"<p>{esc(summary)}</p>"
-        + figure_html(fig, _tx("transfers_alt", lang))
-        + table_html(tab, numeric=[_tx(s, lang) for s in TRANSFER_STATES])
+        + figure_html(fig, t("abn.transfers_alt", lang))
+        + table_html(tab, numeric=[t("abn." + s, lang) for s in TRANSFER_STATES])
     )
 
 
 def cutoff_chart(result, lang: str) -> str:
-    head = f"<h3>{esc(_tx('cutoff', lang))}</h3>"
+    head = f"<h3>{esc(t('abn.cutoff', lang))}</h3>"
     try:
         hours = cutoff_hours(result)
     except CalendarRangeError as e:  # ABN-007 reports the same error as its own; the report goes on
-        return head + f'<p class="muted">{esc(_tx("no_calendar", lang, year=e.year or "?"))}</p>'
+        return head + f'<p class="muted">{esc(t("abn.no_calendar", lang, year=e.year or "?"))}</p>'
     cutoff = result.params.rule_params("ABN-007")["cutoff"]
-    summary = _tx(
-        "cutoff_summary",
+    summary = t(
+        "abn.cutoff_summary",
         lang,
         n=f"{int(hours['all'].sum()):,}",
         cutoff=cutoff,
@@ -253,25 +148,25 @@ def cutoff_chart(result, lang: str) -> str:
     x = hours.index.to_numpy()
     bottom = np.zeros(24)
     for kind, colour in zip(CUTOFF_KINDS, CUTOFF_COLOURS, strict=True):
-        ax.bar(x, hours[kind], bottom=bottom, color=colour, label=_tx(kind, lang), width=0.8)
+        ax.bar(x, hours[kind], bottom=bottom, color=colour, label=t("abn." + kind, lang), width=0.8)
         bottom += hours[kind].to_numpy()
     ax.set_ylim(0, max(bottom.max() * 1.15, 1))
     ax.set_xticks(range(0, 24, 2), [f"{h:02d}" for h in range(0, 24, 2)], fontsize=7)
-    ax.set_xlabel(_tx("hour", lang), fontsize=8)
-    ax.set_ylabel(_tx("wrong", lang), fontsize=8)
-    ax.set_title(_tx("cutoff_title", lang), fontsize=9)
+    ax.set_xlabel(t("abn.hour", lang), fontsize=8)
+    ax.set_ylabel(t("abn.wrong", lang), fontsize=8)
+    ax.set_title(t("abn.cutoff_title", lang), fontsize=9)
     # bar h covers [h:00, h+1:00): the cut-off instant sits half a bar left of its hour's centre
     ax.axvline(
         parse_cutoff(cutoff) / pd.Timedelta(hours=1) - 0.5, color="#1d232b", linestyle="--", linewidth=1
     )
     ax2 = ax.twinx()
-    ax2.plot(x, hours["all"].to_numpy(), color=GREY, linewidth=1.2, label=_tx("all", lang))
-    ax2.set_ylabel(_tx("applications", lang), fontsize=8)
+    ax2.plot(x, hours["all"].to_numpy(), color=GREY, linewidth=1.2, label=t("abn.all", lang))
+    ax2.set_ylabel(t("abn.applications", lang), fontsize=8)
     ax2.set_ylim(0, max(int(hours["all"].max()) * 1.15, 1))
     ax2.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax2.spines[["top"]].set_visible(False)
     _finish(ax, ax2, ncol=4)
-    return head + f"<p>{esc(summary)}</p>" + figure_html(fig, _tx("cutoff_alt", lang))
+    return head + f"<p>{esc(summary)}</p>" + figure_html(fig, t("abn.cutoff_alt", lang))
 
 
 SWEEP_ROWS = 15
@@ -314,21 +209,21 @@ def _money(c) -> str:
 
 def sweeps_table(result, lang: str) -> str:
     """ABN-009's context: where the swept money went, special accounts or not (accounts masked)."""
-    head = f"<h3>{esc(_tx('sweeps', lang))}</h3>"
+    head = f"<h3>{esc(t('abn.sweeps', lang))}</h3>"
     if not result.bundle.has("fund_transfers"):
-        return head + f'<p class="muted">{esc(_tx("no_transfers", lang))}</p>'
+        return head + f'<p class="muted">{esc(t("abn.no_transfers", lang))}</p>'
     d = sweep_destinations(result)
     if d.empty:
-        return head + f"<p>{esc(_tx('none_sweeps', lang))}</p>"
+        return head + f"<p>{esc(t('abn.none_sweeps', lang))}</p>"
     n, total = f"{int(d['count'].sum()):,}", _money(d["cents"].sum())
     if d["special"].isna().all():
-        summary = _tx("sweeps_unconfigured", lang, n=n, amount=total)
+        summary = t("abn.sweeps_unconfigured", lang, n=n, amount=total)
     else:
         none = d["account"] == ""
         special = d["special"].astype(bool) & ~none
         other = ~special & ~none
-        summary = _tx(
-            "sweeps_summary",
+        summary = t(
+            "abn.sweeps_summary",
             lang,
             n=n,
             amount=total,
@@ -343,24 +238,24 @@ def sweeps_table(result, lang: str) -> str:
         )
     shown, rest = d.head(SWEEP_ROWS), d.iloc[SWEEP_ROWS:]
     kind = shown["special"].map(
-        lambda v: _tx("unknown", lang) if v is None else _tx("special" if v else "other", lang)
+        lambda v: t("abn.unknown", lang) if v is None else t("abn.special" if v else "abn.other", lang)
     )
     tab = pd.DataFrame(
         {
-            _tx("account", lang): [
-                mask_account(a) if a else _tx("no_account", lang) for a in shown["account"]
+            t("abn.account", lang): [
+                mask_account(a) if a else t("abn.no_account", lang) for a in shown["account"]
             ],
-            _tx("kind", lang): kind,
-            _tx("sweep_count", lang): shown["count"].map(lambda v: f"{int(v):,}"),
-            _tx("sweep_amount", lang): shown["cents"].map(_money),
-            _tx("branches", lang): shown["branches"].map(lambda v: f"{int(v):,}"),
+            t("abn.kind", lang): kind,
+            t("abn.sweep_count", lang): shown["count"].map(lambda v: f"{int(v):,}"),
+            t("abn.sweep_amount", lang): shown["cents"].map(_money),
+            t("abn.branches", lang): shown["branches"].map(lambda v: f"{int(v):,}"),
         }
     )
-    numeric = [_tx(k, lang) for k in ("sweep_count", "sweep_amount", "branches")]
+    numeric = [t("abn." + k, lang) for k in ("sweep_count", "sweep_amount", "branches")]
     more = ""
     if len(rest):
-        text = _tx(
-            "more_accounts",
+        text = t(
+            "abn.more_accounts",
             lang,
             n=len(rest),
             count=f"{int(rest['count'].sum()):,}",

@@ -22,59 +22,6 @@ from . import family_extra
 RED = "#c0392b"
 PROBLEMS = KINDS[1:]  # every kind but "valid", in the order the rule tests them
 
-TEXT = {
-    "zh": {
-        "heading": "账户与客户身份：检查要求与检查结果",
-        "required": "检查要求：个人客户须以有效身份证件开立账户，居民身份证号码须为 18 位、出生日期真实且不晚于开户日、"
-        "校验码正确（GB 11643-1999）；同一证件号码不得登记于姓名不同的多名客户；交易须发生在客户业务关系存续期内"
-        "（开户日至销户日）。",
-        "ids": "检查期间内存续、以居民身份证登记（或未登记证件类型）的个人客户 {n} 名，身份证号码无效 {bad} 名"
-        "（占 {rate}）。",
-        "fifteen": "其中 15 位旧号码 {n} 名，需换领或补登 18 位号码。",
-        "shared": "与姓名不同的其他客户登记同一证件号码的客户 {n} 名，涉及号码 {numbers} 个。",
-        "trades": "检查期间内已确认的交易 {n} 笔，发生在业务关系存续期之外 {bad} 笔：早于开户日 {before} 笔，"
-        "晚于销户日 {after} 笔。",
-        "not_tested": "{what}未检查：{reason}",
-        "what_ids": "身份证号码",
-        "what_shared": "共用证件号码",
-        "what_trades": "交易与业务关系存续期",
-        "kind": "问题类型",
-        "customers": "客户数",
-        "share": "占无效号码比例",
-        "title": "身份证号码问题（按类型）",
-        "alt": "按问题类型统计的无效身份证号码客户数",
-        "none_bad": "未发现无效的身份证号码。",
-    },
-    "en": {
-        "heading": "Accounts and customer identity: what was required and what was found",
-        "required": "Required: individual customers open accounts with a valid identity document; a resident identity "
-        "number has 18 characters, a real birth date not after the account was opened and the right "
-        "check character (GB 11643-1999); one ID number is not recorded for customers of different "
-        "names; trades happen within the customer's relationship (from the opening to the closing date).",
-        "ids": "{n} individual customers with a relationship in the period and a resident identity card (or no ID "
-        "type recorded): {bad} with an invalid ID number ({rate}).",
-        "fifteen": "Of these, {n} with a 15-digit pre-1999 number, to be replaced by the 18-character one.",
-        "shared": "{n} customers share an ID number with a customer of another name ({numbers} number(s)).",
-        "trades": "{n} confirmed transactions in the period, {bad} outside the customer's relationship: {before} "
-        "before the opening date, {after} after the closing date.",
-        "not_tested": "{what} not checked: {reason}",
-        "what_ids": "Resident ID numbers",
-        "what_shared": "Shared ID numbers",
-        "what_trades": "Trades within the relationship",
-        "kind": "Problem",
-        "customers": "Customers",
-        "share": "Share of invalid numbers",
-        "title": "Resident ID number problems by kind",
-        "alt": "Customers with an invalid resident ID number, by kind of problem",
-        "none_bad": "No invalid resident ID number was found.",
-    },
-}
-
-
-def _tx(key: str, lang: str, **kw) -> str:
-    s = TEXT[lang][key]
-    return s.format(**kw) if kw else s
-
 
 def _n(x) -> str:
     return f"{int(x):,}"
@@ -103,7 +50,9 @@ def _not_tested(row, what: str, lang: str) -> str | None:
         reason = t("rule_failed", lang)
     else:
         reason = row["not_tested_reason"]
-    return f'<p class="muted">{esc(_tx("not_tested", lang, what=_tx(what, lang), reason=reason))}</p>'
+    return (
+        f'<p class="muted">{esc(t("acc.not_tested", lang, what=t("acc." + what, lang), reason=reason))}</p>'
+    )
 
 
 def id_kinds(result) -> pd.Series:
@@ -121,12 +70,12 @@ def _kinds_chart(counts: pd.Series, lang: str) -> str:
     ax.set_yticks(y, names, fontsize=8)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.tick_params(axis="x", labelsize=7)
-    ax.set_xlabel(_tx("customers", lang), fontsize=8)
-    ax.set_title(_tx("title", lang), fontsize=9)
+    ax.set_xlabel(t("acc.customers", lang), fontsize=8)
+    ax.set_title(t("acc.title", lang), fontsize=9)
     for yi, v in zip(y, counts.to_numpy(), strict=True):
         ax.text(v, yi, f" {int(v):,}", va="center", fontsize=7)
     ax.set_xlim(0, max(int(counts.max()) * 1.15, 1))
-    return figure_html(fig, _tx("alt", lang))
+    return figure_html(fig, t("acc.alt", lang))
 
 
 def ids_block(result, lang: str) -> str:
@@ -136,25 +85,25 @@ def ids_block(result, lang: str) -> str:
         return skipped
     counts = id_kinds(result)
     bad = int(counts.sum())
-    out = f"<p>{esc(_tx('ids', lang, n=_n(row['population']), bad=_n(bad), rate=_rate(bad, row['population'])))}"
+    out = f"<p>{esc(t('acc.ids', lang, n=_n(row['population']), bad=_n(bad), rate=_rate(bad, row['population'])))}"
     f = _frame(result, "ACC-002")
     fifteen = int(f["fifteen"].sum()) if "fifteen" in f else 0
     if fifteen:
-        out += " " + esc(_tx("fifteen", lang, n=_n(fifteen)))
+        out += " " + esc(t("acc.fifteen", lang, n=_n(fifteen)))
     out += "</p>"
     if not bad:
-        return out + f"<p>{esc(_tx('none_bad', lang))}</p>"
+        return out + f"<p>{esc(t('acc.none_bad', lang))}</p>"
     tab = pd.DataFrame(
         {
-            _tx("kind", lang): [KIND_NAMES[lang][k] for k in PROBLEMS],
-            _tx("customers", lang): [_n(v) for v in counts],
-            _tx("share", lang): [_rate(int(v), bad) for v in counts],
+            t("acc.kind", lang): [KIND_NAMES[lang][k] for k in PROBLEMS],
+            t("acc.customers", lang): [_n(v) for v in counts],
+            t("acc.share", lang): [_rate(int(v), bad) for v in counts],
         }
     )
     return (
         out
         + _kinds_chart(counts, lang)
-        + table_html(tab, numeric=[_tx("customers", lang), _tx("share", lang)])
+        + table_html(tab, numeric=[t("acc.customers", lang), t("acc.share", lang)])
     )
 
 
@@ -165,7 +114,7 @@ def shared_block(result, lang: str) -> str:
         return skipped
     f = _frame(result, "ACC-003")
     numbers = f.groupby(["id_type", "id_number"]).ngroups if len(f) else 0
-    return f"<p>{esc(_tx('shared', lang, n=_n(len(f)), numbers=_n(numbers)))}</p>"
+    return f"<p>{esc(t('acc.shared', lang, n=_n(len(f)), numbers=_n(numbers)))}</p>"
 
 
 def trades_block(result, lang: str) -> str:
@@ -175,8 +124,8 @@ def trades_block(result, lang: str) -> str:
         return skipped
     side = _frame(result, "ACC-001").get("side", pd.Series(dtype=object))
     before = int((side == "before_open").sum())
-    text = _tx(
-        "trades",
+    text = t(
+        "acc.trades",
         lang,
         n=_n(row["population"]),
         bad=_n(len(side)),
@@ -191,8 +140,8 @@ def acc_extras(result, lang: str) -> str:
     """What the ACC rules required, then what they found: ID numbers (with problems by kind), shared numbers,
     trades outside the relationship."""
     return (
-        f"<h3>{esc(_tx('heading', lang))}</h3>"
-        f"<p>{esc(_tx('required', lang))}</p>"
+        f"<h3>{esc(t('acc.heading', lang))}</h3>"
+        f"<p>{esc(t('acc.required', lang))}</p>"
         + ids_block(result, lang)
         + shared_block(result, lang)
         + trades_block(result, lang)

@@ -20,6 +20,7 @@ from matplotlib import font_manager
 from matplotlib.ft2font import FT2Font
 
 from ...calendar import CalendarRangeError, from_params
+from ...i18n import t
 from ...rules.cmp import CATEGORY_LABELS, CHANNEL_LABELS
 from ..charts import FONT_FILE, figure_html, new_figure, setup_fonts
 from ..html import esc, table_html
@@ -40,133 +41,9 @@ MAX_DAYS_BAR = 15
 LABEL_CHARS = 18
 BLUE, ORANGE, GREY, RED = "#24527a", "#d9822b", "#9aa5b1", "#a40000"
 
-TEXT = {
-    "zh": {
-        "overview": "投诉处理概况（信息性统计，非检查发现）",
-        "no_table": "未提供投诉数据（complaints）。",
-        "none_received": "检查期间内未受理投诉。",
-        "summary": "检查期间（{start} 至 {end}）共受理投诉 {n} 件，其中一般投诉 {general} 件、重大投诉 {major} 件；"
-        "截至检查基准日 {as_of} 已办结 {resolved} 件。",
-        "volume": "投诉量",
-        "by_month": "按受理月份",
-        "by_channel": "按渠道",
-        "by_category": "按类别",
-        "month": "月份",
-        "channel": "渠道",
-        "category": "类别",
-        "count": "件数",
-        "general": "一般投诉",
-        "major": "重大投诉",
-        "total": "合计",
-        "share": "占比",
-        "month_chart": "每月受理的投诉",
-        "month_alt": "检查期间每月受理投诉数量柱状图",
-        "mix_alt": "按渠道和类别统计的投诉数量条形图",
-        "uncategorised": "未分类",
-        "other_categories": "其他类别",
-        "response": "答复时效",
-        "response_note": "答复所用工作日数 = 使答复恰好不逾期所需的最小工作日数 N（受理当日不计；答复落在非工作日的，"
-        "计入其后第一个工作日）。期限：一般投诉 {general_days} 个工作日（CMP-002），重大投诉 "
-        "{major_days} 个工作日（CMP-004）；虚线右侧为逾期答复。",
-        "working_days": "答复所用工作日数",
-        "deadline": "期限 {n} 个工作日",
-        "response_alt": "一般投诉与重大投诉答复所用工作日数直方图，标出答复期限",
-        "severity": "投诉类型",
-        "received": "受理件数",
-        "answered": "已答复",
-        "on_time": "按期答复",
-        "late": "逾期答复",
-        "unanswered": "尚未答复",
-        "median": "中位数（工作日）",
-        "p90": "90 分位（工作日）",
-        "no_calendar": "工作日历不包含 {year} 年，无法计算答复所用工作日数。",
-        "no_responses": "检查期间受理的投诉均无答复记录。",
-        "aging": "截至检查基准日未办结投诉的账龄",
-        "aging_note": "未办结 = 受理日不晚于检查基准日 {as_of}，且无办结时间或办结时间晚于该日；账龄按自然日计算"
-        "（检查基准日减受理日）。",
-        "age": "账龄（自然日）",
-        "age_0_3": "≤3 天",
-        "age_4_10": "4–10 天",
-        "age_11_30": "11–30 天",
-        "age_31_90": "31–90 天",
-        "age_over_90": ">90 天",
-        "open_total": "未办结投诉共 {n} 件。",
-        "no_open": "截至检查基准日没有未办结的投诉。",
-        "aging_alt": "未办结投诉按账龄分组的柱状图",
-        "repeat": "重复投诉",
-        "repeat_text": "CMP-010 发现重复投诉 {n} 件（同一客户同一类别在 {days} 天内再次投诉），涉及客户 {customers} 名。",
-        "repeat_none": "CMP-010 未发现重复投诉。",
-        "repeat_not_run": "CMP-010 未运行，无重复投诉统计。",
-    },
-    "en": {
-        "overview": "Complaint handling overview (information, not findings)",
-        "no_table": "No complaints table was provided.",
-        "none_received": "No complaint was received in the audit period.",
-        "summary": "{n} complaints were received in the audit period ({start} to {end}): {general} general and "
-        "{major} major; {resolved} were resolved by the as-of date {as_of}.",
-        "volume": "Volumes",
-        "by_month": "By month received",
-        "by_channel": "By channel",
-        "by_category": "By category",
-        "month": "Month",
-        "channel": "Channel",
-        "category": "Category",
-        "count": "Complaints",
-        "general": "General",
-        "major": "Major",
-        "total": "Total",
-        "share": "Share",
-        "month_chart": "Complaints received per month",
-        "month_alt": "Bar chart of complaints received per month",
-        "mix_alt": "Bar charts of complaints by channel and by category",
-        "uncategorised": "uncategorised",
-        "other_categories": "other categories",
-        "response": "Response times",
-        "response_note": "Working days taken = the smallest N for which the reply would have been on time (the day "
-        "of receipt does not count; a reply on a non-working day counts as the next working day). "
-        "Deadlines: general complaints {general_days} working days (CMP-002), major complaints "
-        "{major_days} (CMP-004); bars right of the dashed line are late replies.",
-        "working_days": "Working days taken to reply",
-        "deadline": "deadline {n} working days",
-        "response_alt": "Histograms of working days taken to reply, general and major complaints, deadline marked",
-        "severity": "Complaint type",
-        "received": "Received",
-        "answered": "Answered",
-        "on_time": "On time",
-        "late": "Late",
-        "unanswered": "Not answered",
-        "median": "Median (working days)",
-        "p90": "90th percentile (working days)",
-        "no_calendar": "The working-day calendar does not know the year {year}: working days to reply not computed.",
-        "no_responses": "No complaint received in the period has a reply recorded.",
-        "aging": "Complaints open at the as-of date, by age",
-        "aging_note": "Open = received on or before the as-of date {as_of} and not resolved by the end of that day; "
-        "age in calendar days (as-of date minus the day of receipt).",
-        "age": "Age (calendar days)",
-        "age_0_3": "≤3 days",
-        "age_4_10": "4–10 days",
-        "age_11_30": "11–30 days",
-        "age_31_90": "31–90 days",
-        "age_over_90": ">90 days",
-        "open_total": "{n} complaints open.",
-        "no_open": "No complaint was open at the as-of date.",
-        "aging_alt": "Bar chart of open complaints by age",
-        "repeat": "Repeat complaints",
-        "repeat_text": "CMP-010 found {n} repeat complaints (same customer and category again within {days} days), "
-        "from {customers} customers.",
-        "repeat_none": "CMP-010 found no repeat complaint.",
-        "repeat_not_run": "CMP-010 did not run: no repeat-complaint figures.",
-    },
-}
-
-
-def _tx(key: str, lang: str, **kw) -> str:
-    s = TEXT[lang][key]
-    return s.format(**kw) if kw else s
-
 
 def _h(level: int, key: str, lang: str) -> str:
-    return f"<h{level}>{esc(_tx(key, lang))}</h{level}>"
+    return f"<h{level}>{esc(t('cmp.' + key, lang))}</h{level}>"
 
 
 def _p(text: str, cls: str = "") -> str:
@@ -263,16 +140,16 @@ def volumes(c: pd.DataFrame, result, lang: str) -> str:
     labels = [f"{m.year}年{m.month}月" if lang == "zh" else m.strftime("%Y-%m") for m in months]
     fig, ax = new_figure(7.5, 3.0)
     x = np.arange(len(months))
-    ax.bar(x, general.to_numpy(), color=BLUE, label=_tx("general", lang))
-    ax.bar(x, major.to_numpy(), bottom=general.to_numpy(), color=ORANGE, label=_tx("major", lang))
+    ax.bar(x, general.to_numpy(), color=BLUE, label=t("cmp.general", lang))
+    ax.bar(x, major.to_numpy(), bottom=general.to_numpy(), color=ORANGE, label=t("cmp.major", lang))
     ax.set_xticks(
         x, labels, rotation=45 if len(months) > 6 else 0, ha="right" if len(months) > 6 else "center"
     )
-    ax.set_ylabel(_tx("count", lang), fontsize=8)
-    ax.set_title(_tx("month_chart", lang), fontsize=9)
+    ax.set_ylabel(t("cmp.count", lang), fontsize=8)
+    ax.set_title(t("cmp.month_chart", lang), fontsize=9)
     ax.legend(fontsize=7, frameon=False)
     ax.tick_params(labelsize=7)
-    parts.append(figure_html(fig, _tx("month_alt", lang)))
+    parts.append(figure_html(fig, t("cmp.month_alt", lang)))
     month_table = pd.DataFrame(
         {
             "month": [m.strftime("%Y-%m") for m in months],
@@ -285,7 +162,7 @@ def volumes(c: pd.DataFrame, result, lang: str) -> str:
     parts.append(
         table_html(
             month_table,
-            headers=[_tx(k, lang) for k in ("month", "general", "major", "total")],
+            headers=[t("cmp." + k, lang) for k in ("month", "general", "major", "total")],
             numeric=("general", "major", "total"),
         )
     )
@@ -293,11 +170,11 @@ def volumes(c: pd.DataFrame, result, lang: str) -> str:
     # by channel and by category, side by side
     n = len(c)
     channel = _labels(c["channel"], CHANNEL_LABELS, lang, "").value_counts()
-    category = _labels(c["category"], CATEGORY_LABELS, lang, _tx("uncategorised", lang)).value_counts()
+    category = _labels(c["category"], CATEGORY_LABELS, lang, t("cmp.uncategorised", lang)).value_counts()
     if len(category) > TOP_CATEGORIES:
         rest = category.iloc[TOP_CATEGORIES - 1 :].sum()
         category = pd.concat(
-            [category.iloc[: TOP_CATEGORIES - 1], pd.Series({_tx("other_categories", lang): rest})]
+            [category.iloc[: TOP_CATEGORIES - 1], pd.Series({t("cmp.other_categories", lang): rest})]
         )
     fig, ax = new_figure(7.5, 3.0)
     ax.remove()
@@ -309,9 +186,9 @@ def volumes(c: pd.DataFrame, result, lang: str) -> str:
         y = np.arange(len(counts))[::-1]
         axis.barh(y, counts.to_numpy(), color=colour)
         axis.set_yticks(y, [chart_text(v) for v in counts.index])
-        axis.set_title(_tx(key, lang), fontsize=9)
+        axis.set_title(t("cmp." + key, lang), fontsize=9)
         _style(axis)
-    parts.append(figure_html(fig, _tx("mix_alt", lang)))
+    parts.append(figure_html(fig, t("cmp.mix_alt", lang)))
     for counts, key, head in ((channel, "by_channel", "channel"), (category, "by_category", "category")):
         df = pd.DataFrame(
             {
@@ -324,7 +201,7 @@ def volumes(c: pd.DataFrame, result, lang: str) -> str:
         parts.append(
             table_html(
                 df,
-                headers=[_tx(head, lang), _tx("count", lang), _tx("share", lang)],
+                headers=[t("cmp." + head, lang), t("cmp.count", lang), t("cmp.share", lang)],
                 numeric=("count", "share"),
             )
         )
@@ -339,15 +216,15 @@ def response_times(c: pd.DataFrame, result, lang: str) -> str:
     }
     parts = [
         _h(4, "response", lang),
-        _p(_tx("response_note", lang, general_days=limits["general"], major_days=limits["major"]), "muted"),
+        _p(t("cmp.response_note", lang, general_days=limits["general"], major_days=limits["major"]), "muted"),
     ]
     answered = c[c["responded_at"].notna().to_numpy(dtype=bool)]
     if answered.empty:
-        return "".join(parts) + _p(_tx("no_responses", lang))
+        return "".join(parts) + _p(t("cmp.no_responses", lang))
     try:
         taken = working_days_taken(from_params(p.calendar), answered["received_at"], answered["responded_at"])
     except CalendarRangeError as e:
-        return "".join(parts) + _p(_tx("no_calendar", lang, year=e.year), "muted")
+        return "".join(parts) + _p(t("cmp.no_calendar", lang, year=e.year), "muted")
     sev = answered["severity"].to_numpy()
     fig, ax = new_figure(7.5, 3.0)
     ax.remove()
@@ -361,19 +238,19 @@ def response_times(c: pd.DataFrame, result, lang: str) -> str:
         axis.bar(bins, counts, color=np.where(bins <= limit, colour, RED), width=0.85)
         axis.axvline(limit + 0.5, color="#333333", linestyle="--", linewidth=1)
         ticks = [*range(0, MAX_DAYS_BAR, 3), MAX_DAYS_BAR + 1]
-        axis.set_xticks(ticks, [f"{t}+" if t > MAX_DAYS_BAR else str(t) for t in ticks])
+        axis.set_xticks(ticks, [f"{d}+" if d > MAX_DAYS_BAR else str(d) for d in ticks])
         axis.set_title(
-            f"{_tx(kind, lang)}（{_tx('deadline', lang, n=limit)}）"
+            f"{t('cmp.' + kind, lang)}（{t('cmp.deadline', lang, n=limit)}）"
             if lang == "zh"
-            else f"{_tx(kind, lang)} ({_tx('deadline', lang, n=limit)})",
+            else f"{t('cmp.' + kind, lang)} ({t('cmp.deadline', lang, n=limit)})",
             fontsize=9,
         )
-        axis.set_xlabel(_tx("working_days", lang), fontsize=8)
+        axis.set_xlabel(t("cmp.working_days", lang), fontsize=8)
         _style(axis)
         total = int((c["severity"] == kind).sum())
         rows.append(
             {
-                "severity": _tx(kind, lang),
+                "severity": t("cmp." + kind, lang),
                 "received": total,
                 "answered": len(k),
                 "on_time": int((k <= limit).sum()),
@@ -383,25 +260,27 @@ def response_times(c: pd.DataFrame, result, lang: str) -> str:
                 "p90": f"{np.percentile(k, 90):g}" if len(k) else "",
             }
         )
-    axes[0].set_ylabel(_tx("count", lang), fontsize=8)
-    parts.append(figure_html(fig, _tx("response_alt", lang)))
+    axes[0].set_ylabel(t("cmp.count", lang), fontsize=8)
+    parts.append(figure_html(fig, t("cmp.response_alt", lang)))
     cols = ["severity", "received", "answered", "on_time", "late", "unanswered", "median", "p90"]
     parts.append(
-        table_html(pd.DataFrame(rows, columns=cols), headers=[_tx(k, lang) for k in cols], numeric=cols[1:])
+        table_html(
+            pd.DataFrame(rows, columns=cols), headers=[t("cmp." + k, lang) for k in cols], numeric=cols[1:]
+        )
     )
     return "".join(parts)
 
 
 def open_aging(c: pd.DataFrame, result, lang: str) -> str:
     as_of = pd.Timestamp(result.params.as_of)
-    parts = [_h(4, "aging", lang), _p(_tx("aging_note", lang, as_of=f"{as_of:%Y-%m-%d}"), "muted")]
+    parts = [_h(4, "aging", lang), _p(t("cmp.aging_note", lang, as_of=f"{as_of:%Y-%m-%d}"), "muted")]
     end_of_day = as_of + pd.Timedelta(days=1)
     still_open = (c["received_at"] < end_of_day) & (
         c["resolved_at"].isna() | (c["resolved_at"] >= end_of_day)
     )
     o = c[still_open.to_numpy(dtype=bool)]
     if o.empty:
-        return "".join(parts) + _p(_tx("no_open", lang))
+        return "".join(parts) + _p(t("cmp.no_open", lang))
     age = ((as_of - o["received_at"].dt.normalize()) // pd.Timedelta(days=1)).to_numpy()
     sev = o["severity"].to_numpy()
     rows = []
@@ -409,7 +288,7 @@ def open_aging(c: pd.DataFrame, result, lang: str) -> str:
         inside = (age >= lo) & ((age <= hi) if hi is not None else True)
         rows.append(
             {
-                "age": _tx(key, lang),
+                "age": t("cmp." + key, lang),
                 "general": int((inside & (sev == "general")).sum()),
                 "major": int((inside & (sev == "major")).sum()),
                 "total": int(inside.sum()),
@@ -418,20 +297,20 @@ def open_aging(c: pd.DataFrame, result, lang: str) -> str:
     df = pd.DataFrame(rows)
     fig, ax = new_figure(7.5, 3.0)
     x = np.arange(len(df))
-    ax.bar(x, df["general"], color=BLUE, label=_tx("general", lang))
-    ax.bar(x, df["major"], bottom=df["general"], color=ORANGE, label=_tx("major", lang))
+    ax.bar(x, df["general"], color=BLUE, label=t("cmp.general", lang))
+    ax.bar(x, df["major"], bottom=df["general"], color=ORANGE, label=t("cmp.major", lang))
     ax.set_xticks(x, df["age"].tolist())
-    ax.set_xlabel(_tx("age", lang), fontsize=8)
-    ax.set_ylabel(_tx("count", lang), fontsize=8)
-    ax.set_title(_tx("aging", lang), fontsize=9)
+    ax.set_xlabel(t("cmp.age", lang), fontsize=8)
+    ax.set_ylabel(t("cmp.count", lang), fontsize=8)
+    ax.set_title(t("cmp.aging", lang), fontsize=9)
     ax.legend(fontsize=7, frameon=False)
     ax.tick_params(labelsize=7)
-    parts.append(_p(_tx("open_total", lang, n=len(o))))
-    parts.append(figure_html(fig, _tx("aging_alt", lang)))
+    parts.append(_p(t("cmp.open_total", lang, n=len(o))))
+    parts.append(figure_html(fig, t("cmp.aging_alt", lang)))
     parts.append(
         table_html(
             df,
-            headers=[_tx(k, lang) for k in ("age", "general", "major", "total")],
+            headers=[t("cmp." + k, lang) for k in ("age", "general", "major", "total")],
             numeric=("general", "major", "total"),
         )
     )
@@ -442,16 +321,16 @@ def repeats(result, lang: str) -> str:
     parts = [_h(4, "repeat", lang)]
     frame = result.rule_frames.get("CMP-010")
     if frame is None:
-        return "".join(parts) + _p(_tx("repeat_not_run", lang), "muted")
+        return "".join(parts) + _p(t("cmp.repeat_not_run", lang), "muted")
     if frame.empty:
-        return "".join(parts) + _p(_tx("repeat_none", lang))
+        return "".join(parts) + _p(t("cmp.repeat_none", lang))
     days = result.params.rule_params("CMP-010")["repeat_days"]
     parts.append(
-        _p(_tx("repeat_text", lang, n=len(frame), days=days, customers=frame["customer_id"].nunique()))
+        _p(t("cmp.repeat_text", lang, n=len(frame), days=days, customers=frame["customer_id"].nunique()))
     )
-    cat = _labels(frame["category"], CATEGORY_LABELS, lang, _tx("uncategorised", lang)).value_counts()
+    cat = _labels(frame["category"], CATEGORY_LABELS, lang, t("cmp.uncategorised", lang)).value_counts()
     df = pd.DataFrame({"category": cat.index.astype(str), "count": cat.to_numpy()})
-    parts.append(table_html(df, headers=[_tx("category", lang), _tx("count", lang)], numeric=("count",)))
+    parts.append(table_html(df, headers=[t("cmp.category", lang), t("cmp.count", lang)], numeric=("count",)))
     return "".join(parts)
 
 
@@ -460,14 +339,14 @@ def complaint_overview(result, lang: str) -> str:
     """Volumes, response times against the deadlines, open complaints by age, repeat complaints."""
     head = _h(3, "overview", lang)
     if not result.bundle.has("complaints"):
-        return head + _p(_tx("no_table", lang), "muted")
+        return head + _p(t("cmp.no_table", lang), "muted")
     c = received(result)
     if c.empty:
-        return head + _p(_tx("none_received", lang))
+        return head + _p(t("cmp.none_received", lang))
     p = result.params
     as_of_end = pd.Timestamp(p.as_of) + pd.Timedelta(days=1)
-    summary = _tx(
-        "summary",
+    summary = t(
+        "cmp.summary",
         lang,
         start=f"{p.period_start:%Y-%m-%d}",
         end=f"{p.period_end:%Y-%m-%d}",

@@ -14,6 +14,7 @@ from matplotlib.colors import ListedColormap
 from matplotlib.patches import Patch
 
 from ...arrowops import isin_text
+from ...i18n import t
 from ...rules.ret import BASIS, RETAINED_TYPES, record_retention
 from ..charts import figure_html, new_figure
 from ..html import esc, table_html
@@ -24,72 +25,6 @@ STATES = ("success", "failed", "none", "not_due")
 COLOURS = ("#3a8f4b", "#e8a33d", "#c0392b", "#d9dee4")
 EXAMPLES = 10
 RULE_OF = {"customer_identity": "RET-001", "transaction": "RET-002"}
-
-TEXT = {
-    "zh": {
-        "calendar": "备份日历",
-        "upcoming": "未来 12 个月保存期届满的档案（信息性统计，非检查发现）",
-        "success": "有成功备份",
-        "failed": "仅有失败的备份",
-        "none": "无备份",
-        "not_due": "检查基准日之后",
-        "no_backups": "未提供备份数据（backups），无法绘制备份日历。",
-        "no_archive": "未提供档案清单（archive_records），无法统计保存期届满的档案。",
-        "days": "期间内 {n} 个自然日：有成功备份 {success} 天，仅有失败的备份 {failed} 天，无备份 {none} 天。",
-        "month": "月份",
-        "day": "日",
-        "chart_title": "每日备份状态（按 backup_date）",
-        "alt": "检查期间每日备份状态日历",
-        "upcoming_note": "在检查基准日 {as_of} 之后 12 个月内（至 {until}）保存期届满、且在检查基准日仍保存的档案。"
-        "届满日当天仍须保存，自次日起方可销毁。存续客户的身份资料尚无届满日，不在统计之列；"
-        "投诉与录音档案无保存期规则，亦不统计。",
-        "none_upcoming": "未来 12 个月内没有保存期届满的档案。",
-        "type": "档案类型",
-        "end_month": "届满月份",
-        "count": "档案数",
-        "record_id": "档案编号",
-        "retention_end": "保存期届满日",
-        "examples": "示例（前 {n} 条）",
-        "not_provided": "未提供{table}，未统计{kind}。",
-        "customer_identity": "客户身份资料",
-        "transaction": "交易记录",
-    },
-    "en": {
-        "calendar": "Backup calendar",
-        "upcoming": "Records reaching the end of their retention in the next 12 months (information, not findings)",
-        "success": "successful backup",
-        "failed": "failed attempts only",
-        "none": "no backup",
-        "not_due": "after as_of",
-        "no_backups": "No backups table was provided: no backup calendar.",
-        "no_archive": "No archive_records table was provided: no retention overview.",
-        "days": "{n} calendar days in the period: {success} with a successful backup, {failed} with failed attempts "
-        "only, {none} with no backup.",
-        "month": "Month",
-        "day": "Day",
-        "chart_title": "Daily backup status (by backup_date)",
-        "alt": "Calendar of daily backup status over the audit period",
-        "upcoming_note": "Records still held on the as-of date ({as_of}) whose retention ends within the following 12 months "
-        "(up to {until}). A record is kept through its retention end and may be disposed of from "
-        "the next day. Identity records of active customers have no end yet and are not counted; "
-        "complaint and call-recording records have no retention rule and are not counted either.",
-        "none_upcoming": "No record reaches the end of its retention in the next 12 months.",
-        "type": "Record type",
-        "end_month": "Month of retention end",
-        "count": "Records",
-        "record_id": "Record",
-        "retention_end": "Retention end",
-        "examples": "Examples (first {n})",
-        "not_provided": "No {table} table was provided: {kind} not counted.",
-        "customer_identity": "customer identity",
-        "transaction": "transaction",
-    },
-}
-
-
-def _tx(key: str, lang: str, **kw) -> str:
-    s = TEXT[lang][key]
-    return s.format(**kw) if kw else s
 
 
 def day_states(result) -> pd.DataFrame:
@@ -110,13 +45,13 @@ def day_states(result) -> pd.DataFrame:
 
 
 def backup_calendar(result, lang: str) -> str:
-    head = f"<h3>{esc(_tx('calendar', lang))}</h3>"
+    head = f"<h3>{esc(t('ret.calendar', lang))}</h3>"
     if not result.bundle.has("backups"):
-        return head + f'<p class="muted">{esc(_tx("no_backups", lang))}</p>'
+        return head + f'<p class="muted">{esc(t("ret.no_backups", lang))}</p>'
     d = day_states(result)
     counts = d["state"].value_counts()
-    summary = _tx(
-        "days",
+    summary = t(
+        "ret.days",
         lang,
         n=int((d["state"] != "not_due").sum()),
         **{s: int(counts.get(s, 0)) for s in ("success", "failed", "none")},
@@ -147,17 +82,17 @@ def backup_calendar(result, lang: str) -> str:
     ax.grid(which="minor", color="white", linewidth=1)
     ax.tick_params(which="minor", length=0)
     ax.spines[["left", "bottom"]].set_visible(False)
-    ax.set_xlabel(_tx("day", lang), fontsize=8)
-    ax.set_title(_tx("chart_title", lang), fontsize=9)
+    ax.set_xlabel(t("ret.day", lang), fontsize=8)
+    ax.set_title(t("ret.chart_title", lang), fontsize=9)
     shown = [s for s in STATES if counts.get(s, 0)]
     ax.legend(
-        handles=[Patch(color=COLOURS[STATES.index(s)], label=_tx(s, lang)) for s in shown],
+        handles=[Patch(color=COLOURS[STATES.index(s)], label=t("ret." + s, lang)) for s in shown],
         loc="center left",
         bbox_to_anchor=(1.01, 0.5),
         fontsize=7,
         frameon=False,
     )
-    return head + f"<p>{esc(summary)}</p>" + figure_html(fig, _tx("alt", lang))
+    return head + f"<p>{esc(summary)}</p>" + figure_html(fig, t("ret.alt", lang))
 
 
 def upcoming_ends(result) -> tuple[pd.DataFrame, list[str]]:
@@ -219,21 +154,21 @@ def upcoming_ends(result) -> tuple[pd.DataFrame, list[str]]:
 
 
 def retention_overview(result, lang: str) -> str:
-    head = f"<h3>{esc(_tx('upcoming', lang))}</h3>"
+    head = f"<h3>{esc(t('ret.upcoming', lang))}</h3>"
     if not result.bundle.has("archive_records"):
-        return head + f'<p class="muted">{esc(_tx("no_archive", lang))}</p>'
+        return head + f'<p class="muted">{esc(t("ret.no_archive", lang))}</p>'
     as_of = pd.Timestamp(result.params.as_of)
     until = as_of + pd.DateOffset(months=12)
-    note = _tx("upcoming_note", lang, as_of=f"{as_of:%Y-%m-%d}", until=f"{until:%Y-%m-%d}")
+    note = t("ret.upcoming_note", lang, as_of=f"{as_of:%Y-%m-%d}", until=f"{until:%Y-%m-%d}")
     parts = [head, f'<p class="muted">{esc(note)}</p>']
     ends, missing = upcoming_ends(result)
     for record_type in missing:
         table = {"customer_identity": "customers", "transaction": "transactions"}[record_type]
-        text = _tx("not_provided", lang, table=table, kind=_tx(record_type, lang))
+        text = t("ret.not_provided", lang, table=table, kind=t("ret." + record_type, lang))
         parts.append(f'<p class="muted">{esc(text)}</p>')
     if ends.empty:
-        return "".join(parts) + f"<p>{esc(_tx('none_upcoming', lang))}</p>"
-    type_label = ends["record_type"].map(lambda v: _tx(v, lang))
+        return "".join(parts) + f"<p>{esc(t('ret.none_upcoming', lang))}</p>"
+    type_label = ends["record_type"].map(lambda v: t("ret." + v, lang))
     counts = (
         ends.assign(type=type_label, month=ends["retention_end"].dt.strftime("%Y-%m"))
         .groupby(["type", "month"], sort=False)
@@ -243,7 +178,7 @@ def retention_overview(result, lang: str) -> str:
     parts.append(
         table_html(
             counts,
-            headers=[_tx("type", lang), _tx("end_month", lang), _tx("count", lang)],
+            headers=[t("ret.type", lang), t("ret.end_month", lang), t("ret.count", lang)],
             numeric=("count",),
         )
     )
@@ -255,9 +190,11 @@ def retention_overview(result, lang: str) -> str:
             "end": ex["retention_end"].dt.strftime("%Y-%m-%d"),
         }
     )
-    parts.append(f"<p>{esc(_tx('examples', lang, n=len(examples)))}</p>")
+    parts.append(f"<p>{esc(t('ret.examples', lang, n=len(examples)))}</p>")
     parts.append(
-        table_html(examples, headers=[_tx("record_id", lang), _tx("type", lang), _tx("retention_end", lang)])
+        table_html(
+            examples, headers=[t("ret.record_id", lang), t("ret.type", lang), t("ret.retention_end", lang)]
+        )
     )
     return "".join(parts)
 

@@ -18,8 +18,9 @@ from auditlib import partition
 from auditlib.engine import run_audit
 from auditlib.params import parse_params, read_params_file
 from auditlib.partition import load as pload
-from auditlib.report.files import write_tables, write_workbook
+from auditlib.report.files import write_tables
 from auditlib.report.sample import samples
+from auditlib.report.workbook import write_workbook
 from auditlib.rules import REGISTRY
 
 ROOT = Path(__file__).resolve().parents[1]

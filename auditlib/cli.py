@@ -212,6 +212,25 @@ def _timeouts(s: argparse.ArgumentParser) -> None:
         "parsing them (they hold personal data: remove the folder when the audit is closed); "
         "sets $AUDITLIB_CACHE_DIR for the audits",
     )
+    s.add_argument(
+        "--engine",
+        choices=("memory", "partitioned", "auto"),
+        default=None,
+        help="audit in memory, or partition by partition with bounded memory (docs/partitioned.md); "
+        "auto (the params' default) partitions big extracts; overrides the params' engine",
+    )
+
+
+def _partition_env(args) -> None:
+    """`--engine` and `run --scheduler` reach the audits' kernels as environment (as --cache-dir does)."""
+    if getattr(args, "engine", None):
+        from .partition import ENGINE_ENV
+
+        os.environ[ENGINE_ENV] = args.engine
+    if args.command == "run" and getattr(args, "scheduler", None):
+        from .partition import SCHEDULER_ENV
+
+        os.environ[SCHEDULER_ENV] = args.scheduler
 
 
 def _sigterm(signum, frame):
@@ -231,6 +250,13 @@ def parser() -> argparse.ArgumentParser:
     s = sub.add_parser("run", parents=[common], help="audit one institution")
     s.add_argument("params", help="params YAML file")
     s.add_argument("--out", default="outputs", help="output root (default: outputs)")
+    s.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="with the partitioned engine: run the institution's partitions on the Dask cluster at ADDRESS "
+        "(workers must see the cache or temporary folder at the same path)",
+    )
     _timeouts(s)
     s.set_defaults(func=cmd_run)
 
@@ -334,6 +360,7 @@ def main(argv: list[str] | None = None) -> int:
         from .runner import NO_PDF_ENV
 
         os.environ[NO_PDF_ENV] = "1"
+    _partition_env(args)
     main_thread = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, _sigterm) if main_thread else None
     try:

@@ -162,6 +162,15 @@ def _apply_mitigations(findings: pd.DataFrame, params: AuditParams) -> tuple[pd.
     return findings, use
 
 
+def _evaluate(r: Rule, params: AuditParams, bundle: Bundle) -> RuleOutput:
+    """The rule on the whole tables, or, for a partitioned bundle and a rule declaring its keys, the same
+    rule run partition by partition and combined (auditlib/partition, docs/partitioned.md)."""
+    partitions = getattr(bundle, "partitions", None)
+    if partitions is not None and r.partition:
+        return partitions.evaluate(r, rule_context(params, bundle, r.code))
+    return r.func(rule_context(params, bundle, r.code))
+
+
 def _rule_error(e: Exception) -> str:
     """A rule's crash in one line: the error and where in auditlib it was raised; a wrong result as such."""
     if isinstance(e, RuleOutputError):
@@ -212,7 +221,7 @@ def run_rule(r: Rule, params: AuditParams, bundle: Bundle) -> tuple[dict, pd.Dat
             r, lang, "not_tested", not_tested_reason=t("param_not_provided", lang, what=what)
         ), None
     try:
-        out: RuleOutput = r.func(rule_context(params, bundle, r.code))
+        out: RuleOutput = _evaluate(r, params, bundle)
         check_output(r, out)
         frame = out.findings.reset_index(drop=True)
         frame["entity_id"] = frame["entity_id"].astype("string")
@@ -240,9 +249,20 @@ def run_rule(r: Rule, params: AuditParams, bundle: Bundle) -> tuple[dict, pd.Dat
     ), frame
 
 
+def _runnable(r: Rule, params: AuditParams, bundle: Bundle) -> bool:
+    """Whether `run_rule` will call the rule (its tables, columns and needed parameters are given)."""
+    given = params.rule_params(r.code)
+    return all(bundle.has(x) for x in (*r.tables, *r.columns)) and all(given.get(n) for n in r.needs)
+
+
 def run_audit(params: AuditParams, bundle: Bundle) -> AuditResult:
     selected = set(params.selected())
     rows, frames, parts = [], {}, []
+    if getattr(bundle, "partitions", None) is not None:  # the declared rules, all buckets at once
+        bundle.partitions.prepare(
+            [r for c, r in REGISTRY.items() if c in selected and _runnable(r, params, bundle)],
+            lambda code: rule_context(params, bundle, code),
+        )
     for code, r in REGISTRY.items():
         if code not in selected:
             rows.append(

@@ -25,9 +25,10 @@ from .arrowops import give_back_memory
 from .attestations import Attestations, attestations_path, read_attestations
 from .engine import AuditResult, run_audit
 from .errors import AuditError
-from .load import ROW, load_bundle
+from .load import ROW
 from .mask import contract_pii_kind, mask_series
 from .params import AuditParams, parse_params, read_params_file, resolve_data_dir, resolve_relative
+from .partition import open_bundle
 from .report import auditor_guide, html, narrative
 from .report.auditor_guide import GUIDE
 from .report.coverage import coverage_section
@@ -110,9 +111,7 @@ class Audit:
         data = read_params_file(params_file) if params_file else {}
         data.update({k: v for k, v in given.items() if v is not None})
         params = parse_params(data, str(params_file or "notebook parameters"))
-        bundle = load_bundle(
-            resolve_data_dir(params, params_file), encoding=params.encoding, as_of=params.as_of
-        )
+        bundle = open_bundle(params, resolve_data_dir(params, params_file))
         result = run_audit(params, bundle)
         tracking = track_result(result, params.previous_dir, params_file)
         attestations = (
@@ -143,6 +142,8 @@ class Audit:
             "fingerprint": fingerprint(self.result.bundle),
             "version": __version__,
             "packages": package_versions(),
+            # memory or partitioned (buckets, cluster): the report's methodology and the manifest say so
+            "engine": getattr(self.result.bundle, "engine_info", {"engine": "memory"}),
             # the fingerprint of the key that will seal the manifest ("" unsigned): for the report's cover
             "key_fingerprint": os.environ.get(FINGERPRINT_ENV, ""),
         }

@@ -98,6 +98,8 @@ class AuditParams(_Strict):
     show_personal_data: bool = False  # unmasked PII in the auditor's notebook and Excel only
     sample_size: int = Field(25, ge=0, le=10000)  # per-rule audit sample for manual re-performance
     previous_dir: str | None = None  # last period's output folder, for new/recurring/resolved
+    #: in memory, partition by partition (docs/partitioned.md), or chosen by the size of the big tables
+    engine: Literal["memory", "partitioned", "auto"] = "auto"
 
     @field_validator("encoding")
     @classmethod

@@ -25,6 +25,7 @@ LAYERS = {
     "params": 4,
     "attestations": 4,
     "engine": 5,
+    "partition": 5,
     "fixtures": 6,
     "docs": 6,
     "report": 6,

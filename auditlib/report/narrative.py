@@ -246,6 +246,14 @@ def _version(name: str) -> str:
         return ""
 
 
+def _engine_text(engine: dict, lang: str) -> str:
+    """How the data was processed: in memory, or partition by partition (docs/partitioned.md)."""
+    if engine.get("engine") != "partitioned":
+        return t("method_engine_memory", lang)
+    where = t("method_engine_cluster", lang) if engine.get("scheduler") else ""
+    return t("method_engine_partitioned", lang, n=engine.get("buckets", 1), where=where)
+
+
 def methodology(result, run: dict) -> str:
     """How the work was done: full-population tests, severities, the calendars and their sources, the sample
     (method and seed), masking, and the run the report rests on."""
@@ -272,6 +280,7 @@ def methodology(result, run: dict) -> str:
         ),
         t("method_sample", lang, n=p.sample_size),
         t("method_masking", lang),
+        _engine_text(run.get("engine") or {}, lang),
         t(
             "method_tools",
             lang,

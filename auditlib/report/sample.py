@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -171,8 +172,14 @@ def rule_sample(
     """The audit sample of one rule; personal data masked unless `personal_data`."""
     p = result.params
     sc = scope_of(code)
-    df = result.bundle.tables[sc.table]
-    where = np.flatnonzero(scope_mask(result, code, cache))
+    drawn = _partitioned_scope(result, code, size, cache)
+    if drawn is not None:  # the candidates of every bucket (auditlib/partition/sample.py)
+        df, in_scope_rows = drawn
+        where = np.arange(len(df))
+    else:
+        df = result.bundle.tables[sc.table]
+        where = np.flatnonzero(scope_mask(result, code, cache))
+        in_scope_rows = len(where)
     seed = seed_of(p.institution_id, code, p.period_start, p.period_end)
     chosen = where[pick(df[ROW].to_numpy()[where], seed, size)]
     picked = df.iloc[chosen]
@@ -194,7 +201,53 @@ def rule_sample(
         if kind and not personal_data:
             values = mask_series(values, kind)
         out[c] = values.to_numpy()
-    return Sample(code, sc.table, describe(code, p.rule_params(code)), len(where), seed, out)
+    return Sample(code, sc.table, describe(code, p.rule_params(code)), in_scope_rows, seed, out)
+
+
+def _partitioned_scope(result, code: str, size: int, cache: dict | None):
+    """(candidate rows, rows in scope) when the scope table is partitioned, else None; drawn once for every
+    tested rule sampling a partitioned table (one pass over its buckets)."""
+    stores = getattr(result.bundle, "stores", None)
+    if not stores or scope_of(code).table not in stores:
+        return None
+    cache = {} if cache is None else cache
+    drawn = cache.setdefault(("partitioned", size), {})
+    if code not in drawn:
+        tested = result.summary.loc[result.summary["tested"].astype(bool), "rule_code"].tolist()
+        todo = [c for c in dict.fromkeys([*tested, code]) if c not in drawn]
+        drawn.update(_bucket_candidates(result, todo, size))
+    return drawn[code]
+
+
+def _bucket_candidates(result, codes: list[str], size: int) -> dict[str, tuple[pd.DataFrame, int]]:
+    """{code: (candidate rows in row order, rows in scope)} for the rules whose scope table is partitioned
+    (auditlib/partition): splitmix64 is a bijection, so distinct rows have distinct keys, and the `size`
+    smallest of the whole scope are the `size` smallest of the union of each bucket's `size` smallest. Each
+    bucket is read once for all the rules sampling its table."""
+    bundle, p = result.bundle, result.params
+    by_table: dict[str, list[str]] = {}
+    for code in codes:
+        if scope_of(code).table in bundle.stores:
+            by_table.setdefault(scope_of(code).table, []).append(code)
+    out: dict[str, tuple[pd.DataFrame, int]] = {}
+    for table, table_codes in by_table.items():
+        store = bundle.stores[table]
+        parts: dict[str, list[pd.DataFrame]] = {c: [] for c in table_codes}
+        counts = dict.fromkeys(table_codes, 0)
+        for i in range(store.n):
+            df = store.read(store.keys[0], i)
+            view = SimpleNamespace(params=p, bundle=SimpleNamespace(tables={table: df}))
+            masks: dict = {}
+            for code in table_codes:
+                where = np.flatnonzero(scope_mask(view, code, masks))
+                seed = seed_of(p.institution_id, code, p.period_start, p.period_end)
+                counts[code] += len(where)
+                parts[code].append(df.iloc[where[pick(df[ROW].to_numpy()[where], seed, size)]])
+        for code in table_codes:
+            frames = [f for f in parts[code] if len(f)]
+            rows = pd.concat(frames, ignore_index=True) if frames else store.read(store.keys[0], 0).iloc[:0]
+            out[code] = (rows.sort_values(ROW, kind="stable").reset_index(drop=True), counts[code])
+    return out
 
 
 def samples(result, size: int, personal_data: bool = False) -> dict[str, Sample]:

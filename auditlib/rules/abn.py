@@ -212,6 +212,7 @@ def abn_001(ctx: RuleContext) -> RuleOutput:
 
 @rule(
     "ABN-002",
+    partition={"transactions": "customer_id"},
     family="ABN",
     severity="low",
     tables=("transactions",),
@@ -358,6 +359,7 @@ def _name_key(s: pd.Series) -> pd.Series:
 
 @rule(
     "ABN-004",
+    partition={"fund_transfers": "txn_id", "transactions": "txn_id"},
     family="ABN",
     severity="high",
     tables=("fund_transfers", "customers", "transactions"),
@@ -458,6 +460,7 @@ def transfer_timeliness(ctx: RuleContext) -> tuple[pd.DataFrame, pd.Series, np.n
 
 @rule(
     "ABN-005",
+    partition={"fund_transfers": "branch_id"},
     family="ABN",
     severity="medium",
     tables=("fund_transfers",),
@@ -524,6 +527,7 @@ def abn_005(ctx: RuleContext) -> RuleOutput:
 
 @rule(
     "ABN-006",
+    partition={"transactions": "branch_id", "fund_transfers": "branch_id"},
     family="ABN",
     severity="medium",
     tables=("transactions", "fund_transfers"),
@@ -645,6 +649,7 @@ def sweeps_in_period(ctx: RuleContext) -> pd.DataFrame:
 
 @rule(
     "ABN-009",
+    partition={"fund_transfers": "branch_id"},
     family="ABN",
     severity="high",
     tables=("fund_transfers",),
@@ -730,6 +735,7 @@ def cutoff_check(ctx: RuleContext) -> tuple[pd.DataFrame, np.ndarray, np.ndarray
 
 @rule(
     "ABN-007",
+    partition={"transactions": "customer_id"},
     family="ABN",
     severity="medium",
     tables=("transactions",),
@@ -790,6 +796,7 @@ def abn_007(ctx: RuleContext) -> RuleOutput:
 
 @rule(
     "ABN-008",
+    partition={"transactions": "customer_id"},
     family="ABN",
     severity="low",
     tables=("transactions",),

@@ -185,6 +185,7 @@ def id_types(c: pd.DataFrame) -> np.ndarray:
 
 @rule(
     "ACC-001",
+    partition={"transactions": "customer_id", "customers": "customer_id"},
     family="ACC",
     severity="high",
     tables=("transactions", "customers"),

@@ -83,6 +83,9 @@ class Rule:
     optional_tables: tuple[str, ...] = ()
     #: the population its audit sample is drawn from (None: its first table in the period)
     sample: Scope | None = None
+    #: the column each table is partitioned on when the audit runs partition by partition (tables not named
+    #: are given whole to every partition); None: not partitionable, runs on the whole tables (docs/partitioned.md)
+    partition: dict[str, str] | None = None
 
     @property
     def citation(self) -> str:
@@ -131,6 +134,7 @@ def rule(
     optional_tables: tuple[str, ...] = (),
     needs: dict[str, dict[str, str]] | None = None,
     sample: Scope | None = None,
+    partition: dict[str, str] | None = None,
 ):
     """Declare and register a rule."""
     assert family in FAMILIES and severity in SEVERITIES and code.startswith(family + "-"), code
@@ -157,6 +161,7 @@ def rule(
             dict(needs or {}),
             tuple(optional_tables),
             sample,
+            dict(partition) if partition else None,
         )
         return func
 

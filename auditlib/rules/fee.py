@@ -152,6 +152,7 @@ def fee_checks(ctx: RuleContext) -> tuple[pd.DataFrame, pd.Series, np.ndarray, i
 
 @rule(
     "FEE-001",
+    partition={"transactions": "customer_id"},
     family="FEE",
     severity="high",
     tables=("transactions", "products"),

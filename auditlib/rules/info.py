@@ -32,6 +32,7 @@ DATA_ACCESS_ROLES = [
 
 @rule(
     "INFO-001",
+    partition={"operations": "ref_id"},
     family="INFO",
     severity="medium",
     tables=("operations", "staff_roles", "staff"),
@@ -117,6 +118,7 @@ def change_checks(ctx: RuleContext) -> tuple[pd.DataFrame, dict[str, np.ndarray]
 
 @rule(
     "INFO-002",
+    partition={"data_changes": "change_id"},
     family="INFO",
     severity="high",
     tables=("data_changes",),

@@ -100,6 +100,7 @@ _RETENTION_PARAMS_TEXT = {
 
 @rule(
     "RET-001",
+    partition={"archive_records": "subject_id", "customers": "customer_id"},
     family="RET",
     severity="high",
     tables=("archive_records", "customers"),
@@ -171,6 +172,7 @@ def ret_001(ctx: RuleContext) -> RuleOutput:
 
 @rule(
     "RET-002",
+    partition={"archive_records": "subject_id", "transactions": "txn_id"},
     family="RET",
     severity="high",
     tables=("archive_records", "transactions"),
@@ -229,6 +231,7 @@ def ret_002(ctx: RuleContext) -> RuleOutput:
 
 @rule(
     "RET-003",
+    partition={"archive_records": "subject_id", "customers": "customer_id", "transactions": "txn_id"},
     family="RET",
     severity="medium",
     tables=("archive_records", "customers", "transactions"),
@@ -498,6 +501,7 @@ def ret_006(ctx: RuleContext) -> RuleOutput:
 
 @rule(
     "RET-007",
+    partition={"archive_records": "subject_id", "complaints": "complaint_id"},
     family="RET",
     severity="medium",
     tables=("complaints", "archive_records"),

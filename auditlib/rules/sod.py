@@ -231,6 +231,7 @@ def checked_positions(ctx: RuleContext) -> np.ndarray:
 
 @rule(
     "SOD-005",
+    partition={"operations": "ref_id"},
     family="SOD",
     severity="high",
     tables=("operations", "staff_roles"),
@@ -278,6 +279,7 @@ REVIEW_REQUIRED = [
 
 @rule(
     "SOD-006",
+    partition={"operations": "ref_id"},
     family="SOD",
     severity="high",
     tables=("operations",),
@@ -389,6 +391,7 @@ def authorized_for(authorized: dict[str, list[str]], btype: pd.Series) -> np.nda
 
 @rule(
     "SOD-007",
+    partition={"operations": "ref_id"},
     family="SOD",
     severity="medium",
     tables=("operations", "staff_roles", "staff"),

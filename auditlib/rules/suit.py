@@ -312,6 +312,7 @@ _TABLES = ("transactions", "risk_assessments")
 
 @rule(
     "SUIT-001",
+    partition={"transactions": "customer_id", "customers": "customer_id", "risk_assessments": "customer_id"},
     optional_tables=("product_ratings",),
     family="SUIT",
     severity="high",
@@ -415,6 +416,7 @@ def suit_001(ctx: RuleContext) -> RuleOutput:
 
 @rule(
     "SUIT-002",
+    partition={"transactions": "customer_id", "customers": "customer_id", "risk_assessments": "customer_id"},
     sample=Scope("transactions", where=CONFIRMED_PURCHASES),
     family="SUIT",
     severity="high",
@@ -458,6 +460,7 @@ def suit_002(ctx: RuleContext) -> RuleOutput:
 
 @rule(
     "SUIT-003",
+    partition={"transactions": "customer_id", "customers": "customer_id", "risk_assessments": "customer_id"},
     sample=Scope("transactions", where=CONFIRMED_PURCHASES),
     family="SUIT",
     severity="medium",
@@ -505,6 +508,7 @@ def suit_003(ctx: RuleContext) -> RuleOutput:
 
 @rule(
     "SUIT-004",
+    partition={"transactions": "product_code"},
     optional_tables=("product_ratings",),
     family="SUIT",
     severity="medium",
@@ -586,6 +590,7 @@ def suit_004(ctx: RuleContext) -> RuleOutput:
 
 @rule(
     "SUIT-005",
+    partition={"transactions": "customer_id", "customers": "customer_id", "risk_assessments": "customer_id"},
     family="SUIT",
     severity="medium",
     tables=("customers", "transactions", "risk_assessments"),
@@ -675,6 +680,7 @@ def suit_005(ctx: RuleContext) -> RuleOutput:
 
 @rule(
     "SUIT-006",
+    partition={"transactions": "customer_id", "customers": "customer_id", "risk_assessments": "customer_id"},
     family="SUIT",
     severity="medium",
     tables=("transactions", "product_ratings"),

@@ -1,0 +1,378 @@
+"""Loading a bundle for the partitioned audit: the big tables streamed into buckets, the others as usual.
+
+Every row is loaded or quarantined exactly as `auditlib.load.load_bundle` does it, because each batch goes
+through the loader's own steps (`type_table`, `table_warnings`, the reference check); only what crosses
+batches is done afterwards on the written files by DuckDB: repeated primary keys (the first row in file
+order kept) and references from one big table to another. The quality rows are then those of the in-memory
+loader, in its order (tests/test_partitioned.py).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pa_csv
+
+from ..arrowops import give_back_memory, isin_text
+from ..load import Bundle, DataContractError, FileInfo, load_bundle, sha256_file, table_warnings, type_table
+from ..load.bundle import _header_problems, _read_problem
+from ..load.quality import ROW, no_quality, quality_rows
+from ..load.reading import TEXT, _check_last_record, _csv_header, _drop_empty, detect_encoding, read_raw
+from ..schema import TABLES
+from .store import BucketWriter, TableStore
+
+#: tables that grow with the institution's business; every other table is read whole
+BIG_TABLES = ("operations", "transactions", "fund_transfers", "archive_records", "data_changes")
+BATCH_BYTES = 1 << 26  # CSV bytes per batch typed at once (~6 * 10^5 transactions)
+
+
+class LazyTables(dict):
+    """The bundle's tables: small ones held, big ones read whole from their buckets only when asked for
+    (a rule or report section that is not partitioned)."""
+
+    def __init__(self, small: dict[str, pd.DataFrame], stores: dict[str, TableStore], order: list[str]):
+        super().__init__({n: small.get(n) for n in order})
+        self.stores = stores
+
+    def __getitem__(self, name):
+        value = super().__getitem__(name)
+        if value is None:
+            value = self.stores[name].read_whole()
+            super().__setitem__(name, value)
+        return value
+
+    def get(self, name, default=None):
+        return self[name] if name in self else default
+
+    def values(self):
+        return [self[n] for n in self]
+
+    def items(self):
+        return [(n, self[n]) for n in self]
+
+
+@dataclasses.dataclass
+class PartitionedBundle(Bundle):
+    """A `Bundle` whose big tables live in buckets (`stores`); `partitions` runs the declared rules."""
+
+    stores: dict[str, TableStore] = dataclasses.field(default_factory=dict)
+    n_buckets: int = 1
+    partitions: object = None  # auditlib.partition.run.Partitions, set by the caller
+
+    def has(self, table: str) -> bool:
+        name, _, column = table.partition(".")
+        if name in self.stores:
+            return not column or column in self.stores[name].columns
+        return super().has(table)
+
+
+def load_partitioned(
+    data_dir: str | Path,
+    folder: Path,
+    keys: dict[str, list[str]],
+    n: int,
+    encoding: str | None = None,
+    as_of: dt.date | str | None = None,
+) -> PartitionedBundle:
+    """Load the bundle with the big tables written into `folder` as `n` buckets per key in `keys`
+    ({table: [key columns]}); a big table no declared rule partitions is written by its first column."""
+    data_dir = Path(data_dir)
+    as_of = pd.Timestamp(as_of) if as_of is not None else None
+    from ..load.reading import find_table_files
+
+    files, _ = find_table_files(data_dir) if data_dir.is_dir() else ({}, [])
+    big = [t for t in BIG_TABLES if t in files]
+    small_bundle = load_bundle(data_dir, encoding=encoding, only=set(files) - set(big), as_of=as_of)
+    small = small_bundle.tables
+    stores, infos, issues = {}, dict(small_bundle.files), [small_bundle.quality]
+    problems = []
+    for name in big:
+        table_keys = keys.get(name) or [TABLES[name].columns[0].name]
+        try:
+            store, info, table_issues = _load_big(
+                name, files[name], folder, table_keys, n, encoding, as_of, small
+            )
+        except DataContractError as e:
+            problems.extend(e.problems)
+            continue
+        stores[name], infos[name] = store, info
+        issues.extend(table_issues)
+    if problems:
+        raise DataContractError(problems)
+    issues.extend(_big_references(stores))
+    issues = [i for i in issues if len(i)]
+    quality = pd.concat(issues, ignore_index=True) if issues else no_quality()
+    quality = quality.astype({"row": "int64"}).sort_values(["table", "row", "column"], kind="stable")
+    order = [name for name in files if name in small or name in stores]
+    return PartitionedBundle(
+        data_dir,
+        LazyTables(small, stores, order),
+        quality.reset_index(drop=True),
+        {name: infos[name] for name in order},
+        small_bundle.missing,
+        stores=stores,
+        n_buckets=n,
+    )
+
+
+def _load_big(
+    name: str,
+    path: Path,
+    folder: Path,
+    keys: list[str],
+    n: int,
+    encoding: str | None,
+    as_of: pd.Timestamp | None,
+    small: dict[str, pd.DataFrame],
+) -> tuple[TableStore, FileInfo, list[pd.DataFrame]]:
+    writer = BucketWriter(folder, name, keys, n)
+    try:
+        batches, enc = _batches(name, path, encoding)
+        issues, n_read, n_kept = _write_batches(name, batches, writer, as_of, small)
+    except _NotStreamable:
+        writer.discard()
+        writer = BucketWriter(folder, name, keys, n)
+        issues, n_read, n_kept, enc = _write_whole(name, path, encoding, writer, as_of, small)
+    finally:
+        writer.close()
+    columns = (
+        list(writer.schema.names) if writer.schema is not None else [c.name for c in TABLES[name].columns]
+    )
+    store = TableStore(folder, name, keys, n, columns, writer.schema, n_kept)
+    if not writer.keys_increasing:
+        issues.extend(_duplicate_keys(store))
+    if len(store.excluded):  # a repeated key is quarantined: its warnings are not reported (as in memory)
+        issues = [
+            i[~((i["action"] == "kept") & np.isin(i["row"].to_numpy(), store.excluded))] for i in issues
+        ]
+    store.rows = n_kept - len(store.excluded)
+    fmt = path.suffix.lstrip(".").lower()
+    info = FileInfo(name, path, fmt, enc, sha256_file(path), n_read, store.rows, n_read - store.rows)
+    give_back_memory()
+    return store, info, issues
+
+
+class _NotStreamable(Exception):
+    """The streaming reader refused the file (ragged records, ...): it is read whole by the loader."""
+
+
+def _batches(name: str, path: Path, encoding: str | None):
+    """(iterator of raw cell frames indexed by data-row number, encoding) for a CSV pyarrow can stream."""
+    if path.suffix.lower() != ".csv" or path.stat().st_size == 0:
+        raise _NotStreamable
+    try:
+        enc = encoding or detect_encoding(path)
+        header = _csv_header(path, enc)
+    except (UnicodeError, ValueError, OSError) as e:
+        raise DataContractError([_read_problem(path, name, e)]) from None
+    raw_header = pd.DataFrame(columns=header)
+    problems = _header_problems(path, name, raw_header)
+    if not [h for h in header if h.strip().lstrip("\ufeff").strip()]:
+        raise _NotStreamable
+    if problems:
+        raise DataContractError(problems)
+    names = [f"c{i}" for i in range(len(header))]
+    arrow_enc = "utf8" if enc.lower().replace("_", "-") in ("utf-8", "utf8", "utf-8-sig") else enc
+    try:
+        reader = pa_csv.open_csv(
+            path,
+            read_options=pa_csv.ReadOptions(
+                skip_rows=1, column_names=names, encoding=arrow_enc, block_size=BATCH_BYTES
+            ),
+            parse_options=pa_csv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False),
+            convert_options=pa_csv.ConvertOptions(
+                column_types=dict.fromkeys(names, pa.string()),
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except (pa.ArrowException, ValueError, LookupError, UnicodeError):
+        raise _NotStreamable from None
+
+    def frames():
+        start = 0
+        batch = None
+        try:
+            for nxt in reader:
+                if batch is not None:
+                    yield batch
+                df = nxt.to_pandas(types_mapper={pa.string(): TEXT}.get)
+                df.columns = list(raw_header.columns)
+                df.index = pd.RangeIndex(start, start + len(df))
+                start += len(df)
+                batch = df
+        except (pa.ArrowException, ValueError, UnicodeError):
+            raise _NotStreamable from None
+        if batch is not None:
+            try:
+                _check_last_record(path, batch)
+            except ValueError as e:
+                raise DataContractError([_read_problem(path, name, e)]) from None
+            yield batch
+
+    return frames(), enc
+
+
+def _write_batches(name, batches, writer, as_of, small) -> tuple[list[pd.DataFrame], int, int]:
+    """Type each batch, record its issues, write its rows; (issues, rows read, rows kept)."""
+    table = TABLES[name]
+    unkeyed = dataclasses.replace(table, primary_key=())  # repeated keys cross batches: found afterwards
+    issues: list[pd.DataFrame] = []
+    n_read = n_kept = 0
+    order = _KeyOrder(table.primary_key)
+    for raw in batches:
+        raw = _drop_empty(raw)
+        n_read += len(raw)
+        typed, batch_issues = type_table(unkeyed, raw)
+        issues.extend(batch_issues)
+        issues.extend(table_warnings(table, typed, as_of))
+        issues.extend(_small_references(name, typed, small))
+        n_kept += len(typed)
+        order.see(typed)
+        writer.write(typed)
+    writer.keys_increasing = order.increasing
+    return issues, n_read, n_kept
+
+
+class _KeyOrder:
+    """Whether a one-column key is strictly increasing over all batches (extracts usually are ordered by
+    their key): then no key repeats and the search for repeated keys is skipped, as the loader skips it."""
+
+    def __init__(self, key: tuple[str, ...]):
+        self.key = key[0] if len(key) == 1 else None
+        self.increasing = self.key is not None
+        self.last = None
+
+    def see(self, typed: pd.DataFrame) -> None:
+        if not self.increasing or not len(typed):
+            return
+        from ..load.typed import _strictly_increasing
+
+        keyed = typed[[self.key]]
+        first, last = keyed.iloc[0, 0], keyed.iloc[-1, 0]
+        ok = len(keyed) < 2 or _strictly_increasing(keyed)
+        ok = ok and not pd.isna(first) and (self.last is None or self.last < first)
+        self.increasing, self.last = bool(ok), last
+
+
+def _write_whole(name, path, encoding, writer, as_of, small):
+    """The loader's own reading of a file the streaming reader refuses (then not bounded in memory)."""
+    try:
+        raw, malformed, enc = read_raw(path, encoding)
+    except (MemoryError, RecursionError):
+        raise
+    except Exception as e:  # noqa: BLE001 - as the loader: an unreadable file is a problem of the bundle
+        raise DataContractError([_read_problem(path, name, e)]) from None
+    problems = _header_problems(path, name, raw)
+    if problems:
+        raise DataContractError(problems)
+    n_read = len(raw) + len(malformed)
+    issues, _, n_kept = _write_batches(name, [raw], writer, as_of, small)
+    for row, reason in malformed:
+        issues.append(quality_rows(name, np.array([row]), "", "malformed record: " + reason, "quarantined"))
+    return issues, n_read, n_kept, enc
+
+
+def _small_references(name: str, typed: pd.DataFrame, small: dict[str, pd.DataFrame]) -> list[pd.DataFrame]:
+    """References from a big table to a small one, batch by batch (as `load.checks.orphans`)."""
+    out = []
+    for col in TABLES[name].columns:
+        if not col.references or col.name not in typed:
+            continue
+        ref_table, ref_col = col.references.split(".")
+        if ref_table not in small:
+            continue
+        vals = typed[col.name]
+        orphan = vals.notna().to_numpy(dtype=bool) & ~isin_text(vals, small[ref_table][ref_col])
+        if orphan.any():
+            rows = typed[ROW].to_numpy()[orphan]
+            out.append(quality_rows(name, rows, col.name, f"refers to no row of {ref_table}", "kept"))
+    return out
+
+
+DUCKDB_MEMORY = "1GB"  # DuckDB spills to disk beyond this: the partitioned audit's memory stays bounded
+
+
+def _duckdb(spill: Path | None = None):
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute(f"SET memory_limit = '{DUCKDB_MEMORY}'")
+    con.execute("SET preserve_insertion_order = false")
+    if spill is not None:
+        con.execute(f"SET temp_directory = '{str(spill).replace(chr(39), chr(39) * 2)}'")
+    return con
+
+
+def _files_sql(store: TableStore) -> str:
+    files = [str(p) for p in store.files(store.keys[0])]
+    return "read_parquet([" + ", ".join("'" + f.replace("'", "''") + "'" for f in files) + "])"
+
+
+def _duplicate_keys(store: TableStore) -> list[pd.DataFrame]:
+    """Rows repeating the primary key of an earlier kept row: quarantined, as `load.typed` does."""
+    key = list(TABLES[store.table].primary_key)
+    if not key or not store.files(store.keys[0]):
+        return []
+    cols = ", ".join(f'"{k}"' for k in key)
+    con = _duckdb(store.folder / ".duckdb")
+    try:
+        dups = con.execute(
+            f'SELECT "{ROW}" AS r, first_value("{ROW}") OVER (PARTITION BY {cols} ORDER BY "{ROW}") AS f '
+            f"FROM {_files_sql(store)} QUALIFY r <> f ORDER BY r"
+        ).fetchnumpy()
+    finally:
+        con.close()
+    rows = np.asarray(dups["r"], dtype=np.int64)
+    if not len(rows):
+        return []
+    store.excluded = rows
+    df = quality_rows(store.table, rows, ",".join(key), "", "quarantined")
+    df["reason"] = [f"duplicate primary key (first at row {int(r)})" for r in dups["f"]]
+    return [df]
+
+
+def _big_references(stores: dict[str, TableStore]) -> list[pd.DataFrame]:
+    """References between two big tables (fund_transfers.txn_id -> transactions), by a DuckDB anti-join."""
+    out = []
+    for name, store in stores.items():
+        for col in TABLES[name].columns:
+            if not col.references or col.name not in store.columns:
+                continue
+            ref_table, ref_col = col.references.split(".")
+            if ref_table not in stores or not store.files(store.keys[0]):
+                continue
+            ref = stores[ref_table]
+            con = _duckdb(store.folder / ".duckdb")
+            try:
+                con.register("ex_a", pa.table({"r": pa.array(store.excluded, pa.int64())}))
+                con.register("ex_b", pa.table({"r": pa.array(ref.excluded, pa.int64())}))
+                refs = (
+                    f'SELECT "{ref_col}" AS v FROM {_files_sql(ref)} '
+                    f'WHERE "{ROW}" NOT IN (SELECT r FROM ex_b)'
+                    if ref.files(ref.keys[0])
+                    else "SELECT NULL::VARCHAR AS v WHERE false"
+                )
+                rows = con.execute(
+                    f'SELECT "{ROW}" FROM {_files_sql(store)} a WHERE a."{col.name}" IS NOT NULL '
+                    f'AND a."{ROW}" NOT IN (SELECT r FROM ex_a) '
+                    f'AND a."{col.name}" NOT IN (SELECT v FROM ({refs}) WHERE v IS NOT NULL) ORDER BY 1'
+                ).fetchnumpy()[ROW]
+            finally:
+                con.close()
+            if len(rows):
+                out.append(
+                    quality_rows(
+                        name,
+                        np.asarray(rows, dtype=np.int64),
+                        col.name,
+                        f"refers to no row of {ref_table}",
+                        "kept",
+                    )
+                )
+    return out

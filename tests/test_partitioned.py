@@ -1,0 +1,217 @@
+"""The partitioned audit (auditlib/partition, docs/partitioned.md) gives the in-memory audit's outputs byte for
+byte: findings.csv, rule_summary.csv, data_quality.csv and the working papers, on every demo institution, on
+bad input, and on randomized bundles cut into small batches and few buckets, so that every customer, branch,
+item and subject crosses batch and bucket boundaries; the same on a Dask LocalCluster of 2 workers."""
+
+from __future__ import annotations
+
+import gc
+import random
+from pathlib import Path
+
+import pytest
+from helpers import SOD_DATA, bundle_dir
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+
+from auditlib import partition
+from auditlib.engine import run_audit
+from auditlib.params import parse_params, read_params_file
+from auditlib.partition import load as pload
+from auditlib.report.files import write_tables
+from auditlib.report.sample import samples
+from auditlib.report.workbook import write_workbook
+from auditlib.rules import REGISTRY
+
+ROOT = Path(__file__).resolve().parents[1]
+FILES = ("findings.csv", "rule_summary.csv", "data_quality.csv", "papers.xlsx")
+
+
+def outputs(data: dict, engine: str, out: Path, monkeypatch, n: int = 3, scheduler=None) -> dict[str, bytes]:
+    monkeypatch.setenv(partition.ENGINE_ENV, engine)
+    monkeypatch.setenv(partition.BUCKETS_ENV, str(n))
+    params = parse_params(data)
+    bundle = partition.open_bundle(params, data["data_dir"], scheduler=scheduler)
+    assert bundle.engine_info["engine"] == engine
+    result = run_audit(params, bundle)
+    write_tables(result, out)
+    write_workbook(result, out / "papers.xlsx", samples=samples(result, params.sample_size))
+    return {f: (out / f).read_bytes() for f in FILES}
+
+
+def assert_same(data: dict, tmp: Path, monkeypatch, n: int, scheduler=None) -> None:
+    memory = outputs(data, "memory", tmp / "memory", monkeypatch)
+    parted = outputs(data, "partitioned", tmp / "partitioned", monkeypatch, n, scheduler)
+    for f in FILES:
+        assert parted[f] == memory[f], f
+    assert memory["findings.csv"].count(b"\n") > 1 or "test-inst" in data["institution_id"]
+
+
+def demo_params(name: str, data_dir: Path) -> dict:
+    data = read_params_file(ROOT / "params" / f"{name}.yaml")
+    return {**data, "data_dir": str(data_dir)}
+
+
+@pytest.fixture(scope="module")
+def demos(tmp_path_factory):
+    from auditlib.demo import write_demo
+
+    return {p.name: p for p in write_demo(tmp_path_factory.mktemp("demo"))}
+
+
+@pytest.mark.parametrize(("name", "n"), [("demo-a", 3), ("demo-b", 5), ("demo-c", 2)])
+def test_demo_institutions_identical(demos, name, n, tmp_path, monkeypatch):
+    assert_same(demo_params(name, demos[name]), tmp_path, monkeypatch, n)
+
+
+def test_every_rule_on_a_big_table_is_partitioned():
+    keys, whole = partition.plan(list(REGISTRY))
+    assert whole == []
+    assert set(keys) == set(partition.BIG_TABLES)
+    for r in REGISTRY.values():  # a declared key is a column of the table it partitions
+        from auditlib.schema import TABLES
+
+        for table, key in (r.partition or {}).items():
+            assert key in [c.name for c in TABLES[table].columns], (r.code, table, key)
+
+
+BAD = {
+    **SOD_DATA,
+    "customers": "customer_id,name,open_date\n0001,李四,2020-01-01\n0002,王五,2020-13-01\n0001,重复,2020-01-01\n"
+    "0003,赵六,2020-01-01\n",
+    "transactions": "txn_id,customer_id,product_code,business_code,applied_at,trade_date,status,amount\n"
+    "T1,0001,000001,022,2025-01-02 10:00,2025-01-02,confirmed,=1+1\n"
+    "T2,0009,000001,022,not a time,2025-01-02,confirmed,5\n"
+    ",,,,,,,\n"
+    "T3,0001,000001,022,2025-01-02 10:00+08:00,2025-01-02,weird,5\n"
+    "T4,0003,000001,024,2025-01-05 10:00,2025-01-05,confirmed,5\n"
+    "T1,0001,000001,024,2025-01-06 10:00,2025-01-06,confirmed,5\n"
+    "T5,0002,000001,024,2025-01-06 10:00,2025-01-06,confirmed,5\n",
+    "fund_transfers": "transfer_id,transfer_type,txn_id,customer_id,amount,business_date,due_at\n"
+    "F1,redemption_payout,T4,0003,5,2025-01-06,2025-01-07 10:00\n"
+    "F2,redemption_payout,T9,0003,5,2025-01-06,2025-01-07 10:00\n"
+    "F3,redemption_payout,T2,0003,5,2025-01-06,2025-01-07 10:00\n",
+}
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "gb18030"])
+def test_bad_input_quarantined_identically(tmp_path, monkeypatch, encoding):
+    """Bad cells, a blank record, a repeated key in a later batch, references to no row (to a small table
+    and from one big table to another): the same quality rows, in the same order."""
+    monkeypatch.setattr(pload, "BATCH_BYTES", 64)  # a batch of a line or two: the repeated T1 is batches away
+    data_dir = bundle_dir(tmp_path / "data", BAD, encoding=encoding)
+    params = {
+        "institution_id": "test-inst",
+        "institution_name": "测试基金销售有限公司",
+        "data_dir": str(data_dir),
+        "period_start": "2025-01-01",
+        "period_end": "2025-12-31",
+        "as_of": "2026-01-31",
+    }
+    assert_same(params, tmp_path, monkeypatch, n=3)
+    quality = (tmp_path / "partitioned" / "data_quality.csv").read_text(encoding="utf-8-sig")
+    assert (
+        "duplicate primary key (first at row 2)" in quality and "refers to no row of transactions" in quality
+    )
+
+
+@settings(
+    max_examples=3,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+    phases=[Phase.explicit, Phase.reuse, Phase.generate],  # an audit per example: no slow shrinking
+)
+@given(
+    seed=st.integers(0, 10_000),
+    n=st.integers(2, 7),
+    transactions=st.integers(200, 1500),
+    batch=st.sampled_from([1 << 12, 1 << 14, 1 << 16]),
+    repeats=st.integers(0, 3),
+)
+def test_random_bundles_identical(tmp_path_factory, seed, n, transactions, batch, repeats):
+    """Randomized demo bundles (generator seed and size), rows repeated at random places later in the file,
+    tiny batches and 2..7 buckets."""
+    from auditlib.demo import write_demo
+
+    tmp = tmp_path_factory.mktemp("prop")
+    (folder,) = write_demo(tmp / "data", names=["demo-b"], transactions=transactions, seed=seed)
+    rng = random.Random(seed)
+    for table in ("transactions", "operations", "fund_transfers"):
+        path = folder / f"{table}.csv"
+        lines = path.read_bytes().splitlines(keepends=True)  # demo-b is GBK: bytes, split at newlines
+        for _ in range(repeats):  # an earlier row's key again, later: quarantined as a repeated key
+            lines.insert(rng.randrange(2, len(lines) + 1), lines[rng.randrange(1, len(lines))])
+        path.write_bytes(b"".join(lines))
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(pload, "BATCH_BYTES", batch)
+        assert_same(demo_params("demo-b", folder), tmp, mp, n)
+
+
+def test_engine_chosen_by_size(tmp_path, monkeypatch):
+    data_dir = bundle_dir(tmp_path / "data")
+    monkeypatch.delenv(partition.ENGINE_ENV, raising=False)
+    assert partition.choose_engine("auto", data_dir) == "memory"
+    monkeypatch.setenv(partition.ROWS_ENV, "0")
+    assert partition.choose_engine("auto", data_dir) == "partitioned"
+    assert partition.choose_engine("memory", data_dir) == "memory"
+    monkeypatch.setenv(partition.ENGINE_ENV, "partitioned")
+    assert partition.choose_engine("memory", data_dir) == "partitioned"
+
+
+def test_partitions_removed_unless_kept(tmp_path, monkeypatch):
+    data_dir = bundle_dir(tmp_path / "data", SOD_DATA)
+    monkeypatch.setenv(partition.ENGINE_ENV, "partitioned")
+    monkeypatch.delenv("AUDITLIB_CACHE_DIR", raising=False)
+    params = parse_params(
+        {
+            "institution_id": "test-inst",
+            "institution_name": "x",
+            "data_dir": str(data_dir),
+            "period_start": "2025-01-01",
+            "period_end": "2025-12-31",
+            "as_of": "2026-01-31",
+        }
+    )
+    bundle = partition.open_bundle(params, data_dir)
+    folder = next(iter(bundle.stores.values())).folder
+    assert folder.is_dir() and bundle.engine_info["partition_bytes"] > 0
+    del bundle
+    gc.collect()
+    assert not folder.exists()
+    kept = partition.open_bundle(params, data_dir, cache_dir=tmp_path / "cache")
+    assert next(iter(kept.stores.values())).folder.is_relative_to(tmp_path / "cache")
+    del kept
+    gc.collect()
+    assert list((tmp_path / "cache" / "partitions").rglob("*.parquet"))
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    from distributed import LocalCluster
+
+    with LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address=None,
+        silence_logs=50,
+    ) as c:
+        yield c
+
+
+def test_partitions_on_a_dask_cluster_identical(demos, cluster, tmp_path, monkeypatch):
+    assert_same(
+        demo_params("demo-b", demos["demo-b"]), tmp_path, monkeypatch, 4, scheduler=cluster.scheduler_address
+    )
+
+
+def test_methodology_states_the_engine():
+    from auditlib.report.narrative import _engine_text
+
+    assert "4 个分区" in _engine_text({"engine": "partitioned", "buckets": 4}, "zh")
+    assert "computing cluster" in _engine_text(
+        {"engine": "partitioned", "buckets": 4, "scheduler": "tcp://10.0.0.5:8786"}, "en"
+    )
+    assert "tcp" not in _engine_text({"engine": "partitioned", "buckets": 4, "scheduler": "tcp://x"}, "en")
+    assert "at once" in _engine_text({"engine": "memory"}, "en")

@@ -58,7 +58,7 @@ def test_run_writes_every_output_and_a_verifiable_manifest(inst, tmp_path):
     assert summary.set_index("rule_code").loc["SOD-001", "exceptions"] == "1"
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["inputs"]["staff"]["rows_read"] == 3
-    assert set(manifest["outputs"]) == set(OUTPUTS)
+    assert set(manifest["outputs"]) == set(OUTPUTS) | {"report.pdf"}  # the PDF: every run unless --no-pdf
     assert verify(folder) == []
     html = (folder / "report.html").read_text(encoding="utf-8")
     assert "<script" not in html and "&lt;script&gt;" in html

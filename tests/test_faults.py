@@ -216,7 +216,7 @@ def _mount_tmpfs(path: Path, size: str) -> bool:
 
 def test_output_disk_full_then_rerun_repairs(tmp_path):
     disk = tmp_path / "disk"
-    if not _mount_tmpfs(disk, "1m"):
+    if not _mount_tmpfs(disk, "8m"):  # room for a complete output once freed (report.pdf embeds a font)
         pytest.skip(
             "mounting a small tmpfs needs root and mount(8) (the in-process ENOSPC test covers the rest)"
         )

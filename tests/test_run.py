@@ -14,7 +14,7 @@ from helpers import SOD_DATA, bundle_dir, write_params
 
 from auditlib.cli import main
 from auditlib.engine import FINDINGS_COLUMNS, SUMMARY_COLUMNS
-from auditlib.manifest import OUTPUTS, verify
+from auditlib.manifest import CONTRACT_OUTPUTS, OUTPUTS, verify
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK = ROOT / "notebooks" / "institution_audit.ipynb"
@@ -58,7 +58,8 @@ def test_run_writes_every_output_and_a_verifiable_manifest(inst, tmp_path):
     assert summary.set_index("rule_code").loc["SOD-001", "exceptions"] == "1"
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["inputs"]["staff"]["rows_read"] == 3
-    assert set(manifest["outputs"]) == set(OUTPUTS) | {"report.pdf"}  # the PDF: every run unless --no-pdf
+    assert set(manifest["outputs"]) == {o.name for o in CONTRACT_OUTPUTS if o.required(manifest)}
+    assert "report.pdf" in manifest["outputs"]  # every run unless --no-pdf
     assert verify(folder) == []
     html = (folder / "report.html").read_text(encoding="utf-8")
     assert "<script" not in html and "&lt;script&gt;" in html

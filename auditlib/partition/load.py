@@ -22,7 +22,15 @@ from ..arrowops import give_back_memory, isin_text
 from ..load import Bundle, DataContractError, FileInfo, load_bundle, sha256_file, table_warnings, type_table
 from ..load.bundle import _header_problems, _read_problem
 from ..load.quality import ROW, no_quality, quality_rows
-from ..load.reading import TEXT, _check_last_record, _csv_header, _drop_empty, detect_encoding, read_raw
+from ..load.reading import (
+    TEXT,
+    _check_last_record,
+    _csv_header,
+    _drop_empty,
+    arrow_csv_options,
+    detect_encoding,
+    read_raw,
+)
 from ..schema import TABLES
 from .store import BucketWriter, TableStore
 
@@ -177,20 +185,8 @@ def _batches(name: str, path: Path, encoding: str | None):
     if problems:
         raise DataContractError(problems)
     names = [f"c{i}" for i in range(len(header))]
-    arrow_enc = "utf8" if enc.lower().replace("_", "-") in ("utf-8", "utf8", "utf-8-sig") else enc
     try:
-        reader = pa_csv.open_csv(
-            path,
-            read_options=pa_csv.ReadOptions(
-                skip_rows=1, column_names=names, encoding=arrow_enc, block_size=BATCH_BYTES
-            ),
-            parse_options=pa_csv.ParseOptions(newlines_in_values=True, ignore_empty_lines=False),
-            convert_options=pa_csv.ConvertOptions(
-                column_types=dict.fromkeys(names, pa.string()),
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-            ),
-        )
+        reader = pa_csv.open_csv(path, **arrow_csv_options(names, enc, BATCH_BYTES))
     except (pa.ArrowException, ValueError, LookupError, UnicodeError):
         raise _NotStreamable from None
 

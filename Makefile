@@ -25,7 +25,8 @@ demo: data/.generated
 
 ## test: lint, rule docs current, and the whole test suite
 test: $(STAMP)
-	$(BIN)/ruff check auditlib tests benchmarks
+	$(BIN)/ruff check auditlib tests benchmarks scripts
+	$(BIN)/ruff format --check auditlib tests benchmarks scripts
 	$(BIN)/auditlib rules --docs docs/rules --check
 	$(BIN)/python -m pytest -n 2 -q
 

@@ -46,7 +46,9 @@ def test_v1_bundle_loads_exactly_the_v1_columns_and_v2_rules_are_not_tested(tmp_
     # the reason names the data in words (the language of the params: en here)
     assert "fee charged on each transaction" in s.loc["FEE-001", "not_tested_reason"]
     assert "highest fee rate of each product's contract" in s.loc["FEE-001", "not_tested_reason"]
-    assert "product_ratings" in s.loc["SUIT-006", "not_tested_reason"]  # tables: the report names them in words
+    assert (
+        "product_ratings" in s.loc["SUIT-006", "not_tested_reason"]
+    )  # tables: the report names them in words
     assert "data_changes" in s.loc["INFO-002", "not_tested_reason"]
     assert s.loc["SUIT-001", "tested"] and s.loc["SUIT-004", "tested"] and s.loc["SUIT-005", "tested"]
 

@@ -268,7 +268,9 @@ def test_early_pdf_is_kept_only_for_the_html_it_was_rendered_from(tmp_path, monk
     from auditlib.report import pdf
 
     html = tmp_path / "report.html"
-    html.write_text("<!DOCTYPE html><html><body><h2>检查结论</h2><p>early</p></body></html>", encoding="utf-8")
+    html.write_text(
+        "<!DOCTYPE html><html><body><h2>检查结论</h2><p>early</p></body></html>", encoding="utf-8"
+    )
     early_html = tmp_path / "report.early.html"
     early_html.write_bytes(html.read_bytes())
     rendered = []

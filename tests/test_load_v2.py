@@ -44,12 +44,10 @@ def test_v1_bundle_loads_exactly_the_v1_columns_and_v2_rules_are_not_tested(tmp_
     s = _audit(d, ["SUIT", "INFO-002", "FEE"])
     assert s.loc["FEE-001", "status"] == "not_tested"
     # the reason names the data in words (the language of the params: en here)
-    assert "fee charged on each transaction" in s.loc["FEE-001", "not_tested_reason"]
-    assert "highest fee rate of each product's contract" in s.loc["FEE-001", "not_tested_reason"]
-    assert (
-        "product_ratings" in s.loc["SUIT-006", "not_tested_reason"]
-    )  # tables: the report names them in words
-    assert "data_changes" in s.loc["INFO-002", "not_tested_reason"]
+    assert "transaction fees" in s.loc["FEE-001", "not_tested_reason"]
+    assert "products' maximum fee rates" in s.loc["FEE-001", "not_tested_reason"]
+    assert "product rating history" in s.loc["SUIT-006", "not_tested_reason"]
+    assert "changes to business data" in s.loc["INFO-002", "not_tested_reason"]
     assert s.loc["SUIT-001", "tested"] and s.loc["SUIT-004", "tested"] and s.loc["SUIT-005", "tested"]
 
 
@@ -163,4 +161,4 @@ def test_report_data_section_names_the_v2_data_not_provided(tmp_path):
     assert "产品合同最高费率（<code>products.max_fee_rate</code>）" in html
     assert "<code>product_ratings</code>" in html
     reason = result.summary.set_index("rule_code").loc["FEE-001", "not_tested_reason"]
-    assert reason == "未提供数据：交易费用, 产品合同最高费率"
+    assert reason == "未提供数据：交易费用、产品合同最高费率"

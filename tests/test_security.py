@@ -210,12 +210,13 @@ def test_plain_papermill_writes_parameter_names_as_code():
 
 # ---------------------------------------------------------------- institutions never mix, verify catches tampering
 
-MARK = {"a": "mka", "b": "mkb"}
+#: a character outside every base64 alphabet, so an embedded font or chart can never contain a marker by chance
+MARK = {"a": "mk~a", "b": "mk~b"}
 
 
 def _institution(root: Path, key: str) -> Path:
     m = MARK[key]
-    data = {name: re.sub(r"\b00(\d)\b", m + r"\1", text) for name, text in SOD_DATA.items()}  # 001 -> mka1
+    data = {name: re.sub(r"\b00(\d)\b", m + r"\1", text) for name, text in SOD_DATA.items()}  # 001 -> mk~a1
     data["staff"] = data["staff"].replace("张三", f"{m}张三")
     data["complaints"] = (
         "complaint_id,received_at,channel,severity,description\n"

@@ -8,6 +8,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -50,7 +51,8 @@ def test_whole_audit_timeout_stops_a_hung_cell(tmp_path):
     assert gone([int(p) for p in os.listdir(tmp_path / "pids")])
     error = (out / FOLDER / "error.txt").read_text(encoding="utf-8").splitlines()
     assert error[0] == p.stderr.splitlines()[0].split("audit failed: ")[1]
-    assert {"kind: timeout", "scope: audit", "limit: 20.0", "cell: 4"} <= set(error)
+    assert {"kind: timeout", "scope: audit", "limit: 20.0"} <= set(error)
+    assert any(re.fullmatch(r"cell: \d+", line) for line in error), error  # the cell that was running
     # the failed notebook shows where it stopped
     assert "KeyboardInterrupt" in (out / FOLDER / "report.failed.ipynb").read_text(encoding="utf-8")
 

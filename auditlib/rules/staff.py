@@ -37,6 +37,24 @@ def sales_staff(ctx: RuleContext) -> pd.DataFrame:
 _COMMON = dict(family="STAFF", entity="staff_id")
 
 
+def untrained_findings(hit: pd.DataFrame, extra: dict | None = None) -> pd.DataFrame:
+    """One finding per sales staff in `hit` (rows of `sales_staff`) short of the training a rule requires: the
+    roles held, the first such day, and where to re-perform the check (STAFF-002, STAFF-003)."""
+    return pd.DataFrame(
+        {
+            "entity_id": hit["staff_id"],
+            "occurred_at": hit["first_day"],
+            "staff_id": hit["staff_id"],
+            "first_day": fmt_day(hit["first_day"]),
+            "roles_zh": hit["roles_zh"],
+            "roles_en": hit["roles_en"],
+            **(extra or {}),
+            "evidence": evidence("staff_roles", hit["_row"])
+            + "; training rows of the staff dated in the period",
+        }
+    )
+
+
 @rule(
     "STAFF-001",
     severity="medium",
@@ -129,23 +147,8 @@ def staff_002(ctx: RuleContext) -> RuleOutput:
     hit = st[short]
     if hit.empty:
         return RuleOutput(len(st), no_findings())
-    return RuleOutput(
-        len(st),
-        pd.DataFrame(
-            {
-                "entity_id": hit["staff_id"],
-                "occurred_at": hit["first_day"],
-                "staff_id": hit["staff_id"],
-                "first_day": fmt_day(hit["first_day"]),
-                "roles_zh": hit["roles_zh"],
-                "roles_en": hit["roles_en"],
-                "hours": h[short].map(lambda x: f"{x:g}"),
-                "min_hours": f"{minimum:g}",
-                "evidence": evidence("staff_roles", hit["_row"])
-                + "; training rows of the staff dated in the period",
-            }
-        ),
-    )
+    extra = {"hours": h[short].map(lambda x: f"{x:g}"), "min_hours": f"{minimum:g}"}
+    return RuleOutput(len(st), untrained_findings(hit, extra))
 
 
 SUITABILITY_KEYWORDS = ["适用性", "适当性", "suitability"]
@@ -194,18 +197,4 @@ def staff_003(ctx: RuleContext) -> RuleOutput:
     hit = st[~trained.fillna(False).to_numpy(dtype=bool)]
     if hit.empty:
         return RuleOutput(len(st), no_findings())
-    return RuleOutput(
-        len(st),
-        pd.DataFrame(
-            {
-                "entity_id": hit["staff_id"],
-                "occurred_at": hit["first_day"],
-                "staff_id": hit["staff_id"],
-                "first_day": fmt_day(hit["first_day"]),
-                "roles_zh": hit["roles_zh"],
-                "roles_en": hit["roles_en"],
-                "evidence": evidence("staff_roles", hit["_row"])
-                + "; training rows of the staff dated in the period",
-            }
-        ),
-    )
+    return RuleOutput(len(st), untrained_findings(hit))

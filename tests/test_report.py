@@ -19,6 +19,7 @@ from auditlib.params import load_params
 from auditlib.report import html
 from auditlib.report.evidence import evidence_html, values_frame
 from auditlib.report.files import write_tables, write_workbook
+from auditlib.report.mitigations import mitigations_section
 from auditlib.report.sample import draw, rule_sample, samples, seed_of, splitmix64
 from auditlib.report.sections import load_all
 from auditlib.report.tracking import TrackingError, track_result
@@ -55,7 +56,8 @@ def report(result, tracking=None) -> str:
     fams = html.selected_families(result)
     parts = [html.cover(result, {"run_id": "r1"}, fams), html.executive_summary(result, tracking)]
     parts += [html.family_section(result, f, extras.get(f, ()), tracking) for f in fams]
-    parts += [html.data_quality_section(result), html.appendix(result, {"packages": {"x": "1"}})]
+    parts += [html.data_quality_section(result), mitigations_section(result)]
+    parts += [html.appendix(result, {"packages": {"x": "1"}})]
     return "".join(parts)
 
 
@@ -323,6 +325,7 @@ ROW_RULES = (
     "SOD-005",
     "SOD-006",
     "SOD-007",
+    "SOD-008",
     "SUIT-001",
     "SUIT-002",
     "SUIT-003",
@@ -344,6 +347,8 @@ ROW_RULES = (
     "CMP-008",
     "CMP-009",
     "CMP-010",
+    "CMP-011",
+    "CMP-012",
 )
 
 

@@ -100,6 +100,7 @@ def data_request_frame() -> pd.DataFrame:
                 "column required": "yes" if r.column_required else "no",
                 "meaning": r.meaning,
                 "allowed values": r.allowed,
+                "new in": f"v{r.since}" if r.since > 1 else "",
             }
             for r in data_request_rows()
         ]
@@ -118,7 +119,7 @@ def write_data_request(out: Path) -> list[Path]:
         ws = xw.sheets["data request"]
         ws.freeze_panes(1, 0)
         ws.autofilter(0, 0, len(df), len(df.columns) - 1)
-        for i, w in enumerate((18, 14, 24, 8, 15, 60, 40)):
+        for i, w in enumerate((18, 14, 24, 8, 15, 60, 40, 8)):
             ws.set_column(i, i, w)
     lines = [
         "# Data request list\n",
@@ -126,12 +127,19 @@ def write_data_request(out: Path) -> list[Path]:
         "`<table>.parquet` or a one-sheet `<table>.xlsx`. Dates `YYYY-MM-DD`, timestamps "
         "`YYYY-MM-DD HH:MM[:SS]` (local time), booleans true/false, 1/0, Y/N, 是/否; identifiers are text.\n",
     ]
+    lines.append(
+        "Items marked *new in v2* (contract v2) are optional: a bundle without them stays valid, and the "
+        "rules that need them are reported as not tested (data not provided). A column marked required in "
+        "an optional table is required when that table is given.\n"
+    )
     for name, t in TABLES.items():
-        lines.append(f"\n## {name} ({'required' if t.required else 'optional'}): {t.meaning}\n")
+        new = ", new in v2" if t.since > 1 else ""
+        lines.append(f"\n## {name} ({'required' if t.required else 'optional'}{new}): {t.meaning}\n")
         lines.append("| column | type | required | meaning | allowed values |\n|---|---|---|---|---|")
         for c in t.columns:
+            mark = " (optional, *new in v2*)" if c.since > 1 and t.since == 1 else ""
             lines.append(
-                f"| {c.name} | {c.type} | {'yes' if c.required else ''} | {c.meaning} | "
+                f"| {c.name}{mark} | {c.type} | {'yes' if c.required else ''} | {c.meaning} | "
                 f"{', '.join(c.choices or ())} |"
             )
     md.write_text("\n".join(lines) + "\n", encoding="utf-8")

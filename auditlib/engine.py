@@ -18,8 +18,8 @@ import pandas as pd
 from .arrowops import give_back_memory
 from .i18n import label, t
 from .load import Bundle
+from .mask import mask_series
 from .params import AuditParams
-from .report.mask import mask_series
 from .rules import REGISTRY
 from .rules.base import Rule, RuleContext, RuleOutput
 
@@ -44,7 +44,9 @@ EXTRA_FINDING_COLUMNS = [
     "exposed_until",
 ]
 SUMMARY_COLUMNS = ["rule_code", "tested", "not_tested_reason", "population", "exceptions", "exception_rate"]
-SUMMARY_EXTRA = ["family", "severity", "title", "status", "open", "mitigated", "error", "version"]
+SUMMARY_EXTRA = ["family", "severity", "title", "status", "open", "mitigated", "error", "version", "left_out"]
+#: kept in `AuditResult.summary` for the report, not written to rule_summary.csv: each rule's `RuleOutput.notes`
+SUMMARY_NOTES = "notes"
 
 
 @dataclass
@@ -174,8 +176,11 @@ def run_rule(r: Rule, params: AuditParams, bundle: Bundle) -> tuple[dict, pd.Dat
         "error": "",
         "not_tested_reason": "",
         "tested": False,
+        "left_out": 0,
+        SUMMARY_NOTES: {},
     }
     missing = [tb for tb in r.tables if not bundle.has(tb)]
+    missing += [c for c in r.columns if c.partition(".")[0] not in missing and not bundle.has(c)]
     if missing:
         return {
             **base,
@@ -219,6 +224,8 @@ def run_rule(r: Rule, params: AuditParams, bundle: Bundle) -> tuple[dict, pd.Dat
         "exceptions": n,
         "exception_rate": rate,
         "status": "exceptions" if n else "passed",
+        "left_out": int(out.left_out),
+        SUMMARY_NOTES: dict(out.notes),
     }, frame
 
 
@@ -243,6 +250,8 @@ def run_audit(params: AuditParams, bundle: Bundle) -> AuditResult:
                     "open": 0,
                     "mitigated": 0,
                     "error": "",
+                    "left_out": 0,
+                    SUMMARY_NOTES: {},
                 }
             )
             continue
@@ -305,7 +314,7 @@ def run_audit(params: AuditParams, bundle: Bundle) -> AuditResult:
     for status in ("open", "mitigated"):
         if status in counts:
             summary[status] = summary["rule_code"].map(counts[status]).fillna(0).astype(int)
-    summary = summary[SUMMARY_COLUMNS + SUMMARY_EXTRA]
+    summary = summary[SUMMARY_COLUMNS + SUMMARY_EXTRA + [SUMMARY_NOTES]]
     return AuditResult(
         params, bundle, findings[FINDINGS_COLUMNS + EXTRA_FINDING_COLUMNS], summary, frames, use
     )

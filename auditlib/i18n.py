@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import re
 
-LANGS = ("zh", "en")
-
 VOCAB: dict[str, dict[str, str]] = {
     "zh": {
         "promotion": "宣传推介",
@@ -38,6 +36,7 @@ VOCAB: dict[str, dict[str, str]] = {
         "enter": "录入",
         "review": "复核",
         "approve": "审批",
+        "ID_CARD": "居民身份证",
         "view": "查看",
         "high": "高",
         "medium": "中",
@@ -118,6 +117,8 @@ TEXT: dict[str, dict[str, str]] = {
         "family_CMP": "客户投诉处理",
         "family_STAFF": "人员管理",
         "family_REC": "对账管理",
+        "family_ACC": "账户与客户身份",
+        "family_INFO": "信息与数据管理",
         "none": "无",
         "masked_note": "本报告中的个人信息已脱敏。",
         "evidence": "证据",
@@ -216,6 +217,8 @@ TEXT: dict[str, dict[str, str]] = {
         "family_CMP": "Complaint handling",
         "family_STAFF": "Staff",
         "family_REC": "Reconciliation",
+        "family_ACC": "Accounts and customer identity",
+        "family_INFO": "Information and data management",
         "none": "none",
         "masked_note": "Personal data in this report is masked.",
         "evidence": "Evidence",
@@ -259,7 +262,7 @@ TEXT: dict[str, dict[str, str]] = {
 }
 
 
-#: the loader's quarantine reasons (load.py writes them in English) and their Chinese; `{0}`... are the
+#: the loader's quarantine reasons (auditlib/load writes them in English) and their Chinese; `{0}`... are the
 #: parts the pattern captures. The value a reason quotes (`: '...'`) is split off before matching.
 QUALITY_REASONS: tuple[tuple[re.Pattern, str], ...] = tuple(
     (re.compile(p), zh)

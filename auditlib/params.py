@@ -258,14 +258,19 @@ def load_params(path: str | Path) -> AuditParams:
     return parse_params(read_params_file(path), str(path))
 
 
-def resolve_data_dir(params: AuditParams, params_file: str | Path | None) -> Path:
-    """`data_dir` is relative to the params file. Run by plain papermill the notebook does not know that file,
-    so it also tries `params/` and the working directory, the places a params file lives in this layout."""
-    d = Path(params.data_dir)
+def resolve_relative(value: str | Path, params_file: str | Path | None) -> Path:
+    """A path from params (`data_dir`, `previous_dir`, `attestations`, ...) is relative to the params file. Run by
+    plain papermill the notebook does not know that file, so it also tries `params/` and the working directory,
+    the places a params file lives in this layout; the first that exists wins."""
+    d = Path(value)
     if d.is_absolute():
         return d
     bases = [Path(params_file).resolve().parent] if params_file else [Path.cwd() / "params", Path.cwd()]
     for base in bases:
-        if (base / d).is_dir():
+        if (base / d).exists():
             return (base / d).resolve()
     return (bases[0] / d).resolve()
+
+
+def resolve_data_dir(params: AuditParams, params_file: str | Path | None) -> Path:
+    return resolve_relative(params.data_dir, params_file)

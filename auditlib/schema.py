@@ -48,11 +48,19 @@ class Column:
     type: str = "str"
     required: bool = False
     meaning: str = ""
-    pii: bool = False
+    #: personal data: how the examiner's copy masks it (`name`, `id_number`, `phone`, `account`, `text`), or ""
+    pii: str = ""
     #: allowed values (compared after trimming and lower-casing); None = free text
     choices: tuple[str, ...] | None = None
     #: "table.column" this column refers to
     references: str | None = None
+    #: contract version that added it; an optional column added after v1 may be left out of a bundle (the
+    #: loader then leaves it out of the table, and the rules that need it are not tested)
+    since: int = 1
+
+    def __post_init__(self):
+        if self.type not in TYPES:
+            raise ValueError(f"column {self.name}: type {self.type!r} is none of {TYPES}")
 
 
 class Order(NamedTuple):
@@ -78,6 +86,8 @@ class Table:
     order_checks: tuple[Order, ...] = ()
     #: columns recording something that has happened: a value after the audit's `as_of` day is a warning
     not_after_as_of: tuple[str, ...] = ()
+    #: contract version that added the table
+    since: int = 1
 
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
@@ -100,6 +110,8 @@ COMPLAINT_STEPS = (
 
 
 def _c(name, type="str", required=False, meaning="", **kw) -> Column:
+    if kw.get("pii") is True:  # personal data of no particular shape (free text that may name someone)
+        kw["pii"] = "text"
     return Column(name, type, required, meaning, **kw)
 
 
@@ -112,7 +124,7 @@ TABLES: dict[str, Table] = {
             "员工 staff",
             (
                 _c("staff_id", required=True, meaning="primary key"),
-                _c("name", required=True, meaning="staff name", pii=True),
+                _c("name", required=True, meaning="staff name", pii="name"),
                 _c("department"),
                 _c("hire_date", "date"),
                 _c("leave_date", "date", meaning="null while employed"),
@@ -162,10 +174,10 @@ TABLES: dict[str, Table] = {
             "客户 customers",
             (
                 _c("customer_id", required=True, meaning="primary key"),
-                _c("name", required=True, meaning="customer name", pii=True),
+                _c("name", required=True, meaning="customer name", pii="name"),
                 _c("id_type", meaning="e.g. ID_CARD"),
-                _c("id_number", meaning="identity document number", pii=True),
-                _c("phone", pii=True),
+                _c("id_number", meaning="identity document number", pii="id_number"),
+                _c("phone", pii="phone"),
                 _c("investor_type", meaning="individual / institution"),
                 _c("open_date", "date", True, "business relationship start"),
                 _c("close_date", "date", meaning="business relationship end; null = active"),
@@ -187,8 +199,8 @@ TABLES: dict[str, Table] = {
                     choices=("open", "close", "info_change", "bank_account_change"),
                 ),
                 _c("event_at", "ts", True),
-                _c("new_bank_account", meaning="for bank_account_change", pii=True),
-                _c("new_account_holder", meaning="name on the new account", pii=True),
+                _c("new_bank_account", meaning="for bank_account_change", pii="account"),
+                _c("new_account_holder", meaning="name on the new account", pii="name"),
                 _c("identity_verified", "bool", meaning="identity of the requester checked (IC 23(1))"),
                 _c(
                     "flagged_abnormal", "bool", meaning="handled as an abnormal transaction (IC 23(1), 31(4))"
@@ -219,6 +231,12 @@ TABLES: dict[str, Table] = {
                 _c("name", required=True),
                 _c("risk_level", required=True, meaning="R1-R5 (or a mapped label), the current rating"),
                 _c("rated_at", "date", True, "date of the current rating"),
+                _c(
+                    "max_fee_rate",
+                    "dec",
+                    meaning="highest fee rate the contract allows for purchases, as a fraction (0.015 = 1.5%)",
+                    since=2,
+                ),
             ),
             primary_key=("product_code",),
             not_after_as_of=("rated_at",),
@@ -246,6 +264,7 @@ TABLES: dict[str, Table] = {
                     meaning="investor signed the risk-mismatch confirmation",
                 ),
                 _c("notified_at", "ts", meaning="investor told of the rejection/failure"),
+                _c("fee", "dec", meaning="fee charged on the transaction (FEE-001)", since=2),
             ),
             primary_key=("txn_id",),
             time_column="applied_at",
@@ -276,8 +295,8 @@ TABLES: dict[str, Table] = {
                 _c("business_date", "date", True, "the day whose money this moves"),
                 _c("due_at", "ts", True, "agreed latest time of the transfer"),
                 _c("executed_at", "ts", meaning="null = not executed"),
-                _c("to_account", pii=True),
-                _c("to_account_holder", meaning="name on the receiving account", pii=True),
+                _c("to_account", pii="account"),
+                _c("to_account_holder", meaning="name on the receiving account", pii="name"),
                 _c("amount", "dec", True),
             ),
             primary_key=("transfer_id",),
@@ -396,11 +415,51 @@ TABLES: dict[str, Table] = {
             time_column="date",
             not_after_as_of=("date",),
         ),
+        Table(
+            "product_ratings",
+            False,
+            "产品评级历史 product rating history (SU 17: past ratings kept as history)",
+            (
+                _c("product_code", required=True, meaning="-> products", references="products.product_code"),
+                _c("risk_level", required=True, meaning="R1-R5 (or a mapped label)"),
+                _c("rated_at", "date", True, "first day this rating applies"),
+            ),
+            primary_key=("product_code", "rated_at"),
+            not_after_as_of=("rated_at",),
+            since=2,
+        ),
+        Table(
+            "data_changes",
+            False,
+            "数据变更 changes made to business data outside the normal business flow (IC 42)",
+            (
+                _c("change_id", required=True, meaning="primary key"),
+                _c("changed_at", "ts", True),
+                _c("changed_by", required=True, meaning="-> staff", references="staff.staff_id"),
+                _c(
+                    "table_name",
+                    required=True,
+                    meaning="the business table changed (transactions, fund_transfers, customers, "
+                    "account_events, ...)",
+                ),
+                _c("record_id", required=True, meaning="key of the changed row"),
+                _c("field"),
+                _c("old_value", meaning="may hold personal data: treated as PII", pii=True),
+                _c("new_value", meaning="may hold personal data: treated as PII", pii=True),
+                _c("approved_by", meaning="-> staff; who authorized the change", references="staff.staff_id"),
+                _c("approved_at", "ts"),
+            ),
+            primary_key=("change_id",),
+            time_column="changed_at",
+            not_after_as_of=("changed_at", "approved_at"),
+            since=2,
+        ),
     )
 }
 
-PII_COLUMNS: dict[str, tuple[str, ...]] = {
-    t.name: tuple(c.name for c in t.columns if c.pii) for t in TABLES.values()
+#: each table's personal-data columns and how each is masked
+PII_COLUMNS: dict[str, dict[str, str]] = {
+    t.name: {c.name: c.pii for c in t.columns if c.pii} for t in TABLES.values()
 }
 
 
@@ -413,12 +472,23 @@ class DataRequestRow:
     column_required: bool
     meaning: str
     allowed: str = field(default="")
+    #: contract version that added the column (or its table): the list marks what is new in v2
+    since: int = 1
 
 
 def data_request_rows() -> list[DataRequestRow]:
     """The data request list, one row per column, in contract order."""
     return [
-        DataRequestRow(t.name, t.required, c.name, c.type, c.required, c.meaning, "|".join(c.choices or ()))
+        DataRequestRow(
+            t.name,
+            t.required,
+            c.name,
+            c.type,
+            c.required,
+            c.meaning,
+            "|".join(c.choices or ()),
+            max(t.since, c.since),
+        )
         for t in TABLES.values()
         for c in t.columns
     ]

@@ -39,8 +39,11 @@ def _fingerprint() -> str:
     the libraries that parse and store."""
     h = hashlib.sha256()
     here = Path(__file__).resolve().parent
-    for name in ("load.py", "schema.py", "arrowops.py", "tablecache.py"):
-        h.update((here / name).read_bytes())
+    sources = sorted((here / "load").glob("*.py")) + [
+        here / n for n in ("schema.py", "arrowops.py", "tablecache.py")
+    ]
+    for path in sources:
+        h.update(path.read_bytes())
     for pkg in ("pandas", "pyarrow", "numpy"):
         try:
             h.update(f"{pkg}={metadata.version(pkg)}".encode())

@@ -15,25 +15,27 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from auditlib import load as L
+from auditlib.load import reading, typed
+from auditlib.schema import TABLES
 
 CELL = st.text(alphabet=st.sampled_from(list('ab1 ,"\n\r\t中文-:.') + ["\u3000", "é"]), max_size=8)
 
 
 def _read(path, encoding="utf-8", engine="arrow"):
     """`engine`: arrow (the fast path first), pandas (pandas' parser first) or csv (the csv module only)."""
-    saved = L._read_csv_arrow, L.pd.read_csv
+    saved = reading._read_csv_arrow, reading.pd.read_csv
 
     def refuse(*a, **k):
-        raise L.pd.errors.ParserError("refused for the test")
+        raise reading.pd.errors.ParserError("refused for the test")
 
     if engine != "arrow":
-        L._read_csv_arrow = lambda *a: None
+        reading._read_csv_arrow = lambda *a: None
     if engine == "csv":
-        L.pd.read_csv = refuse
+        reading.pd.read_csv = refuse
     try:
-        return L._read_csv(path, encoding)
+        return reading._read_csv(path, encoding)
     finally:
-        L._read_csv_arrow, L.pd.read_csv = saved
+        reading._read_csv_arrow, reading.pd.read_csv = saved
 
 
 def _both(path, encoding="utf-8"):
@@ -106,8 +108,8 @@ def test_the_fast_path_reads_the_common_file(tmp_path, monkeypatch):
     """Not a test that could pass with the fast path never taken: a clean file must not reach pandas."""
     path = tmp_path / "t.csv"
     path.write_text("a,b\n1,2\n3,4\n", encoding="utf-8")
-    monkeypatch.setattr(L.pd, "read_csv", lambda *a, **k: pytest.fail("pandas parser used"))
-    df, bad = L._read_csv(path, "utf-8")
+    monkeypatch.setattr(reading.pd, "read_csv", lambda *a, **k: pytest.fail("pandas parser used"))
+    df, bad = reading._read_csv(path, "utf-8")
     assert df.values.tolist() == [["1", "2"], ["3", "4"]] and bad == []
 
 
@@ -123,7 +125,7 @@ NUMBERISH = st.one_of(
 @example(cells=["1e400", "inf", "-0", "nan", ".5", "5.", "+1", "0x10", "1_000", None])
 def test_numbers_as_pandas_reads_them(cells):
     text = pd.Series(cells, dtype="string")
-    fast = L._numbers(text).to_numpy()
+    fast = typed._numbers(text).to_numpy()
     slow = pd.to_numeric(text, errors="coerce").astype("float64").to_numpy()
     assert np.array_equal(fast, slow, equal_nan=True), list(zip(cells, fast, slow, strict=True))
 
@@ -137,8 +139,8 @@ def test_numbers_as_pandas_reads_them(cells):
 @example(cells=["2024-01-02 10:00Z", "2024-01-02 10:00:00+08:00", "10:00 +0800", "2024-01-02", "10:00+08\n"])
 def test_zone_pattern_through_arrow_is_pythons(cells):
     text = pd.Series(cells, dtype="string")
-    arrow = text.str.contains(L._ZONE).fillna(False).to_numpy(dtype=bool)
-    python = np.array([re.search(L._ZONE, c) is not None for c in cells], dtype=bool)
+    arrow = text.str.contains(typed._ZONE).fillna(False).to_numpy(dtype=bool)
+    python = np.array([re.search(typed._ZONE, c) is not None for c in cells], dtype=bool)
     assert (arrow == python).all()
 
 
@@ -155,8 +157,8 @@ def test_encoding_read_is_the_detected_one(tmp_path, data, expected):
     """The quick UTF-8 read (no separate decoding pass) reports what `detect_encoding` would."""
     path = tmp_path / "t.csv"
     path.write_bytes(data)
-    df, bad, enc = L.read_raw(path)
-    assert enc == L.detect_encoding(path) == (expected or "gb18030")
+    df, bad, enc = reading.read_raw(path)
+    assert enc == reading.detect_encoding(path) == (expected or "gb18030")
     assert df.iloc[-1].tolist()[1] == "张三" and bad == []
 
 
@@ -172,13 +174,13 @@ def test_duplicate_keys_found_in_any_order(ids, ordered, duckdb_from, monkeypatc
     finds which rows repeat: the same rows quarantined whichever answers."""
     from auditlib.schema import TABLES
 
-    monkeypatch.setattr(L, "DISTINCT_BY_DUCKDB", duckdb_from)
+    monkeypatch.setattr(typed, "DISTINCT_BY_DUCKDB", duckdb_from)
     ids = sorted(ids) if ordered else ids
-    raw = pd.DataFrame({"staff_id": ids, "name": ["x"] * len(ids)}, dtype=L.TEXT)
-    typed, issues = L.type_table(TABLES["staff"], raw)
+    raw = pd.DataFrame({"staff_id": ids, "name": ["x"] * len(ids)}, dtype=reading.TEXT)
+    out, issues = typed.type_table(TABLES["staff"], raw)
     present = [i.strip() for i in ids if i.strip()]
     expected = list(dict.fromkeys(present))
-    assert typed["staff_id"].tolist() == expected
+    assert out["staff_id"].tolist() == expected
     dups = pd.concat(issues)["reason"].str.startswith("duplicate").sum() if issues else 0
     assert dups == len(present) - len(expected)
 
@@ -210,13 +212,13 @@ DATEISH = st.one_of(
 def test_datetimes_as_pandas_reads_them(cells):
     """The whole column through pyarrow's cast, or through pandas: the same instants either way."""
     text = pd.Series(cells, dtype="string")
-    fast, zoned = L._datetimes(text)
-    saved = L._datetimes_arrow
-    L._datetimes_arrow = lambda t: None
+    fast, zoned = typed._datetimes(text)
+    saved = typed._datetimes_arrow
+    typed._datetimes_arrow = lambda t: None
     try:
-        slow, zoned_slow = L._datetimes(text)
+        slow, zoned_slow = typed._datetimes(text)
     finally:
-        L._datetimes_arrow = saved
+        typed._datetimes_arrow = saved
     assert fast.dtype == slow.dtype == "datetime64[ns]"
     assert fast.isna().tolist() == slow.isna().tolist(), list(zip(cells, fast, slow, strict=True))
     assert (fast.dropna() == slow.dropna()).all(), list(zip(cells, fast, slow, strict=True))
@@ -233,7 +235,7 @@ def test_largest_file_read_first_results_in_contract_order(tmp_path):
     )
     data = bundle_dir(tmp_path / "ok", {**SOD_DATA, "operations": big_ops})
     b = L.load_bundle(data)
-    assert list(b.tables) == [n for n in L.TABLES if n in b.tables]
+    assert list(b.tables) == [n for n in TABLES if n in b.tables]
     assert list(b.files) == list(b.tables)
     bad = bundle_dir(
         tmp_path / "bad",
@@ -255,14 +257,14 @@ def test_composite_keys_counted_by_duckdb(monkeypatch):
         (Column("staff_id", required=True), Column("day", "date", required=True)),
         primary_key=("staff_id", "day"),
     )
-    monkeypatch.setattr(L, "DISTINCT_BY_DUCKDB", 0)
+    monkeypatch.setattr(typed, "DISTINCT_BY_DUCKDB", 0)
     rows = [("001", "2025-01-02"), ("001", "2025-01-01"), ("002", "2025-01-01"), ("001", "2025-01-01")]
-    raw = pd.DataFrame(rows, columns=["staff_id", "day"], dtype=L.TEXT)
-    typed, issues = L.type_table(table, raw)
-    assert len(typed) == 3
+    raw = pd.DataFrame(rows, columns=["staff_id", "day"], dtype=reading.TEXT)
+    out, issues = typed.type_table(table, raw)
+    assert len(out) == 3
     assert pd.concat(issues)["reason"].tolist() == ["duplicate primary key (first at row 3)"]
-    assert L._keys_distinct(typed[["staff_id", "day"]])
-    assert not L._keys_distinct(pd.concat([typed, typed])[["staff_id", "day"]])
+    assert typed._keys_distinct(out[["staff_id", "day"]])
+    assert not typed._keys_distinct(pd.concat([out, out])[["staff_id", "day"]])
 
 
 @settings(max_examples=200, deadline=None)
@@ -296,10 +298,10 @@ def test_vocabulary_columns_are_categoricals_that_read_as_text():
             "business_type": ["purchase"] * len(actions),
             "ref_id": ["R1"] * len(actions),
         },
-        dtype=L.TEXT,
+        dtype=reading.TEXT,
     )
-    typed, issues = L.type_table(TABLES["operations"], raw)
-    action = typed["action"]
+    out, issues = typed.type_table(TABLES["operations"], raw)
+    action = out["action"]
     assert isinstance(action.dtype, pd.CategoricalDtype)
     assert list(action.cat.categories) == sorted(TABLES["operations"].column("action").choices)
     text = pd.Series([a.lower() for a in actions[:-1]], dtype="string")  # "bogus" is quarantined

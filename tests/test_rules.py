@@ -26,6 +26,10 @@ def test_rule_case(code, case):
     assert found == sorted(str(e) for e in case["expect"]), list(frame["detail"])
     if "population" in case:
         assert summary["population"] == case["population"]
+    if "left_out" in case:
+        assert summary["left_out"] == case["left_out"]
+    for name, count in case.get("notes", {}).items():
+        assert summary["notes"].get(name) == count, summary["notes"]
     for fragment in case.get("detail_contains", []):
         assert any(fragment in d for d in frame["detail"]), list(frame["detail"])
 

@@ -13,9 +13,9 @@ import re
 
 import pandas as pd
 
+from ..mask import column_kinds, mask_series
 from ..rules import REGISTRY
 from .html import esc
-from .mask import column_kinds, mask_series
 
 #: frame columns that are the finding itself, not values the rule used
 FINDING_PART = ("entity_id", "occurred_at", "evidence", "detail", "detail_full")

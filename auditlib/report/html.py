@@ -19,9 +19,9 @@ from collections.abc import Iterable
 import pandas as pd
 
 from ..i18n import VOCAB, label, reason_text, split_reason, t
+from ..mask import contract_pii_kind, mask_long_numbers, mask_value
 from ..rules import REGISTRY
 from ..rules.base import FAMILIES, SEVERITIES, _fmt_param
-from .mask import contract_pii_kind, mask_long_numbers, mask_value
 
 SAMPLE_ROWS = 10
 

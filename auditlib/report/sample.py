@@ -27,9 +27,9 @@ import numpy as np
 import pandas as pd
 
 from ..load import ROW
+from ..mask import contract_pii_kind, mask_series
 from ..rules import REGISTRY
 from ..schema import PURCHASE_CODES, TABLES
-from .mask import contract_pii_kind, mask_series
 
 OPS = ("enter", "review", "approve")
 

@@ -23,6 +23,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import AuditError
+from ..params import resolve_relative
 
 STATES = ("new", "recurring")
 NEEDED = ("finding_id", "rule_code", "entity_id")
@@ -59,18 +60,6 @@ class Tracking:
             "resolved": len(res),
             "not_retested": len(nrt),
         }
-
-
-def resolve_previous_dir(previous_dir: str, params_file: str | Path | None) -> Path:
-    """Relative to the params file; without one (plain papermill), to `./params/` and then `./`, like data_dir."""
-    d = Path(previous_dir)
-    if d.is_absolute():
-        return d
-    bases = [Path(params_file).resolve().parent] if params_file else [Path.cwd() / "params", Path.cwd()]
-    for base in bases:
-        if (base / d).is_dir():
-            return (base / d).resolve()
-    return (bases[0] / d).resolve()
 
 
 def read_previous(folder: Path, institution_id: str) -> tuple[pd.DataFrame, str]:
@@ -136,7 +125,7 @@ def track_result(result, previous_dir: str | None, params_file: str | Path | Non
     if not previous_dir:
         result.findings["tracking"] = ""
         return None
-    folder = resolve_previous_dir(previous_dir, params_file)
+    folder = resolve_relative(previous_dir, params_file)
     previous, label = read_previous(folder, result.params.institution_id)
     tr = track(result.findings, result.summary, previous, folder, label)
     result.findings["tracking"] = result.findings["finding_id"].map(tr.state).fillna("")

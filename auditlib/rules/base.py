@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 SEVERITIES = ("high", "medium", "low")
@@ -43,6 +44,8 @@ class Rule:
     localize: tuple[str, ...] = ()
     #: finding columns holding personal data, with how to mask them (name, id_number, phone, account)
     pii: dict[str, str] = field(default_factory=dict)
+    #: optional columns it needs (`table.column`): when one is not provided the rule is not tested
+    columns: tuple[str, ...] = ()
     #: parameters the rule cannot be tested without (an empty list, say), each with what it is in words
     #: per language: while one is empty the rule is *not tested: parameter not provided*, never passed
     needs: dict[str, dict[str, str]] = field(default_factory=dict)
@@ -90,6 +93,7 @@ def rule(
     version: str = "1",
     localize: tuple[str, ...] = (),
     pii: dict[str, str] | None = None,
+    columns: tuple[str, ...] = (),
     needs: dict[str, dict[str, str]] | None = None,
 ):
     """Declare and register a rule."""
@@ -113,6 +117,7 @@ def rule(
             version,
             localize,
             dict(pii or {}),
+            tuple(columns),
             dict(needs or {}),
         )
         return func
@@ -132,6 +137,10 @@ class RuleOutput:
 
     population: int
     findings: pd.DataFrame
+    #: rows left out of the population because a value the rule needs is null (rules.md v2: the summary says so)
+    left_out: int = 0
+    #: counts the report states beside the verdicts (e.g. SUIT-001: verdicts resting on a later rating)
+    notes: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -197,3 +206,12 @@ def fmt_day(s: pd.Series) -> pd.Series:
 
 def fmt_ts(s: pd.Series) -> pd.Series:
     return s.dt.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def join_reasons(parts: list[tuple[np.ndarray, np.ndarray | str]], sep: str) -> np.ndarray:
+    """Vectorized: the texts whose mask is true, joined with `sep`, per row (a finding with several causes)."""
+    out = np.full(len(parts[0][0]), "", dtype=object)
+    for mask, text in parts:
+        piece = np.where(mask, text, "")
+        out = np.where(mask & (out != ""), out + sep + piece, out + piece)
+    return out

@@ -144,3 +144,65 @@ def staff_002(ctx: RuleContext) -> RuleOutput:
             }
         ),
     )
+
+
+SUITABILITY_KEYWORDS = ["适用性", "适当性", "suitability"]
+
+
+def keyword_training(ctx: RuleContext, keywords: list[str]) -> pd.Series:
+    """Staff ids with a training dated in the period whose course contains one of `keywords` (literally,
+    case-insensitively)."""
+    tr = ctx.tables["training"]
+    tr = tr[ctx.in_period(tr["date"]).to_numpy(dtype=bool)]
+    course = tr["course"].astype("string").str.casefold()
+    match = pd.Series(False, index=tr.index)
+    for kw in keywords:
+        match |= course.str.contains(str(kw).casefold(), regex=False).fillna(False)
+    return tr.loc[match.to_numpy(dtype=bool), "staff_id"].drop_duplicates()
+
+
+@rule(
+    "STAFF-003",
+    severity="low",
+    tables=("staff_roles", "training"),
+    cites=("SU 29",),
+    params={"roles": SALES_ROLES, "suitability_course_keywords": SUITABILITY_KEYWORDS},
+    version="2",
+    **_COMMON,
+    title={"zh": "销售人员未接受适用性培训", "en": "Sales staff without suitability training"},
+    requirement={
+        "zh": "检查期间内担任以下岗位的员工，期间内须接受过课程名称含下列关键词之一（不区分大小写）的适用性培训："
+        "岗位 {roles}；关键词 {suitability_course_keywords}",
+        "en": "Staff holding any of these roles in the period must have a training dated in the period whose "
+        "course name contains one of these keywords (case-insensitive): roles {roles}; keywords "
+        "{suitability_course_keywords}",
+    },
+    detail={
+        "zh": "员工 {staff_id} 自 {first_day} 起担任{roles}，期间内无适用性培训记录",
+        "en": "Staff {staff_id} held {roles} from {first_day} and had no suitability training in the period",
+    },
+)
+def staff_003(ctx: RuleContext) -> RuleOutput:
+    """Sales staff must be trained in suitability (SU 29): a staff holding a sales-facing role on a day of the
+    period with no training dated in the period whose course contains one of `suitability_course_keywords`
+    (a literal, case-insensitive match: `Suitability 2025` counts). Hours do not matter here (STAFF-002)."""
+    st = sales_staff(ctx)
+    trained = st["staff_id"].isin(keyword_training(ctx, list(ctx.params["suitability_course_keywords"])))
+    hit = st[~trained.fillna(False).to_numpy(dtype=bool)]
+    if hit.empty:
+        return RuleOutput(len(st), no_findings())
+    return RuleOutput(
+        len(st),
+        pd.DataFrame(
+            {
+                "entity_id": hit["staff_id"],
+                "occurred_at": hit["first_day"],
+                "staff_id": hit["staff_id"],
+                "first_day": fmt_day(hit["first_day"]),
+                "roles_zh": hit["roles_zh"],
+                "roles_en": hit["roles_en"],
+                "evidence": evidence("staff_roles", hit["_row"])
+                + "; training rows of the staff dated in the period",
+            }
+        ),
+    )

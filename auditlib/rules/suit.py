@@ -20,8 +20,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..arrowops import isin_text
 from ..schema import PURCHASE_CODES
-from .base import RuleContext, RuleOutput, evidence, fmt_day, fmt_ts, no_findings, rule
+from .base import RuleContext, RuleOutput, evidence, fmt_day, fmt_ts, lookup, no_findings, rule
 
 LEVELS = 5
 #: default matching matrix: a product Rk may be sold to an investor Cj when k <= j
@@ -237,6 +238,57 @@ def product_levels(ctx: RuleContext, codes: pd.Series) -> tuple[pd.Series, pd.Se
     return spread(products["risk_level"].array), spread(level.array), spread(products["_row"].array)
 
 
+def take_at(table: pd.DataFrame, pos: np.ndarray, column: str, index: pd.Index) -> pd.Series:
+    """`table[column]` at iloc `pos` (-1 = none, giving NA), aligned with `index`; keeps the dtype."""
+    has = pos >= 0
+    if not len(table):
+        return pd.Series(None, index=index, dtype=table[column].dtype)
+    return pd.Series(table[column].array.take(np.where(has, pos, 0)), index=index).where(has)
+
+
+def has_history(ctx: RuleContext) -> bool:
+    """The optional rating history (`product_ratings`, contract v2) was provided."""
+    return "product_ratings" in ctx.tables
+
+
+def _ratings_at(ctx: RuleContext, table: pd.DataFrame, pos: np.ndarray, index: pd.Index) -> pd.DataFrame:
+    """`risk_level`, `product_level`, `rated_at` and `_row` of `table` at iloc `pos` (-1 = none); the level is
+    worked out per row of `table` (a few products), then spread."""
+    level = scale_level(table["risk_level"], ctx.params["product_label_map"], "R")
+    return pd.DataFrame(
+        {
+            "risk_level": take_at(table, pos, "risk_level", index),
+            "product_level": take_at(table.assign(_level=level), pos, "_level", index).astype("Int8"),
+            "rated_at": take_at(table, pos, "rated_at", index),
+            "_row": take_at(table, pos, "_row", index).astype("Int64"),
+        }
+    )
+
+
+def rating_in_force(ctx: RuleContext, codes: pd.Series, at: pd.Series) -> pd.DataFrame:
+    """From the rating history, the rating in force on date(`at`) of each product: the row with the latest
+    `rated_at` on or before that day (NA when none, e.g. a product with no history row). `rated_at` is a day
+    (midnight), so "on or before date(at)" is "at or before `at`": one merge_asof on the timestamps, no per-row
+    Python. Columns as `_ratings_at`."""
+    pr = ctx.tables["product_ratings"]
+    i = latest_at_or_before([codes], at, [pr["product_code"]], pr["rated_at"], pr["_row"].to_numpy())
+    return _ratings_at(ctx, pr, i, codes.index)
+
+
+def purchase_ratings(ctx: RuleContext, m: pd.DataFrame) -> pd.DataFrame:
+    """The rating each purchase is judged by (`risk_level`, `product_level`, `rated_at`, `_row_p` products row,
+    `_row_pr` history row), aligned with `m`: with the rating history, the one in force on date(applied_at);
+    without it, the products table's current rating (the v1 reading)."""
+    none = pd.Series(pd.NA, index=m.index, dtype="Int64")
+    if has_history(ctx):
+        r = rating_in_force(ctx, m["product_code"], m["applied_at"])
+        return r.rename(columns={"_row": "_row_pr"}).assign(_row_p=none)
+    products = ctx.tables["products"].drop_duplicates("product_code")
+    pos = pd.Index(products["product_code"]).get_indexer(m["product_code"])
+    r = _ratings_at(ctx, products, pos, m.index)
+    return r.rename(columns={"_row": "_row_p"}).assign(_row_pr=none)
+
+
 def assessment_evidence(m: pd.DataFrame) -> pd.Series:
     ev = evidence("transactions", m["_row"])
     has = m["_row_ra"].notna()
@@ -277,21 +329,31 @@ def suit_001(ctx: RuleContext) -> RuleOutput:
     """A product riskier than the investor can bear may be sold only when the investor, warned, signs a
     risk-mismatch confirmation (SU 30-32). Tested on the latest assessment at or before the application;
     purchases with no assessment at all are SUIT-002's. A risk label that is neither C1-C5/R1-R5 nor mapped
-    cannot be matched and is reported as not assessable."""
+    cannot be matched and is reported as not assessable.
+
+    The product's rating (v2): with the rating history (`product_ratings`), the rating in force on the day of
+    the application (latest `rated_at` on or before it); a purchase with no rating in force is SUIT-006's.
+    Without the history, the products table's current rating (v1), and the rule counts the verdicts that rest
+    on a rating dated after the sale (`later_rating`; `later_rating_exceptions` of them are exceptions)."""
     m = with_assessment(ctx)
-    risk_level, product_level, product_row = product_levels(ctx, m["product_code"])
+    history = has_history(ctx)
+    r = purchase_ratings(ctx, m)
     allowed = matrix_table(ctx.params["matrix"])
     j = m["tolerance_level"].fillna(0).to_numpy(dtype=np.int64)
-    k = product_level.fillna(0).to_numpy(dtype=np.int64)
-    assessed = m["assessed_at"].notna().to_numpy()
+    k = r["product_level"].fillna(0).to_numpy(dtype=np.int64)
+    assessed = m["assessed_at"].notna().to_numpy(dtype=bool)
+    if history:  # a purchase with no rating in force is SUIT-006's
+        assessed = assessed & r["rated_at"].notna().to_numpy(dtype=bool)
+
     confirmed = m["risk_mismatch_confirmed"].fillna(False).to_numpy(dtype=bool)
     bad = assessed & ~allowed[j, k] & ~confirmed
-    hit = with_details(
-        ctx,
-        m[bad].assign(risk_level=risk_level[bad], product_level=product_level[bad], _row_p=product_row[bad]),
-    )
+    notes = {}
+    if not history:  # rated_at is a day: later than date(applied_at) is later than applied_at
+        later = assessed & (r["rated_at"] > m["applied_at"]).fillna(False).to_numpy(dtype=bool)
+        notes = {"later_rating": int(later.sum()), "later_rating_exceptions": int((later & bad).sum())}
+    hit = with_details(ctx, m[bad].join(r[bad]))
     if hit.empty:
-        return RuleOutput(len(m), no_findings())
+        return RuleOutput(len(m), no_findings(), notes=notes)
     unknown_inv = hit["tolerance_level"].isna()
     unknown_prod = hit["product_level"].isna()
     assessable = ~(unknown_inv | unknown_prod)
@@ -311,6 +373,9 @@ def suit_001(ctx: RuleContext) -> RuleOutput:
     unknown_text = {"zh": "无法识别", "en": "unrecognised"}
     ev = assessment_evidence(hit)
     ev = ev.where(hit["_row_p"].isna(), ev + "; " + evidence("products", hit["_row_p"].fillna(0)))
+    ev = ev.where(hit["_row_pr"].isna(), ev + "; " + evidence("product_ratings", hit["_row_pr"].fillna(0)))
+    rated = fmt_day(hit["rated_at"]).fillna("")
+    in_force = {"zh": ("（" + rated + " 起适用的评级）"), "en": (" (the rating in force from " + rated + ")")}
     out = {
         "entity_id": hit["txn_id"],
         "occurred_at": hit["applied_at"],
@@ -320,6 +385,7 @@ def suit_001(ctx: RuleContext) -> RuleOutput:
         "product_code": hit["product_code"],
         "applied_at": fmt_ts(hit["applied_at"]),
         "assessed_at": fmt_day(hit["assessed_at"]),
+        "rated_at": rated,
         "evidence": ev,
     }
     for lang in ("zh", "en"):
@@ -328,10 +394,9 @@ def suit_001(ctx: RuleContext) -> RuleOutput:
         out[f"tolerance_{lang}"] = shown_label(
             hit["risk_tolerance"], hit["tolerance_level"], "C", unknown_text[lang]
         )
-        out[f"product_risk_{lang}"] = shown_label(
-            hit["risk_level"], hit["product_level"], "R", unknown_text[lang]
-        )
-    return RuleOutput(len(m), pd.DataFrame(out))
+        risk = shown_label(hit["risk_level"], hit["product_level"], "R", unknown_text[lang])
+        out[f"product_risk_{lang}"] = risk + in_force[lang] if history else risk
+    return RuleOutput(len(m), pd.DataFrame(out), notes=notes)
 
 
 @rule(
@@ -446,12 +511,18 @@ def suit_004(ctx: RuleContext) -> RuleOutput:
     """Products must be rated, and the rating kept current (SU 17): a product with at least one confirmed
     purchase-type transaction applied in the period whose rated_at is before period_end minus
     `rating_valid_months` calendar months. A product sold but missing from the products table has no
-    rating at all and is reported too."""
+    rating at all and is reported too. With the rating history (`product_ratings`, v2) the rating is the
+    history's latest `rated_at` on or before period_end (a product with none has no rating at all)."""
     tx = purchases_in_period(ctx, ["product_code", "applied_at"])
     sold = tx.groupby("product_code", sort=True)["applied_at"].agg(["min", "size"])
     products = ctx.tables["products"].drop_duplicates("product_code").set_index("product_code")
     cutoff = ctx.period_end - pd.DateOffset(months=int(ctx.params["rating_valid_months"]))
     p = sold.join(products[["name", "risk_level", "rated_at", "_row"]], how="left")
+    history = has_history(ctx)
+    if history:
+        codes = p.index.to_series()
+        r = rating_in_force(ctx, codes, pd.Series(ctx.period_end, index=codes.index))
+        p = p.assign(risk_level=r["risk_level"], rated_at=r["rated_at"], _row=r["_row"])
     hit = p[(p["rated_at"].isna() | (p["rated_at"] < cutoff)).to_numpy(dtype=bool)]
     if hit.empty:
         return RuleOutput(len(sold), no_findings())
@@ -459,12 +530,22 @@ def suit_004(ctx: RuleContext) -> RuleOutput:
     cut = cutoff.strftime("%Y-%m-%d")
     known = hit["rated_at"].notna()
     rated, name, level = fmt_day(hit["rated_at"]), hit["name"].fillna(""), hit["risk_level"].fillna("")
+    unrated = {
+        "zh": f"在评级历史中截至期末 {ctx.period_end:%Y-%m-%d} 无任何风险评级"
+        if history
+        else "不在产品表中，无任何风险评级",
+        "en": f"has no risk rating at all in the rating history up to the end of the period "
+        f"({ctx.period_end:%Y-%m-%d})"
+        if history
+        else "is not in the products table: it has no risk rating at all",
+    }
     rating_zh = ("（" + name + "，" + level + "）评级日期 " + rated + "，早于 " + cut).where(
-        known, "不在产品表中，无任何风险评级"
+        known, unrated["zh"]
     )
     rating_en = ("(" + name + ", " + level + ") was rated on " + rated + ", before " + cut).where(
-        known, "is not in the products table: it has no risk rating at all"
+        known, unrated["en"]
     )
+    source = "product_ratings" if history else "products"
     return RuleOutput(
         len(sold),
         pd.DataFrame(
@@ -478,7 +559,155 @@ def suit_004(ctx: RuleContext) -> RuleOutput:
                 "cutoff": cut,
                 "sales": hit["size"],
                 "first_sale": fmt_ts(hit["min"]),
-                "evidence": evidence("products", hit["_row"].fillna(0)).where(known, "products: none"),
+                "evidence": evidence(source, hit["_row"].fillna(0)).where(known, source + ": none"),
             }
         ).reset_index(drop=True),
     )
+
+
+@rule(
+    "SUIT-005",
+    family="SUIT",
+    severity="medium",
+    tables=("customers", "transactions", "risk_assessments"),
+    cites=("SU 21",),
+    entity="customer_id",
+    params=_LABELS,
+    title={
+        "zh": "已购买基金的客户至期末仍未进行风险承受能力测评",
+        "en": "Customer who bought funds never assessed by the end of the period",
+    },
+    requirement={
+        "zh": "在检查期间内仍有业务关系、且截至期末已有已确认认购、申购或定投的客户，截至期末须至少有一次风险承受能力测评"
+        "（对存量客户须补做测评）",
+        "en": "Every customer with a business relationship in the period who had a confirmed subscription, "
+        "purchase or regular investment by its end must have at least one risk assessment by the end of the "
+        "period (existing holders assessed retroactively)",
+    },
+    detail={
+        "zh": "客户 {customer_id}（{open_date} 开户）截至 {period_end} 有已确认的认购、申购、定投 {purchases} 笔"
+        "（首笔申请于 {first_purchase}），但截至期末无任何风险测评记录",
+        "en": "Customer {customer_id} (account opened {open_date}) had {purchases} confirmed subscription(s), "
+        "purchase(s) or regular investment(s) by {period_end} (the first applied {first_purchase}) and no "
+        "risk assessment at all by the end of the period",
+    },
+)
+def suit_005(ctx: RuleContext) -> RuleOutput:
+    """Investors must be assessed, existing holders retroactively (SU 21: 对已购买基金的投资者补充进行风险承受
+    能力调查): a customer whose relationship overlaps the period (`open_date` on or before period_end,
+    `close_date` null or on or after period_start) with at least one confirmed purchase-type transaction applied
+    on or before period_end (at any time before), and no risk assessment with `assessed_at` at or before the
+    end (23:59:59) of period_end. About the customer: a purchase in the period with no assessment before it is
+    also SUIT-002's (one finding per purchase)."""
+    cu = ctx.tables["customers"].drop_duplicates("customer_id")
+    overlap = (cu["open_date"] <= ctx.period_end) & (
+        cu["close_date"].isna() | (cu["close_date"] >= ctx.period_start)
+    )
+    tx = ctx.tables["transactions"]
+    bought = (
+        (
+            tx["business_code"].isin(PURCHASE_CODES)
+            & (tx["status"] == "confirmed")
+            & (tx["applied_at"] < ctx.period_end_exclusive)
+        )
+        .fillna(False)
+        .to_numpy(dtype=bool)
+    )
+    buyer = overlap.fillna(False).to_numpy(dtype=bool) & isin_text(
+        cu["customer_id"], tx.loc[bought, "customer_id"]
+    )
+    ra = ctx.tables["risk_assessments"]
+    by_end = (ra["assessed_at"] < ctx.period_end_exclusive).fillna(False).to_numpy(dtype=bool)
+    cu, population = (
+        cu[buyer & ~isin_text(cu["customer_id"], ra.loc[by_end, "customer_id"])],
+        int(buyer.sum()),
+    )
+    if cu.empty:
+        return RuleOutput(population, no_findings())
+    # the few customers never assessed: their purchases, counted (Arrow lookups over 10^7 rows, no hashing)
+    tx = tx.loc[
+        bought & isin_text(tx["customer_id"], cu["customer_id"]), ["customer_id", "applied_at", "_row"]
+    ]
+    hit = (
+        tx.sort_values(["applied_at", "_row"], kind="stable")
+        .groupby("customer_id", sort=True)
+        .agg(first_purchase=("applied_at", "first"), purchases=("applied_at", "size"), _row=("_row", "first"))
+    )
+    opened = cu.set_index("customer_id")["open_date"].reindex(hit.index)
+    rows = cu.set_index("customer_id")["_row"].reindex(hit.index)
+    codes = hit.index.to_series()
+    return RuleOutput(
+        population,
+        pd.DataFrame(
+            {
+                "entity_id": codes,
+                "occurred_at": hit["first_purchase"],
+                "customer_id": codes,
+                "open_date": fmt_day(opened),
+                "period_end": ctx.period_end.strftime("%Y-%m-%d"),
+                "purchases": hit["purchases"],
+                "first_purchase": fmt_ts(hit["first_purchase"]),
+                "evidence": evidence("customers", rows) + "; " + evidence("transactions", hit["_row"]),
+            }
+        ).reset_index(drop=True),
+    )
+
+
+@rule(
+    "SUIT-006",
+    family="SUIT",
+    severity="medium",
+    tables=("transactions", "product_ratings"),
+    cites=("SU 17", "SU 30"),
+    entity="txn_id",
+    params=_LABELS,
+    title={
+        "zh": "销售时产品无有效风险评级",
+        "en": "Sale of a product with no risk rating in force",
+    },
+    requirement={
+        "zh": "认购、申购、定投（已确认）的产品在申请当日须有有效的风险评级（评级历史中最近一次评级日期不晚于当日）",
+        "en": "A product sold by a confirmed subscription, purchase or regular investment must have a risk rating "
+        "in force on the day of the application (a rating in the history dated on or before that day)",
+    },
+    detail={
+        "zh": "交易 {txn_id}（{business}）于 {applied_at} 申请：产品 {product_code} 当日无有效风险评级，{what}",
+        "en": "Transaction {txn_id} ({business}) applied {applied_at}: product {product_code} had no risk rating "
+        "in force that day; {what}",
+    },
+)
+def suit_006(ctx: RuleContext) -> RuleOutput:
+    """A product must be rated before it is sold (SU 17), or the sale cannot be matched to the investor
+    (SU 30). Only when the rating history (`product_ratings`) is provided: a purchase applied in the period for
+    a product with no history row dated on or before date(applied_at) (a product with no history row at all
+    has no rating in force on any day)."""
+    m = purchases_in_period(ctx, ["product_code", "applied_at"])
+    r = rating_in_force(ctx, m["product_code"], m["applied_at"])
+    hit = with_details(ctx, m[r["rated_at"].isna().to_numpy()])
+    if hit.empty:
+        return RuleOutput(len(m), no_findings())
+    pr = ctx.tables["product_ratings"]
+    first = pr.sort_values(["rated_at", "_row"]).drop_duplicates("product_code")
+    first_day = lookup(hit["product_code"], first, "product_code", "rated_at")
+    first_row = lookup(hit["product_code"], first, "product_code", "_row")
+    known = first_day.notna()
+    day = fmt_day(first_day).fillna("")
+    ev = evidence("transactions", hit["_row"])
+    ev = ev.where(~known, ev + "; " + evidence("product_ratings", first_row.fillna(0)))
+    out = {
+        "entity_id": hit["txn_id"],
+        "occurred_at": hit["applied_at"],
+        "staff_id": hit["staff_id"],
+        "txn_id": hit["txn_id"],
+        "product_code": hit["product_code"],
+        "applied_at": fmt_ts(hit["applied_at"]),
+        "first_rated_at": day,
+        "what_zh": ("评级历史中最早的评级自 " + day + " 起适用").where(known, "评级历史中无此产品的任何评级"),
+        "what_en": ("the earliest rating in the history applies from " + day).where(
+            known, "the rating history has no rating of this product"
+        ),
+        "evidence": ev,
+    }
+    for lang in ("zh", "en"):
+        out[f"business_{lang}"] = business_names(hit["business_code"], lang)
+    return RuleOutput(len(m), pd.DataFrame(out))

@@ -1,10 +1,15 @@
-"""Masking personal data for the examiner's copy: 张*, 110101********1234, 138****5678, 6222********1234."""
+"""Masking personal data for the examiner's copy: 张*, 110101********1234, 138****5678, 6222********1234.
+
+On the lowest floor of the package (beside the data contract, whose columns declare how each is masked),
+so that the engine and the report mask the same way without the engine importing the report."""
 
 from __future__ import annotations
 
 import re
 
 import pandas as pd
+
+from .schema import PII_COLUMNS, TABLES
 
 
 def mask_name(v: str) -> str:
@@ -24,18 +29,25 @@ def mask_account(v: str) -> str:
     return v[:4] + "*" * (len(v) - 8) + v[-4:] if len(v) > 8 else "*" * len(v)
 
 
-MASKS = {"name": mask_name, "id_number": mask_id_number, "phone": mask_phone, "account": mask_account}
+def mask_text(v: str) -> str:
+    """Free text that may name someone or hold a number: only its first character is shown."""
+    return mask_name(v)
 
-#: how to mask each PII column of the data contract
-CONTRACT_PII = {
-    "name": "name",
-    "id_number": "id_number",
-    "phone": "phone",
-    "new_bank_account": "account",
-    "new_account_holder": "name",
-    "to_account": "account",
-    "to_account_holder": "name",
+
+MASKS = {
+    "name": mask_name,
+    "id_number": mask_id_number,
+    "phone": mask_phone,
+    "account": mask_account,
+    "text": mask_text,
 }
+
+#: how to mask a column by its name, as the data contract declares it (the first table declaring it wins)
+CONTRACT_PII: dict[str, str] = {}
+for _table in TABLES.values():
+    for _col in _table.columns:
+        if _col.pii:
+            CONTRACT_PII.setdefault(_col.name, _col.pii)
 
 
 def mask_series(s: pd.Series, kind: str) -> pd.Series:
@@ -55,11 +67,7 @@ def mask_long_numbers(text: str) -> str:
 
 def contract_pii_kind(table: str, column: str) -> str | None:
     """How to mask `table.column` if the data contract flags it as personal data, else None."""
-    from ..schema import PII_COLUMNS
-
-    if column not in PII_COLUMNS.get(table, ()):
-        return None
-    return CONTRACT_PII.get(column, "account")
+    return PII_COLUMNS.get(table, {}).get(column)
 
 
 def mask_value(v: str, kind: str) -> str:

@@ -20,6 +20,7 @@ from auditlib.report import html, narrative
 from auditlib.report.coverage import coverage_section
 from auditlib.report.evidence import evidence_html, values_frame
 from auditlib.report.files import write_tables
+from auditlib.report.mitigations import mitigations_section
 from auditlib.report.sample import draw, rule_sample, samples, seed_of, splitmix64
 from auditlib.report.sections import load_all
 from auditlib.report.tracking import TrackingError, track_result
@@ -67,6 +68,7 @@ def report(result, tracking=None) -> str:
     parts += [
         html.data_quality_section(result),
         coverage_section(result, None),
+        mitigations_section(result),
         html.appendix(result, run, narrative.sources_legend(result)),
         narrative.sign_off(result),
     ]
@@ -348,6 +350,7 @@ ROW_RULES = (
     "SOD-005",
     "SOD-006",
     "SOD-007",
+    "SOD-008",
     "SUIT-001",
     "SUIT-002",
     "SUIT-003",
@@ -369,6 +372,8 @@ ROW_RULES = (
     "CMP-008",
     "CMP-009",
     "CMP-010",
+    "CMP-011",
+    "CMP-012",
 )
 
 

@@ -505,7 +505,7 @@ def run_one(
     target = audit_dir(Path(out_root), params)
     key = signing.signing_key(sign_key)
     job = _Job(params_path, params, target, notebook, timeout, cell_timeout, kernel_retries, key)
-    job.pdf = pdf if pdf is not None else os.environ.get(NO_PDF_ENV, "") in ("", "0")
+    job.pdf = pdf_wanted(pdf)
     try:
         stage(job)
     except OSError as e:
@@ -526,6 +526,11 @@ def run_one(
     return _succeeded(job)
 
 
+def pdf_wanted(pdf: bool | None = None) -> bool:
+    """Whether a run writes report.pdf: `pdf` when given, else unless $AUDITLIB_NO_PDF is set (`--no-pdf`)."""
+    return pdf if pdf is not None else os.environ.get(NO_PDF_ENV, "") in ("", "0")
+
+
 def inputs_unchanged(manifest: dict, data_dir: Path) -> bool:
     """The data folder holds exactly the table files the run read, byte for byte (SHA-256): a corrected
     extract delivered into the same folder, or a table added or removed, means the output is stale."""
@@ -542,15 +547,18 @@ def inputs_unchanged(manifest: dict, data_dir: Path) -> bool:
     )
 
 
-def completed(target: Path, params: AuditParams, params_path: Path) -> dict | None:
+def completed(target: Path, params: AuditParams, params_path: Path, pdf: bool | None = None) -> dict | None:
     """The manifest of a complete, unaltered run in `target` of these params on these input files (for
     --resume: `verify` finds nothing, and the params and every input file's hash are the recorded ones),
-    else None."""
+    else None. A run that wants report.pdf (`pdf_wanted(pdf)`) does not keep an output written without it
+    (`--no-pdf`); one with --no-pdf keeps an output that has it (the same outputs and one more)."""
     from .manifest import read_manifest, verify
     from .params import resolve_relative
 
     manifest, _ = read_manifest(target)
     if manifest is None or verify(target):
+        return None
+    if pdf_wanted(pdf) and "report.pdf" not in manifest.get("outputs", ()):
         return None
     if manifest.get("params") != params.model_dump(mode="json"):
         return None

@@ -291,3 +291,37 @@ def test_early_pdf_is_kept_only_for_the_html_it_was_rendered_from(tmp_path, monk
     stopped.start(early_html, tmp_path / "stopped.pdf")
     stopped.cancel()
     assert stopped.proc is None
+
+
+def test_resume_reruns_an_output_written_without_the_pdf_when_the_pdf_is_wanted(tmp_path, monkeypatch):
+    """--resume keeps a complete output only if it has what this batch writes: one written with --no-pdf is
+    audited again by a batch that wants report.pdf; a --no-pdf batch keeps it (and one with the PDF)."""
+    from helpers import MINIMAL, bundle_dir, write_params
+
+    from auditlib.batch import plan
+    from auditlib.runner import NO_PDF_ENV
+
+    monkeypatch.delenv(NO_PDF_ENV, raising=False)
+    bundle_dir(tmp_path / "data", MINIMAL)
+    params = write_params(tmp_path / "p" / "inst.yaml", "../data")
+    out = (tmp_path / "out").resolve()
+    assert run_one(params, out, pdf=False).status == "ok"
+    folder = next(out.glob("*/*"))
+    assert not (folder / "report.pdf").exists()
+
+    def kept() -> list[str]:
+        jobs, known, bad = plan([params], out, resume=True)
+        assert bad == 0 and len(jobs) + len(known) == 1
+        return [o.institution_id for o in known]
+
+    assert kept() == []  # the PDF is wanted (the default): audited again
+    monkeypatch.setenv(NO_PDF_ENV, "1")
+    assert kept() == ["test-inst"]  # --no-pdf: the output is complete for it
+    monkeypatch.delenv(NO_PDF_ENV)
+
+    assert run_one(params, out).status == "ok"  # what the rerun writes: the same output with report.pdf
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    assert (folder / "report.pdf").is_file() and "report.pdf" in manifest["outputs"]
+    assert kept() == ["test-inst"]
+    monkeypatch.setenv(NO_PDF_ENV, "1")
+    assert kept() == ["test-inst"]

@@ -35,10 +35,12 @@ SAMPLE_ROWS = 10
 CSS = """
 .al{font-family:"Noto Sans CJK SC","Microsoft YaHei","PingFang SC",system-ui,sans-serif;color:#1d232b;
  line-height:1.5;max-width:1100px}
-.al h1{font-size:1.7em;margin:.2em 0}.al h2{border-bottom:2px solid #24527a;padding-bottom:.2em;margin-top:1.6em}
+.al h1{font-size:1.7em;margin:.2em 0}\
+.al h2{border-bottom:2px solid #24527a;padding-bottom:.2em;margin-top:1.6em}
 .al h3{margin:1.2em 0 .3em}.al table{border-collapse:collapse;margin:.4em 0 1em;font-size:.92em}
 .al th,.al td{border:1px solid #c9d2dc;padding:3px 8px;text-align:left;vertical-align:top}
-.al th{background:#eef2f6}.al table.findings{width:100%}.al .ev{display:block;margin-top:.2em;color:#4d5b69}.al td.n{text-align:right;font-variant-numeric:tabular-nums}
+.al th{background:#eef2f6}.al table.findings{width:100%}.al .ev{display:block;margin-top:.2em;color:#4d5b69}\
+.al td.n{text-align:right;font-variant-numeric:tabular-nums}
 .al .cover{border:1px solid #24527a;padding:1em 1.4em;background:#f7f9fb}
 .al .sev-high{color:#a40000;font-weight:bold}.al .sev-medium{color:#a85b00}.al .sev-low{color:#4d5b69}
 .al .st-passed{color:#1b6e2e}.al .st-exceptions{color:#a40000}.al .st-not_tested{color:#6b7785}
@@ -232,7 +234,8 @@ def table_name(name: str, lang: str) -> str:
 
 
 def column_name(name: str, lang: str) -> str:
-    """An optional column (`transactions.fee`) in words with its name as code: ``交易费用（<code>...</code>）``."""
+    """An optional column (`transactions.fee`) in words with its name as code:
+    ``交易费用（<code>...</code>）``."""
     words = label(name, lang)
     if words == name:
         return code(name)
@@ -244,7 +247,8 @@ def table_list(names: Iterable[str], lang: str) -> str:
 
 
 def evidence_ref(ev, lang: str) -> str:
-    """Where a finding rests in the institution's files (`operations row 12`), as code; rows in zh as 第 N 行."""
+    """Where a finding rests in the institution's files (`operations row 12`), as code; rows in zh as
+    第 N 行."""
     text = "" if ev is None or ev is pd.NA or (isinstance(ev, float) and math.isnan(ev)) else str(ev)
     if lang == "zh":
         text = re.sub(r"\b([a-z_]+) row (\d+)", r"\1 第\2行", text)
@@ -261,7 +265,8 @@ def selected_families(result) -> list[str]:
 
 
 def not_tested_reason(result, row) -> str:
-    """Why a rule was not tested, as markup: the tables not provided named in words, else the engine's reason."""
+    """Why a rule was not tested, as markup: the tables not provided named in words, else the engine's
+    reason."""
     lang = result.params.language
     missing = missing_tables(result, row["rule_code"]) if row["rule_code"] in REGISTRY else []
     if missing and row["rule_code"] in set(result.params.selected()):
@@ -342,7 +347,10 @@ def toc(result, sections: Iterable[tuple[str, str]] | None = None) -> str:
 
 def running_header(result, run: dict) -> str:
     p = result.params
-    return f"{p.institution_name} · {p.period_start} — {p.period_end} · {t('run_id', p.language)} {run.get('run_id', '')}"
+    return (
+        f"{p.institution_name} · {p.period_start} — {p.period_end} · "
+        f"{t('run_id', p.language)} {run.get('run_id', '')}"
+    )
 
 
 def cover(result, run: dict, sections: Iterable[tuple[str, str]] | None = None) -> str:
@@ -396,7 +404,8 @@ def severity_grid(result) -> str:
 
 
 def rule_status_table(result, tracking=None) -> str:
-    """Every rule of the catalogue: severity, population, exceptions, rate, status (why not tested, in words)."""
+    """Every rule of the catalogue: severity, population, exceptions, rate, status (why not tested, in
+    words)."""
     lang = result.params.language
     s = result.summary
     selected = set(result.params.selected())
@@ -468,8 +477,8 @@ def rule_block(result, code_: str, sample: int = SAMPLE_ROWS, tracking=None) -> 
         c = tracking.counts(code_)
         found += sep + t("tracking_rule", lang, **{k: _n(v) for k, v in c.items()})
     head = (
-        f'<h3 id="{anchor("rule", code_)}">{esc(code_)} {esc(r.title[lang])} <span class="sev-{esc(r.severity)}">'
-        f"[{esc(label(r.severity, lang))}]</span></h3>"
+        f'<h3 id="{anchor("rule", code_)}">{esc(code_)} {esc(r.title[lang])} '
+        f'<span class="sev-{esc(r.severity)}">[{esc(label(r.severity, lang))}]</span></h3>'
     )
     parts = [
         f'<div class="rule">{head}',
@@ -551,7 +560,8 @@ def quality_reason(table: str, column: str, reason: str, lang: str, personal_dat
 
 
 def quality_frame(q: pd.DataFrame, lang: str, personal_data: bool = False) -> pd.DataFrame:
-    """data_quality rows with their reasons localized and personal data masked (the loader quotes bad cells)."""
+    """data_quality rows with their reasons localized and personal data masked (the loader quotes bad
+    cells)."""
     q = q.copy()
     q["reason"] = [
         quality_reason(tb, c, r, lang, personal_data)

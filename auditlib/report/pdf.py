@@ -33,7 +33,8 @@ def font_css() -> str:
     return (
         f'@font-face{{font-family:"Noto Sans CJK SC";src:url("{cjk}")}}\n'
         f'@font-face{{font-family:"DejaVu Sans Mono";src:url("{mono}")}}\n'
-        'html,body,.al{font-family:"Noto Sans CJK SC"}\n.al code{font-family:"DejaVu Sans Mono","Noto Sans CJK SC"}\n'
+        'html,body,.al{font-family:"Noto Sans CJK SC"}\n'
+        '.al code{font-family:"DejaVu Sans Mono","Noto Sans CJK SC"}\n'
     )
 
 

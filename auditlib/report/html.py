@@ -71,7 +71,12 @@ CSS = """
 #: the print layout for WeasyPrint (report/pdf.py): A4, page numbers and the running header (from the cover's
 #: hidden `runhead` line), one bookmark per section (h2) and per rule (h3 of a rule), navigation not printed;
 #: on paper no cell refuses to wrap (a wide table would run off the page) and a clause's text in the coverage
-#: table gets a readable column
+#: table gets a readable column. The findings tables and the coverage tables (the ones after a chapter's h4) are
+#: laid out with fixed column widths (the description takes the rest): WeasyPrint's automatic table layout
+#: measures every cell's min-content width by breaking its text at every opportunity, which for Chinese is
+#: every character, and that was a quarter of the PDF's CPU (docs/performance.md); widths are border boxes
+#: (content + 12pt of padding), taken from what the automatic layout chose, with long identifiers allowed to
+#: break rather than run over
 PRINT_CSS = """
 @page{size:A4;margin:20mm 16mm 18mm 16mm;
  @top-center{content:string(runhead);font-size:8pt;color:#6b7785}
@@ -87,6 +92,17 @@ body{margin:0;max-width:none;padding:0}
 .al table.findings td.nw{white-space:nowrap!important}
 .al nav.toc ol{columns:2;column-gap:2em}.al nav.toc li{break-inside:avoid}
 .al details.cl{display:block;width:20em}
+.al table.findings,.al h4+table{table-layout:fixed}.al table.findings td{overflow-wrap:anywhere}
+.al table.findings td.nw{white-space:normal!important}.al table.findings td.nw code{white-space:nowrap}
+.al table.findings th:nth-child(1){width:82pt}.al table.findings th:nth-child(2):nth-last-child(5){width:50pt}
+.al table.findings th:nth-child(3):nth-last-child(4){width:58pt}
+.al table.findings th:nth-child(4):nth-last-child(3){width:50pt}
+.al table.findings th:nth-child(5):nth-last-child(2){width:30pt}
+.al table.findings th:nth-child(2):nth-last-child(4){width:58pt}
+.al table.findings th:nth-child(3):nth-last-child(3){width:50pt}
+.al table.findings th:nth-child(4):nth-last-child(2){width:30pt}
+.al h4+table th:nth-child(1){width:28pt}.al h4+table th:nth-child(2){width:185pt}
+.al h4+table th:nth-child(3){width:54pt}.al h4+table th:nth-child(4){width:50pt}
 """
 
 

@@ -40,12 +40,24 @@ def font_css() -> str:
 
 def write_pdf(html_path: Path, pdf_path: Path) -> Path:
     """Render `html_path` to `pdf_path` with the print layout and the bundled fonts."""
+    import gc
+
     import weasyprint  # imported here: only runs that write a PDF pay for loading it
     from weasyprint.text.fonts import FontConfiguration
 
-    fonts = FontConfiguration()
-    sheets = [weasyprint.CSS(string=font_css() + PRINT_CSS, font_config=fonts)]
-    weasyprint.HTML(filename=str(html_path)).write_pdf(str(pdf_path), stylesheets=sheets, font_config=fonts)
+    # WeasyPrint builds hundreds of thousands of short-lived boxes with no reference cycles to speak of: the
+    # cyclic garbage collector walking them all, again and again, was ~10 % of the PDF's CPU for no memory
+    # saved (peak RSS the same with it off), so it is paused while the document renders
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        fonts = FontConfiguration()
+        sheets = [weasyprint.CSS(string=font_css() + PRINT_CSS, font_config=fonts)]
+        html = weasyprint.HTML(filename=str(html_path))
+        html.write_pdf(str(pdf_path), stylesheets=sheets, font_config=fonts)
+    finally:
+        if enabled:
+            gc.enable()
     return pdf_path
 
 

@@ -325,3 +325,55 @@ def test_resume_reruns_an_output_written_without_the_pdf_when_the_pdf_is_wanted(
     assert kept() == ["test-inst"]
     monkeypatch.setenv(NO_PDF_ENV, "1")
     assert kept() == ["test-inst"]
+
+
+def test_findings_and_coverage_tables_print_with_fixed_columns_and_nothing_runs_over(tmp_path):
+    """On paper the findings tables (5 or 6 columns) and a chapter's coverage table have fixed column widths
+    (no min-content measuring of every cell: docs/performance.md); a long identifier breaks inside its cell
+    instead of running over the next one, and the description column takes the rest of the page."""
+    import weasyprint
+    from weasyprint.formatting_structure import boxes
+    from weasyprint.text.fonts import FontConfiguration
+
+    from auditlib.report.html import CSS, PRINT_CSS
+    from auditlib.report.pdf import font_css
+
+    long_id = "B03:2025-11-20:" + "9" * 30
+    text = "客户 0009000030 的银行账户变更未核实申请人身份" * 3
+    row6 = f'<tr><td class="nw"><code>18d2bed91e84db55</code></td><td>ABN-003 变更银行账户</td><td>{long_id}</td>'
+    row6 += f'<td>2025-02-18 10:00:00</td><td class="nw">已批准例外</td><td>{text}</td></tr>'
+    row5 = row6.replace("<td>ABN-003 变更银行账户</td>", "")
+    head = "".join(f"<th>{h}</th>" for h in ("发现编号", "规则", "对象", "发生时间", "状态", "说明"))
+    page = (
+        f'<html><head><style>{CSS}</style></head><body><div class="al">'
+        f'<table class="findings"><thead><tr>{head}</tr></thead><tbody>{row6 * 3}</tbody></table>'
+        f'<table class="findings"><thead><tr>{head.replace("<th>规则</th>", "")}</tr></thead>'
+        f"<tbody>{row5 * 3}</tbody></table><h4>第一章 总则</h4><table><thead><tr><th>条款</th><th>要求</th>"
+        f"<th>检查方式</th><th>状态</th><th>说明</th></tr></thead><tbody><tr><td>IC 24(2)</td><td>{text}</td>"
+        f"<td>人工检查程序</td><td>数据检查：发现例外</td><td>{text}</td></tr></tbody></table></div></body></html>"
+    )
+    fonts = FontConfiguration()
+    sheets = [weasyprint.CSS(string=font_css() + PRINT_CSS, font_config=fonts)]
+    doc = weasyprint.HTML(string=page).render(stylesheets=sheets, font_config=fonts)
+    tables, over = [], []
+
+    def walk(box, cell=None):
+        if isinstance(box, boxes.TableBox):
+            tables.append(box)
+        if isinstance(box, boxes.TableCellBox):
+            cell = box
+        elif cell is not None and isinstance(box, boxes.TextBox):
+            if box.position_x + box.width > cell.position_x + cell.border_width() + 0.5:
+                over.append(box.text)
+        for child in getattr(box, "children", []):
+            walk(child, cell)
+
+    for p in doc.pages:
+        walk(p._page_box)
+    assert [t.style["table_layout"] for t in tables] == ["fixed"] * 3
+    assert over == []
+    pt = 4 / 3  # CSS px per pt
+    for t, first in zip(tables, (82, 82, 28), strict=True):
+        assert abs(t.column_widths[0] - (first + 12) * pt) < 2  # the set width plus the cell's padding
+        if first == 82:  # a findings table: the description gets the most room
+            assert t.column_widths[-1] == max(t.column_widths)

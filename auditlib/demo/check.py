@@ -16,6 +16,7 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 
+from ..schema import BUSINESS_TYPES
 from . import cal
 from .base import BUSINESS_ROLES, PURCHASE_CODES, SALES_ROLES, Demo
 from .profiles import AS_OF, PERIOD_END, PERIOD_START
@@ -32,30 +33,9 @@ REVIEW_REQUIRED = {
     "redemption",
     "fund_transfer",
 }
-ALL_TYPES = {
-    "account_open",
-    "account_close",
-    "info_change",
-    "bank_account_change",
-    "subscription",
-    "purchase",
-    "redemption",
-    "conversion",
-    "fund_transfer",
-    "complaint",
-    "other",
-}
+ALL_TYPES = set(BUSINESS_TYPES)
 AUTH = {
-    "counter": {
-        "account_open",
-        "account_close",
-        "info_change",
-        "bank_account_change",
-        "subscription",
-        "purchase",
-        "redemption",
-        "conversion",
-    },
+    "counter": ALL_TYPES - {"fund_transfer", "complaint", "other"},
     "info_processing": ALL_TYPES - {"fund_transfer"},
     "fund_processing": {"fund_transfer"},
     "complaint_handling": {"complaint"},

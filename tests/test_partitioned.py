@@ -185,21 +185,6 @@ def test_partitions_removed_unless_kept(tmp_path, monkeypatch):
     assert list((tmp_path / "cache" / "partitions").rglob("*.parquet"))
 
 
-@pytest.fixture(scope="module")
-def cluster():
-    from distributed import LocalCluster
-
-    with LocalCluster(
-        n_workers=2,
-        threads_per_worker=1,
-        processes=True,
-        host="127.0.0.1",
-        dashboard_address=None,
-        silence_logs=50,
-    ) as c:
-        yield c
-
-
 def test_partitions_on_a_dask_cluster_identical(demos, cluster, tmp_path, monkeypatch):
     assert_same(
         demo_params("demo-b", demos["demo-b"]), tmp_path, monkeypatch, 4, scheduler=cluster.scheduler_address

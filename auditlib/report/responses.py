@@ -38,6 +38,7 @@ from ..i18n import t
 from ..mask import mask_columns
 from ..params import resolve_relative
 from .html import esc, table_html, wrap
+from .tracking import read_previous_csv
 from .workbook import RESPONSE_FIELDS, RESPONSE_PII, TEXT, response_labels
 
 COLUMNS = ["finding_id", "owner", "action", "due_date", "response", "accepted", "reason"]
@@ -362,15 +363,7 @@ def follow_up(result, tracking) -> FollowUp | None:
     promised = pd.DataFrame(columns=[*COLUMNS, "state", "days_overdue", "rule_code", "entity_id"])
     path = folder / FILE
     if path.is_file():
-        try:
-            prev = pd.read_csv(path, dtype=str, encoding="utf-8-sig", keep_default_na=False)
-        except (OSError, ValueError, UnicodeError) as e:
-            raise ResponsesError(f"previous_dir: {path} cannot be read: {e}") from None
-        missing = [c for c in COLUMNS if c not in prev.columns]
-        if missing:
-            raise ResponsesError(
-                f"previous_dir: {path} is not a responses.csv (missing {', '.join(missing)})"
-            )
+        prev = read_previous_csv(path, COLUMNS, ResponsesError)
         prev = prev[prev["accepted"].str.lower() == "true"].drop_duplicates("finding_id").copy()
         due = pd.to_datetime(prev["due_date"], errors="coerce", format="ISO8601")
         present = prev["finding_id"].isin(now.index)

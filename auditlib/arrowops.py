@@ -1,4 +1,5 @@
-"""Column operations done by Arrow where pandas 3 is slow on Arrow-backed text (shared by loader and rules)."""
+"""Column operations done by Arrow where pandas 3 is slow on Arrow-backed text (shared by loader and
+rules)."""
 
 from __future__ import annotations
 

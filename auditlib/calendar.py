@@ -412,7 +412,8 @@ def read_holiday_file(path) -> dict[_dt.date, bool]:
 
 
 def _nth_day_after(days: _DaySet, dates, n) -> np.ndarray:
-    """The n-th member of `days` strictly after each date (NaT stays NaT): next workday and trading day alike."""
+    """The n-th member of `days` strictly after each date (NaT stays NaT): next workday and trading day
+    alike."""
     ns, shape = days.to_ns(dates)
     counts = _as_counts(n, "n")
     ns, counts, shape = _broadcast(ns, shape, counts)

@@ -45,7 +45,8 @@ EXTRA_FINDING_COLUMNS = [
 ]
 SUMMARY_COLUMNS = ["rule_code", "tested", "not_tested_reason", "population", "exceptions", "exception_rate"]
 SUMMARY_EXTRA = ["family", "severity", "title", "status", "open", "mitigated", "error", "version", "left_out"]
-#: kept in `AuditResult.summary` for the report, not written to rule_summary.csv: each rule's `RuleOutput.notes`
+#: kept in `AuditResult.summary` for the report,
+#: not written to rule_summary.csv: each rule's `RuleOutput.notes`
 SUMMARY_NOTES = "notes"
 
 

@@ -106,7 +106,8 @@ class Audit:
     def start(
         cls, params_file: str | None = None, output_dir: str | None = None, run_id: str | None = None, **given
     ) -> Audit:
-        """Validate the params, load the bundle, run the rules, compare with the previous period's findings."""
+        """Validate the params, load the bundle, run the rules, compare with the previous period's
+        findings."""
         started = dt.datetime.now().astimezone().isoformat(timespec="seconds")
         data = read_params_file(params_file) if params_file else {}
         data.update({k: v for k, v in given.items() if v is not None})
@@ -205,7 +206,8 @@ class Audit:
         )
 
     def coverage(self):
-        """Clause coverage: every clause of the catalogue, tested by data, attested by hand, or why neither."""
+        """Clause coverage: every clause of the catalogue, tested by data, attested by hand, or why
+        neither."""
         return _html(coverage_section(self.result, self.attestations))
 
     def mitigations(self):
@@ -255,7 +257,7 @@ class Audit:
 
         return sample_index(self.result, self.samples())
 
-    # ------------------------------------------------------------ the auditor's notebook: narrative, digging further
+    # ----------------------------------------------------- the auditor's notebook: narrative, digging further
 
     def narrative(self, section: str):
         """A section's narrative in the params' language (a Markdown output: the examiner's HTML omits it)."""
@@ -270,8 +272,8 @@ class Audit:
         return rule_sheet(self.result, code, self.params.show_personal_data)
 
     def table(self, name: str) -> pd.DataFrame:
-        """A loaded table as the rules saw it (`_row` = its spreadsheet row); personal data masked unless params
-        say show_personal_data."""
+        """A loaded table as the rules saw it (`_row` = its spreadsheet row); personal data masked unless
+        params say show_personal_data."""
         tables = self.result.bundle.tables
         if name not in tables:
             raise AuditError(f"no table {name} was loaded (loaded: {', '.join(sorted(tables))})")
@@ -310,7 +312,8 @@ class Audit:
         given = ", ".join(f"{k}={v!r}" for k, v in params.items())
         if self.lang == "zh":
             print(
-                f"{code}（{given}）：测试总体 {row['population']:,}，例外 {row['exceptions']:,}（本次检查 {before:,}）"
+                f"{code}（{given}）：测试总体 {row['population']:,}，例外 {row['exceptions']:,}（本次检查 "
+                f"{before:,}）"
             )
         else:
             print(
@@ -439,7 +442,8 @@ class Audit:
         if named:  # no runner to fold the run record into a manifest: just say where the files are
             if self.lang == "zh":
                 print(
-                    f"未指定输出目录，{len(paths)} 个文件已写入 {out}（用 auditlib run 运行可得到完整输出与 manifest.json）"
+                    f"未指定输出目录，{len(paths)} 个文件已写入 {out}（用 auditlib run 运行可得到完整输出与 "
+                    f"manifest.json）"
                 )
             else:
                 print(

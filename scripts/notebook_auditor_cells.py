@@ -1,9 +1,10 @@
-"""The auditor's side of the audit notebook (issue 15): the responses cell, the narrative in the params' language,
-the guide to digging further, and the run instructions (`-p params_file`, the offline HTML export).
+"""The auditor's side of the audit notebook (issue 15): the responses cell, the narrative in the params'
+language, the guide to digging further, and the run instructions (`-p params_file`, the offline HTML export).
 
 Adds cells and rewrites the markdown cells' text only; the code cells the report owns are left as they are
 (the parameters cell gets its two comment lines). Cells are found by their content, so the script can be run
-again after the notebook changed elsewhere: run it twice and nothing changes. Edited with nbformat, never by hand.
+again after the notebook changed elsewhere: run it twice and nothing changes. Edited with nbformat, never by
+hand.
 """
 
 from __future__ import annotations
@@ -31,8 +32,8 @@ follows the params' language.
   `auditlib html outputs/<id>/<period_end>/report.ipynb` (the kit's template: no scripts, no CDN)."""
 
 PARAMETERS_COMMENT = (
-    "# Parameters. Recommended: `papermill ... -p params_file params/<x>.yaml` (or `auditlib run`, which passes\n"
-    "# params_file, output_dir and run_id); `-f params/<x>.yaml` passes only the keys listed here."
+    "# Parameters. Recommended: `papermill ... -p params_file params/<x>.yaml` (or `auditlib run`, which "
+    "passes\n# params_file, output_dir and run_id); `-f params/<x>.yaml` passes only the keys listed here."
 )
 
 #: heading text -> (new heading, narrative key); the narrative cell follows the heading's first code cell

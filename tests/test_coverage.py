@@ -1,5 +1,5 @@
-"""The manual-procedure checklist round trip, the validation of filled checklists (bad rows rejected with their
-reason, mangled workbooks a clear error), and clause coverage counted against hand-computed numbers."""
+"""The manual-procedure checklist round trip, the validation of filled checklists (bad rows rejected with
+their reason, mangled workbooks a clear error), and clause coverage counted against hand-computed numbers."""
 
 from __future__ import annotations
 

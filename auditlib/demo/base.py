@@ -741,8 +741,8 @@ class Demo:
 
     @staticmethod
     def _fix_quick_redemptions(code, status, key, trade) -> np.ndarray:
-        """ABN-002 clean: a confirmed redemption 0-7 days after a confirmed purchase of the same product by the
-        same customer (key) becomes a conversion (036), which is neither a purchase nor a redemption."""
+        """ABN-002 clean: a confirmed redemption 0-7 days after a confirmed purchase of the same product by
+        the same customer (key) becomes a conversion (036), which is neither a purchase nor a redemption."""
         conf = status == 0
         buy = conf & (code <= 2)
         red = conf & (code == 3)

@@ -1,7 +1,8 @@
 """Dependent tables, built from the final primary tables so that every item gets its controls.
 
-Each table is clean by construction; the plants' directives (`own_ops`, `no_archive`, `sweep_plan`, `no_transfer_for`,
-`no_recon`, `no_backup`, `training_hours`) carve out the items whose rows are planted explicitly.
+Each table is clean by construction; the plants' directives (`own_ops`, `no_archive`, `sweep_plan`,
+`no_transfer_for`, `no_recon`, `no_backup`, `training_hours`) carve out the items whose rows are planted
+explicitly.
 """
 
 from __future__ import annotations
@@ -87,7 +88,8 @@ def transfers(d: Demo) -> None:
 
     parts.append(to_customers("redemption_payout", m, 0.95, 3, 2, payout))
 
-    # refunds of failed/rejected purchases: T+1 trading day; 20% carry only the txn_id (ABN-004 falls back to it)
+    # refunds of failed/rejected purchases: T+1 trading day;
+    # 20% carry only the txn_id (ABN-004 falls back to it)
     m = (~conf) & np.isin(code, PURCHASE_CODES) & (t["amount"].to_numpy() > 0) & ~own
     parts.append(to_customers("refund", m, 0.8, 1, 1, lambda m, n: t["amount"].to_numpy()[m]))
 

@@ -291,7 +291,7 @@ def plant(d: Demo) -> None:
         x = d.new_txn(c, pa, "022", "2025-12-31 10:05:00", status="rejected", notified="2026-01-04 18:00:00")
         d.near("ABN-008", x, "rejected 2025-12-31, told on the make-up working Sunday 2026-01-04")
 
-    # ------------------------------------------------------------------ ABN-009 (sweeps to the special account)
+    # ------------------------------------------------------------- ABN-009 (sweeps to the special account)
     # demo-b names no special account: the rule is not tested there (parameter not provided)
     own = f"3100{d.p.seed % 10**6:06d}7712"  # a branch's ordinary (basic) account, not a special one
 

@@ -49,7 +49,8 @@ HEAD_OFFICE_ROLES = (
 
 
 def head_office_staff(*counts: int) -> dict[str, int]:
-    """Head-office staff by role, the counts in HEAD_OFFICE_ROLES order (a profile reads as one line); 0: none."""
+    """Head-office staff by role, the counts in HEAD_OFFICE_ROLES order (a profile reads as one line); 0:
+    none."""
     return {role: n for role, n in zip(HEAD_OFFICE_ROLES, counts, strict=True) if n}
 
 

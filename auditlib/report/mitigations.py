@@ -4,7 +4,8 @@ An approved exception (params `mitigations`) turns matching findings `mitigated`
 (rules.md v2, "Mitigations end"). The examiner needs to see the ones that stopped covering during the
 period (the conflict may have gone on), the ones that end within 30 days after the as-of day (renewal or
 remediation due), and the ones that matched no finding (approved for nothing: stale, or aimed at the wrong
-person or rule). Every value from the params is escaped; the approver is named in the working papers, not here.
+person or rule). Every value from the params is escaped; the approver is named in the working papers, not
+here.
 """
 
 from __future__ import annotations

@@ -33,7 +33,8 @@ from .html import (
     wrap,
 )
 
-#: high-severity findings listed one by one under Key findings; more are counted and left to the working papers
+#: high-severity findings listed one by one under Key findings;
+#: more are counted and left to the working papers
 KEY_FINDINGS_ROWS = 100
 
 
@@ -303,8 +304,8 @@ def _source_of(clause_id: str) -> str:
 
 def sources_legend(result, catalogue: Mapping | None = None, sources: Mapping | None = None) -> str:
     """Each cited source's full title, then each cited clause with its text (the regulation's Chinese in zh,
-    the English gloss in en) and the rules citing it. `catalogue` and `sources` default to the package's clause
-    catalogue (auditlib/clauses)."""
+    the English gloss in en) and the rules citing it. `catalogue` and `sources` default to the package's
+    clause catalogue (auditlib/clauses)."""
     from .. import clauses as cat
 
     lang = result.params.language

@@ -91,7 +91,8 @@ def read_previous(folder: Path, institution_id: str) -> tuple[pd.DataFrame, str]
 
 def read_previous_csv(path: Path, needed, error: type[AuditError]) -> pd.DataFrame:
     """A previous run's output CSV, all text; `error` names what could not be read or is not that file
-    (findings.csv here, responses.csv for the responses follow-up), so the examiner sees which input is wrong."""
+    (findings.csv here, responses.csv for the responses follow-up), so the examiner sees which input is
+    wrong."""
     try:
         prev = pd.read_csv(path, dtype=str, encoding="utf-8-sig", keep_default_na=False)
     except (OSError, ValueError, UnicodeError) as e:

@@ -77,8 +77,8 @@ def test_every_rule_on_a_big_table_is_partitioned():
 
 BAD = {
     **SOD_DATA,
-    "customers": "customer_id,name,open_date\n0001,李四,2020-01-01\n0002,王五,2020-13-01\n0001,重复"
-    ",2020-01-01\n0003,赵六,2020-01-01\n",
+    "customers": "customer_id,name,open_date\n0001,李四,2020-01-01\n0002,王五,2020-13-01\n"
+    "0001,重复,2020-01-01\n0003,赵六,2020-01-01\n",
     "transactions": "txn_id,customer_id,product_code,business_code,applied_at,trade_date,status,amount\n"
     "T1,0001,000001,022,2025-01-02 10:00,2025-01-02,confirmed,=1+1\n"
     "T2,0009,000001,022,not a time,2025-01-02,confirmed,5\n"

@@ -21,8 +21,8 @@ from auditlib.rules import REGISTRY
 HOLDER = "王小明"
 DATA = {
     **SOD_DATA,
-    "customers": "customer_id,name,id_number,phone,open_date\n0001,李四"
-    ",110105195408085825,18658978618,2020-01-01\n",
+    "customers": "customer_id,name,id_number,phone,open_date\n"
+    "0001,李四,110105195408085825,18658978618,2020-01-01\n",
     "fund_transfers": "transfer_id,transfer_type,customer_id,business_date,due_at,executed_at,to_account,"
     "to_account_holder,amount\n"
     f"F1,refund,0001,2025-03-03,2025-03-04 17:00,2025-03-04 10:00,6222020011112222333,{HOLDER},21034.5\n",

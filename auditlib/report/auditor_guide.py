@@ -85,31 +85,44 @@ NARRATIVE: dict[str, dict[str, str]] = {
 }
 
 GUIDE = {
-    "zh": """### 深入检查：操作指引
-
-本 notebook 中的 `audit` 对象即本次检查。以下四种操作覆盖日常所需，示例使用本次检查的实际数据（见下方运行结果）：
-
-1. **某条规则的全部发现**（含证据与规则比对的取值）：`audit.rule_findings("{code}")`
-2. **已载入的数据表**（个人信息按参数脱敏）：`audit.table("{table}")`，例如筛选：
-   `t = audit.table("{table}"); t[t["{column}"] == "{value}"]`
-3. **某一对象的证据**（该发现及其所依据的源数据行）：`audit.entity_evidence("{code}", "{entity}")`
-4. **以其他参数重新运行某条规则**（不影响本次报告）：`audit.rerun("{param_code}", {param}={param_value})`，
-   返回该规则在新参数下的结果与发现，便于判断结论对参数的敏感程度。
-
-全部发现另见 `audit.findings_with_evidence()`；工作底稿 findings.xlsx 中每条规则一张工作表。""",
-    "en": """### Digging further: a guide
-
-The `audit` object of this notebook is this audit. These four cover daily needs; the examples run on this audit's
-own data (their results are below):
-
-1. **One rule's findings** (with evidence and the values the rule compared): `audit.rule_findings("{code}")`
-2. **The loaded tables** (personal data masked per the params): `audit.table("{table}")`, e.g. to filter:
-   `t = audit.table("{table}"); t[t["{column}"] == "{value}"]`
-3. **One entity's evidence** (its finding and the source rows it rests on): `audit.entity_evidence("{code}", "{entity}")`
-4. **Re-running one rule with other parameters** (this report is not affected): `audit.rerun("{param_code}", {param}={param_value})`
-   gives the rule's result and findings under the new parameters, to see how sensitive its conclusion is.
-
-Every finding: `audit.findings_with_evidence()`; the working papers findings.xlsx have a sheet per rule.""",
+    "zh": (
+        "### 深入检查：操作指引\n"
+        "\n"
+        "本 notebook 中的 `audit` 对象即本次检查。以下四种操作覆盖日常所需，"
+        "示例使用本次检查的实际数据（见下方运行结果）：\n"
+        "\n"
+        '1. **某条规则的全部发现**（含证据与规则比对的取值）：`audit.rule_findings("{code}")`\n'
+        '2. **已载入的数据表**（个人信息按参数脱敏）：`audit.table("{table}")`，例如筛选：\n'
+        '   `t = audit.table("{table}"); t[t["{column}"] == "{value}"]`\n'
+        '3. **某一对象的证据**（该发现及其所依据的源数据行）：`audit.entity_evidence("{code}", "{entity}")`\n'
+        '4. **以其他参数重新运行某条规则**（不影响本次报告）：`audit.rerun("{param_code}", '
+        "{param}={param_value})`，\n"
+        "   返回该规则在新参数下的结果与发现，便于判断结论对参数的敏感程度。\n"
+        "\n"
+        "全部发现另见 `audit.findings_with_evidence()`；工作底稿 findings.xlsx 中每条规则一张工作表。"
+    ),
+    "en": (
+        "### Digging further: a guide\n"
+        "\n"
+        "The `audit` object of this notebook is this audit. These four cover daily needs; the examples run "
+        "on this audit's\n"
+        "own data (their results are below):\n"
+        "\n"
+        "1. **One rule's findings** (with evidence and the values the rule compared): "
+        '`audit.rule_findings("{code}")`\n'
+        '2. **The loaded tables** (personal data masked per the params): `audit.table("{table}")`, e.g. '
+        "to filter:\n"
+        '   `t = audit.table("{table}"); t[t["{column}"] == "{value}"]`\n'
+        "3. **One entity's evidence** (its finding and the source rows it rests on): "
+        '`audit.entity_evidence("{code}", "{entity}")`\n'
+        "4. **Re-running one rule with other parameters** (this report is not affected): "
+        '`audit.rerun("{param_code}", {param}={param_value})`\n'
+        "   gives the rule's result and findings under the new parameters, to see how sensitive its "
+        "conclusion is.\n"
+        "\n"
+        "Every finding: `audit.findings_with_evidence()`; the working papers findings.xlsx have a "
+        "sheet per rule."
+    ),
 }
 
 

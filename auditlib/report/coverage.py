@@ -192,10 +192,8 @@ def _totals_html(frame: pd.DataFrame, lang: str) -> str:
             t("cov_count", lang): [f"{counts[k]:,}" for k in STATUSES if counts.get(k, 0)],
         }
     )
-    return (
-        f'<div class="cov-tot">{by_source}</div>'
-        f"<h3>{esc(t('cov_by_status', lang))}</h3>{table_html(st, numeric=(t('cov_count', lang),), trusted=(t('cov_status', lang),))}"
-    )
+    by_status = table_html(st, numeric=(t("cov_count", lang),), trusted=(t("cov_status", lang),))
+    return f'<div class="cov-tot">{by_source}</div><h3>{esc(t("cov_by_status", lang))}</h3>{by_status}'
 
 
 def status_text(status: str, lang: str) -> str:

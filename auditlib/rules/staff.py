@@ -177,8 +177,9 @@ def keyword_training(ctx: RuleContext, keywords: list[str]) -> pd.Series:
     **_COMMON,
     title={"zh": "销售人员未接受适用性培训", "en": "Sales staff without suitability training"},
     requirement={
-        "zh": "检查期间内担任以下岗位的员工，期间内须接受过课程名称含下列关键词之一（不区分大小写）的适用性培训："
-        "岗位 {roles}；关键词 {suitability_course_keywords}",
+        "zh": "检查期间内担任以下岗位的员工，"
+        "期间内须接受过课程名称含下列关键词之一（不区分大小写）的适用性培训：岗位 {roles}；关键词 "
+        "{suitability_course_keywords}",
         "en": "Staff holding any of these roles in the period must have a training dated in the period whose "
         "course name contains one of these keywords (case-insensitive): roles {roles}; keywords "
         "{suitability_course_keywords}",

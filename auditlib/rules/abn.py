@@ -28,7 +28,15 @@ from .base import (
     no_findings,
     rule,
 )
-from .suit import bases_of, business_names, column_codes, combine_codes, latest_by_codes, with_details
+from .suit import (
+    bases_of,
+    business_names,
+    column_codes,
+    combine_codes,
+    latest_by_codes,
+    transaction_head,
+    with_details,
+)
 
 NS_PER_DAY = 86_400 * 10**9
 REDEMPTION = "024"
@@ -268,10 +276,7 @@ def abn_002(ctx: RuleContext) -> RuleOutput:
         _row_p=p["_row"].to_numpy(),
     )
     out = {
-        "entity_id": hit["txn_id"],
-        "occurred_at": hit["applied_at"],
-        "staff_id": hit["staff_id"],
-        "txn_id": hit["txn_id"],
+        **transaction_head(hit),
         "customer_id": hit["customer_id"],
         "product_code": hit["product_code"],
         "trade_date": fmt_day(hit["trade_date"]),
@@ -782,10 +787,7 @@ def abn_007(ctx: RuleContext) -> RuleOutput:
         ),
     }
     out = {
-        "entity_id": hit["txn_id"],
-        "occurred_at": hit["applied_at"],
-        "staff_id": hit["staff_id"],
-        "txn_id": hit["txn_id"],
+        **transaction_head(hit),
         "applied_at": fmt_ts(hit["applied_at"]),
         "expected": fmt_day(exp),
         "trade_date": fmt_day(hit["trade_date"]),
@@ -849,10 +851,7 @@ def abn_008(ctx: RuleContext) -> RuleOutput:
     notified = fmt_ts(hit["notified_at"]).fillna("")
     as_of = ctx.as_of.strftime("%Y-%m-%d")
     out = {
-        "entity_id": hit["txn_id"],
-        "occurred_at": hit["applied_at"],
-        "staff_id": hit["staff_id"],
-        "txn_id": hit["txn_id"],
+        **transaction_head(hit),
         "applied_at": fmt_ts(hit["applied_at"]),
         "deadline": fmt_ts(dl),
         "what_zh": np.where(is_late, "实际于 " + notified + " 告知", f"截至检查基准日 {as_of} 无告知记录"),

@@ -79,6 +79,17 @@ def purchases_in_period(ctx: RuleContext, columns=KEY_COLUMNS) -> pd.DataFrame:
     return tx.loc[keep.fillna(False).to_numpy(dtype=bool), list(columns)]
 
 
+def transaction_head(hit: pd.DataFrame) -> dict[str, pd.Series]:
+    """The columns a finding on a transaction starts with: the transaction, when it was applied and who
+    sold it."""
+    return {
+        "entity_id": hit["txn_id"],
+        "occurred_at": hit["applied_at"],
+        "staff_id": hit["staff_id"],
+        "txn_id": hit["txn_id"],
+    }
+
+
 def with_details(
     ctx: RuleContext, rows: pd.DataFrame, table: str = "transactions", columns=DETAIL_COLUMNS
 ) -> pd.DataFrame:
@@ -393,10 +404,7 @@ def suit_001(ctx: RuleContext) -> RuleOutput:
     rated = fmt_day(hit["rated_at"]).fillna("")
     in_force = {"zh": ("（" + rated + " 起适用的评级）"), "en": (" (the rating in force from " + rated + ")")}
     out = {
-        "entity_id": hit["txn_id"],
-        "occurred_at": hit["applied_at"],
-        "staff_id": hit["staff_id"],
-        "txn_id": hit["txn_id"],
+        **transaction_head(hit),
         "customer_id": hit["customer_id"],
         "product_code": hit["product_code"],
         "applied_at": fmt_ts(hit["applied_at"]),
@@ -447,10 +455,7 @@ def suit_002(ctx: RuleContext) -> RuleOutput:
     m = with_assessment(ctx)
     hit = with_details(ctx, m[m["assessed_at"].isna().to_numpy()])
     out = {
-        "entity_id": hit["txn_id"],
-        "occurred_at": hit["applied_at"],
-        "staff_id": hit["staff_id"],
-        "txn_id": hit["txn_id"],
+        **transaction_head(hit),
         "customer_id": hit["customer_id"],
         "applied_at": fmt_ts(hit["applied_at"]),
         "evidence": evidence("transactions", hit["_row"]),
@@ -492,10 +497,7 @@ def suit_003(ctx: RuleContext) -> RuleOutput:
     hit_mask = has & (expires < m["applied_at"]).fillna(False).to_numpy(dtype=bool)
     hit, expired = with_details(ctx, m[hit_mask]), expires[hit_mask]
     out = {
-        "entity_id": hit["txn_id"],
-        "occurred_at": hit["applied_at"],
-        "staff_id": hit["staff_id"],
-        "txn_id": hit["txn_id"],
+        **transaction_head(hit),
         "customer_id": hit["customer_id"],
         "applied_at": fmt_ts(hit["applied_at"]),
         "assessed_at": fmt_ts(hit["assessed_at"]),
@@ -726,10 +728,7 @@ def suit_006(ctx: RuleContext) -> RuleOutput:
     ev = evidence("transactions", hit["_row"])
     ev = ev.where(~known, ev + "; " + evidence("product_ratings", first_row.fillna(0)))
     out = {
-        "entity_id": hit["txn_id"],
-        "occurred_at": hit["applied_at"],
-        "staff_id": hit["staff_id"],
-        "txn_id": hit["txn_id"],
+        **transaction_head(hit),
         "product_code": hit["product_code"],
         "applied_at": fmt_ts(hit["applied_at"]),
         "first_rated_at": day,

@@ -7,6 +7,9 @@ the rule declares (`@rule(partition=...)`), exactly as `run.run_bucket` cuts the
 relation the rule relies on stays inside a bucket. The body returns something small (counts per cell, the
 first rows of an order); the section combines the list with one final step (sums, min/max, concatenation
 then the same sort), which in memory is the same step over a list of one. No big table is ever read whole.
+
+`rows_of` and `first_row` give the auditor's notebook a few rows of a big table (a finding's evidence, the
+guide's example value) the same way: read bucket by bucket, filtered.
 """
 
 from __future__ import annotations
@@ -15,10 +18,15 @@ import dataclasses
 from collections.abc import Callable
 from typing import TypeVar
 
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
 from ..load.quality import ROW
 from ..rules import REGISTRY
 from ..rules.base import RuleContext
-from .store import bucket_of
+from .store import TableStore, bucket_of
 
 T = TypeVar("T")
 
@@ -50,3 +58,30 @@ def per_bucket(bundle, ctx: RuleContext, code: str, body: Callable[[RuleContext]
                 tables[name] = small[name]
         out.append(body(dataclasses.replace(ctx, tables=tables, _cache={})))
     return out
+
+
+def rows_of(store: TableStore, rows) -> pd.DataFrame:
+    """The kept rows numbered `rows` (`_row`) of a big table, in file order: each bucket read filtered on
+    `_row` (the auditor's evidence of one finding), never the table whole."""
+    wanted = pa.array(sorted({int(r) for r in rows}), pa.int64())
+    parts = [
+        pq.read_table(p, filters=pc.field(ROW).isin(wanted)).to_pandas() for p in store.files(store.keys[0])
+    ]
+    parts = [p for p in parts if len(p)]
+    df = pd.concat(parts, ignore_index=True).sort_values(ROW, kind="stable") if parts else store.empty()
+    return store._finish(df)
+
+
+def first_row(store: TableStore) -> pd.DataFrame:
+    """The first kept row of a big table in file order: a bucket holds its rows in file order, so it is the
+    first of the buckets' first kept rows (a batch of each read, not the table)."""
+    firsts = []
+    for p in store.files(store.keys[0]):
+        for batch in pq.ParquetFile(p).iter_batches(batch_size=1024):
+            df = store._finish(batch.to_pandas())
+            if len(df):
+                firsts.append(df.head(1))
+                break
+    if not firsts:
+        return store._finish(store.empty())
+    return pd.concat(firsts, ignore_index=True).sort_values(ROW, kind="stable").head(1).reset_index(drop=True)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..rules.info import DATA_ACCESS_ROLES
+from ..schema import ROLES
 
 PERIOD_START = dt.date(2025, 1, 1)
 PERIOD_END = dt.date(2025, 12, 31)
@@ -33,24 +34,12 @@ ALL_TABLES = (
 #: optional columns of data contract v2 (`table.column`); an institution may leave them out
 V2_COLUMNS = ("transactions.fee", "products.max_fee_rate")
 
-#: head-office roles, in the order the generator staffs them
-HEAD_OFFICE_ROLES = (
-    "promotion",
-    "info_processing",
-    "fund_processing",
-    "risk_monitoring",
-    "audit",
-    "complaint_handling",
-    "it_head",
-    "infosec_head",
-    "it_dev",
-    "it_ops",
-)
+#: head-office roles (the contract's, but counter and sales, which branches hold), in the order staffed
+HEAD_OFFICE_ROLES = tuple(r for r in ROLES if r not in ("counter", "sales"))
 
 
 def head_office_staff(*counts: int) -> dict[str, int]:
-    """Head-office staff by role, the counts in HEAD_OFFICE_ROLES order (a profile reads as one line); 0:
-    none."""
+    """Head-office staff by role from counts in HEAD_OFFICE_ROLES order (one line a profile); 0: none."""
     return {role: n for role, n in zip(HEAD_OFFICE_ROLES, counts, strict=True) if n}
 
 

@@ -96,8 +96,12 @@ def render_details(r: Rule, frame: pd.DataFrame, lang: str, mask: bool = True) -
 def rule_context(params: AuditParams, bundle: Bundle, code: str) -> RuleContext:
     """The rule sees the tables it declares and nothing else, so a declaration cannot fall behind the code."""
     r = REGISTRY[code]
+    names = [t for t in (*r.tables, *r.optional_tables) if t in bundle.tables]
+    view = getattr(
+        bundle.tables, "view", None
+    )  # a partitioned bundle: no big table read until a rule reads it
     return RuleContext(
-        tables={t: bundle.tables[t] for t in (*r.tables, *r.optional_tables) if t in bundle.tables},
+        tables=view(names) if view is not None else {t: bundle.tables[t] for t in names},
         params=params.rule_params(code),
         period_start=pd.Timestamp(params.period_start),
         period_end=pd.Timestamp(params.period_end),

@@ -34,7 +34,7 @@ from .suit import (
     column_codes,
     combine_codes,
     latest_by_codes,
-    transaction_head,
+    transaction_findings,
     with_details,
 )
 
@@ -145,6 +145,24 @@ def transfers_in_period(ctx: RuleContext, keep=True) -> pd.DataFrame:
 
 def transfer_type_names(types: pd.Series) -> dict[str, pd.Series]:
     return {lang: types.map(TRANSFER_TYPES[lang]).fillna(types) for lang in ("zh", "en")}
+
+
+def status_names(status: pd.Series) -> dict[str, pd.Series]:
+    return {lang: status.map(STATUS[lang]).fillna(status) for lang in ("zh", "en")}
+
+
+def transfer_findings(hit: pd.DataFrame, occurred_at: pd.Series, columns: dict) -> pd.DataFrame:
+    """One finding per fund transfer in `hit`, dated `occurred_at`: the transfer, the rule's `columns`, and
+    its fund_transfers row as evidence."""
+    return pd.DataFrame(
+        {
+            "entity_id": hit["transfer_id"],
+            "occurred_at": occurred_at,
+            "transfer_id": hit["transfer_id"],
+            **columns,
+            "evidence": evidence("fund_transfers", hit["_row"]),
+        }
+    )
 
 
 # ------------------------------------------------------------------------------------------ ABN-001
@@ -275,8 +293,7 @@ def abn_002(ctx: RuleContext) -> RuleOutput:
         purchase_code=p["business_code"].array,
         _row_p=p["_row"].to_numpy(),
     )
-    out = {
-        **transaction_head(hit),
+    columns = {
         "customer_id": hit["customer_id"],
         "product_code": hit["product_code"],
         "trade_date": fmt_day(hit["trade_date"]),
@@ -285,9 +302,10 @@ def abn_002(ctx: RuleContext) -> RuleOutput:
         "days": gap[hit_mask],
         "evidence": evidence("transactions", hit["_row"]) + "; " + evidence("transactions", hit["_row_p"]),
     }
-    for lang in ("zh", "en"):
-        out[f"purchase_business_{lang}"] = business_names(hit["purchase_code"], lang)
-    return RuleOutput(len(ri), pd.DataFrame(out))
+    purchase = {lang: business_names(hit["purchase_code"], lang) for lang in ("zh", "en")}
+    return RuleOutput(
+        len(ri), transaction_findings(hit, columns, {"purchase_business": purchase}, business=None)
+    )
 
 
 # ------------------------------------------------------------------------------------------ ABN-003
@@ -429,27 +447,19 @@ def abn_004(ctx: RuleContext) -> RuleOutput:
         ),
     }
     types = transfer_type_names(hit["transfer_type"])
-    return RuleOutput(
-        len(ft),
-        pd.DataFrame(
-            {
-                "entity_id": hit["transfer_id"],
-                "occurred_at": hit["executed_at"].fillna(hit["due_at"]),
-                "transfer_id": hit["transfer_id"],
-                "business_date": fmt_day(hit["business_date"]),
-                "amount": money(hit["amount"]),
-                "holder": h.fillna(""),
-                "customer_id": c,
-                "customer_id_zh": c.fillna("（未知）"),
-                "customer_id_en": c.fillna("(unknown)"),
-                "customer_name": n.fillna(""),
-                **lang_columns("transfer_type", types),
-                "what_zh": what["zh"],
-                "what_en": what["en"],
-                "evidence": evidence("fund_transfers", hit["_row"]),
-            }
-        ),
-    )
+    columns = {
+        "business_date": fmt_day(hit["business_date"]),
+        "amount": money(hit["amount"]),
+        "holder": h.fillna(""),
+        "customer_id": c,
+        "customer_id_zh": c.fillna("（未知）"),
+        "customer_id_en": c.fillna("(unknown)"),
+        "customer_name": n.fillna(""),
+        **lang_columns("transfer_type", types),
+        "what_zh": what["zh"],
+        "what_en": what["en"],
+    }
+    return RuleOutput(len(ft), transfer_findings(hit, hit["executed_at"].fillna(hit["due_at"]), columns))
 
 
 # ------------------------------------------------------------------------------------------ ABN-005
@@ -511,23 +521,15 @@ def abn_005(ctx: RuleContext) -> RuleOutput:
             f"not executed as of {as_of}",
         ),
     }
-    return RuleOutput(
-        len(ft),
-        pd.DataFrame(
-            {
-                "entity_id": hit["transfer_id"],
-                "occurred_at": dl,
-                "transfer_id": hit["transfer_id"],
-                "business_date": fmt_day(hit["business_date"]),
-                "amount": money(hit["amount"]),
-                "deadline": fmt_ts(dl),
-                **lang_columns("transfer_type", transfer_type_names(hit["transfer_type"])),
-                "what_zh": what["zh"],
-                "what_en": what["en"],
-                "evidence": evidence("fund_transfers", hit["_row"]),
-            }
-        ),
-    )
+    columns = {
+        "business_date": fmt_day(hit["business_date"]),
+        "amount": money(hit["amount"]),
+        "deadline": fmt_ts(dl),
+        **lang_columns("transfer_type", transfer_type_names(hit["transfer_type"])),
+        "what_zh": what["zh"],
+        "what_en": what["en"],
+    }
+    return RuleOutput(len(ft), transfer_findings(hit, dl, columns))
 
 
 # ------------------------------------------------------------------------------------------ ABN-006
@@ -702,28 +704,19 @@ def abn_009(ctx: RuleContext) -> RuleOutput:
         return RuleOutput(len(sw), no_findings())
     none = hit["account"].isna().to_numpy()
     branch = hit["branch_id"].astype("string")
-    return RuleOutput(
-        len(sw),
-        pd.DataFrame(
-            {
-                "entity_id": hit["transfer_id"],
-                "occurred_at": hit["executed_at"].fillna(hit["due_at"]),
-                "transfer_id": hit["transfer_id"],
-                "branch_id_zh": branch.fillna("（未记录）"),
-                "branch_id_en": branch.fillna("(not recorded)"),
-                "business_date": fmt_day(hit["business_date"]),
-                "amount": money(hit["amount"]),
-                "to_account": hit["account"].fillna(""),
-                "what_zh": np.where(none, "未记录收款账户", "划入非总部销售专用账户 "),
-                "what_en": np.where(
-                    none,
-                    "has no receiving account recorded",
-                    "went to an account that is not a special account: ",
-                ),
-                "evidence": evidence("fund_transfers", hit["_row"]),
-            }
-        ).reset_index(drop=True),
-    )
+    columns = {
+        "branch_id_zh": branch.fillna("（未记录）"),
+        "branch_id_en": branch.fillna("(not recorded)"),
+        "business_date": fmt_day(hit["business_date"]),
+        "amount": money(hit["amount"]),
+        "to_account": hit["account"].fillna(""),
+        "what_zh": np.where(none, "未记录收款账户", "划入非总部销售专用账户 "),
+        "what_en": np.where(
+            none, "has no receiving account recorded", "went to an account that is not a special account: "
+        ),
+    }
+    occurred_at = hit["executed_at"].fillna(hit["due_at"])
+    return RuleOutput(len(sw), transfer_findings(hit, occurred_at, columns).reset_index(drop=True))
 
 
 # ------------------------------------------------------------------------------------------ ABN-007
@@ -786,8 +779,7 @@ def abn_007(ctx: RuleContext) -> RuleOutput:
             [~tr, bf], ["a non-trading day", f"trading day, before {cut}"], f"trading day, at or after {cut}"
         ),
     }
-    out = {
-        **transaction_head(hit),
+    columns = {
         "applied_at": fmt_ts(hit["applied_at"]),
         "expected": fmt_day(exp),
         "trade_date": fmt_day(hit["trade_date"]),
@@ -795,10 +787,7 @@ def abn_007(ctx: RuleContext) -> RuleOutput:
         "when_en": when["en"],
         "evidence": evidence("transactions", hit["_row"]),
     }
-    for lang in ("zh", "en"):
-        out[f"business_{lang}"] = business_names(hit["business_code"], lang)
-        out[f"status_{lang}"] = hit["status"].map(STATUS[lang]).fillna(hit["status"])
-    return RuleOutput(len(tx), pd.DataFrame(out))
+    return RuleOutput(len(tx), transaction_findings(hit, columns, {"status": status_names(hit["status"])}))
 
 
 # ------------------------------------------------------------------------------------------ ABN-008
@@ -850,15 +839,11 @@ def abn_008(ctx: RuleContext) -> RuleOutput:
     hit, dl, is_late = tx[bad], deadline[bad], late[bad]
     notified = fmt_ts(hit["notified_at"]).fillna("")
     as_of = ctx.as_of.strftime("%Y-%m-%d")
-    out = {
-        **transaction_head(hit),
+    columns = {
         "applied_at": fmt_ts(hit["applied_at"]),
         "deadline": fmt_ts(dl),
         "what_zh": np.where(is_late, "实际于 " + notified + " 告知", f"截至检查基准日 {as_of} 无告知记录"),
         "what_en": np.where(is_late, "told at " + notified, f"no notification recorded as of {as_of}"),
         "evidence": evidence("transactions", hit["_row"]),
     }
-    for lang in ("zh", "en"):
-        out[f"business_{lang}"] = business_names(hit["business_code"], lang)
-        out[f"status_{lang}"] = hit["status"].map(STATUS[lang]).fillna(hit["status"])
-    return RuleOutput(len(tx), pd.DataFrame(out))
+    return RuleOutput(len(tx), transaction_findings(hit, columns, {"status": status_names(hit["status"])}))

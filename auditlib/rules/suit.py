@@ -79,15 +79,28 @@ def purchases_in_period(ctx: RuleContext, columns=KEY_COLUMNS) -> pd.DataFrame:
     return tx.loc[keep.fillna(False).to_numpy(dtype=bool), list(columns)]
 
 
-def transaction_head(hit: pd.DataFrame) -> dict[str, pd.Series]:
-    """The columns a finding on a transaction starts with: the transaction, when it was applied and who
-    sold it."""
-    return {
+def transaction_findings(
+    hit: pd.DataFrame,
+    columns: dict,
+    by_language: dict[str, dict[str, pd.Series]] | None = None,
+    business: str | None = "business_code",
+) -> pd.DataFrame:
+    """One finding per transaction in `hit`: the transaction, when it was applied and who sold it, then the
+    rule's `columns`, then per language (`_zh`, then `_en`) the `business` code in words (`business_<lang>`;
+    None: no such column) and each of `by_language` (name -> {lang: texts})."""
+    out = {
         "entity_id": hit["txn_id"],
         "occurred_at": hit["applied_at"],
         "staff_id": hit["staff_id"],
         "txn_id": hit["txn_id"],
+        **columns,
     }
+    for lang in ("zh", "en"):
+        if business is not None:
+            out[f"business_{lang}"] = business_names(hit[business], lang)
+        for name, texts in (by_language or {}).items():
+            out[f"{name}_{lang}"] = texts[lang]
+    return pd.DataFrame(out)
 
 
 def with_details(
@@ -397,14 +410,17 @@ def suit_001(ctx: RuleContext) -> RuleOutput:
             "there is no mismatch confirmation",
         ),
     }
-    unknown_text = {"zh": "无法识别", "en": "unrecognised"}
     ev = assessment_evidence(hit)
     ev = ev.where(hit["_row_p"].isna(), ev + "; " + evidence("products", hit["_row_p"].fillna(0)))
     ev = ev.where(hit["_row_pr"].isna(), ev + "; " + evidence("product_ratings", hit["_row_pr"].fillna(0)))
     rated = fmt_day(hit["rated_at"]).fillna("")
     in_force = {"zh": ("（" + rated + " 起适用的评级）"), "en": (" (the rating in force from " + rated + ")")}
-    out = {
-        **transaction_head(hit),
+    tolerance, product_risk = {}, {}
+    for lang, unknown in {"zh": "无法识别", "en": "unrecognised"}.items():
+        tolerance[lang] = shown_label(hit["risk_tolerance"], hit["tolerance_level"], "C", unknown)
+        risk = shown_label(hit["risk_level"], hit["product_level"], "R", unknown)
+        product_risk[lang] = risk + in_force[lang] if history else risk
+    columns = {
         "customer_id": hit["customer_id"],
         "product_code": hit["product_code"],
         "applied_at": fmt_ts(hit["applied_at"]),
@@ -412,15 +428,8 @@ def suit_001(ctx: RuleContext) -> RuleOutput:
         "rated_at": rated,
         "evidence": ev,
     }
-    for lang in ("zh", "en"):
-        out[f"business_{lang}"] = business_names(hit["business_code"], lang)
-        out[f"what_{lang}"] = what[lang]
-        out[f"tolerance_{lang}"] = shown_label(
-            hit["risk_tolerance"], hit["tolerance_level"], "C", unknown_text[lang]
-        )
-        risk = shown_label(hit["risk_level"], hit["product_level"], "R", unknown_text[lang])
-        out[f"product_risk_{lang}"] = risk + in_force[lang] if history else risk
-    return RuleOutput(len(m), pd.DataFrame(out), notes=notes)
+    shown = {"what": what, "tolerance": tolerance, "product_risk": product_risk}
+    return RuleOutput(len(m), transaction_findings(hit, columns, shown), notes=notes)
 
 
 @rule(
@@ -454,15 +463,12 @@ def suit_002(ctx: RuleContext) -> RuleOutput:
     assessment at or before its application. Such a purchase is reported here only, not as SUIT-001/003."""
     m = with_assessment(ctx)
     hit = with_details(ctx, m[m["assessed_at"].isna().to_numpy()])
-    out = {
-        **transaction_head(hit),
+    columns = {
         "customer_id": hit["customer_id"],
         "applied_at": fmt_ts(hit["applied_at"]),
         "evidence": evidence("transactions", hit["_row"]),
     }
-    for lang in ("zh", "en"):
-        out[f"business_{lang}"] = business_names(hit["business_code"], lang)
-    return RuleOutput(len(m), pd.DataFrame(out))
+    return RuleOutput(len(m), transaction_findings(hit, columns))
 
 
 @rule(
@@ -496,8 +502,7 @@ def suit_003(ctx: RuleContext) -> RuleOutput:
     expires = m["assessed_at"] + pd.DateOffset(months=int(ctx.params["assessment_valid_months"]))
     hit_mask = has & (expires < m["applied_at"]).fillna(False).to_numpy(dtype=bool)
     hit, expired = with_details(ctx, m[hit_mask]), expires[hit_mask]
-    out = {
-        **transaction_head(hit),
+    columns = {
         "customer_id": hit["customer_id"],
         "applied_at": fmt_ts(hit["applied_at"]),
         "assessed_at": fmt_ts(hit["assessed_at"]),
@@ -505,9 +510,7 @@ def suit_003(ctx: RuleContext) -> RuleOutput:
         "tolerance": hit["risk_tolerance"],
         "evidence": assessment_evidence(hit),
     }
-    for lang in ("zh", "en"):
-        out[f"business_{lang}"] = business_names(hit["business_code"], lang)
-    return RuleOutput(len(m), pd.DataFrame(out))
+    return RuleOutput(len(m), transaction_findings(hit, columns))
 
 
 @rule(
@@ -727,8 +730,7 @@ def suit_006(ctx: RuleContext) -> RuleOutput:
     day = fmt_day(first_day).fillna("")
     ev = evidence("transactions", hit["_row"])
     ev = ev.where(~known, ev + "; " + evidence("product_ratings", first_row.fillna(0)))
-    out = {
-        **transaction_head(hit),
+    columns = {
         "product_code": hit["product_code"],
         "applied_at": fmt_ts(hit["applied_at"]),
         "first_rated_at": day,
@@ -738,6 +740,4 @@ def suit_006(ctx: RuleContext) -> RuleOutput:
         ),
         "evidence": ev,
     }
-    for lang in ("zh", "en"):
-        out[f"business_{lang}"] = business_names(hit["business_code"], lang)
-    return RuleOutput(len(m), pd.DataFrame(out))
+    return RuleOutput(len(m), transaction_findings(hit, columns))

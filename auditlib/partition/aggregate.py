@@ -1,9 +1,9 @@
 """Report aggregates bucket by bucket: one body, run on the whole tables in memory or once per bucket.
 
 A family section of the report (SUIT heat map, RET retention ends, ABN timeliness, FEE bands, INFO counts)
-computes its numbers with the helpers of the rule it stands beside. `per_bucket` runs the section's body on that
-rule's context: in memory once, on the whole tables; partitioned once per bucket, the tables cut by the keys
-the rule declares (`@rule(partition=...)`), exactly as `run.run_bucket` cuts them for the rule, so a
+computes its numbers with the helpers of the rule it stands beside. `per_bucket` runs the section's body on
+that rule's context: in memory once, on the whole tables; partitioned once per bucket, the tables cut by the
+keys the rule declares (`@rule(partition=...)`), exactly as `run.run_bucket` cuts them for the rule, so a
 relation the rule relies on stays inside a bucket. The body returns something small (counts per cell, the
 first rows of an order); the section combines the list with one final step (sums, min/max, concatenation
 then the same sort), which in memory is the same step over a list of one. No big table is ever read whole.

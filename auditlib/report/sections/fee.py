@@ -31,8 +31,8 @@ BANDS = (0.0, 0.5, 0.9)
 
 
 def fee_bands(m: pd.DataFrame, rate: pd.Series, bad: np.ndarray) -> np.ndarray:
-    """Transactions per band (i18n "fee.bands") of the fee as a share of the contract rate. "Above the limit" is
-    decided exactly, as the rule does (a fee exactly at the rate is at the limit), and the last band is the
+    """Transactions per band (i18n "fee.bands") of the fee as a share of the contract rate. "Above the limit"
+    is decided exactly, as the rule does (a fee exactly at the rate is at the limit), and the last band is the
     rule's own verdict, so the chart's red bar is exactly FEE-001's exceptions."""
     fee, amount, r = (x.to_numpy(dtype="float64") for x in (m["fee"], m["amount"], rate))
     over_rate = above_limit(fee, amount, r, 0)

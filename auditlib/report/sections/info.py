@@ -64,9 +64,10 @@ def info_extras(result, lang: str) -> str:
     parts = [head, f"<p>{esc(t('info.required', lang, tables=_joined(tables, lang)))}</p>"]
     counts, bad, in_period = change_totals(result)
     n = int(counts["changes"].sum())
-    parts.append(
-        f"<p>{esc(t('info.found', lang, n=f'{n:,}', ok=f'{n - bad:,}', bad=f'{bad:,}') if n else t('info.none', lang))}"
+    found = (
+        t("info.found", lang, n=f"{n:,}", ok=f"{n - bad:,}", bad=f"{bad:,}") if n else t("info.none", lang)
     )
+    parts.append(f"<p>{esc(found)}")
     other = in_period - n
     parts.append((" " if lang == "en" else "") + esc(t("info.other", lang, n=f"{other:,}")) if other else "")
     parts.append("</p>")

@@ -16,6 +16,7 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 
+from ..rules import sod
 from ..schema import BUSINESS_TYPES
 from . import cal
 from .base import BUSINESS_ROLES, PURCHASE_CODES, SALES_ROLES, Demo
@@ -25,14 +26,7 @@ P0 = pd.Timestamp(PERIOD_START)
 P1 = pd.Timestamp(PERIOD_END) + pd.Timedelta(days=1)  # exclusive end of the period
 PE = pd.Timestamp(PERIOD_END)
 ASOF = pd.Timestamp(AS_OF)
-REVIEW_REQUIRED = {
-    "account_open",
-    "account_close",
-    "info_change",
-    "bank_account_change",
-    "redemption",
-    "fund_transfer",
-}
+REVIEW_REQUIRED = set(sod.REVIEW_REQUIRED)
 ALL_TYPES = set(BUSINESS_TYPES)
 AUTH = {
     "counter": ALL_TYPES - {"fund_transfer", "complaint", "other"},

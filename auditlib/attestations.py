@@ -7,7 +7,8 @@ accepted + rejected = filled rows. A checklist line whose examiner's columns are
 not performed, not an attestation: it is counted apart and its clause stays "manual: not performed".
 
 What makes the whole file unusable (not a workbook or CSV, no sheet with the checklist's header, a header
-without the clause or result column) is an AttestationsError naming the file, sheet and row, never a traceback.
+without the clause or result column) is an AttestationsError naming the file, sheet and row, never a
+traceback.
 """
 
 from __future__ import annotations
@@ -103,8 +104,8 @@ def empty(file: str = "") -> Attestations:
 
 
 def attestations_path(path: str, params_file: str | Path | None) -> Path:
-    """Params `attestations` is relative to the params file, like data_dir; run by plain papermill the notebook
-    does not know that file, so `params/` and the working directory are tried, as for data_dir."""
+    """Params `attestations` is relative to the params file, like data_dir; run by plain papermill the
+    notebook does not know that file, so `params/` and the working directory are tried, as for data_dir."""
     p = Path(path).expanduser()
     if p.is_absolute():
         return p
@@ -121,7 +122,8 @@ def _header_key(text: object) -> str | None:
 
 
 def _grid_xlsx(path: Path) -> tuple[str, list[list], int, dict[tuple[int, int], tuple[int, int]]]:
-    """The checklist sheet's cell values, the index of its header row, and merged ranges (row, col) -> rows."""
+    """The checklist sheet's cell values, the index of its header row, and merged ranges (row, col) ->
+    rows."""
     import openpyxl
 
     try:
@@ -274,7 +276,8 @@ def read_attestations(
 
 
 def _problem(values, raw_date, known, period_start, run_date, seen) -> tuple[str, str]:
-    """Why a filled row cannot be accepted, in English and Chinese (('', '') when it can); the first problem."""
+    """Why a filled row cannot be accepted, in English and Chinese (('', '') when it can); the first
+    problem."""
     cid = values["clause_id"]
     if not cid:
         return "no clause id", "未填条款编号"

@@ -337,7 +337,8 @@ def run_batch(
     resume: bool = False,
     tty: bool | None = None,
 ) -> tuple[list[Outcome], int]:
-    """Run every params file on a local process pool; returns the outcomes and the number of bad params files."""
+    """Run every params file on a local process pool; returns the outcomes and the number of bad params
+    files."""
 
     def local(n_jobs: int) -> Executor:
         return LocalExecutor(max(1, min(workers or os.cpu_count() or 1, n_jobs)))

@@ -411,6 +411,16 @@ def read_holiday_file(path) -> dict[_dt.date, bool]:
 # WorkCalendar
 
 
+def _nth_day_after(days: _DaySet, dates, n) -> np.ndarray:
+    """The n-th member of `days` strictly after each date (NaT stays NaT): next workday and trading day
+    alike."""
+    ns, shape = days.to_ns(dates)
+    counts = _as_counts(n, "n")
+    ns, counts, shape = _broadcast(ns, shape, counts)
+    out = _valid_apply(ns, lambda v: days.nth_after(_floor_days(ns[v]), counts[v]), np.int64(_NAT))
+    return _shape_out(_days_to_dt64(out), shape)
+
+
 class WorkCalendar:
     """Chinese statutory working days (weekdays minus holidays, plus 调休 make-up days) and hours.
 
@@ -520,11 +530,7 @@ class WorkCalendar:
         >>> WorkCalendar().next_workday(["2025-01-24", "2025-01-27", "2025-02-07"]).astype(str).tolist()
         ['2025-01-26', '2025-02-05', '2025-02-08']
         """
-        ns, shape = self._days.to_ns(dates)
-        counts = _as_counts(n, "n")
-        ns, counts, shape = _broadcast(ns, shape, counts)
-        out = _valid_apply(ns, lambda v: self._days.nth_after(_floor_days(ns[v]), counts[v]), np.int64(_NAT))
-        return _shape_out(_days_to_dt64(out), shape)
+        return _nth_day_after(self._days, dates, n)
 
     def workday_deadline(self, ts, n):
         """End (23:59:59) of the N-th working day strictly after the calendar date of ``ts``.
@@ -709,11 +715,7 @@ class TradingCalendar:
         >>> str(TradingCalendar().next_trading_day("2025-01-27"))   # closed 28 Jan-4 Feb and Sat 8 Feb
         '2025-02-05'
         """
-        ns, shape = self._days.to_ns(dates)
-        counts = _as_counts(n, "n")
-        ns, counts, shape = _broadcast(ns, shape, counts)
-        out = _valid_apply(ns, lambda v: self._days.nth_after(_floor_days(ns[v]), counts[v]), np.int64(_NAT))
-        return _shape_out(_days_to_dt64(out), shape)
+        return _nth_day_after(self._days, dates, n)
 
     def trading_days(self, start, end):
         """All trading days in [start, end] (calendar dates, both inclusive), as datetime64[D]."""

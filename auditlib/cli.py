@@ -40,8 +40,8 @@ def cmd_run(a) -> int:
             )
         return FAILED
     print(
-        f"{outcome.institution_id}: {outcome.findings} findings (high {outcome.high}, medium {outcome.medium}, "
-        f"low {outcome.low}) in {outcome.seconds:.1f}s -> {outcome.report}"
+        f"{outcome.institution_id}: {outcome.findings} findings (high {outcome.high}, medium "
+        f"{outcome.medium}, low {outcome.low}) in {outcome.seconds:.1f}s -> {outcome.report}"
     )
     return OK
 
@@ -202,7 +202,8 @@ def _timeouts(s: argparse.ArgumentParser) -> None:
     s.add_argument(
         "--no-pdf",
         action="store_true",
-        help="do not write report.pdf (a batch that needs only the HTML and the tables; sets $AUDITLIB_NO_PDF)",
+        help="do not write report.pdf (a batch that needs only the HTML and the tables; sets "
+        "$AUDITLIB_NO_PDF)",
     )
     s.add_argument(
         "--cache-dir",
@@ -318,7 +319,8 @@ def parser() -> argparse.ArgumentParser:
     s = sub.add_parser(
         "checklist",
         parents=[common],
-        help="write the manual-procedure checklist (xlsx) for the examiner to fill and return as attestations",
+        help="write the manual-procedure checklist (xlsx) for the examiner to fill and return as "
+        "attestations",
     )
     s.add_argument("params", help="params YAML file")
     s.add_argument(

@@ -26,7 +26,8 @@ from .signing import KEY_ENV
 
 
 def _stop_flag(name: str, every: float = 2.0):
-    """A cheap `stop()` for run_one: asks the scheduler whether the batch's Event is set, at most every 2 s."""
+    """A cheap `stop()` for run_one: asks the scheduler whether the batch's Event is set, at most every 2
+    s."""
     from distributed import Event, get_client
 
     event = Event(name, client=get_client())  # bound here: the watchdog asks from its own thread

@@ -59,16 +59,17 @@ def rule_page(r: Rule) -> str:
     params = "\n".join(f"| `{k}` | `{v}` |" for k, v in r.params.items()) or "| (none) | |"
     return (
         f"# {r.code} {r.title['zh']}\n\n*{r.title['en']}*\n\n"
-        f"| | |\n|---|---|\n| family | {r.family} |\n| severity | {r.severity} |\n| citation | {r.citation} |\n"
-        f"| input tables | {', '.join(r.tables)} |\n"
+        f"| | |\n|---|---|\n| family | {r.family} |\n| severity | {r.severity} |\n| citation | {r.citation} "
+        f"|\n| input tables | {', '.join(r.tables)} |\n"
         + (f"| optional columns it needs | {', '.join(r.columns)} |\n" if r.columns else "")
         + f"| entity (one finding per) | `{r.entity}` |\n"
         f"| version | {r.version} |\n\n"
         f"## What and why\n\n{r.doc}\n\n"
         f"{cited_clauses(r)}"
-        f"## Requirement\n\n- zh: {r.requirement_text('zh', r.params)}\n- en: {r.requirement_text('en', r.params)}\n\n"
-        f"## Parameters (defaults; override per institution under `overrides: {{{r.code}: ...}}` or "
-        f"`{{{r.family}: ...}}`)\n\n| name | default |\n|---|---|\n{params}\n\n{_needs(r)}{_example(r.code)}"
+        f"## Requirement\n\n- zh: {r.requirement_text('zh', r.params)}\n- en: "
+        f"{r.requirement_text('en', r.params)}\n\n## Parameters (defaults; override per institution under "
+        f"`overrides: {{{r.code}: ...}}` or `{{{r.family}: ...}}`)\n\n| name | default "
+        f"|\n|---|---|\n{params}\n\n{_needs(r)}{_example(r.code)}"
     )
 
 

@@ -45,7 +45,8 @@ EXTRA_FINDING_COLUMNS = [
 ]
 SUMMARY_COLUMNS = ["rule_code", "tested", "not_tested_reason", "population", "exceptions", "exception_rate"]
 SUMMARY_EXTRA = ["family", "severity", "title", "status", "open", "mitigated", "error", "version", "left_out"]
-#: kept in `AuditResult.summary` for the report, not written to rule_summary.csv: each rule's `RuleOutput.notes`
+#: kept in `AuditResult.summary` for the report,
+#: not written to rule_summary.csv: each rule's `RuleOutput.notes`
 SUMMARY_NOTES = "notes"
 
 
@@ -96,8 +97,12 @@ def render_details(r: Rule, frame: pd.DataFrame, lang: str, mask: bool = True) -
 def rule_context(params: AuditParams, bundle: Bundle, code: str) -> RuleContext:
     """The rule sees the tables it declares and nothing else, so a declaration cannot fall behind the code."""
     r = REGISTRY[code]
+    names = [t for t in (*r.tables, *r.optional_tables) if t in bundle.tables]
+    view = getattr(
+        bundle.tables, "view", None
+    )  # a partitioned bundle: no big table read until a rule reads it
     return RuleContext(
-        tables={t: bundle.tables[t] for t in (*r.tables, *r.optional_tables) if t in bundle.tables},
+        tables=view(names) if view is not None else {t: bundle.tables[t] for t in names},
         params=params.rule_params(code),
         period_start=pd.Timestamp(params.period_start),
         period_end=pd.Timestamp(params.period_end),

@@ -180,8 +180,8 @@ TEXT: dict[str, dict[str, str]] = {
         "tracking": "与上期比较",
         "tracking_col": "跟踪",
         "tracking_intro": "上期结果：{previous}（按发现编号 finding_id 比对）。",
-        "tracking_counts": "本期新发现 {new} 项，重复发现 {recurring} 项；上期发现中本期已不再出现（已整改）{resolved} 项，"
-        "所属规则本期未测试、无法判断 {not_retested} 项。",
+        "tracking_counts": "本期新发现 {new} 项，重复发现 {recurring} 项；上期发现中本期已不再出现（已整改）"
+        "{resolved} 项，所属规则本期未测试、无法判断 {not_retested} 项。",
         "tracking_rule": "新发现 {new}，重复发现 {recurring}，已整改 {resolved}",
         "resolved_list": "上期发现、本期已不再出现（已整改）",
         "previous_detail": "上期说明",
@@ -278,13 +278,13 @@ TEXT: dict[str, dict[str, str]] = {
         "encoding": "Encoding",
         "package": "Package",
         "rule_version": "Version",
-        "rule_failed": "This rule could not be run and gives no conclusion (technical detail in the working papers "
-        "findings.xlsx and rule_summary.csv)",
+        "rule_failed": "This rule could not be run and gives no conclusion (technical detail in the working "
+        "papers findings.xlsx and rule_summary.csv)",
         "tracking": "Compared with the previous period",
         "tracking_col": "Tracking",
         "tracking_intro": "Previous results: {previous} (compared by finding_id).",
-        "tracking_counts": "{new} new and {recurring} recurring findings; {resolved} findings of the previous period "
-        "no longer found (resolved); {not_retested} whose rule was not tested this time "
+        "tracking_counts": "{new} new and {recurring} recurring findings; {resolved} findings of the "
+        "previous period no longer found (resolved); {not_retested} whose rule was not tested this time "
         "(cannot tell).",
         "tracking_rule": "new {new}, recurring {recurring}, resolved {resolved}",
         "resolved_list": "Previous findings no longer found (resolved)",
@@ -293,7 +293,8 @@ TEXT: dict[str, dict[str, str]] = {
         "recurring_n": "Recurring",
         "resolved_n": "Resolved",
         "resolved_sheet": "Resolved and not retested",
-        "extra_failed": "This family's overview could not be produced (the rule results below are not affected).",
+        "extra_failed": "This family's overview could not be produced (the rule results below are "
+        "not affected).",
         "audit_sample": "Audit sample",
         "sample_note": "For each rule up to {n} records of its scope are drawn at random "
         "with a fixed seed, for re-performance by hand: the rule's "
@@ -328,8 +329,8 @@ TEXT["zh"].update(
         "rule_title": "规则",
         "concl_scope": "本次检查以 {start} 至 {end} 为检查期间、{as_of} 为检查基准日，对{name}提供的业务数据"
         "执行了全量测试：选定规则 {selected} 项，完成测试 {tested} 项。",
-        "concl_found": "其中 {with_exc} 项规则发现例外，共计 {n} 项发现（高 {high} 项、中 {medium} 项、低 {low} 项）；"
-        "{mitigated} 项属于已批准的例外，其余 {open} 项待机构整改。",
+        "concl_found": "其中 {with_exc} 项规则发现例外，共计 {n} 项发现（高 {high} 项、中 {medium} 项、低 "
+        "{low} 项）；{mitigated} 项属于已批准的例外，其余 {open} 项待机构整改。",
         "concl_clean": "完成测试的规则均未发现例外。",
         "concl_high": "高严重程度发现 {n} 项，涉及以下规则：",
         "concl_no_high": "未发现高严重程度事项。",
@@ -348,33 +349,38 @@ TEXT["zh"].update(
         "scope_data": "机构提供的数据表",
         "scope_not_tested": "未能测试的规则",
         "scope_limits": "局限",
-        "limit_source": "检查所用数据均由机构导出提供，检查组未将其与机构的源系统（销售系统、登记结算系统、投诉系统等）核对；"
-        "数据的完整性与准确性由机构负责。",
-        "limit_missing": "机构未提供以下数据，依赖这些数据的规则未能测试，本报告对相关事项不发表结论：{tables}。",
+        "limit_source": "检查所用数据均由机构导出提供，检查组未将其与机构的源系统（销售系统、登记结算系统、"
+        "投诉系统等）核对；数据的完整性与准确性由机构负责。",
+        "limit_missing": "机构未提供以下数据，依赖这些数据的规则未能测试，"
+        "本报告对相关事项不发表结论：{tables}。",
         "limit_quality": "载入时共隔离 {n} 行不合格记录（原因见“数据质量”），这些记录未参与测试，"
         "其中可能存在的例外未被发现。",
-        "limit_manual": "本报告的规则测试仅覆盖可由数据检查的要求；需查阅文件、访谈或现场查看的要求见条款覆盖与检查组的人工程序。",
+        "limit_manual": "本报告的规则测试仅覆盖可由数据检查的要求；需查阅文件、"
+        "访谈或现场查看的要求见条款覆盖与检查组的人工程序。",
         "limit_none_missing": "机构提供了规则所需的全部数据表。",
         "reason_missing": "未提供数据：{tables}",
-        "method_population": "全量测试：每条规则对其检查范围内的全部记录逐条检查，不抽样；每项例外即一项发现，"
-        "以发现编号标识（由机构、规则与对象计算得出，跨期稳定，可与上期结果及机构反馈逐项对应）。",
-        "method_severity": "严重程度：高、中、低为规则的默认分级，依据被违反要求对投资者权益与机构内部控制的影响确定；"
-        "已批准的例外仍列为发现，状态为“已批准例外”。",
-        "method_calendar": "工作日历：工作日按国务院办公厅公布的法定节假日安排确定（含调休上班日，不含节假日），"
-        "取自 chinese-calendar {cc} 维护的节假日表{extra}；工作时间为 {start}—{end}{lunch}。"
+        "method_population": "全量测试：每条规则对其检查范围内的全部记录逐条检查，不抽样；"
+        "每项例外即一项发现，以发现编号标识（由机构、规则与对象计算得出，跨期稳定，"
+        "可与上期结果及机构反馈逐项对应）。",
+        "method_severity": "严重程度：高、中、低为规则的默认分级，依据被违反要求对投资者权益与机构内部控制的"
+        "影响确定；已批准的例外仍列为发现，状态为“已批准例外”。",
+        "method_calendar": "工作日历：工作日按国务院办公厅公布的法定节假日安排确定（含调休上班日，"
+        "不含节假日），取自 chinese-calendar {cc} 维护的节假日表{extra}；工作时间为 {start}—{end}{lunch}。"
         "交易日历：上海证券交易所交易日，取自 exchange-calendars {xc} 的 XSHG 日历。",
         "method_calendar_extra": "，并按本次参数增加节假日 {h} 天、调休工作日 {w} 天",
         "method_lunch": "（午休 {start}—{end} 不计）",
         "method_sample": "审计抽样：为便于人工复核，每条规则从其检查范围内抽取至多 {n} 条记录；"
-        "抽样以机构、规则与检查期间计算的固定种子确定（SHA-256 摘要，SplitMix64 排序），相同数据与参数总得到相同样本，"
-        "样本见工作底稿 findings.xlsx。",
+        "抽样以机构、规则与检查期间计算的固定种子确定（SHA-256 摘要，SplitMix64 排序），"
+        "相同数据与参数总得到相同样本，样本见工作底稿 findings.xlsx。",
         "method_masking": "个人信息（姓名、证件号码、电话、银行账号）在本报告中已脱敏。",
         "method_engine_memory": "全部数据一次读入一台计算机的内存进行检查。",
-        "method_engine_partitioned": "因数据量较大，数据按客户、网点、业务事项等划分为 {n} 个分区逐区检查{where}，"
-        "再合并各区结果；合并结果与整体一次检查的结果完全相同。",
+        "method_engine_partitioned": "因数据量较大，数据按客户、网点、业务事项等划分为 {n} "
+        "个分区逐区检查{where}，再合并各区结果；合并结果与整体一次检查的结果完全相同。",
         "method_engine_cluster": "（在计算集群上并行运行）",
-        "method_tools": "检查工具：auditlib {version}；运行编号 {run_id}；数据指纹 {fingerprint}（全部输入文件 SHA-256 的摘要）。",
-        "params_intro": "各规则本次采用的检查要求（含参数取值）如下；标注“已调整”的规则按参数文件改变了默认值。",
+        "method_tools": "检查工具：auditlib {version}；运行编号 {run_id}；数据指纹 "
+        "{fingerprint}（全部输入文件 SHA-256 的摘要）。",
+        "params_intro": "各规则本次采用的检查要求（含参数取值）如下；"
+        "标注“已调整”的规则按参数文件改变了默认值。",
         "adjusted": "已调整",
         "default": "默认",
         "sources_legend": "依据说明",
@@ -410,19 +416,19 @@ TEXT["en"].update(
         "rule_title": "Rule",
         "concl_scope": "We tested the full population of the business data {name} supplied for the period "
         "{start} to {end}, as of {as_of}: of {selected} rules selected, {tested} were tested.",
-        "concl_found": "{with_exc} rules found exceptions, {n} findings in all ({high} high, {medium} medium, "
-        "{low} low severity); {mitigated} are approved exceptions and {open} remain open for the institution "
-        "to remedy.",
+        "concl_found": "{with_exc} rules found exceptions, {n} findings in all ({high} high, {medium} "
+        "medium, {low} low severity); {mitigated} are approved exceptions and {open} remain open for the "
+        "institution to remedy.",
         "concl_clean": "No tested rule found an exception.",
         "concl_high": "The {n} high-severity findings concern these rules:",
         "concl_no_high": "There is no high-severity finding.",
-        "concl_missing": "The institution did not provide {tables}, so {k} rules could not be tested ({codes}); "
-        "this report gives no conclusion on those matters.",
+        "concl_missing": "The institution did not provide {tables}, so {k} rules could not be tested "
+        "({codes}); this report gives no conclusion on those matters.",
         "concl_errors": "{k} rules could not be run and give no conclusion ({codes}).",
-        "concl_quality": "{n} rows failing the data checks were quarantined on loading and not tested (see Data "
-        "quality).",
-        "concl_basis": "All data was supplied by the institution and was not reconciled to its source systems; "
-        "the conclusion rests on that data being complete and accurate.",
+        "concl_quality": "{n} rows failing the data checks were quarantined on loading and not tested (see "
+        "Data quality).",
+        "concl_basis": "All data was supplied by the institution and was not reconciled to its source "
+        "systems; the conclusion rests on that data being complete and accurate.",
         "rule_count": "{title} ({code}, {n})",
         "list_sep": "; ",
         "high_findings": "High-severity findings",
@@ -434,46 +440,47 @@ TEXT["en"].update(
         "scope_data": "Data supplied by the institution",
         "scope_not_tested": "Rules not tested",
         "scope_limits": "Limitations",
-        "limit_source": "All data was exported and supplied by the institution; the examiners did not reconcile it "
-        "to the institution's source systems (sales, registration and settlement, complaints). The institution is "
-        "responsible for its completeness and accuracy.",
-        "limit_missing": "The institution did not provide the following data; the rules that need it were not "
-        "tested and this report gives no conclusion on those matters: {tables}.",
+        "limit_source": "All data was exported and supplied by the institution; the examiners did not "
+        "reconcile it to the institution's source systems (sales, registration and settlement, complaints). "
+        "The institution is responsible for its completeness and accuracy.",
+        "limit_missing": "The institution did not provide the following data; the rules that need it were "
+        "not tested and this report gives no conclusion on those matters: {tables}.",
         "limit_quality": "{n} rows failing the data checks were quarantined on loading (reasons under Data "
         "quality); they were not tested, and any exception among them is not reported.",
-        "limit_manual": "The rule tests cover the requirements that data can show; requirements that need documents, "
-        "interviews or inspection are covered by the clause coverage and the examiners' manual procedures.",
+        "limit_manual": "The rule tests cover the requirements that data can show; requirements that need "
+        "documents, interviews or inspection are covered by the clause coverage and the examiners' "
+        "manual procedures.",
         "limit_none_missing": "The institution provided every table the rules need.",
         "reason_missing": "data not provided: {tables}",
         "method_population": "Full-population tests: each rule checks every record in its scope, without "
-        "sampling; each exception is one finding, identified by a finding id (derived from the institution, the "
-        "rule and the entity, stable across periods, so that it can be matched with the previous period and the "
-        "institution's responses).",
-        "method_severity": "Severity: high, medium and low are each rule's default rating, by the effect of the "
-        "requirement broken on investors and on internal control; approved exceptions are still listed, with the "
-        "status approved exception.",
+        "sampling; each exception is one finding, identified by a finding id (derived from the institution, "
+        "the rule and the entity, stable across periods, so that it can be matched with the previous period "
+        "and the institution's responses).",
+        "method_severity": "Severity: high, medium and low are each rule's default rating, by the effect of "
+        "the requirement broken on investors and on internal control; approved exceptions are still listed, "
+        "with the status approved exception.",
         "method_calendar": "Working days: the statutory holiday arrangements published by the State Council "
         "(make-up working days count, holidays do not), from chinese-calendar {cc}{extra}; working hours "
-        "{start} to {end}{lunch}. Trading days: the Shanghai Stock Exchange calendar (XSHG) of exchange-calendars "
-        "{xc}.",
+        "{start} to {end}{lunch}. Trading days: the Shanghai Stock Exchange calendar (XSHG) of "
+        "exchange-calendars {xc}.",
         "method_calendar_extra": ", with {h} holidays and {w} make-up working days added by this audit's "
         "parameters",
         "method_lunch": " (lunch break {start} to {end} excluded)",
-        "method_sample": "Audit sample: for re-performance by hand, up to {n} records in each rule's scope are "
-        "drawn with a fixed seed derived from the institution, the rule and the period (SHA-256 digest, SplitMix64 "
-        "ordering); the same data and parameters always give the same sample, listed in the working papers, "
-        "findings.xlsx.",
-        "method_masking": "Personal data (names, identity numbers, phone numbers, bank accounts) is masked in this "
-        "report.",
+        "method_sample": "Audit sample: for re-performance by hand, up to {n} records in each rule's scope "
+        "are drawn with a fixed seed derived from the institution, the rule and the period (SHA-256 digest, "
+        "SplitMix64 ordering); the same data and parameters always give the same sample, listed in the "
+        "working papers, findings.xlsx.",
+        "method_masking": "Personal data (names, identity numbers, phone numbers, bank accounts) is masked "
+        "in this report.",
         "method_engine_memory": "All data was read into one computer's memory and tested at once.",
-        "method_engine_partitioned": "Because of its size, the data was divided into {n} partitions (by customer, "
-        "branch, business item and the like), tested partition by partition{where}, and the results combined; "
-        "the combined results are identical to testing all the data at once.",
+        "method_engine_partitioned": "Because of its size, the data was divided into {n} partitions (by "
+        "customer, branch, business item and the like), tested partition by partition{where}, and the "
+        "results combined; the combined results are identical to testing all the data at once.",
         "method_engine_cluster": " on a computing cluster",
-        "method_tools": "Tool: auditlib {version}; run id {run_id}; data fingerprint {fingerprint} (a digest of the "
-        "SHA-256 of every input file).",
-        "params_intro": "What each rule required in this audit, with its parameter values; rules marked adjusted "
-        "had a default changed by the params file.",
+        "method_tools": "Tool: auditlib {version}; run id {run_id}; data fingerprint {fingerprint} (a digest "
+        "of the SHA-256 of every input file).",
+        "params_intro": "What each rule required in this audit, with its parameter values; rules marked "
+        "adjusted had a default changed by the params file.",
         "adjusted": "adjusted",
         "default": "default",
         "sources_legend": "Sources",
@@ -554,8 +561,8 @@ TEXT["en"].update({"family_INFO": "Information and data management", "family_FEE
 #: a rule block's count of rows left out of the population for a missing value (rules.md v2)
 TEXT["zh"].update({"left_out": "因缺少所需数据未纳入检查：{n}"})
 TEXT["en"].update({"left_out": "left out for a missing value: {n}"})
-#: the optional columns of contract v2, named where a rule is not tested without them (未提供数据：交易费用); tables
-#: are named by the report from their declaration (html.table_name_words)
+#: the optional columns of contract v2, named where a rule is not tested without them (未提供数据：交易费用);
+#: tables are named by the report from their declaration (html.table_name_words)
 VOCAB["zh"].update({"transactions.fee": "交易费用", "products.max_fee_rate": "产品合同最高费率"})
 VOCAB["en"].update(
     {
@@ -589,8 +596,9 @@ def t(key: str, lang: str, **kw) -> str:
 
 
 def label(value: str, lang: str) -> str:
-    """A vocabulary value in the report language only (``宣传推介``, ``information processing``): the examiner's
-    report carries no codes; tools read the codes from findings.csv and the working papers' code columns."""
+    """A vocabulary value in the report language only (``宣传推介``, ``information processing``): the
+    examiner's report carries no codes; tools read the codes from findings.csv and the working papers' code
+    columns."""
     return VOCAB[lang].get(value, value)
 
 
@@ -598,7 +606,9 @@ def label(value: str, lang: str) -> str:
 TEXT["zh"].update(
     {
         "cov_title": "条款覆盖",
-        "cov_intro": "下表逐条列出两项指导意见及投诉处理程序中可检查的条款，说明本次检查以数据检查、人工检查程序或两者结合的方式覆盖的情况；未覆盖的条款及原因一并列示。人工检查程序的结论来自检查人员填写并经逐行校验的人工检查程序底稿。",
+        "cov_intro": "下表逐条列出两项指导意见及投诉处理程序中可检查的条款，说明本次检查以数据检查、"
+        "人工检查程序或两者结合的方式覆盖的情况；未覆盖的条款及原因一并列示。"
+        "人工检查程序的结论来自检查人员填写并经逐行校验的人工检查程序底稿。",
         "cov_source": "来源",
         "cov_clauses": "条款数",
         "cov_tested": "经数据检查",
@@ -619,8 +629,10 @@ TEXT["zh"].update(
         "cov_attested": "人工检查：{result}，证据 {ref}，{by}，{on}",
         "cov_evidence": "证据 {ref}，{by}，{on}",
         "cov_manual_only": "人工检查程序",
-        "cov_att_file": "人工检查程序底稿：{file}。填写 {rows} 行，接受 {ok} 行，拒绝 {bad} 行；另有 {blank} 行未填写（未执行）。逐行结果见 attestations.csv。",
-        "cov_att_none": "本次检查未提供人工检查程序底稿；人工检查条款均列为“未执行”。底稿可用 auditlib checklist 生成。",
+        "cov_att_file": "人工检查程序底稿：{file}。填写 {rows} 行，接受 {ok} 行，拒绝 {bad} 行；另有 {blank} "
+        "行未填写（未执行）。逐行结果见 attestations.csv。",
+        "cov_att_none": "本次检查未提供人工检查程序底稿；人工检查条款均列为“未执行”。底稿可用 auditlib "
+        "checklist 生成。",
         "cov_rejected": "被拒绝的底稿行",
         "cov_row": "行",
         "cov_reason": "原因",
@@ -640,7 +652,9 @@ TEXT["zh"].update(
         "cl_as_of": "检查基准日",
         "cl_prepared": "编制人 / 日期",
         "cl_reviewed": "复核人 / 日期",
-        "cl_how": "填写说明：每行执行所列检查程序后，在“检查结论”栏选择符合、不符合或不适用，填写证据索引（底稿编号或文件名）、执行人和执行日期（年-月-日）。未填写的行视为未执行。填妥后在参数文件中以 attestations 指定本文件，重新运行检查。",
+        "cl_how": "填写说明：每行执行所列检查程序后，在“检查结论”栏选择符合、不符合或不适用，"
+        "填写证据索引（底稿编号或文件名）、执行人和执行日期（年-月-日）。未填写的行视为未执行。"
+        "填妥后在参数文件中以 attestations 指定本文件，重新运行检查。",
         "cl_not_covered": "数据未覆盖：",
         "cl_rejected": "上次被拒绝：",
         "cl_result_prompt": "请选择：符合、不符合、不适用",
@@ -650,7 +664,9 @@ TEXT["zh"].update(
 TEXT["en"].update(
     {
         "cov_title": "Clause coverage",
-        "cov_intro": "Every checkable clause of the two guidances and the complaint procedures, and how this examination covered it: by data, by manual procedures, or both; clauses not covered are listed with the reason. Manual conclusions come from the examiner's checklist, validated row by row.",
+        "cov_intro": "Every checkable clause of the two guidances and the complaint procedures, and how this "
+        "examination covered it: by data, by manual procedures, or both; clauses not covered are listed with "
+        "the reason. Manual conclusions come from the examiner's checklist, validated row by row.",
         "cov_source": "Source",
         "cov_clauses": "Clauses",
         "cov_tested": "Tested by data",
@@ -671,8 +687,10 @@ TEXT["en"].update(
         "cov_attested": "manual procedure: {result}, evidence {ref}, {by}, {on}",
         "cov_evidence": "evidence {ref}, {by}, {on}",
         "cov_manual_only": "manual procedure",
-        "cov_att_file": "Manual-procedure checklist: {file}. {rows} rows filled: {ok} accepted, {bad} rejected; {blank} lines left empty (not performed). Row by row in attestations.csv.",
-        "cov_att_none": "No manual-procedure checklist was given; manual clauses are shown as not performed. Produce one with auditlib checklist.",
+        "cov_att_file": "Manual-procedure checklist: {file}. {rows} rows filled: {ok} accepted, {bad} "
+        "rejected; {blank} lines left empty (not performed). Row by row in attestations.csv.",
+        "cov_att_none": "No manual-procedure checklist was given; manual clauses are shown as not performed. "
+        "Produce one with auditlib checklist.",
         "cov_rejected": "Rejected checklist rows",
         "cov_row": "Row",
         "cov_reason": "Reason",
@@ -692,7 +710,10 @@ TEXT["en"].update(
         "cl_as_of": "As of",
         "cl_prepared": "Prepared by / on",
         "cl_reviewed": "Reviewed by / on",
-        "cl_how": "How to fill: after performing a line's procedure, choose pass, fail or n/a under Result and fill the evidence reference (working-paper number or file name), who performed it and when (YYYY-MM-DD). Lines left empty count as not performed. Name this file as attestations in the params file and run the audit again.",
+        "cl_how": "How to fill: after performing a line's procedure, choose pass, fail or n/a under Result "
+        "and fill the evidence reference (working-paper number or file name), who performed it and when "
+        "(YYYY-MM-DD). Lines left empty count as not performed. Name this file as attestations in the params "
+        "file and run the audit again.",
         "cl_not_covered": "Not covered by the data: ",
         "cl_rejected": "Rejected last time: ",
         "cl_result_prompt": "Choose pass, fail or n/a",
@@ -714,8 +735,8 @@ _add(
             "cmp.overview": "投诉处理概况（信息性统计，非检查发现）",
             "cmp.no_table": "未提供投诉数据（complaints）。",
             "cmp.none_received": "检查期间内未受理投诉。",
-            "cmp.summary": "检查期间（{start} 至 {end}）共受理投诉 {n} 件，其中一般投诉 {general} 件、重大投诉 {major} 件；"
-            "截至检查基准日 {as_of} 已办结 {resolved} 件。",
+            "cmp.summary": "检查期间（{start} 至 {end}）共受理投诉 {n} 件，其中一般投诉 {general} 件、"
+            "重大投诉 {major} 件；截至检查基准日 {as_of} 已办结 {resolved} 件。",
             "cmp.volume": "投诉量",
             "cmp.by_month": "按受理月份",
             "cmp.by_channel": "按渠道",
@@ -734,9 +755,9 @@ _add(
             "cmp.uncategorised": "未分类",
             "cmp.other_categories": "其他类别",
             "cmp.response": "答复时效",
-            "cmp.response_note": "答复所用工作日数 = 使答复恰好不逾期所需的最小工作日数 N（受理当日不计；答复落在非工作日的，"
-            "计入其后第一个工作日）。期限：一般投诉 {general_days} 个工作日（CMP-002），重大投诉 "
-            "{major_days} 个工作日（CMP-004）；虚线右侧为逾期答复。",
+            "cmp.response_note": "答复所用工作日数 = 使答复恰好不逾期所需的最小工作日数 N（受理当日不计；"
+            "答复落在非工作日的，计入其后第一个工作日）。期限：一般投诉 {general_days} 个工作日（CMP-002），"
+            "重大投诉 {major_days} 个工作日（CMP-004）；虚线右侧为逾期答复。",
             "cmp.working_days": "答复所用工作日数",
             "cmp.deadline": "期限 {n} 个工作日",
             "cmp.response_alt": "一般投诉与重大投诉答复所用工作日数直方图，标出答复期限",
@@ -751,8 +772,8 @@ _add(
             "cmp.no_calendar": "工作日历不包含 {year} 年，无法计算答复所用工作日数。",
             "cmp.no_responses": "检查期间受理的投诉均无答复记录。",
             "cmp.aging": "截至检查基准日未办结投诉的账龄",
-            "cmp.aging_note": "未办结 = 受理日不晚于检查基准日 {as_of}，且无办结时间或办结时间晚于该日；账龄按自然日计算"
-            "（检查基准日减受理日）。",
+            "cmp.aging_note": "未办结 = 受理日不晚于检查基准日 {as_of}，且无办结时间或办结时间晚于该日；"
+            "账龄按自然日计算（检查基准日减受理日）。",
             "cmp.age": "账龄（自然日）",
             "cmp.age_0_3": "≤3 天",
             "cmp.age_4_10": "4–10 天",
@@ -763,7 +784,8 @@ _add(
             "cmp.no_open": "截至检查基准日没有未办结的投诉。",
             "cmp.aging_alt": "未办结投诉按账龄分组的柱状图",
             "cmp.repeat": "重复投诉",
-            "cmp.repeat_text": "CMP-010 发现重复投诉 {n} 件（同一客户同一类别在 {days} 天内再次投诉），涉及客户 {customers} 名。",
+            "cmp.repeat_text": "CMP-010 发现重复投诉 {n} 件（同一客户同一类别在 {days} 天内再次投诉），"
+            "涉及客户 {customers} 名。",
             "cmp.repeat_none": "CMP-010 未发现重复投诉。",
             "cmp.repeat_not_run": "CMP-010 未运行，无重复投诉统计。",
         },
@@ -771,8 +793,8 @@ _add(
             "cmp.overview": "Complaint handling overview (information, not findings)",
             "cmp.no_table": "No complaints table was provided.",
             "cmp.none_received": "No complaint was received in the audit period.",
-            "cmp.summary": "{n} complaints were received in the audit period ({start} to {end}): {general} general and "
-            "{major} major; {resolved} were resolved by the as-of date {as_of}.",
+            "cmp.summary": "{n} complaints were received in the audit period ({start} to {end}): {general} "
+            "general and {major} major; {resolved} were resolved by the as-of date {as_of}.",
             "cmp.volume": "Volumes",
             "cmp.by_month": "By month received",
             "cmp.by_channel": "By channel",
@@ -791,13 +813,14 @@ _add(
             "cmp.uncategorised": "uncategorised",
             "cmp.other_categories": "other categories",
             "cmp.response": "Response times",
-            "cmp.response_note": "Working days taken = the smallest N for which the reply would have been on time (the day "
-            "of receipt does not count; a reply on a non-working day counts as the next working day). "
-            "Deadlines: general complaints {general_days} working days (CMP-002), major complaints "
-            "{major_days} (CMP-004); bars right of the dashed line are late replies.",
+            "cmp.response_note": "Working days taken = the smallest N for which the reply would have been on "
+            "time (the day of receipt does not count; a reply on a non-working day counts as the next "
+            "working day). Deadlines: general complaints {general_days} working days (CMP-002), major "
+            "complaints {major_days} (CMP-004); bars right of the dashed line are late replies.",
             "cmp.working_days": "Working days taken to reply",
             "cmp.deadline": "deadline {n} working days",
-            "cmp.response_alt": "Histograms of working days taken to reply, general and major complaints, deadline marked",
+            "cmp.response_alt": "Histograms of working days taken to reply, general and major complaints, "
+            "deadline marked",
             "cmp.severity": "Complaint type",
             "cmp.received": "Received",
             "cmp.answered": "Answered",
@@ -806,11 +829,12 @@ _add(
             "cmp.unanswered": "Not answered",
             "cmp.median": "Median (working days)",
             "cmp.p90": "90th percentile (working days)",
-            "cmp.no_calendar": "The working-day calendar does not know the year {year}: working days to reply not computed.",
+            "cmp.no_calendar": "The working-day calendar does not know the year {year}: working days to "
+            "reply not computed.",
             "cmp.no_responses": "No complaint received in the period has a reply recorded.",
             "cmp.aging": "Complaints open at the as-of date, by age",
-            "cmp.aging_note": "Open = received on or before the as-of date {as_of} and not resolved by the end of that day; "
-            "age in calendar days (as-of date minus the day of receipt).",
+            "cmp.aging_note": "Open = received on or before the as-of date {as_of} and not resolved by the "
+            "end of that day; age in calendar days (as-of date minus the day of receipt).",
             "cmp.age": "Age (calendar days)",
             "cmp.age_0_3": "≤3 days",
             "cmp.age_4_10": "4–10 days",
@@ -821,8 +845,8 @@ _add(
             "cmp.no_open": "No complaint was open at the as-of date.",
             "cmp.aging_alt": "Bar chart of open complaints by age",
             "cmp.repeat": "Repeat complaints",
-            "cmp.repeat_text": "CMP-010 found {n} repeat complaints (same customer and category again within {days} days), "
-            "from {customers} customers.",
+            "cmp.repeat_text": "CMP-010 found {n} repeat complaints (same customer and category again within "
+            "{days} days), from {customers} customers.",
             "cmp.repeat_none": "CMP-010 found no repeat complaint.",
             "cmp.repeat_not_run": "CMP-010 did not run: no repeat-complaint figures.",
         },
@@ -841,14 +865,15 @@ _add(
             "ret.not_due": "检查基准日之后",
             "ret.no_backups": "未提供备份数据（backups），无法绘制备份日历。",
             "ret.no_archive": "未提供档案清单（archive_records），无法统计保存期届满的档案。",
-            "ret.days": "期间内 {n} 个自然日：有成功备份 {success} 天，仅有失败的备份 {failed} 天，无备份 {none} 天。",
+            "ret.days": "期间内 {n} 个自然日：有成功备份 {success} 天，仅有失败的备份 {failed} 天，"
+            "无备份 {none} 天。",
             "ret.month": "月份",
             "ret.day": "日",
             "ret.chart_title": "每日备份状态（按 backup_date）",
             "ret.alt": "检查期间每日备份状态日历",
-            "ret.upcoming_note": "在检查基准日 {as_of} 之后 12 个月内（至 {until}）保存期届满、且在检查基准日仍保存的档案。"
-            "届满日当天仍须保存，自次日起方可销毁。存续客户的身份资料尚无届满日，不在统计之列；"
-            "投诉与录音档案无保存期规则，亦不统计。",
+            "ret.upcoming_note": "在检查基准日 {as_of} 之后 12 个月内（至 {until}）保存期届满、"
+            "且在检查基准日仍保存的档案。届满日当天仍须保存，自次日起方可销毁。存续客户的身份资料尚无届满日，"
+            "不在统计之列；投诉与录音档案无保存期规则，亦不统计。",
             "ret.none_upcoming": "未来 12 个月内没有保存期届满的档案。",
             "ret.type": "档案类型",
             "ret.end_month": "届满月份",
@@ -862,23 +887,25 @@ _add(
         },
         "en": {
             "ret.calendar": "Backup calendar",
-            "ret.upcoming": "Records reaching the end of their retention in the next 12 months (information, not findings)",
+            "ret.upcoming": "Records reaching the end of their retention in the next 12 months (information, "
+            "not findings)",
             "ret.success": "successful backup",
             "ret.failed": "failed attempts only",
             "ret.none": "no backup",
             "ret.not_due": "after as_of",
             "ret.no_backups": "No backups table was provided: no backup calendar.",
             "ret.no_archive": "No archive_records table was provided: no retention overview.",
-            "ret.days": "{n} calendar days in the period: {success} with a successful backup, {failed} with failed attempts "
-            "only, {none} with no backup.",
+            "ret.days": "{n} calendar days in the period: {success} with a successful backup, {failed} with "
+            "failed attempts only, {none} with no backup.",
             "ret.month": "Month",
             "ret.day": "Day",
             "ret.chart_title": "Daily backup status (by backup_date)",
             "ret.alt": "Calendar of daily backup status over the audit period",
-            "ret.upcoming_note": "Records still held on the as-of date ({as_of}) whose retention ends within the following 12 months "
-            "(up to {until}). A record is kept through its retention end and may be disposed of from "
-            "the next day. Identity records of active customers have no end yet and are not counted; "
-            "complaint and call-recording records have no retention rule and are not counted either.",
+            "ret.upcoming_note": "Records still held on the as-of date ({as_of}) whose retention ends within "
+            "the following 12 months (up to {until}). A record is kept through its retention end and may be "
+            "disposed of from the next day. Identity records of active customers have no end yet and are not "
+            "counted; complaint and call-recording records have no retention rule and are not "
+            "counted either.",
             "ret.none_upcoming": "No record reaches the end of its retention in the next 12 months.",
             "ret.type": "Record type",
             "ret.end_month": "Month of retention end",
@@ -900,8 +927,9 @@ _add(
             "abn.transfers": "资金划转时效（按业务日所在月份，信息性统计）",
             "abn.no_transfers": "未提供资金划转数据（fund_transfers），无法统计划转时效。",
             "abn.none_transfers": "检查期间内无资金划转。",
-            "abn.transfers_summary": "检查期间内业务日的资金划转 {n} 笔：按时执行 {on_time} 笔，迟延执行 {late} 笔，"
-            "截至检查基准日已到期仍未执行 {missing} 笔，尚未到期 {not_due} 笔（宽限 {grace} 分钟）。",
+            "abn.transfers_summary": "检查期间内业务日的资金划转 {n} 笔：按时执行 {on_time} 笔，迟延执行 "
+            "{late} 笔，截至检查基准日已到期仍未执行 {missing} 笔，尚未到期 {not_due} 笔（宽限 "
+            "{grace} 分钟）。",
             "abn.on_time": "按时执行",
             "abn.late": "迟延执行",
             "abn.missing": "逾期未执行",
@@ -912,9 +940,9 @@ _add(
             "abn.transfers_title": "每月资金划转执行情况",
             "abn.transfers_alt": "按月统计的资金划转按时、迟延与逾期未执行笔数",
             "abn.cutoff": "交易申请时间与交易日认定（信息性统计）",
-            "abn.cutoff_summary": "检查期间内交易申请 {n} 笔，其中交易日认定不符合 {cutoff} 截止时间规则的 {bad} 笔："
-            "交易日 {cutoff} 及以后申请却记为当日 {after_cutoff} 笔，{cutoff} 前申请却记为其后交易日 "
-            "{before_cutoff} 笔，非交易日申请未记为下一交易日 {non_trading} 笔。",
+            "abn.cutoff_summary": "检查期间内交易申请 {n} 笔，其中交易日认定不符合 {cutoff} 截止时间规则的 "
+            "{bad} 笔：交易日 {cutoff} 及以后申请却记为当日 {after_cutoff} 笔，{cutoff} "
+            "前申请却记为其后交易日 {before_cutoff} 笔，非交易日申请未记为下一交易日 {non_trading} 笔。",
             "abn.after_cutoff": "截止后申请记为当日",
             "abn.before_cutoff": "截止前申请记为其后",
             "abn.non_trading": "非交易日申请",
@@ -926,11 +954,12 @@ _add(
             "abn.cutoff_alt": "按申请小时统计的申请笔数与交易日认定错误笔数",
             "abn.no_calendar": "交易日历不包含 {year} 年，无法统计交易日认定（ABN-007 的结果见下）。",
             "abn.sweeps": "网点资金归集的收款账户（信息性统计）",
-            "abn.sweeps_summary": "检查期间内业务日的网点资金归集划款 {n} 笔、金额 {amount}：划入总部销售专用账户 {special} 笔"
-            "（金额 {special_amount}），划入其他账户 {other} 笔（金额 {other_amount}），未记录收款账户 {none} 笔"
-            "（金额 {none_amount}）。",
-            "abn.sweeps_unconfigured": "检查期间内业务日的网点资金归集划款 {n} 笔、金额 {amount}。本次检查未提供总部销售专用账户"
-            "清单，无法判断收款账户是否为专用账户（ABN-009 未测试）；下表仅列示收款账户分布。",
+            "abn.sweeps_summary": "检查期间内业务日的网点资金归集划款 {n} 笔、金额 {amount}："
+            "划入总部销售专用账户 {special} 笔（金额 {special_amount}），划入其他账户 {other} 笔（金额 "
+            "{other_amount}），未记录收款账户 {none} 笔（金额 {none_amount}）。",
+            "abn.sweeps_unconfigured": "检查期间内业务日的网点资金归集划款 {n} 笔、金额 {amount}。"
+            "本次检查未提供总部销售专用账户清单，无法判断收款账户是否为专用账户（ABN-009 未测试）；"
+            "下表仅列示收款账户分布。",
             "abn.none_sweeps": "检查期间内无网点资金归集划款。",
             "abn.account": "收款账户（已脱敏）",
             "abn.kind": "账户性质",
@@ -947,9 +976,9 @@ _add(
             "abn.transfers": "Fund transfer timeliness by month of business date (information)",
             "abn.no_transfers": "No fund_transfers provided: no transfer timeliness.",
             "abn.none_transfers": "No fund transfers in the period.",
-            "abn.transfers_summary": "{n} transfers with a business date in the period: {on_time} executed on time, {late} "
-            "late, {missing} not executed and overdue at the as-of date, {not_due} not yet due "
-            "(grace {grace} minute(s)).",
+            "abn.transfers_summary": "{n} transfers with a business date in the period: {on_time} executed "
+            "on time, {late} late, {missing} not executed and overdue at the as-of date, {not_due} not yet "
+            "due (grace {grace} minute(s)).",
             "abn.on_time": "on time",
             "abn.late": "late",
             "abn.missing": "not executed, overdue",
@@ -960,10 +989,10 @@ _add(
             "abn.transfers_title": "Fund transfers by month",
             "abn.transfers_alt": "Transfers on time, late and overdue by month",
             "abn.cutoff": "Application time and trade date (information)",
-            "abn.cutoff_summary": "{n} applications in the period, {bad} with a trade date that breaks the {cutoff} cut-off "
-            "rule: {after_cutoff} at or after {cutoff} booked into the same day, {before_cutoff} "
-            "before {cutoff} pushed to a later day, {non_trading} on a non-trading day not booked "
-            "to the next trading day.",
+            "abn.cutoff_summary": "{n} applications in the period, {bad} with a trade date that breaks the "
+            "{cutoff} cut-off rule: {after_cutoff} at or after {cutoff} booked into the same day, "
+            "{before_cutoff} before {cutoff} pushed to a later day, {non_trading} on a non-trading day not "
+            "booked to the next trading day.",
             "abn.after_cutoff": "after cut-off, booked same day",
             "abn.before_cutoff": "before cut-off, booked later",
             "abn.non_trading": "non-trading day",
@@ -973,15 +1002,15 @@ _add(
             "abn.applications": "Applications",
             "abn.cutoff_title": "Wrong trade dates by hour of application",
             "abn.cutoff_alt": "Applications and wrong trade dates by hour of application",
-            "abn.no_calendar": "The trading calendar does not know the year {year}: no trade-date figures (ABN-007's result "
-            "is below).",
+            "abn.no_calendar": "The trading calendar does not know the year {year}: no trade-date figures "
+            "(ABN-007's result is below).",
             "abn.sweeps": "Where branch sweeps went (information)",
-            "abn.sweeps_summary": "{n} branch sweeps with a business date in the period, {amount} in all: {special} into a "
-            "head-office sales special account ({special_amount}), {other} into other accounts ({other_amount}), "
-            "{none} with no receiving account recorded ({none_amount}).",
-            "abn.sweeps_unconfigured": "{n} branch sweeps with a business date in the period, {amount} in all. No list of "
-            "head-office sales special accounts was provided, so whether they reached one cannot be judged (ABN-009 "
-            "not tested); the table only shows where they went.",
+            "abn.sweeps_summary": "{n} branch sweeps with a business date in the period, {amount} in all: "
+            "{special} into a head-office sales special account ({special_amount}), {other} into other "
+            "accounts ({other_amount}), {none} with no receiving account recorded ({none_amount}).",
+            "abn.sweeps_unconfigured": "{n} branch sweeps with a business date in the period, {amount} in "
+            "all. No list of head-office sales special accounts was provided, so whether they reached one "
+            "cannot be judged (ABN-009 not tested); the table only shows where they went.",
             "abn.none_sweeps": "No branch sweeps in the period.",
             "abn.account": "Receiving account (masked)",
             "abn.kind": "Kind",
@@ -992,7 +1021,8 @@ _add(
             "abn.sweep_count": "Sweeps",
             "abn.sweep_amount": "Amount",
             "abn.branches": "Branches",
-            "abn.more_accounts": "{n} more receiving accounts ({count} sweeps, {amount}) in the working papers.",
+            "abn.more_accounts": "{n} more receiving accounts ({count} sweeps, {amount}) in the "
+            "working papers.",
         },
     }
 )
@@ -1004,16 +1034,17 @@ _add(
             "suit.heading": "产品风险等级与投资者风险承受能力（信息性统计）",
             "suit.missing": "未提供{tables}，无法绘制适用性热力图。",
             "suit.none": "检查期间内无已确认的认购、申购、定投交易。",
-            "suit.summary": "检查期间内已确认的认购、申购、定投共 {n} 笔：产品风险等级高于投资者风险承受能力（按可销售矩阵，红框）"
-            "{mismatch} 笔，其中未签署风险不匹配确认 {unconfirmed} 笔；申请前无任何风险测评 {none} 笔；"
-            "风险等级标签无法识别 {unknown} 笔。",
+            "suit.summary": "检查期间内已确认的认购、申购、定投共 {n} 笔："
+            "产品风险等级高于投资者风险承受能力（按可销售矩阵，红框）{mismatch} 笔，其中未签署风险不匹配确认 "
+            "{unconfirmed} 笔；申请前无任何风险测评 {none} 笔；风险等级标签无法识别 {unknown} 笔。",
             "suit.investor": "投资者风险承受能力（申请时最近一次测评）",
             "suit.product": "产品风险等级",
             "suit.no_assessment": "无测评",
             "suit.unrecognised": "无法识别",
             "suit.title": "已确认的认购/申购/定投笔数",
             "suit.alt": "按产品风险等级与投资者风险承受能力统计的销售笔数热力图",
-            "suit.note": "格中数字为笔数；红框为可销售矩阵不允许的组合，其下“未确认”为其中未签署风险不匹配确认的笔数。",
+            "suit.note": "格中数字为笔数；红框为可销售矩阵不允许的组合，"
+            "其下“未确认”为其中未签署风险不匹配确认的笔数。",
             "suit.unconfirmed_short": "未确认 {n}",
             "suit.cell_table": "不匹配组合明细",
             "suit.pair": "组合",
@@ -1022,39 +1053,39 @@ _add(
             "suit.history": "已提供产品风险评级历史：每笔销售按销售当日有效的产品风险评级判断。{unrated}",
             "suit.unrated": "其中 {n} 笔销售当日产品尚无有效评级，未计入上图，另作为例外报告。",
             "suit.no_history": "未提供产品风险评级历史：每笔销售按产品当前的风险评级判断。",
-            "suit.later": "其中 {n} 笔已测评投资者的销售，所依据的产品评级日期晚于销售当日（销售时该评级尚不存在），"
-            "这些销售中 {k} 笔被判定为不匹配的例外。",
+            "suit.later": "其中 {n} 笔已测评投资者的销售，所依据的产品评级日期晚于销售当日（销售时该评级尚不"
+            "存在），这些销售中 {k} 笔被判定为不匹配的例外。",
             "suit.later_none": "所依据的产品评级日期均不晚于销售当日。",
         },
         "en": {
             "suit.heading": "Product risk against investor tolerance (information)",
             "suit.missing": "No {tables} provided: no suitability heat map.",
             "suit.none": "No confirmed subscription, purchase or regular investment in the period.",
-            "suit.summary": "{n} confirmed subscriptions, purchases and regular investments in the period: {mismatch} with the "
-            "product's risk above the investor's tolerance under the matching matrix (red outline), "
-            "{unconfirmed} of them without a signed mismatch confirmation; {none} with no risk assessment "
-            "before the application; {unknown} with a risk label that is not recognised.",
+            "suit.summary": "{n} confirmed subscriptions, purchases and regular investments in the period: "
+            "{mismatch} with the product's risk above the investor's tolerance under the matching matrix "
+            "(red outline), {unconfirmed} of them without a signed mismatch confirmation; {none} with no "
+            "risk assessment before the application; {unknown} with a risk label that is not recognised.",
             "suit.investor": "Investor tolerance (latest assessment at the application)",
             "suit.product": "Product risk",
             "suit.no_assessment": "none",
             "suit.unrecognised": "unrecognised",
             "suit.title": "Confirmed purchase-type sales",
             "suit.alt": "Heat map of sales by product risk and investor tolerance",
-            "suit.note": "Numbers are sales; red outlines mark combinations the matching matrix does not allow, with the "
-            "number of those sales that had no signed mismatch confirmation.",
+            "suit.note": "Numbers are sales; red outlines mark combinations the matching matrix does not "
+            "allow, with the number of those sales that had no signed mismatch confirmation.",
             "suit.unconfirmed_short": "unconf. {n}",
             "suit.cell_table": "Mismatched combinations",
             "suit.pair": "Combination",
             "suit.sales": "Sales",
             "suit.unconfirmed": "No confirmation",
-            "suit.history": "The product rating history was provided: each sale is judged by the product's rating in "
-            "force on the day of the sale.{unrated}",
-            "suit.unrated": " On the day of {n} of the sales the product had no rating in force; they are not in the chart "
-            "and are reported as exceptions of their own.",
-            "suit.no_history": "No product rating history was provided: each sale is judged by the product's current "
-            "rating.",
-            "suit.later": "For {n} sales to assessed investors that rating is dated after the day of the sale (it did not "
-            "exist when the sale was made); {k} of these sales were found unsuitable.",
+            "suit.history": "The product rating history was provided: each sale is judged by the product's "
+            "rating in force on the day of the sale.{unrated}",
+            "suit.unrated": " On the day of {n} of the sales the product had no rating in force; they are "
+            "not in the chart and are reported as exceptions of their own.",
+            "suit.no_history": "No product rating history was provided: each sale is judged by the product's "
+            "current rating.",
+            "suit.later": "For {n} sales to assessed investors that rating is dated after the day of the "
+            "sale (it did not exist when the sale was made); {k} of these sales were found unsuitable.",
             "suit.later_none": "No sale rests on a rating dated after the day of the sale.",
         },
     }
@@ -1065,15 +1096,15 @@ _add(
     {
         "zh": {
             "acc.heading": "账户与客户身份：检查要求与检查结果",
-            "acc.required": "检查要求：个人客户须以有效身份证件开立账户，居民身份证号码须为 18 位、出生日期真实且不晚于开户日、"
-            "校验码正确（GB 11643-1999）；同一证件号码不得登记于姓名不同的多名客户；交易须发生在客户业务关系存续期内"
-            "（开户日至销户日）。",
-            "acc.ids": "检查期间内存续、以居民身份证登记（或未登记证件类型）的个人客户 {n} 名，身份证号码无效 {bad} 名"
-            "（占 {rate}）。",
+            "acc.required": "检查要求：个人客户须以有效身份证件开立账户，居民身份证号码须为 18 位、"
+            "出生日期真实且不晚于开户日、校验码正确（GB 11643-1999）；"
+            "同一证件号码不得登记于姓名不同的多名客户；交易须发生在客户业务关系存续期内（开户日至销户日）。",
+            "acc.ids": "检查期间内存续、以居民身份证登记（或未登记证件类型）的个人客户 {n} 名，"
+            "身份证号码无效 {bad} 名（占 {rate}）。",
             "acc.fifteen": "其中 15 位旧号码 {n} 名，需换领或补登 18 位号码。",
             "acc.shared": "与姓名不同的其他客户登记同一证件号码的客户 {n} 名，涉及号码 {numbers} 个。",
-            "acc.trades": "检查期间内已确认的交易 {n} 笔，发生在业务关系存续期之外 {bad} 笔：早于开户日 {before} 笔，"
-            "晚于销户日 {after} 笔。",
+            "acc.trades": "检查期间内已确认的交易 {n} 笔，发生在业务关系存续期之外 {bad} 笔：早于开户日 "
+            "{before} 笔，晚于销户日 {after} 笔。",
             "acc.not_tested": "{what}未检查：{reason}",
             "acc.what_ids": "身份证号码",
             "acc.what_shared": "共用证件号码",
@@ -1087,16 +1118,19 @@ _add(
         },
         "en": {
             "acc.heading": "Accounts and customer identity: what was required and what was found",
-            "acc.required": "Required: individual customers open accounts with a valid identity document; a resident identity "
-            "number has 18 characters, a real birth date not after the account was opened and the right "
-            "check character (GB 11643-1999); one ID number is not recorded for customers of different "
-            "names; trades happen within the customer's relationship (from the opening to the closing date).",
-            "acc.ids": "{n} individual customers with a relationship in the period and a resident identity card (or no ID "
-            "type recorded): {bad} with an invalid ID number ({rate}).",
-            "acc.fifteen": "Of these, {n} with a 15-digit pre-1999 number, to be replaced by the 18-character one.",
-            "acc.shared": "{n} customers share an ID number with a customer of another name ({numbers} number(s)).",
-            "acc.trades": "{n} confirmed transactions in the period, {bad} outside the customer's relationship: {before} "
-            "before the opening date, {after} after the closing date.",
+            "acc.required": "Required: individual customers open accounts with a valid identity document; a "
+            "resident identity number has 18 characters, a real birth date not after the account was opened "
+            "and the right check character (GB 11643-1999); one ID number is not recorded for customers of "
+            "different names; trades happen within the customer's relationship (from the opening to the "
+            "closing date).",
+            "acc.ids": "{n} individual customers with a relationship in the period and a resident identity "
+            "card (or no ID type recorded): {bad} with an invalid ID number ({rate}).",
+            "acc.fifteen": "Of these, {n} with a 15-digit pre-1999 number, to be replaced by the "
+            "18-character one.",
+            "acc.shared": "{n} customers share an ID number with a customer of another name "
+            "({numbers} number(s)).",
+            "acc.trades": "{n} confirmed transactions in the period, {bad} outside the customer's "
+            "relationship: {before} before the opening date, {after} after the closing date.",
             "acc.not_tested": "{what} not checked: {reason}",
             "acc.what_ids": "Resident ID numbers",
             "acc.what_shared": "Shared ID numbers",
@@ -1117,8 +1151,10 @@ _add(
         "zh": {
             "info.heading": "业务数据修改的审批（信息性统计）",
             "info.missing": "未提供业务数据修改记录，无法检查业务数据修改是否经过审批。",
-            "info.required": "要求：对{tables}数据的修改，须事先经修改人以外的人员审批（审批时间不晚于修改时间）。",
-            "info.found": "检查期间内对上述数据的修改共 {n} 条，其中 {ok} 条事先经他人审批，{bad} 条未经独立的事先审批。",
+            "info.required": "要求：对{tables}数据的修改，须事先经修改人以外的人员审批（审批时间不晚于"
+            "修改时间）。",
+            "info.found": "检查期间内对上述数据的修改共 {n} 条，其中 {ok} 条事先经他人审批，{bad} "
+            "条未经独立的事先审批。",
             "info.none": "检查期间内无对上述数据的修改记录。",
             "info.other": "另有 {n} 条修改涉及其他数据表，不在检查范围内。",
             "info.table": "业务数据",
@@ -1131,12 +1167,12 @@ _add(
         },
         "en": {
             "info.heading": "Approval of changes to business data (information)",
-            "info.missing": "No record of changes to business data was provided: whether such changes were approved "
-            "could not be checked.",
-            "info.required": "Required: every change to {tables} data is approved beforehand (no later than the change) "
-            "by someone other than the person making it.",
-            "info.found": "{n} changes to these data in the period: {ok} approved beforehand by someone else, {bad} "
-            "without independent prior approval.",
+            "info.missing": "No record of changes to business data was provided: whether such changes were "
+            "approved could not be checked.",
+            "info.required": "Required: every change to {tables} data is approved beforehand (no later than "
+            "the change) by someone other than the person making it.",
+            "info.found": "{n} changes to these data in the period: {ok} approved beforehand by someone "
+            "else, {bad} without independent prior approval.",
             "info.none": "No change to these data in the period.",
             "info.other": "{n} further changes concern other tables and are outside this check.",
             "info.table": "Business data",
@@ -1161,8 +1197,8 @@ _add(
             "fee.and": "和",
             "fee.required": "要求：认购、申购、定投收取的费用占申请金额的比例，不得超过产品合同约定的最高费率"
             "（允许误差 {tolerance}）。",
-            "fee.found": "检查期间内已确认的认购、申购、定投中，已检查 {n} 笔（金额大于零且费用和费率齐全），其中 {bad} 笔"
-            "超过合同最高费率，超出合同费率部分的费用合计 {excess} 元。",
+            "fee.found": "检查期间内已确认的认购、申购、定投中，已检查 {n} 笔（金额大于零且费用和费率齐全），"
+            "其中 {bad} 笔超过合同最高费率，超出合同费率部分的费用合计 {excess} 元。",
             "fee.left_out": "另有 {n} 笔缺少金额、费用或合同费率，未能检查。",
             "fee.none": "检查期间内没有可检查的认购、申购、定投。",
             "fee.title": "收取费率占合同最高费率的比例",
@@ -1184,17 +1220,19 @@ _add(
         },
         "en": {
             "fee.heading": "Purchase fees against the contract's highest rate (information)",
-            "fee.missing": "No {what} was provided: whether purchase fees exceed the contract's highest rate could not "
-            "be checked.",
+            "fee.missing": "No {what} was provided: whether purchase fees exceed the contract's highest rate "
+            "could not be checked.",
             "fee.fee": "fee charged on each transaction",
             "fee.rate": "highest fee rate of each product's contract",
             "fee.and": " and ",
-            "fee.required": "Required: the fee on a subscription, purchase or regular investment, as a share of the "
-            "amount, does not exceed the highest rate of the product's contract (tolerance {tolerance}).",
-            "fee.found": "{n} confirmed subscriptions, purchases and regular investments of the period were checked "
-            "(amount above zero, fee and rate given): {bad} above the contract's highest rate, with {excess} "
-            "charged beyond the contract rate in all.",
-            "fee.left_out": "{n} more lacked the amount, the fee or the contract rate and could not be checked.",
+            "fee.required": "Required: the fee on a subscription, purchase or regular investment, as a share "
+            "of the amount, does not exceed the highest rate of the product's contract (tolerance "
+            "{tolerance}).",
+            "fee.found": "{n} confirmed subscriptions, purchases and regular investments of the period were "
+            "checked (amount above zero, fee and rate given): {bad} above the contract's highest rate, with "
+            "{excess} charged beyond the contract rate in all.",
+            "fee.left_out": "{n} more lacked the amount, the fee or the contract rate and could "
+            "not be checked.",
             "fee.none": "No subscription, purchase or regular investment of the period could be checked.",
             "fee.title": "Fee charged as a share of the contract's highest rate",
             "fee.alt": "Transactions by fee charged as a share of the contract's highest rate",
@@ -1222,9 +1260,10 @@ _add(
         "zh": {
             "mit.title": "已批准例外的有效期与使用情况",
             "mit.none": "本次检查未列出已批准的例外。",
-            "mit.intro": "本次检查共列出已批准的例外 {n} 项，覆盖发现 {covered} 条。已批准的例外仅在有效期内覆盖发现："
-            "岗位冲突与离职后保留岗位等持续性发现，须在其期间内最后一日仍有效方视为已批准例外；"
-            "因有效期届满而未被覆盖、仍列为待整改的发现 {lapsed} 条。",
+            "mit.intro": "本次检查共列出已批准的例外 {n} 项，覆盖发现 {covered} 条。"
+            "已批准的例外仅在有效期内覆盖发现：岗位冲突与离职后保留岗位等持续性发现，"
+            "须在其期间内最后一日仍有效方视为已批准例外；因有效期届满而未被覆盖、仍列为待整改的发现 "
+            "{lapsed} 条。",
             "mit.expired": "检查期间内到期的例外（{n} 项）",
             "mit.soon": "检查基准日后 {days} 日内（至 {until}）到期的例外（{n} 项）",
             "mit.unused": "未匹配任何发现的例外（{n} 项）",
@@ -1242,10 +1281,10 @@ _add(
         "en": {
             "mit.title": "Approved exceptions: validity and use",
             "mit.none": "No approved exceptions were listed for this audit.",
-            "mit.intro": "{n} approved exception(s) were listed for this audit, covering {covered} finding(s). An "
-            "approved exception covers findings only while it is valid: a lasting finding (a conflict of roles, "
-            "a role kept after leaving) is covered only if the exception is still valid on its last day in the "
-            "period. {lapsed} finding(s) stay open because the exception had ended.",
+            "mit.intro": "{n} approved exception(s) were listed for this audit, covering {covered} "
+            "finding(s). An approved exception covers findings only while it is valid: a lasting finding (a "
+            "conflict of roles, a role kept after leaving) is covered only if the exception is still valid "
+            "on its last day in the period. {lapsed} finding(s) stay open because the exception had ended.",
             "mit.expired": "Exceptions that ended inside the audit period ({n})",
             "mit.soon": "Exceptions ending within {days} days after the as-of day, by {until} ({n})",
             "mit.unused": "Exceptions that matched no finding ({n})",

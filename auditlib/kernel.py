@@ -1,4 +1,5 @@
-"""The Jupyter kernel of an audit: launched, watched and stopped here (the runner's faults, docs/operations.md).
+"""The Jupyter kernel of an audit: launched, watched and stopped here (the runner's faults,
+docs/operations.md).
 
 - `AuditKernelManager`: the one kernel manager of the package. Kernels talk over Unix sockets (no TCP ports
   to clash between parallel audits, no unencrypted-TCP warning on the operator's console), and the manager

@@ -76,7 +76,8 @@ def mask_value(v: str, kind: str) -> str:
 
 def column_kinds(columns, declared: dict[str, str] | None = None) -> dict[str, str]:
     """The mask kind of each personal-data column of a rule's frame: what the rule declares (`Rule.pii`), plus
-    any column named like a contract PII column (so a value a rule carries but did not declare is masked too)."""
+    any column named like a contract PII column (so a value a rule carries but did not declare is masked
+    too)."""
     kinds = {}
     for c in columns:
         if declared and c in declared:

@@ -29,6 +29,7 @@ from .load import ROW
 from .mask import contract_pii_kind, mask_series
 from .params import AuditParams, parse_params, read_params_file, resolve_data_dir, resolve_relative
 from .partition import open_bundle
+from .partition.aggregate import first_row, rows_of
 from .report import auditor_guide, html, narrative
 from .report.auditor_guide import GUIDE
 from .report.coverage import coverage_section
@@ -106,7 +107,8 @@ class Audit:
     def start(
         cls, params_file: str | None = None, output_dir: str | None = None, run_id: str | None = None, **given
     ) -> Audit:
-        """Validate the params, load the bundle, run the rules, compare with the previous period's findings."""
+        """Validate the params, load the bundle, run the rules, compare with the previous period's
+        findings."""
         started = dt.datetime.now().astimezone().isoformat(timespec="seconds")
         data = read_params_file(params_file) if params_file else {}
         data.update({k: v for k, v in given.items() if v is not None})
@@ -205,7 +207,8 @@ class Audit:
         )
 
     def coverage(self):
-        """Clause coverage: every clause of the catalogue, tested by data, attested by hand, or why neither."""
+        """Clause coverage: every clause of the catalogue, tested by data, attested by hand, or why
+        neither."""
         return _html(coverage_section(self.result, self.attestations))
 
     def mitigations(self):
@@ -255,7 +258,7 @@ class Audit:
 
         return sample_index(self.result, self.samples())
 
-    # ------------------------------------------------------------ the auditor's notebook: narrative, digging further
+    # ----------------------------------------------------- the auditor's notebook: narrative, digging further
 
     def narrative(self, section: str):
         """A section's narrative in the params' language (a Markdown output: the examiner's HTML omits it)."""
@@ -270,12 +273,18 @@ class Audit:
         return rule_sheet(self.result, code, self.params.show_personal_data)
 
     def table(self, name: str) -> pd.DataFrame:
-        """A loaded table as the rules saw it (`_row` = its spreadsheet row); personal data masked unless params
-        say show_personal_data."""
+        """A loaded table as the rules saw it (`_row` = its spreadsheet row); personal data masked unless
+        params say show_personal_data."""
         tables = self.result.bundle.tables
         if name not in tables:
             raise AuditError(f"no table {name} was loaded (loaded: {', '.join(sorted(tables))})")
-        df = tables[name]
+        return self._masked(name, tables[name])
+
+    def _big(self, name: str):
+        """The table's buckets when the audit is partitioned and `name` is a big table, else None."""
+        return getattr(self.result.bundle, "stores", {}).get(name)
+
+    def _masked(self, name: str, df: pd.DataFrame) -> pd.DataFrame:
         if self.params.show_personal_data:
             return df
         out = df.copy(deep=False)
@@ -293,7 +302,8 @@ class Audit:
             raise AuditError(f"{code} has no finding for {entity_id}")
         parts = []
         for table, row in re.findall(r"(\w+) row (\d+)", " ".join(hit["evidence"].astype(str))):
-            t = self.table(table)
+            store = self._big(table)  # partitioned: the one row read from the buckets, not the table
+            t = self._masked(table, rows_of(store, [int(row)])) if store is not None else self.table(table)
             parts.append(t[t[ROW] == int(row)].assign(table=table))
         return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
 
@@ -310,7 +320,8 @@ class Audit:
         given = ", ".join(f"{k}={v!r}" for k, v in params.items())
         if self.lang == "zh":
             print(
-                f"{code}（{given}）：测试总体 {row['population']:,}，例外 {row['exceptions']:,}（本次检查 {before:,}）"
+                f"{code}（{given}）：测试总体 {row['population']:,}，例外 {row['exceptions']:,}（本次检查 "
+                f"{before:,}）"
             )
         else:
             print(
@@ -346,7 +357,8 @@ class Audit:
         entity = entities.iloc[0] if len(entities) else ""
         r = REGISTRY[code]
         table = next((tb for tb in r.tables if tb in self.result.bundle.tables), r.tables[0])
-        df = self.result.bundle.tables.get(table, pd.DataFrame())
+        store = self._big(table)
+        df = first_row(store) if store is not None else self.result.bundle.tables.get(table, pd.DataFrame())
         column = r.entity if r.entity in df.columns else (str(df.columns[0]) if len(df.columns) else "")
         value = str(df[column].iloc[0]) if column and len(df) else ""
         if entity and column == r.entity:
@@ -439,7 +451,8 @@ class Audit:
         if named:  # no runner to fold the run record into a manifest: just say where the files are
             if self.lang == "zh":
                 print(
-                    f"未指定输出目录，{len(paths)} 个文件已写入 {out}（用 auditlib run 运行可得到完整输出与 manifest.json）"
+                    f"未指定输出目录，{len(paths)} 个文件已写入 {out}（用 auditlib run 运行可得到完整输出与 "
+                    f"manifest.json）"
                 )
             else:
                 print(

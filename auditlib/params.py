@@ -162,8 +162,8 @@ def _same_type(default: Any, value: Any) -> bool:
 
 
 def _unquoted_in_text_list(default: Any, value: Any) -> int | None:
-    """The position of the first number in a list parameter of text (a default of text items, or empty, as for account
-    numbers): YAML reads `6222...` or `0024` unquoted as a number, and the leading zeros are gone."""
+    """The position of the first number in a list parameter of text (a default of text items, or empty, as for
+    account numbers): YAML reads `6222...` or `0024` unquoted as a number, and the leading zeros are gone."""
     if not isinstance(default, list) or not isinstance(value, list):
         return None
     if default and not all(isinstance(x, str) for x in default):
@@ -313,9 +313,9 @@ def run_problems(params: AuditParams, params_file: str | Path) -> list[str]:
 
 
 def resolve_relative(value: str | Path, params_file: str | Path | None) -> Path:
-    """A path from params (`data_dir`, `previous_dir`, `attestations`, ...) is relative to the params file. Run by
-    plain papermill the notebook does not know that file, so it also tries `params/` and the working directory,
-    the places a params file lives in this layout; the first that exists wins."""
+    """A path from params (`data_dir`, `previous_dir`, `attestations`, ...) is relative to the params file.
+    Run by plain papermill the notebook does not know that file, so it also tries `params/` and the working
+    directory, the places a params file lives in this layout; the first that exists wins."""
     d = Path(value)
     if d.is_absolute():
         return d

@@ -48,7 +48,8 @@ class Column:
     type: str = "str"
     required: bool = False
     meaning: str = ""
-    #: personal data: how the examiner's copy masks it (`name`, `id_number`, `phone`, `account`, `text`), or ""
+    #: personal data: how the examiner's copy masks it
+    #: (`name`, `id_number`, `phone`, `account`, `text`), or ""
     pii: str = ""
     #: allowed values (compared after trimming and lower-casing); None = free text
     choices: tuple[str, ...] | None = None
@@ -65,7 +66,8 @@ class Column:
 
 class Order(NamedTuple):
     """Within one row, `later` must not be before `earlier` (both dates or timestamps; compared by day when
-    either is a date). `slack_days` tolerates that many days of disorder: smaller ones are a rule's business."""
+    either is a date). `slack_days` tolerates that many days of disorder: smaller ones are a rule's
+    business."""
 
     earlier: str
     later: str
@@ -234,7 +236,8 @@ TABLES: dict[str, Table] = {
                 _c(
                     "max_fee_rate",
                     "dec",
-                    meaning="highest fee rate the contract allows for purchases, as a fraction (0.015 = 1.5%)",
+                    meaning="highest fee rate the contract allows for purchases, as a fraction "
+                    "(0.015 = 1.5%)",
                     since=2,
                 ),
             ),

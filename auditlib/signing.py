@@ -140,5 +140,8 @@ def signature_problem(manifest: Path, public: Ed25519PublicKey) -> str | None:
     try:
         public.verify(sig, manifest.read_bytes())
     except InvalidSignature:
-        return f"{SIGNATURE}: the signature does not match {manifest.name} (altered after signing, or signed by another key)"
+        return (
+            f"{SIGNATURE}: the signature does not match {manifest.name} "
+            "(altered after signing, or signed by another key)"
+        )
     return None

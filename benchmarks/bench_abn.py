@@ -2,7 +2,8 @@
 
 Run on demand (not part of the test suite):
 
-    /tmp/warmvenv/bin/python benchmarks/bench_abn.py [--rows 1000000 10000000] [--seed 11] [--families SUIT ABN]
+    /tmp/warmvenv/bin/python benchmarks/bench_abn.py [--rows 1000000 10000000] [--seed 11] [--families SUIT
+ABN]
 
 Every table is built directly as a typed frame (the loader's dtypes: `string` ids and vocabularies,
 `datetime64[ns]` timestamps, nullable `boolean`, the `_row` column), bypassing CSV parsing, so the
@@ -295,7 +296,8 @@ def main() -> None:
         bundle = synthetic_bundle(n, args.seed)
         print(
             f"\n{n:,} transactions ({len(bundle.tables['fund_transfers']):,} transfers, "
-            f"{len(bundle.tables['account_events']):,} account events) built in {time.perf_counter() - t0:.1f} s"
+            f"{len(bundle.tables['account_events']):,} account events) built in "
+            f"{time.perf_counter() - t0:.1f} s"
         )
         print(f"{'rule':<10}{'population':>12}{'exceptions':>12}{'seconds':>10}{'cpu s':>8}")
         total = cpu_total = 0.0

@@ -179,6 +179,13 @@ def python_reading(s: str | None, opened: dt.date) -> str:
     return "valid" if s[17] == "10X98765432"[total % 11] else "bad_check"
 
 
+def _line(what: str, population: int, exceptions: int, sec: float, peak) -> str:
+    """One row of the results table (the header's columns and widths)."""
+    return (
+        f"{what:<26}{population:>12,}{exceptions:>12,}{sec:>10.2f}{peak.cpu:>8.2f}{peak.above / MIB:>11,.0f}"
+    )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--customers", type=int, default=10_000_000)
@@ -221,9 +228,7 @@ def main() -> None:
         kinds, _, _ = id_problems(customers["id_number"], customers["open_date"])
         sec = time.perf_counter() - t
     bad = int((kinds != 0).sum())
-    print(
-        f"{'ID check (all rows)':<26}{len(kinds):>12,}{bad:>12,}{sec:>10.2f}{peak.cpu:>8.2f}{peak.above / MIB:>11,.0f}"
-    )
+    print(_line("ID check (all rows)", len(kinds), bad, sec, peak))
     counts = np.bincount(kinds, minlength=len(KINDS))
     print("   by kind: " + ", ".join(f"{k} {int(c):,}" for k, c in zip(KINDS, counts, strict=True)))
 
@@ -234,9 +239,7 @@ def main() -> None:
             sec = time.perf_counter() - t
         if row["error"]:
             raise SystemExit(f"{code}: {row['error']}")
-        print(
-            f"{code:<26}{row['population']:>12,}{row['exceptions']:>12,}{sec:>10.2f}{peak.cpu:>8.2f}{peak.above / MIB:>11,.0f}"
-        )
+        print(_line(code, row["population"], row["exceptions"], sec, peak))
 
     sample = min(100_000, len(customers))
     numbers = customers["id_number"].head(sample).tolist()

@@ -66,7 +66,8 @@ def main(n: int = 1_000_000) -> None:
     ]
     print(f"auditlib.calendar benchmark: n = {n:,} timestamps in 2025, best of 5")
     print(
-        f"python {platform.python_version()}, numpy {np.__version__}, {os.cpu_count()} cores, {platform.machine()}"
+        f"python {platform.python_version()}, numpy {np.__version__}, {os.cpu_count()} cores, "
+        f"{platform.machine()}"
     )
     print(f"{'function':<58} {'seconds':>8} {'ns/row':>8}")
     for name, secs in rows:

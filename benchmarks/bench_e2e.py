@@ -114,8 +114,9 @@ def main() -> None:
                 }
                 results.append(r)
                 print(
-                    f"{n:>11,} {label:12} rc={r['returncode']} wall {r['seconds']:7.1f}s cpu {r['cpu_seconds']:7.1f}s "
-                    f"peak {gib(r['peak_rss'])} GiB load {r['load_before']:.1f} {r['error']}",
+                    f"{n:>11,} {label:12} rc={r['returncode']} wall {r['seconds']:7.1f}s cpu "
+                    f"{r['cpu_seconds']:7.1f}s peak {gib(r['peak_rss'])} GiB load {r['load_before']:.1f} "
+                    f"{r['error']}",
                     flush=True,
                 )
                 for src, d, peak in r["cells"]:

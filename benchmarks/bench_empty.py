@@ -1,11 +1,11 @@
 """The fixed cost of one audit: executing and converting an EMPTY notebook, against the demo audits.
 
 `empty`: a fresh Python process that does what `auditlib run` does around the notebook, in the same order:
-imports the params and the runner, launches the kernel (`kernel.kernel`, as the runner does), imports papermill and
-nbformat while it boots, executes a trivial notebook (a parameters cell and `1 + 1`) on that kernel, and
-converts it to HTML with the report's nbconvert template while the kernel shuts down: the floor under every
-audit (interpreter and imports, kernel start, nbconvert). `demo-a/b/c`: `auditlib run params/demo-X.yaml`
-(generated into data/ if missing).
+imports the params and the runner, launches the kernel (`kernel.kernel`, as the runner does), imports
+papermill and nbformat while it boots, executes a trivial notebook (a parameters cell and `1 + 1`) on that
+kernel, and converts it to HTML with the report's nbconvert template while the kernel shuts down: the floor
+under every audit (interpreter and imports, kernel start, nbconvert). `demo-a/b/c`: `auditlib run
+params/demo-X.yaml` (generated into data/ if missing).
 
     python benchmarks/bench_empty.py [--repeat 3] [--json results.json]
 
@@ -83,8 +83,9 @@ def main() -> None:
     for r in rows:
         r["x_empty"] = round(r["seconds"] / empty, 2)
         print(
-            f"{r['what']:15} wall {r['seconds']:6.1f}s ({r['x_empty']:.2f}x empty)  cpu {r['cpu_seconds']:6.1f}s  "
-            f"peak {gib(r['peak_rss'])} GiB  load {r['load_before']:.1f}  all {r['all_wall']}",
+            f"{r['what']:15} wall {r['seconds']:6.1f}s ({r['x_empty']:.2f}x empty)  cpu "
+            f"{r['cpu_seconds']:6.1f}s  peak {gib(r['peak_rss'])} GiB  load {r['load_before']:.1f}  all "
+            f"{r['all_wall']}",
             flush=True,
         )
     if a.json:

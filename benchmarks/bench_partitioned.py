@@ -2,7 +2,8 @@
 LocalCluster of 2 workers, and the disk the partitions take. On demand, not in CI:
 
     python benchmarks/bench_partitioned.py [--sizes 10000000 50000000] [--engines memory partitioned cluster]
-                                           [--data-root /tmp/auditlib-bench] [--cache-dir DIR] [--json out.json]
+                                           [--data-root /tmp/auditlib-bench] [--cache-dir DIR] [--json
+out.json]
 
 Each measurement is one child process (measured with its whole tree, workers included) that loads the bundle,
 runs every rule and writes findings.csv and rule_summary.csv: the audit's core, whose memory the engine

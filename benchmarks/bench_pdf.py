@@ -90,9 +90,9 @@ def main() -> None:
         }
         print(
             f"{a.inst}: with PDF {best['pdf'].seconds:.1f} s, --no-pdf {best['no_pdf'].seconds:.1f} s "
-            f"(+{overhead:.0%} wall, +{result['overhead_cpu']:.0%} CPU); write_pdf alone {solo.seconds:.1f} s "
-            f"({solo.cpu_seconds:.1f} s CPU, peak {gib(solo.peak_rss)} GiB); HTML {result['html_bytes']:,} B, "
-            f"PDF {pdf_bytes:,} B"
+            f"(+{overhead:.0%} wall, +{result['overhead_cpu']:.0%} CPU); write_pdf alone {solo.seconds:.1f} "
+            f"s ({solo.cpu_seconds:.1f} s CPU, peak {gib(solo.peak_rss)} GiB); HTML {result['html_bytes']:,} "
+            f"B, PDF {pdf_bytes:,} B"
         )
         if a.json:
             path = Path(a.json)

@@ -30,7 +30,8 @@ HEADINGS = {"IC": "证券投资基金销售机构内部控制指导意见", "SU"
 END_OF_SU = "投诉处理作业指导书"
 NUM = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 
-#: CP clause -> the passages it rests on: (document heading in the seed, short name, the passage's first words)
+#: CP clause -> the passages it rests on:
+#: (document heading in the seed, short name, the passage's first words)
 CP_PASSAGES: dict[str, list[tuple[str, str, str]]] = {
     "CP-1": [
         ("投诉处理作业指导书", "投诉处理作业指导书", "4.1.1"),

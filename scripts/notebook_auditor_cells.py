@@ -1,9 +1,10 @@
-"""The auditor's side of the audit notebook (issue 15): the responses cell, the narrative in the params' language,
-the guide to digging further, and the run instructions (`-p params_file`, the offline HTML export).
+"""The auditor's side of the audit notebook (issue 15): the responses cell, the narrative in the params'
+language, the guide to digging further, and the run instructions (`-p params_file`, the offline HTML export).
 
 Adds cells and rewrites the markdown cells' text only; the code cells the report owns are left as they are
 (the parameters cell gets its two comment lines). Cells are found by their content, so the script can be run
-again after the notebook changed elsewhere: run it twice and nothing changes. Edited with nbformat, never by hand.
+again after the notebook changed elsewhere: run it twice and nothing changes. Edited with nbformat, never by
+hand.
 """
 
 from __future__ import annotations
@@ -14,25 +15,32 @@ import nbformat
 
 NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "institution_audit.ipynb"
 
-INTRO = """# 基金销售机构监督检查 / Fund sales institution audit
-
-本 notebook 即一次检查的运行过程：校验参数、载入机构数据包、运行规则目录并生成报告；其中只有叙述与调用，逻辑均在 `auditlib` 中。
-This notebook is the audit run: it validates the params, loads the data bundle, runs the rule catalogue and renders
-the report. It holds narrative and calls only; the logic lives in `auditlib`. The narrative below each heading
-follows the params' language.
-
-- 运行 / Run: `auditlib run params/<id>.yaml`; with plain papermill, give the params file itself:
-  `papermill notebooks/institution_audit.ipynb out.ipynb -p params_file params/<id>.yaml`
-  (paths in it stay relative to it, and every key is read; `-f params/<id>.yaml` passes only the keys the
-  parameters cell lists).
-- 检查报告 / The examiner's `report.html` shows the outputs of the code cells only (no code), without the cells tagged
-  `auditor`.
-- 检查人员自用的离线 HTML（含代码）/ The auditor's own offline HTML (code included):
-  `auditlib html outputs/<id>/<period_end>/report.ipynb` (the kit's template: no scripts, no CDN)."""
+INTRO = (
+    "# 基金销售机构监督检查 / Fund sales institution audit\n"
+    "\n"
+    "本 notebook 即一次检查的运行过程：校验参数、载入机构数据包、运行规则目录并生成报告；其中只有叙述与调用，"
+    "逻辑均在 `auditlib` 中。\n"
+    "This notebook is the audit run: it validates the params, loads the data bundle, runs the rule catalogue "
+    "and renders\n"
+    "the report. It holds narrative and calls only; the logic lives in `auditlib`. The narrative below "
+    "each heading\n"
+    "follows the params' language.\n"
+    "\n"
+    "- 运行 / Run: `auditlib run params/<id>.yaml`; with plain papermill, give the params file itself:\n"
+    "  `papermill notebooks/institution_audit.ipynb out.ipynb -p params_file params/<id>.yaml`\n"
+    "  (paths in it stay relative to it, and every key is read; `-f params/<id>.yaml` passes only "
+    "the keys the\n"
+    "  parameters cell lists).\n"
+    "- 检查报告 / The examiner's `report.html` shows the outputs of the code cells only (no code), without "
+    "the cells tagged\n"
+    "  `auditor`.\n"
+    "- 检查人员自用的离线 HTML（含代码）/ The auditor's own offline HTML (code included):\n"
+    "  `auditlib html outputs/<id>/<period_end>/report.ipynb` (the kit's template: no scripts, no CDN)."
+)
 
 PARAMETERS_COMMENT = (
-    "# Parameters. Recommended: `papermill ... -p params_file params/<x>.yaml` (or `auditlib run`, which passes\n"
-    "# params_file, output_dir and run_id); `-f params/<x>.yaml` passes only the keys listed here."
+    "# Parameters. Recommended: `papermill ... -p params_file params/<x>.yaml` (or `auditlib run`, which "
+    "passes\n# params_file, output_dir and run_id); `-f params/<x>.yaml` passes only the keys listed here."
 )
 
 #: heading text -> (new heading, narrative key); the narrative cell follows the heading's first code cell

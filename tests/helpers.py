@@ -26,7 +26,8 @@ def bundle_dir(tmp_path: Path, replace: dict | None = None, encoding: str = "utf
 
 SOD_DATA = {
     "staff": "staff_id,name,leave_date\n001,张三,\n002,李四,\n003,王五,\n",
-    "staff_roles": "staff_id,role,start_date,end_date\n001,promotion,2024-01-01,\n001,counter,2025-03-01,2025-03-01\n"
+    "staff_roles": "staff_id,role,start_date,end_date\n"
+    "001,promotion,2024-01-01,\n001,counter,2025-03-01,2025-03-01\n"
     "002,counter,2020-01-01,\n003,info_processing,2020-01-01,\n",
     "operations": "op_id,ts,staff_id,action,business_type,ref_id\n"
     "o1,2025-02-03 10:00,002,enter,account_open,A1\no2,2025-02-03 10:05,003,review,account_open,A1\n",

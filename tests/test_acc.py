@@ -161,7 +161,8 @@ def test_expected_check_character_and_length():
 
 @pytest.mark.parametrize("offsets", [pa.string(), pa.large_string()])
 def test_chunked_sliced_arrow_text(monkeypatch, offsets):
-    """Several chunks, a sliced chunk (offset into its buffers), both offset widths, blocks smaller than a chunk."""
+    """Several chunks, a sliced chunk (offset into its buffers), both offset widths, blocks smaller than a
+    chunk."""
     monkeypatch.setattr(acc, "BLOCK", 3)
     good, bad = "11010519491231002X", "110105199003071238"
     values = [good, bad, "x", good, None, bad, good, good, "110105199902290013", bad]

@@ -18,7 +18,8 @@ from auditlib.report.export import auditor_html
 
 DATA = {
     **SOD_DATA,
-    "customers": "customer_id,name,id_number,phone,open_date\n0001,李四,110105195408085825,18658978618,2020-01-01\n",
+    "customers": "customer_id,name,id_number,phone,open_date\n"
+    "0001,李四,110105195408085825,18658978618,2020-01-01\n",
 }
 
 

@@ -81,7 +81,8 @@ def contract_problems(d: Path, **kw) -> list[str]:
 
 
 def test_committed_bundle_matches_its_answer_key():
-    """GBK, UTF-8 with BOM, xlsx, a blank line, a multi-line cell; every planted problem found, nothing else."""
+    """GBK, UTF-8 with BOM, xlsx, a blank line, a multi-line cell; every planted problem found, nothing
+    else."""
     b = load_bundle(MIXED, as_of=AS_OF)
     key = pd.read_csv(MIXED / "_expected_quality.csv", dtype=str, keep_default_na=False)
     got = b.quality.astype({"row": str})
@@ -118,7 +119,7 @@ def test_committed_bundle_reasons_never_quote_personal_data():
     assert reason(b, "staff", 7, "name").startswith("text starts with = + - or @")
 
 
-# ---------------------------------------------------------------- contract errors: named, collected, no traceback
+# ------------------------------------------------------------ contract errors: named, collected, no traceback
 
 
 def _truncated_xlsx(d: Path):
@@ -359,7 +360,8 @@ def test_composite_primary_key_duplicates(tmp_path):
 
 
 def test_personal_data_is_never_quoted_in_a_quarantine_reason():
-    """No contract PII column can hold a bad cell today (they are free text); a typed one must not be quoted."""
+    """No contract PII column can hold a bad cell today (they are free text); a typed one must not be
+    quoted."""
     table = Table(
         "people",
         False,
@@ -384,7 +386,7 @@ def test_personal_data_is_never_quoted_in_a_quarantine_reason():
     assert q["reason"].tolist() == ["not a date YYYY-MM-DD", "value not in the allowed list (x)"]
 
 
-# ---------------------------------------------------------------- warnings: chronology, future, formulas, size
+# --------------------------------------------------------------- warnings: chronology, future, formulas, size
 
 COMPLAINT_HEAD = (
     "complaint_id,received_at,channel,severity,description,responded_at,resolved_at,callback_at\n"
@@ -691,7 +693,7 @@ def test_schema_declarations_are_consistent():
             assert t.column(c).type in ("date", "ts"), (t.name, c)
 
 
-# ---------------------------------------------------------------- the command line: one or two lines, no traceback
+# ----------------------------------------------------------- the command line: one or two lines, no traceback
 
 
 def run_cli(*args, cwd=None):

@@ -1,5 +1,6 @@
-"""The clause catalogue's integrity: every citation resolves, every clause has a status, every rule is listed by
-the clauses it tests and every listed rule exists, and each clause's text is the seed's for its article/item."""
+"""The clause catalogue's integrity: every citation resolves, every clause has a status, every rule is listed
+by the clauses it tests and every listed rule exists, and each clause's text is the seed's for its
+article/item."""
 
 from __future__ import annotations
 

@@ -161,7 +161,8 @@ def _message(session: str, code: str) -> dict:
 
 
 def execute(ws, session: str, code: str, timeout: float = 300) -> tuple[str, list[dict]]:
-    """Run one cell over the kernel websocket; returns (reply status, the cell's outputs in nbformat shape)."""
+    """Run one cell over the kernel websocket; returns (reply status, the cell's outputs in nbformat
+    shape)."""
     msg = _message(session, code)
     ws.send(json.dumps(msg))
     outputs, status, idle = [], None, False

@@ -1,5 +1,5 @@
-"""The manual-procedure checklist round trip, the validation of filled checklists (bad rows rejected with their
-reason, mangled workbooks a clear error), and clause coverage counted against hand-computed numbers."""
+"""The manual-procedure checklist round trip, the validation of filled checklists (bad rows rejected with
+their reason, mangled workbooks a clear error), and clause coverage counted against hand-computed numbers."""
 
 from __future__ import annotations
 
@@ -318,7 +318,7 @@ def test_coverage_counts_against_hand_computed_numbers(tmp_path):
         "IC 5,pass,WP-1,张三,2026-01-12\n"  # manual -> manual: pass
         "IC 8(1),fail,WP-2,张三,2026-01-12\n"  # manual -> manual: fail
         "SU 10,na,,张三,2026-01-12\n"  # manual -> manual: na
-        "IC 29(3),pass,WP-3,张三,2026-01-12\n"  # partial, all its rules untested -> done by hand: manual: pass
+        "IC 29(3),pass,WP-3,张三,2026-01-12\n"  # partial, all its rules untested -> manual: pass
         "IC 37,fail,WP-4,张三,2026-01-12\n"  # partial, REC-001 clean, remainder failed -> manual: fail
         "CP-7,pass,WP-5,张三,2026-01-12\n"  # data clause with no rule -> manual: pass
         "SU 31,pass,WP-6,张三,2026-01-12\n",  # partial, SUIT-001 has exceptions -> tested: exceptions

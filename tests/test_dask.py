@@ -12,21 +12,6 @@ pytest.importorskip("distributed", reason="the `dask` extra is not installed (pi
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="module")
-def cluster():
-    from distributed import LocalCluster
-
-    with LocalCluster(
-        n_workers=2,
-        threads_per_worker=1,
-        processes=True,
-        host="127.0.0.1",
-        dashboard_address=None,
-        silence_logs=50,
-    ) as c:
-        yield c
-
-
 def test_batch_runs_on_a_dask_cluster_through_the_cli(cluster, tmp_path):
     pdir = institutions(tmp_path, ("inst-a", "inst-b"))
     (pdir / "bad.yaml").write_text("institution_id: bad\nrules: [NOPE]\n", encoding="utf-8")

@@ -99,7 +99,8 @@ def test_kernel_killed_mid_run_then_rerun_repairs(tmp_path):
 
 
 def _flaky_kernel(tmp_path: Path, failures: int) -> dict:
-    """A `python3` kernelspec (found first through JUPYTER_PATH) whose first `failures` starts exit at once."""
+    """A `python3` kernelspec (found first through JUPYTER_PATH) whose first `failures` starts exit at
+    once."""
     spec = tmp_path / "jupyter" / "kernels" / "python3"
     spec.mkdir(parents=True)
     launcher = tmp_path / "flaky_kernel.py"

@@ -1,4 +1,5 @@
-"""The INFO and FEE report extras (data-change approval, fees against the contract rate) and their working papers."""
+"""The INFO and FEE report extras (data-change approval, fees against the contract rate) and their working
+papers."""
 
 import warnings
 
@@ -203,7 +204,8 @@ def test_fee_bands_count_exactly_at_the_limit_as_at_the_limit():
     from auditlib.rules.fee import fee_checks
 
     m, rate, bad, _ = fee_checks(rule_context(audit("en"), "FEE-001"))
-    # free T1; T2 at 40%; T3 exactly at the rate (float arithmetic says above); T4 within tolerance; T5, T6 over
+    # free T1; T2 at 40%; T3 exactly at the rate (float arithmetic says above);
+    # T4 within tolerance; T5, T6 over
     assert fee_bands(m, rate, bad).tolist() == [1, 1, 0, 1, 1, 2]
 
 

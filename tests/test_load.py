@@ -1,4 +1,5 @@
-"""The loader: encodings, formats, typed columns, quarantine with row accounting, collected contract errors."""
+"""The loader: encodings, formats, typed columns, quarantine with row accounting, collected contract
+errors."""
 
 import pandas as pd
 import pytest

@@ -1,6 +1,6 @@
 """The loader's fast paths give what the slow paths give: pyarrow's CSV reader (the file's records all have
-the header's fields) and pandas' parser against the csv module's reading, pyarrow's number cast against `pd.to_numeric`, the zone pattern
-through RE2 against Python's `re`."""
+the header's fields) and pandas' parser against the csv module's reading, pyarrow's number cast against
+`pd.to_numeric`, the zone pattern through RE2 against Python's `re`."""
 
 from __future__ import annotations
 
@@ -125,8 +125,8 @@ NUMBERISH = st.one_of(
 @example(cells=["1e400", "inf", "-0", "nan", ".5", "5.", "+1", "0x10", "1_000", None])
 @example(cells=["+3E30"])
 def test_numbers_as_pandas_reads_them(cells):
-    """Plain decimal cells are read correctly rounded (as Python's float reads them: pandas' own parser is off by
-    one ulp on some, `+3E30`), every other cell as pandas reads it."""
+    """Plain decimal cells are read correctly rounded (as Python's float reads them: pandas' own parser is off
+    by one ulp on some, `+3E30`), every other cell as pandas reads it."""
     text = pd.Series(cells, dtype="string")
     fast = typed._numbers(text).to_numpy()
 

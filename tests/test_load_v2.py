@@ -56,8 +56,10 @@ def test_v2_columns_and_tables_load_typed_and_bad_rows_are_quarantined(tmp_path)
         tmp_path,
         {
             "products": "product_code,name,risk_level,rated_at,max_fee_rate\n"
-            "000001,稳健债券A,R2,2025-01-01,0.015\n000002,权益B,R4,2025-01-01,1.5%\n000003,货币C,R1,2025-01-01,\n",
-            "transactions": "txn_id,customer_id,product_code,business_code,applied_at,trade_date,status,amount,fee\n"
+            "000001,稳健债券A,R2,2025-01-01,0.015\n000002,权益B,R4,2025-01-01,1.5%\n"
+            "000003,货币C,R1,2025-01-01,\n",
+            "transactions": "txn_id,customer_id,product_code,business_code,applied_at,trade_date,"
+            "status,amount,fee\n"
             "T1,0001,000001,022,2025-01-02 10:00,2025-01-02,confirmed,1000,15\n"
             "T2,0001,000001,022,2025-01-02 10:00,2025-01-02,confirmed,1000,abc\n"
             "T3,0001,000001,022,2025-01-02 10:00,2025-01-02,confirmed,1000,\n",
@@ -71,7 +73,7 @@ def test_v2_columns_and_tables_load_typed_and_bad_rows_are_quarantined(tmp_path)
             "approved_by,approved_at\n"
             "D1,2025-03-01 10:00,001,transactions,T1,amount,100,1000,001,2025-03-01 09:00\n"
             "D2,2025-03-01 25:00,001,transactions,T1,amount,100,1000,,\n"  # row 3: bad timestamp
-            "D3,2025-03-01 10:00,,customers,0001,phone,13800000000,13900000000,,\n"  # row 4: changed_by missing
+            "D3,2025-03-01 10:00,,customers,0001,phone,13800000000,13900000000,,\n"  # row 4: no changed_by
             "D1,2025-03-02 10:00,001,customers,0001,name,张三,李四,,\n"  # row 5: duplicate change_id
             "D4,2025-03-02 10:00,001,customers,0001,name,张三,李四,777,not a time\n",  # row 6: approved_at
         },
@@ -113,8 +115,10 @@ def test_an_empty_v2_column_is_provided_and_its_nulls_are_left_out(tmp_path):
     d = bundle_dir(
         tmp_path,
         {
-            "products": "product_code,name,risk_level,rated_at,max_fee_rate\n000001,稳健债券A,R2,2025-01-01,0.015\n",
-            "transactions": "txn_id,customer_id,product_code,business_code,applied_at,trade_date,status,amount,fee\n"
+            "products": "product_code,name,risk_level,rated_at,max_fee_rate\n"
+            "000001,稳健债券A,R2,2025-01-01,0.015\n",
+            "transactions": "txn_id,customer_id,product_code,business_code,applied_at,trade_date,"
+            "status,amount,fee\n"
             "T1,0001,000001,022,2025-01-02 10:00,2025-01-02,confirmed,1000,\n"
             "T2,0001,000001,022,2025-01-02 10:00,2025-01-02,confirmed,1000,15.11\n",
         },

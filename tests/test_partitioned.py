@@ -1,7 +1,7 @@
-"""The partitioned audit (auditlib/partition, docs/partitioned.md) gives the in-memory audit's outputs byte for
-byte: findings.csv, rule_summary.csv, data_quality.csv and the working papers, on every demo institution, on
-bad input, and on randomized bundles cut into small batches and few buckets, so that every customer, branch,
-item and subject crosses batch and bucket boundaries; the same on a Dask LocalCluster of 2 workers."""
+"""The partitioned audit (auditlib/partition, docs/partitioned.md) gives the in-memory audit's outputs byte
+for byte: findings.csv, rule_summary.csv, data_quality.csv and the working papers, on every demo institution,
+on bad input, and on randomized bundles cut into small batches and few buckets, so that every customer,
+branch, item and subject crosses batch and bucket boundaries; the same on a Dask LocalCluster of 2 workers."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import gc
 import random
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from helpers import SOD_DATA, bundle_dir
 from hypothesis import HealthCheck, Phase, given, settings
@@ -30,6 +31,7 @@ FILES = ("findings.csv", "rule_summary.csv", "data_quality.csv", "papers.xlsx")
 def outputs(data: dict, engine: str, out: Path, monkeypatch, n: int = 3, scheduler=None) -> dict[str, bytes]:
     monkeypatch.setenv(partition.ENGINE_ENV, engine)
     monkeypatch.setenv(partition.BUCKETS_ENV, str(n))
+    monkeypatch.setenv(pload.STRICT_ENV, "1")  # a big table read whole stops the partitioned run
     params = parse_params(data)
     bundle = partition.open_bundle(params, data["data_dir"], scheduler=scheduler)
     assert bundle.engine_info["engine"] == engine
@@ -77,8 +79,8 @@ def test_every_rule_on_a_big_table_is_partitioned():
 
 BAD = {
     **SOD_DATA,
-    "customers": "customer_id,name,open_date\n0001,李四,2020-01-01\n0002,王五,2020-13-01\n0001,重复,2020-01-01\n"
-    "0003,赵六,2020-01-01\n",
+    "customers": "customer_id,name,open_date\n0001,李四,2020-01-01\n0002,王五,2020-13-01\n"
+    "0001,重复,2020-01-01\n0003,赵六,2020-01-01\n",
     "transactions": "txn_id,customer_id,product_code,business_code,applied_at,trade_date,status,amount\n"
     "T1,0001,000001,022,2025-01-02 10:00,2025-01-02,confirmed,=1+1\n"
     "T2,0009,000001,022,not a time,2025-01-02,confirmed,5\n"
@@ -185,21 +187,6 @@ def test_partitions_removed_unless_kept(tmp_path, monkeypatch):
     assert list((tmp_path / "cache" / "partitions").rglob("*.parquet"))
 
 
-@pytest.fixture(scope="module")
-def cluster():
-    from distributed import LocalCluster
-
-    with LocalCluster(
-        n_workers=2,
-        threads_per_worker=1,
-        processes=True,
-        host="127.0.0.1",
-        dashboard_address=None,
-        silence_logs=50,
-    ) as c:
-        yield c
-
-
 def test_partitions_on_a_dask_cluster_identical(demos, cluster, tmp_path, monkeypatch):
     assert_same(
         demo_params("demo-b", demos["demo-b"]), tmp_path, monkeypatch, 4, scheduler=cluster.scheduler_address
@@ -215,3 +202,83 @@ def test_methodology_states_the_engine():
     )
     assert "tcp" not in _engine_text({"engine": "partitioned", "buckets": 4, "scheduler": "tcp://x"}, "en")
     assert "at once" in _engine_text({"engine": "memory"}, "en")
+
+
+def notebook_outputs(params_file: Path, data_dir: Path, out: Path, monkeypatch) -> tuple[list[str], dict]:
+    """The audit notebook's cells run in this process, as `auditlib run` runs them (no kernel): the text of
+    every output the cells show, in order, and the files `write_outputs` wrote."""
+    import ast
+    import json
+
+    import IPython.display
+
+    nb = json.loads((ROOT / "notebooks" / "institution_audit.ipynb").read_text(encoding="utf-8"))
+    cells = ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code"]
+    shown: list = []
+    monkeypatch.setattr(IPython.display, "display", lambda *objs, **_: shown.extend(objs))
+    ns: dict = {}
+    exec(cells[0], ns)  # the parameters cell: every name None
+    ns.update(params_file=str(params_file), output_dir=str(out), run_id="r1", data_dir=str(data_dir))
+    for src in cells[1:]:
+        tree = ast.parse(src)
+        last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
+        exec(compile(tree, "<cell>", "exec"), ns)
+        if last is not None:
+            value = eval(compile(ast.Expression(last.value), "<cell>", "eval"), ns)
+            if value is not None:
+                shown.append(value)
+    texts = []
+    for o in shown:
+        if isinstance(o, pd.DataFrame):
+            texts.append(o.to_csv())
+        else:
+            texts.append(o.data if hasattr(o, "data") else repr(o))
+    return texts, ns["audit"]
+
+
+def test_report_path_bounded_and_identical(demos, tmp_path, monkeypatch):
+    """The whole `auditlib run` notebook path (every report section, the auditor's part, the working papers)
+    on a demo institution cut into small buckets: no big table is read whole (strict mode raises, and the
+    bundle's log of whole reads stays empty), and every output equals the in-memory run's, but the sentence
+    that names the engine."""
+    from auditlib.report.narrative import _engine_text
+
+    params_file = ROOT / "params" / "demo-a.yaml"
+    monkeypatch.delenv(partition.BUCKETS_ENV, raising=False)
+    monkeypatch.setenv(partition.ENGINE_ENV, "memory")
+    memory, m_audit = notebook_outputs(params_file, demos["demo-a"], tmp_path / "memory", monkeypatch)
+    monkeypatch.setenv(partition.ENGINE_ENV, "partitioned")
+    monkeypatch.setenv(partition.BUCKET_ROWS_ENV, "4000")  # demo-a: ~30 000 transactions, 8 buckets
+    monkeypatch.setenv(pload.STRICT_ENV, "1")
+    parted, p_audit = notebook_outputs(params_file, demos["demo-a"], tmp_path / "partitioned", monkeypatch)
+    bundle = p_audit.result.bundle
+    assert bundle.engine_info["engine"] == "partitioned" and bundle.n_buckets >= 6
+    assert bundle.tables.whole_reads == []
+    assert not any(dict.__getitem__(bundle.tables, n) is not None for n in bundle.stores)  # none held whole
+    lang = p_audit.params.language
+    engine = (_engine_text(bundle.engine_info, lang), _engine_text({"engine": "memory"}, lang))
+    assert any(engine[0] in p for p in parted)
+    parted = [p.replace(engine[0], engine[1]) if isinstance(p, str) else p for p in parted]
+    assert len(parted) == len(memory) > 30
+    for i, (p, m) in enumerate(zip(parted, memory, strict=True)):
+        assert p == m, i
+    for name in ("findings.csv", "rule_summary.csv", "data_quality.csv", "papers.xlsx", "evidence.csv"):
+        if (tmp_path / "memory" / name).exists():
+            assert (tmp_path / "partitioned" / name).read_bytes() == (tmp_path / "memory" / name).read_bytes()
+
+
+def test_strict_mode_stops_a_whole_read(demos, monkeypatch):
+    """A big table read whole in a partitioned run is logged, and under strict mode it stops the run with a
+    BaseException no rule or section handler turns into a note."""
+    monkeypatch.setenv(partition.ENGINE_ENV, "partitioned")
+    monkeypatch.setenv(partition.BUCKETS_ENV, "2")
+    params = parse_params(demo_params("demo-b", demos["demo-b"]))
+    bundle = partition.open_bundle(params, demos["demo-b"])
+    monkeypatch.setenv(pload.STRICT_ENV, "1")
+    with pytest.raises(pload.WholeTableRead):
+        _ = {**bundle.tables}  # dict's own copy would give the unread tables as None, silently
+    assert len(bundle.tables.whole_reads) == 1 and bundle.tables.whole_reads[0] in bundle.stores
+    assert not issubclass(pload.WholeTableRead, Exception)
+    monkeypatch.delenv(pload.STRICT_ENV)
+    assert len(bundle.tables.view(["transactions"])["transactions"]) == bundle.stores["transactions"].rows
+    assert bundle.tables.whole_reads[1:] == ["transactions"]

@@ -277,7 +277,8 @@ def bundles(draw):
 
 
 def typed_bundle(rows: dict[str, list[dict]], absent: list[str]) -> Bundle:
-    """What the loader would hand the engine: typed tables, bad and duplicate rows quarantined, warnings kept."""
+    """What the loader would hand the engine: typed tables, bad and duplicate rows quarantined, warnings
+    kept."""
     tables, issues = {}, []
     for name, t in TABLES.items():
         if name in absent:

@@ -125,7 +125,8 @@ def test_screenshot(demo, tmp_path):
     conf = tmp_path / "fonts.conf"
     conf.write_text(
         f"""<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd"><fontconfig>
-<include ignore_missing="yes">/etc/fonts/fonts.conf</include><dir>{Path(mplfonts.__file__).parent / "fonts"}</dir>
+<include ignore_missing="yes">/etc/fonts/fonts.conf</include>
+<dir>{Path(mplfonts.__file__).parent / "fonts"}</dir>
 <cachedir>{tmp_path / "fc-cache"}</cachedir></fontconfig>""",
         encoding="utf-8",
     )

@@ -300,7 +300,8 @@ def test_report_section_escaped_masked_and_without_code_words(tmp_path, lang):
 
 
 def _period(tmp: Path, data: dict, period_end: str, as_of: str, previous: Path | None = None, **extra):
-    """One audited period written out the way the runner does: findings.csv and a manifest naming its params."""
+    """One audited period written out the way the runner does: findings.csv and a manifest naming its
+    params."""
     params = {"period_start": f"{period_end[:4]}-01-01", "period_end": period_end, "as_of": as_of, **extra}
     if previous is not None:
         params["previous_dir"] = str(previous)

@@ -49,7 +49,7 @@ def write_yaml(path: Path, data: dict) -> Path:
     return path
 
 
-# ---------------------------------------------------------------- ids and paths cannot leave the output folder
+# --------------------------------------------------------------- ids and paths cannot leave the output folder
 
 
 @pytest.mark.parametrize(
@@ -188,8 +188,8 @@ def test_papermill_p_values_cannot_run_code_in_the_kernel(tmp_path):
 
 
 def test_params_file_keys_never_reach_a_kernel_through_auditlib_run(tmp_path):
-    """papermill writes a parameter's *name* into the cell unescaped; `auditlib run` refuses unknown keys before
-    any kernel starts and passes the kernel only the params file's path."""
+    """papermill writes a parameter's *name* into the cell unescaped; `auditlib run` refuses unknown keys
+    before any kernel starts and passes the kernel only the params file's path."""
     bundle_dir(tmp_path / "data")
     marker = tmp_path / "PWNED"
     key = f"x = 1; open(r'{marker}', 'w').close(); y"
@@ -208,9 +208,10 @@ def test_plain_papermill_writes_parameter_names_as_code():
     assert 'params_file = "p.yaml; import os"' in safe
 
 
-# ---------------------------------------------------------------- institutions never mix, verify catches tampering
+# ----------------------------------------------------------- institutions never mix, verify catches tampering
 
-#: a character outside every base64 alphabet, so an embedded font or chart can never contain a marker by chance
+#: a character outside every base64 alphabet,
+#: so an embedded font or chart can never contain a marker by chance
 MARK = {"a": "mk~a", "b": "mk~b"}
 
 
@@ -334,7 +335,8 @@ def test_verify_detects_tampering(run_folder, tamper, message):
 
 @pytest.mark.slow
 def test_verify_does_not_follow_a_manifest_out_of_the_folder(run_folder, tmp_path):
-    """A manifest pointing outside with the outside file's true hash must still fail, not vouch for that file."""
+    """A manifest pointing outside with the outside file's true hash must still fail, not vouch for that
+    file."""
     outside = tmp_path / "outside.txt"
     outside.write_text("not part of the run", encoding="utf-8")
     import hashlib
@@ -346,7 +348,7 @@ def test_verify_does_not_follow_a_manifest_out_of_the_folder(run_folder, tmp_pat
     assert code == 1 and f"bad file name in manifest: {rel}" in err
 
 
-# ---------------------------------------------------------------- text a spreadsheet would run (CSV injection)
+# --------------------------------------------------------------- text a spreadsheet would run (CSV injection)
 
 
 def test_formula_looking_ids_are_flagged_exact_in_csv_and_text_in_excel(tmp_path):

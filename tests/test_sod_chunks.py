@@ -1,6 +1,6 @@
-"""SOD-005 and SOD-007 check the operations a chunk at a time (memory stays flat at 10^7 operations): any chunk
-size finds exactly what one chunk finds, on random bundles built to hit every branch (open and closed role
-intervals, leavers, unknown operators, view actions) and on a demo institution."""
+"""SOD-005 and SOD-007 check the operations a chunk at a time (memory stays flat at 10^7 operations): any
+chunk size finds exactly what one chunk finds, on random bundles built to hit every branch (open and closed
+role intervals, leavers, unknown operators, view actions) and on a demo institution."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
-"""The Parquet cache of typed tables (auditlib/tablecache.py) changes how a bundle is read, never what: the same
-tables, quarantine, warnings and file infos cold and warm, on the demo data and on bad input; a changed or
-damaged file is read again; nothing is written unless a cache folder is given."""
+"""The Parquet cache of typed tables (auditlib/tablecache.py) changes how a bundle is read, never what: the
+same tables, quarantine, warnings and file infos cold and warm, on the demo data and on bad input; a changed
+or damaged file is read again; nothing is written unless a cache folder is given."""
 
 from __future__ import annotations
 
@@ -44,8 +44,8 @@ def test_demo_institution_same_bundle_cold_and_warm(demo_b, tmp_path):
 
 BAD = {
     **SOD_DATA,
-    "customers": "customer_id,name,open_date\n0001,李四,2020-01-01\n0002,王五,2020-13-01\n0001,重复,2020-01-01\n"
-    "0003,赵六,2020-01-01,extra\n",
+    "customers": "customer_id,name,open_date\n0001,李四,2020-01-01\n0002,王五,2020-13-01\n"
+    "0001,重复,2020-01-01\n0003,赵六,2020-01-01,extra\n",
     "transactions": "txn_id,customer_id,product_code,business_code,applied_at,trade_date,status\n"
     "T1,0001,000001,022,2025-01-02 10:00,2025-01-02,confirmed\n"
     "T2,0009,000001,022,not a time,2025-01-02,confirmed\n"

@@ -139,7 +139,8 @@ def test_the_manifest_edited_and_rehashed_without_the_key_is_caught(sealed, fold
     for args in ((), ("--pubkey", pub(sealed, "a"))):
         problems = caught(folder, *args)
         assert problems == [
-            f"{SIGNATURE}: the signature does not match {MANIFEST} (altered after signing, or signed by another key)"
+            f"{SIGNATURE}: the signature does not match {MANIFEST} (altered after signing, or signed by "
+            f"another key)"
         ]
 
 
@@ -157,7 +158,8 @@ def test_a_signature_from_another_run_is_caught(sealed, folder):
     shutil.copy(sealed / "out2" / "inst-a" / FOLDER / SIGNATURE, folder / SIGNATURE)
     for args in ((), ("--pubkey", pub(sealed, "a"))):
         assert caught(folder, *args) == [
-            f"{SIGNATURE}: the signature does not match {MANIFEST} (altered after signing, or signed by another key)"
+            f"{SIGNATURE}: the signature does not match {MANIFEST} (altered after signing, or signed by "
+            f"another key)"
         ]
 
 
@@ -186,7 +188,8 @@ def test_a_bad_public_key_file_is_exit_2(folder, tmp_path):
 
 @pytest.fixture
 def copy(sealed, tmp_path) -> Path:
-    """The data, params and outputs copied: a corrected extract can be delivered without touching the others."""
+    """The data, params and outputs copied: a corrected extract can be delivered without touching the
+    others."""
     for name in ("data-a", "data-b", "params", "out", "a"):
         shutil.copytree(sealed / name, tmp_path / name)
     return tmp_path

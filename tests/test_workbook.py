@@ -1,6 +1,6 @@
-"""findings.xlsx as an auditor opens, prints and files it (read back with openpyxl): sheet names, the header block
-of every sheet, the index and its links, a rule sheet's requirement, clauses, numbers and conclusion, number and
-date formats, drop-downs, print set-up, and protection with the response columns left open."""
+"""findings.xlsx as an auditor opens, prints and files it (read back with openpyxl): sheet names, the header
+block of every sheet, the index and its links, a rule sheet's requirement, clauses, numbers and conclusion,
+number and date formats, drop-downs, print set-up, and protection with the response columns left open."""
 
 from __future__ import annotations
 
@@ -21,7 +21,8 @@ from auditlib.rules import REGISTRY
 HOLDER = "王小明"
 DATA = {
     **SOD_DATA,
-    "customers": "customer_id,name,id_number,phone,open_date\n0001,李四,110105195408085825,18658978618,2020-01-01\n",
+    "customers": "customer_id,name,id_number,phone,open_date\n"
+    "0001,李四,110105195408085825,18658978618,2020-01-01\n",
     "fund_transfers": "transfer_id,transfer_type,customer_id,business_date,due_at,executed_at,to_account,"
     "to_account_holder,amount\n"
     f"F1,refund,0001,2025-03-03,2025-03-04 17:00,2025-03-04 10:00,6222020011112222333,{HOLDER},21034.5\n",

@@ -157,7 +157,8 @@ def problems(catalogue: dict[str, Clause] | None = None, registry: dict | None =
             out.append(f"{code}: no clause lists it")
         elif listing != set(r.cites):
             out.append(
-                f"{code} cites {', '.join(sorted(r.cites))}; the catalogue lists it under {', '.join(sorted(listing))}"
+                f"{code} cites {', '.join(sorted(r.cites))}; the catalogue lists it under "
+                f"{', '.join(sorted(listing))}"
             )
     for cid, c in cs.items():
         if c.kind not in KINDS or c.coverage not in COVERAGES:

@@ -15,6 +15,7 @@ import pandas as pd
 import pyarrow as pa
 
 from ..rules import REGISTRY
+from ..schema import COMPLAINT_STEPS
 from . import cal, pii
 from .profiles import AS_OF, PERIOD_END, PERIOD_START, Profile
 
@@ -364,6 +365,15 @@ class Demo:
                 ("2025-10-24", 4.0),
             ]
         return sid
+
+    def two_roles(self, first: tuple, second: tuple, **kw) -> str:
+        """A planted staff whose two roles have spans of their own: first/second = (role, start, end or None).
+
+        SOD plants are about when two roles overlap, so the spans are the point; hired on the earlier start.
+        """
+        return self.new_staff(
+            first[0], second[0], hire=min(first[1], second[1]), role_dates=[first[1:], second[1:]], **kw
+        )
 
     def _staff_id(self) -> str:
         n = len(self.t["staff"]) + len(self.extra.get("staff", [])) + 1
@@ -731,8 +741,8 @@ class Demo:
 
     @staticmethod
     def _fix_quick_redemptions(code, status, key, trade) -> np.ndarray:
-        """ABN-002 clean: a confirmed redemption 0-7 days after a confirmed purchase of the same product by the
-        same customer (key) becomes a conversion (036), which is neither a purchase nor a redemption."""
+        """ABN-002 clean: a confirmed redemption 0-7 days after a confirmed purchase of the same product by
+        the same customer (key) becomes a conversion (036), which is neither a purchase nor a redemption."""
         conf = status == 0
         buy = conf & (code <= 2)
         red = conf & (code == 3)
@@ -894,16 +904,7 @@ class Demo:
                 "reported_to_compliance_at": reported,
             }
         )
-        for col in (
-            "received_at",
-            "registered_at",
-            "forwarded_at",
-            "interim_measure_at",
-            "responded_at",
-            "resolved_at",
-            "callback_at",
-            "reported_to_compliance_at",
-        ):
+        for col in ("received_at", *COMPLAINT_STEPS):
             cmp[col] = cmp[col].astype("datetime64[s]")
         if "complaints" in self.p.ts_minutes:
             for col in cmp.columns:

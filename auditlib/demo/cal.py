@@ -84,7 +84,8 @@ def trading_on_or_after(dates) -> np.ndarray:
 
 
 def trade_date_for(applied, cutoff_seconds=15 * 3600) -> np.ndarray:
-    """The correct trade (T) date: the day itself on a trading day before the cut-off, else the next trading day."""
+    """The correct trade (T) date: the day itself on a trading day before the cut-off, else the next trading
+    day."""
     applied = np.asarray(applied, dtype="datetime64[s]")
     day = applied.astype("datetime64[D]")
     secs = (applied - day).astype("int64")

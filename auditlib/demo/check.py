@@ -16,6 +16,8 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 
+from ..rules import sod
+from ..schema import BUSINESS_TYPES
 from . import cal
 from .base import BUSINESS_ROLES, PURCHASE_CODES, SALES_ROLES, Demo
 from .profiles import AS_OF, PERIOD_END, PERIOD_START
@@ -24,38 +26,10 @@ P0 = pd.Timestamp(PERIOD_START)
 P1 = pd.Timestamp(PERIOD_END) + pd.Timedelta(days=1)  # exclusive end of the period
 PE = pd.Timestamp(PERIOD_END)
 ASOF = pd.Timestamp(AS_OF)
-REVIEW_REQUIRED = {
-    "account_open",
-    "account_close",
-    "info_change",
-    "bank_account_change",
-    "redemption",
-    "fund_transfer",
-}
-ALL_TYPES = {
-    "account_open",
-    "account_close",
-    "info_change",
-    "bank_account_change",
-    "subscription",
-    "purchase",
-    "redemption",
-    "conversion",
-    "fund_transfer",
-    "complaint",
-    "other",
-}
+REVIEW_REQUIRED = set(sod.REVIEW_REQUIRED)
+ALL_TYPES = set(BUSINESS_TYPES)
 AUTH = {
-    "counter": {
-        "account_open",
-        "account_close",
-        "info_change",
-        "bank_account_change",
-        "subscription",
-        "purchase",
-        "redemption",
-        "conversion",
-    },
+    "counter": ALL_TYPES - {"fund_transfer", "complaint", "other"},
     "info_processing": ALL_TYPES - {"fund_transfer"},
     "fund_processing": {"fund_transfer"},
     "complaint_handling": {"complaint"},

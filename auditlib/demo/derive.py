@@ -1,7 +1,8 @@
 """Dependent tables, built from the final primary tables so that every item gets its controls.
 
-Each table is clean by construction; the plants' directives (`own_ops`, `no_archive`, `sweep_plan`, `no_transfer_for`,
-`no_recon`, `no_backup`, `training_hours`) carve out the items whose rows are planted explicitly.
+Each table is clean by construction; the plants' directives (`own_ops`, `no_archive`, `sweep_plan`,
+`no_transfer_for`, `no_recon`, `no_backup`, `training_hours`) carve out the items whose rows are planted
+explicitly.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..schema import BUSINESS_TYPES
 from . import cal, pii
 from .base import (
     AS_OF_S,
@@ -55,47 +57,41 @@ def transfers(d: Demo) -> None:
     td = t["trade_date"].to_numpy().astype("datetime64[D]")
     parts = []
 
+    def to_customers(kind, m, named_share, due_after, paid_after, amount):
+        """Transfers of `kind` to the customers' bank accounts, due at 17:00 `due_after` trading days after T
+        and paid in office hours `paid_after` days after T; `named_share` of them carry the customer_id.
+        `amount(m, n)` is called last, so the seeded draws keep their order."""
+        n = int(m.sum())
+        cid = t["customer_id"].to_numpy()[m]
+        return pd.DataFrame(
+            {
+                "transfer_type": kind,
+                "txn_id": t["txn_id"].to_numpy()[m],
+                "customer_id": np.where(rng.random(n) < named_share, cid, None),
+                "branch_id": None,
+                "business_date": td[m],
+                "due_at": _ts(cal.next_trading_after(td[m], due_after), np.full(n, 17 * 3600)),
+                "executed_at": _ts(
+                    cal.next_trading_after(td[m], paid_after), rng.integers(9 * 3600, 16 * 3600, n)
+                ),
+                "to_account": bank.reindex(cid).to_numpy(),
+                "to_account_holder": name.reindex(cid).to_numpy(),
+                "amount": amount(m, n),
+            }
+        )
+
     # redemption payouts: due at 17:00 on T+3 trading days, executed on T+2 (ABN-005 clean)
     m = conf & (code == "024") & ~own
-    n = int(m.sum())
-    cid = t["customer_id"].to_numpy()[m]
-    parts.append(
-        pd.DataFrame(
-            {
-                "transfer_type": "redemption_payout",
-                "txn_id": t["txn_id"].to_numpy()[m],
-                "customer_id": np.where(rng.random(n) < 0.95, cid, None),
-                "branch_id": None,
-                "business_date": td[m],
-                "due_at": _ts(cal.next_trading_after(td[m], 3), np.full(n, 17 * 3600)),
-                "executed_at": _ts(cal.next_trading_after(td[m], 2), rng.integers(9 * 3600, 16 * 3600, n)),
-                "to_account": bank.reindex(cid).to_numpy(),
-                "to_account_holder": name.reindex(cid).to_numpy(),
-                "amount": np.round(t["shares"].to_numpy()[m] * rng.uniform(0.9, 1.6, n), 2),
-            }
-        )
-    )
 
-    # refunds of failed/rejected purchases: T+1 trading day; 20% carry only the txn_id (ABN-004 falls back to it)
+    def payout(m, n):
+        return np.round(t["shares"].to_numpy()[m] * rng.uniform(0.9, 1.6, n), 2)
+
+    parts.append(to_customers("redemption_payout", m, 0.95, 3, 2, payout))
+
+    # refunds of failed/rejected purchases: T+1 trading day;
+    # 20% carry only the txn_id (ABN-004 falls back to it)
     m = (~conf) & np.isin(code, PURCHASE_CODES) & (t["amount"].to_numpy() > 0) & ~own
-    n = int(m.sum())
-    cid = t["customer_id"].to_numpy()[m]
-    parts.append(
-        pd.DataFrame(
-            {
-                "transfer_type": "refund",
-                "txn_id": t["txn_id"].to_numpy()[m],
-                "customer_id": np.where(rng.random(n) < 0.8, cid, None),
-                "branch_id": None,
-                "business_date": td[m],
-                "due_at": _ts(cal.next_trading_after(td[m], 1), np.full(n, 17 * 3600)),
-                "executed_at": _ts(cal.next_trading_after(td[m], 1), rng.integers(9 * 3600, 16 * 3600, n)),
-                "to_account": bank.reindex(cid).to_numpy(),
-                "to_account_holder": name.reindex(cid).to_numpy(),
-                "amount": t["amount"].to_numpy()[m],
-            }
-        )
-    )
+    parts.append(to_customers("refund", m, 0.8, 1, 1, lambda m, n: t["amount"].to_numpy()[m]))
 
     # quarterly dividends to a sample of bulk customers
     bulk = c[(c["customer_id"] < "0009000001").to_numpy() & ~c["_closed"].to_numpy().astype(bool)]
@@ -191,19 +187,6 @@ def sweep_account(d: Demo, branch: str) -> str:
 
 # ---------------------------------------------------------------------- operations
 ACTIONS = ["enter", "review", "approve", "view", "other"]
-BUSINESS_TYPES = [
-    "account_open",
-    "account_close",
-    "info_change",
-    "bank_account_change",
-    "subscription",
-    "purchase",
-    "redemption",
-    "conversion",
-    "fund_transfer",
-    "complaint",
-    "other",
-]
 EVENT_TYPE = {
     "open": "account_open",
     "close": "account_close",
@@ -346,7 +329,9 @@ def operations(d: Demo) -> None:
             "ts": ts_all[order],
             "staff_id": pd.Categorical.from_codes(np.concatenate(st)[order], categories=staff_cats),
             "action": pd.Categorical.from_codes(np.concatenate(act)[order], categories=ACTIONS),
-            "business_type": pd.Categorical.from_codes(np.concatenate(typ)[order], categories=BUSINESS_TYPES),
+            "business_type": pd.Categorical.from_codes(
+                np.concatenate(typ)[order], categories=list(BUSINESS_TYPES)
+            ),
             "ref_id": pd.concat(ref, ignore_index=True).iloc[order].reset_index(drop=True),
         }
     )

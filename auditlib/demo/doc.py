@@ -14,8 +14,8 @@ HEADER = """# Demo data: three fictitious institutions and their answer key
 `auditlib.demo` generates realistic data for three fictitious fund sales institutions, each with
 deliberately planted violations (**hits**) and cases that sit just inside a rule (**near-misses**).
 The bulk of the data is clean for all 53 rules of catalogue v2; the answer key lists exactly the
-findings the rules must produce. All names, ID numbers, phone and card numbers are invented (ID numbers and cards carry
-valid check digits so that masking and validation code meets realistic values).
+findings the rules must produce. All names, ID numbers, phone and card numbers are invented (ID
+numbers and cards carry valid check digits so that masking and validation code meets realistic values).
 
 ## Generate
 
@@ -59,29 +59,109 @@ used by the plants: Spring Festival 28 Jan-4 Feb (make-up Sun 26 Jan, Sat 8 Feb)
 (make-up Sun 28 Sep, Sat 11 Oct); and 2026-01-04 (Sunday) is a make-up working day after New Year.
 """
 
-PROFILES_TEXT = """
+#: the profile table, a row per trait: (trait, demo-a, demo-b, demo-c); str.format fields as in PROFILES_TEXT
+PROFILES_ROWS = (
+    ("name", "{a.name}", "{b.name}", "{c.name}"),
+    (
+        "profile",
+        "fund sales company, medium",
+        "fund sales company, small",
+        "bank distributing funds, many branches",
+    ),
+    (
+        "staff / branches",
+        "~{a.n_staff_hint} / {a.n_branches}",
+        "~{b.n_staff_hint} / {b.n_branches}",
+        "~{c.n_staff_hint} / {c.n_branches}",
+    ),
+    ("transactions (default)", "{a.transactions:,}", "{b.transactions:,}", "{c.transactions:,}"),
+    ("customers / complaints", "~10% / ~1% of transactions", "same", "same"),
+    (
+        "files",
+        "CSV, UTF-8",
+        "CSV in GB18030 (products and risk_assessments UTF-8 with BOM)",
+        "transactions, operations as Parquet; the rest CSV UTF-8",
+    ),
+    (
+        "booleans",
+        "`true/false`",
+        "staff.qualified and account_events flags `是/否`, risk_mismatch_confirmed `Y/N`, "
+        "complaints.involves_violation `1/0`",
+        "`true/false`",
+    ),
+    (
+        "timestamps",
+        "`YYYY-MM-DD HH:MM:SS`",
+        "complaints as `YYYY-MM-DD HH:MM`",
+        "`YYYY-MM-DD HH:MM:SS` (Parquet: typed)",
+    ),
+    (
+        "optional tables absent",
+        "none",
+        "backups, training, reconciliations (RET-004..006, STAFF-002/003, REC-001 not tested)",
+        "none",
+    ),
+    (
+        "v2 data (`product_ratings`, `data_changes`, `transactions.fee`, `products.max_fee_rate`)",
+        "all provided",
+        "none: a v1 bundle (SUIT-006, INFO-002, FEE-001 not tested: data not provided; SUIT-001 by "
+        "today's rating)",
+        "all provided",
+    ),
+    (
+        "sales special accounts (ABN-009)",
+        "`3100202501010018`",
+        "none given: ABN-009 not tested (parameter not provided)",
+        "two: `3100202503030018` and `0755202503030018` (branches alternate)",
+    ),
+    (
+        "suitability scale",
+        "C1-C5 / R1-R5",
+        "C1-C5 / R1-R5",
+        "three levels: 保守型/稳健型/积极型, 低风险/中风险/高风险, mapped in params "
+        "(`overrides.SUIT.investor_label_map`, `product_label_map`)",
+    ),
+    ("report language", "zh", "en", "zh"),
+    (
+        "params overrides",
+        "`ABN-009` special account",
+        "`CMP-002: {{general_reply_working_days: 5}}` (the answer key uses 5)",
+        "the SUIT label maps; `ABN-009` special accounts; `RET-007: {{archive_grace_days: 60}}`",
+    ),
+    (
+        "rules run (`rules:` in params)",
+        "all 53",
+        "all 53",
+        'all but STAFF-003 (suitability training was examined by a thematic inspection): SU 29 shows "not '
+        'tested: rule not run"',
+    ),
+    (
+        "rules with no planted violation",
+        "none",
+        "{no_hits}: their near-misses only, so the rules are tested and find nothing (CP-8 and CP-10: "
+        '"tested: no exception")',
+        "none",
+    ),
+    (
+        "mitigations",
+        "SOD-001 for staff `{mit}` (valid through the last common day: `mitigated`); SOD-001 for staff "
+        "`{exp}` (ended 2025-06-15, before the last common day 2025-06-30: stays `open`); SOD-009 for staff "
+        "`{s9}` (valid until 2026-02-20, soon after as_of: `mitigated`); SOD-001 for staff `{unused}` "
+        "(matches no finding)",
+        "none",
+        "none",
+    ),
+)
+
+PROFILES_TEXT = (
+    """
 ## The three institutions
 
 | | demo-a | demo-b | demo-c |
 |---|---|---|---|
-| name | {a.name} | {b.name} | {c.name} |
-| profile | fund sales company, medium | fund sales company, small | bank distributing funds, many branches |
-| staff / branches | ~{a.n_staff_hint} / {a.n_branches} | ~{b.n_staff_hint} / {b.n_branches} | ~{c.n_staff_hint} / {c.n_branches} |
-| transactions (default) | {a.transactions:,} | {b.transactions:,} | {c.transactions:,} |
-| customers / complaints | ~10% / ~1% of transactions | same | same |
-| files | CSV, UTF-8 | CSV in GB18030 (products and risk_assessments UTF-8 with BOM) | transactions, operations as Parquet; the rest CSV UTF-8 |
-| booleans | `true/false` | staff.qualified and account_events flags `是/否`, risk_mismatch_confirmed `Y/N`, complaints.involves_violation `1/0` | `true/false` |
-| timestamps | `YYYY-MM-DD HH:MM:SS` | complaints as `YYYY-MM-DD HH:MM` | `YYYY-MM-DD HH:MM:SS` (Parquet: typed) |
-| optional tables absent | none | backups, training, reconciliations (RET-004..006, STAFF-002/003, REC-001 not tested) | none |
-| v2 data (`product_ratings`, `data_changes`, `transactions.fee`, `products.max_fee_rate`) | all provided | none: a v1 bundle (SUIT-006, INFO-002, FEE-001 not tested: data not provided; SUIT-001 by today's rating) | all provided |
-| sales special accounts (ABN-009) | `3100202501010018` | none given: ABN-009 not tested (parameter not provided) | two: `3100202503030018` and `0755202503030018` (branches alternate) |
-| suitability scale | C1-C5 / R1-R5 | C1-C5 / R1-R5 | three levels: 保守型/稳健型/积极型, 低风险/中风险/高风险, mapped in params (`overrides.SUIT.investor_label_map`, `product_label_map`) |
-| report language | zh | en | zh |
-| params overrides | `ABN-009` special account | `CMP-002: {{general_reply_working_days: 5}}` (the answer key uses 5) | the SUIT label maps; `ABN-009` special accounts; `RET-007: {{archive_grace_days: 60}}` |
-| rules run (`rules:` in params) | all 53 | all 53 | all but STAFF-003 (suitability training was examined by a thematic inspection): SU 29 shows "not tested: rule not run" |
-| rules with no planted violation | none | {no_hits}: their near-misses only, so the rules are tested and find nothing (CP-8 and CP-10: "tested: no exception") | none |
-| mitigations | SOD-001 for staff `{mit}` (valid through the last common day: `mitigated`); SOD-001 for staff `{exp}` (ended 2025-06-15, before the last common day 2025-06-30: stays `open`); SOD-009 for staff `{s9}` (valid until 2026-02-20, soon after as_of: `mitigated`); SOD-001 for staff `{unused}` (matches no finding) | none | none |
-
+"""
+    + "".join(f"| {' | '.join(row)} |\n" for row in PROFILES_ROWS)
+    + """
 Content: Chinese person and company names; 18-digit resident ID numbers and unified social credit codes
 with valid check characters; 11-digit mobiles; 19-digit bank cards (Luhn); product codes with leading
 zeros (`000128`), staff ids `0001`, customer ids `0000100001`; branches `B01`...; complaint descriptions
@@ -121,11 +201,12 @@ Where rules.md could be read two ways, the plants either avoid the edge or follo
 ## How the bulk is kept clean
 
 - Staff hold one role each (all qualified and trained >= 15 h, one course on 适用性, when in
-  promotion/counter/sales); a sales leaver left 2025-05-31 and the role ended the same day. Operations are derived from the items
-  they act on: the maker of a counter transaction is its counter staff, the checker another counter
-  staff of the branch; other items are entered and reviewed by two different back-office staff of the
-  authorized role (info_processing, fund_processing, complaint_handling); audit, risk and complaint staff
-  `view` and counter staff print statements (`other`): roles with access to customer data (INFO-001).
+  promotion/counter/sales); a sales leaver left 2025-05-31 and the role ended the same day. Operations are
+  derived from the items they act on: the maker of a counter transaction is its counter staff, the checker
+  another counter staff of the branch; other items are entered and reviewed by two different back-office
+  staff of the authorized role (info_processing, fund_processing, complaint_handling); audit, risk and
+  complaint staff `view` and counter staff print statements (`other`): roles with access to customer data
+  (INFO-001).
 - Customers are assessed at opening and renewed in 2024 (the renewal may change the tolerance: the
   latest one counts); purchases stay at or below the latest tolerance, except ~1% one level above with
   the signed mismatch confirmation. Bulk products were rated in 2025 at the same level as a year
@@ -141,8 +222,9 @@ Where rules.md could be read two ways, the plants either avoid the edge or follo
   collections of a trade date are swept the same evening to a configured special account (also for
   trade dates in January 2026).
 - Every customer has an identity record, every confirmed transaction a transaction record, every
-  complaint a complaint record and every phone complaint a call-recording record; nothing is disposed of. One offsite, immutable, investor-data backup per day with retention to 31 Dec of
-  the 15th following year (plus weekly configuration backups without investor data).
+  complaint a complaint record and every phone complaint a call-recording record; nothing is disposed
+  of. One offsite, immutable, investor-data backup per day with retention to 31 Dec of the 15th
+  following year (plus weekly configuration backups without investor data).
 - Reconciliations per branch and trading day the same evening, no differences.
 - Data changes outside the business flow (~1 per 500 transactions) are approved beforehand by another
   staff.
@@ -151,6 +233,7 @@ Where rules.md could be read two ways, the plants either avoid the edge or follo
   (40% on the last allowed working day), callbacks within hours, root causes recorded, recordings for
   phone complaints, violations reported within two days.
 """
+)
 
 
 def _bad_rows_text(name: str) -> str:

@@ -2,13 +2,14 @@
 
 Period one is the demo year (2025, as_of 2026-01-31); the institution answers its findings
 (`params/demo-a-responses.csv`, some rows good, some rejected) and the re-run with `previous_dir` half a year
-later (period 2026-01-01 to 2026-06-30, as_of 2026-07-31: within the years the working-day calendar knows) lists
-the promised actions now overdue. Its data is the institution's own tables one year on, as an extract taken
-on that as_of would hold them: every date and timestamp moved 52 weeks later (weekdays kept); a row whose first event is after as_of is left out; an event column (`Table.not_after_as_of`) holding a day after
-as_of is emptied (it has not happened yet). Ids do not change, so state that persists (roles, staff, customers)
-gives the same findings, with the same finding ids, as a year earlier. Cells that are no date (planted bad
-values) are copied as they are. CSV tables only (demo-a has no other kind): the text is edited cell by cell, so
-the institution's encoding, quoting and malformed records are kept.
+later (period 2026-01-01 to 2026-06-30, as_of 2026-07-31: within the years the working-day calendar knows)
+lists the promised actions now overdue. Its data is the institution's own tables one year on, as an extract
+taken on that as_of would hold them: every date and timestamp moved 52 weeks later (weekdays kept); a row
+whose first event is after as_of is left out; an event column (`Table.not_after_as_of`) holding a day after
+as_of is emptied (it has not happened yet). Ids do not change, so state that persists (roles, staff,
+customers) gives the same findings, with the same finding ids, as a year earlier. Cells that are no date
+(planted bad values) are copied as they are. CSV tables only (demo-a has no other kind): the text is edited
+cell by cell, so the institution's encoding, quoting and malformed records are kept.
 """
 
 from __future__ import annotations

@@ -9,6 +9,11 @@ from __future__ import annotations
 from .base import Demo
 
 
+def _sweep(amount: float, due_at: str, executed_at: str, **extra) -> dict:
+    """One planned branch-sweep transfer; a day's plan is a list of these (or none: no sweep)."""
+    return {"amount": amount, "due_at": due_at, "executed_at": executed_at, **extra}
+
+
 def plant(d: Demo) -> None:
     small = d.p.institution_id == "demo-b"
     hi = d.levels[-1]
@@ -18,6 +23,11 @@ def plant(d: Demo) -> None:
 
     def cust(**kw) -> str:
         return d.new_customer(tol=hi, assessed="2024-06-03 10:00:00", **kw)
+
+    def counter_day(c, branch, day, amount, plan):
+        """A counter purchase at `branch` on `day` and how that day's collections are swept (ABN-006/009)."""
+        d.new_txn(c, pa, "022", f"{day} 10:00:00", channel="counter", branch=branch, amount=amount)
+        d.sweep_plan[(branch, day)] = plan
 
     # ------------------------------------------------------------------ ABN-001
     c = cust(closed="2025-04-02 10:00:00")
@@ -193,29 +203,15 @@ def plant(d: Demo) -> None:
     c = cust()
 
     def short(collected):
-        return [
-            {
-                "amount": round(collected - 100.0, 2),
-                "due_at": "2025-03-04 18:00:00",
-                "executed_at": "2025-03-04 17:30:00",
-            }
-        ]
+        return [_sweep(round(collected - 100.0, 2), "2025-03-04 18:00:00", "2025-03-04 17:30:00")]
 
-    d.new_txn(c, pa, "022", "2025-03-04 10:00:00", channel="counter", branch=b1, amount=50000.0)
-    d.sweep_plan[(b1, "2025-03-04")] = short
+    counter_day(c, b1, "2025-03-04", 50000.0, short)
     d.hit("ABN-006", f"{b1}:2025-03-04", "branch sweep 100.00 short of the day's collections")
 
     def next_day(collected):
-        return [
-            {
-                "amount": round(collected, 2),
-                "due_at": "2025-06-17 12:00:00",
-                "executed_at": "2025-06-17 09:10:00",
-            }
-        ]
+        return [_sweep(round(collected, 2), "2025-06-17 12:00:00", "2025-06-17 09:10:00")]
 
-    d.new_txn(c, pa, "022", "2025-06-16 10:00:00", channel="counter", branch=b2, amount=36000.0)
-    d.sweep_plan[(b2, "2025-06-16")] = next_day
+    counter_day(c, b2, "2025-06-16", 36000.0, next_day)
     d.hit(
         "ABN-006", f"{b2}:2025-06-16", "full sweep, but executed the next morning (not the same calendar day)"
     )
@@ -223,33 +219,20 @@ def plant(d: Demo) -> None:
     def split(collected):
         a = round(collected * 0.6, 2)
         return [
-            {"amount": a, "due_at": "2025-07-08 18:00:00", "executed_at": "2025-07-08 17:20:00"},
-            {
-                "amount": round(collected - a, 2),
-                "due_at": "2025-07-08 18:00:00",
-                "executed_at": "2025-07-08 17:40:00",
-            },
+            _sweep(a, "2025-07-08 18:00:00", "2025-07-08 17:20:00"),
+            _sweep(round(collected - a, 2), "2025-07-08 18:00:00", "2025-07-08 17:40:00"),
         ]
 
-    d.new_txn(c, pa, "022", "2025-07-08 10:00:00", channel="counter", branch=b1, amount=41000.0)
-    d.sweep_plan[(b1, "2025-07-08")] = split
+    counter_day(c, b1, "2025-07-08", 41000.0, split)
     d.near("ABN-006", f"{b1}:2025-07-08", "collections swept in two transfers that add up exactly")
 
     def late_evening(collected):
-        return [
-            {
-                "amount": round(collected, 2),
-                "due_at": "2025-08-12 23:59:59",
-                "executed_at": "2025-08-12 23:59:59",
-            }
-        ]
+        return [_sweep(round(collected, 2), "2025-08-12 23:59:59", "2025-08-12 23:59:59")]
 
-    d.new_txn(c, pa, "022", "2025-08-12 10:00:00", channel="counter", branch=b2, amount=27500.0)
-    d.sweep_plan[(b2, "2025-08-12")] = late_evening
+    counter_day(c, b2, "2025-08-12", 27500.0, late_evening)
     d.near("ABN-006", f"{b2}:2025-08-12", "swept at 23:59:59 the same calendar day")
     if not small:
-        d.new_txn(c, pa, "022", "2025-11-20 10:00:00", channel="counter", branch=b3, amount=18800.0)
-        d.sweep_plan[(b3, "2025-11-20")] = lambda collected: []
+        counter_day(c, b3, "2025-11-20", 18800.0, lambda collected: [])
         d.hit("ABN-006", f"{b3}:2025-11-20", "no branch sweep at all for the day's collections")
 
     # ------------------------------------------------------------------ ABN-007
@@ -308,36 +291,26 @@ def plant(d: Demo) -> None:
         x = d.new_txn(c, pa, "022", "2025-12-31 10:05:00", status="rejected", notified="2026-01-04 18:00:00")
         d.near("ABN-008", x, "rejected 2025-12-31, told on the make-up working Sunday 2026-01-04")
 
-    # ------------------------------------------------------------------ ABN-009 (sweeps to the special account)
+    # ------------------------------------------------------------- ABN-009 (sweeps to the special account)
     # demo-b names no special account: the rule is not tested there (parameter not provided)
     own = f"3100{d.p.seed % 10**6:06d}7712"  # a branch's ordinary (basic) account, not a special one
 
     def to(account, day):
         def plan(collected):
-            return [
-                {
-                    "amount": round(collected, 2),
-                    "due_at": f"{day} 18:00:00",
-                    "executed_at": f"{day} 17:35:00",
-                    "account": account,
-                }
-            ]
+            return [_sweep(round(collected, 2), f"{day} 18:00:00", f"{day} 17:35:00", account=account)]
 
         return plan
 
     c = cust()
-    d.new_txn(c, pa, "022", "2025-04-15 10:00:00", channel="counter", branch=b1, amount=26000.0)
-    d.sweep_plan[(b1, "2025-04-15")] = to(own, "2025-04-15")
+    counter_day(c, b1, "2025-04-15", 26000.0, to(own, "2025-04-15"))
     d.hit(
         "ABN-009",
         f"@sweep:{b1}:2025-04-15",
         "collections swept in full, but to the branch's ordinary account",
     )
-    d.new_txn(c, pa, "022", "2025-05-14 10:00:00", channel="counter", branch=b2, amount=14500.0)
-    d.sweep_plan[(b2, "2025-05-14")] = to(None, "2025-05-14")
+    counter_day(c, b2, "2025-05-14", 14500.0, to(None, "2025-05-14"))
     d.hit("ABN-009", f"@sweep:{b2}:2025-05-14", "sweep with no receiving account recorded (null counts)")
-    d.new_txn(c, pa, "022", "2025-09-09 10:00:00", channel="counter", branch=b1, amount=9800.0)
-    d.sweep_plan[(b1, "2025-09-09")] = to(f" {d.special_accounts[0]}  ", "2025-09-09")
+    counter_day(c, b1, "2025-09-09", 9800.0, to(f" {d.special_accounts[0]}  ", "2025-09-09"))
     d.near(
         "ABN-009",
         f"@sweep:{b1}:2025-09-09",
@@ -354,8 +327,7 @@ def plant(d: Demo) -> None:
     )
     d.near("ABN-009", f, "to the ordinary account, but business date 2024-12-31, before the period")
     if len(d.special_accounts) > 1:
-        d.new_txn(c, pa, "022", "2025-10-21 10:00:00", channel="counter", branch=b1, amount=7300.0)
-        d.sweep_plan[(b1, "2025-10-21")] = to(d.special_accounts[1], "2025-10-21")
+        counter_day(c, b1, "2025-10-21", 7300.0, to(d.special_accounts[1], "2025-10-21"))
         d.near(
             "ABN-009",
             f"@sweep:{b1}:2025-10-21",

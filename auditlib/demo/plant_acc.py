@@ -32,7 +32,7 @@ def plant(d: Demo) -> None:
         kw.setdefault("assessed", "2024-06-03 10:00:00")
         return d.new_customer(tol=hi, **kw)
 
-    # ------------------------------------------------------------------ ACC-001 (trades outside the relationship)
+    # -------------------------------------------------------------- ACC-001 (trades outside the relationship)
     c = cust(opened="2025-03-10 10:00:00", assessed="2025-03-09 15:00:00")
     x = d.new_txn(c, pa, "022", "2025-03-09 15:30:00", amount=8000.0)
     d.hit("ACC-001", x, "purchase applied 2025-03-09, the day before the account was opened")

@@ -206,7 +206,7 @@ def plant(d: Demo) -> None:
         x = cp("2025-08-26 15:00:00", channel="phone", recording_ref="")
         d.hit("CMP-007", x, "phone complaint with an empty recording reference")
 
-    # ------------------------------------------------------------------ CMP-008 / CMP-009 (callback, root cause)
+    # --------------------------------------------------------------- CMP-008 / CMP-009 (callback, root cause)
     if d.plants_hits("CMP-008"):
         x = cp(
             "2025-02-07 09:30:00",
@@ -306,7 +306,7 @@ def plant(d: Demo) -> None:
         )
         d.near("CMP-011", x, "never registered, but received 2024-12-31, before the period")
 
-    # ------------------------------------------------------------------ CMP-012 (regulator transfers are major)
+    # ---------------------------------------------------------------- CMP-012 (regulator transfers are major)
     if d.plants_hits("CMP-012"):
         x = cp("2025-08-19 10:00:00", channel="regulator")
         d.hit("CMP-012", x, "transferred by the regulator (12386) and recorded as a general complaint")

@@ -23,13 +23,7 @@ def plant(d: Demo) -> None:
     low = d.product_of_risk(d.levels[0])
 
     # ------------------------------------------------------------------ SOD-001
-    s = d.new_staff(
-        "promotion",
-        "counter",
-        department=bn2,
-        hire="2021-03-01",
-        role_dates=[("2021-03-01", None), ("2025-03-01", None)],
-    )
+    s = d.two_roles(("promotion", "2021-03-01", None), ("counter", "2025-03-01", None), department=bn2)
     d.mitigation_staff = s
     d.hit(
         "SOD-001",
@@ -38,12 +32,7 @@ def plant(d: Demo) -> None:
         "in params, so mitigated)",
         status=mitigated,
     )
-    s = d.new_staff(
-        "info_processing",
-        "fund_processing",
-        hire="2022-05-01",
-        role_dates=[("2022-05-01", None), ("2025-06-01", "2025-06-30")],
-    )
+    s = d.two_roles(("info_processing", "2022-05-01", None), ("fund_processing", "2025-06-01", "2025-06-30"))
     d.expired_mitigation_staff = s
     d.hit(
         "SOD-001",
@@ -51,57 +40,34 @@ def plant(d: Demo) -> None:
         "info_processing and fund_processing both held during June 2025 (covering a colleague; demo-a: "
         "the approved exception ended 2025-06-15, before the last common day: stays open)",
     )
-    n1 = d.new_staff(
-        "promotion",
-        "counter",
-        department=bn2,
-        hire="2020-01-01",
-        role_dates=[("2020-01-01", "2025-03-31"), ("2025-04-01", None)],
+    n1 = d.two_roles(
+        ("promotion", "2020-01-01", "2025-03-31"), ("counter", "2025-04-01", None), department=bn2
     )
     d.near("SOD-001", n1, "promotion ended 2025-03-31, counter started 2025-04-01: no common day")
     if not small:
-        s = d.new_staff(
-            "promotion",
-            "counter",
-            department=bn1,
-            hire="2020-01-01",
-            role_dates=[("2020-01-01", "2025-01-01"), ("2025-01-01", None)],
+        s = d.two_roles(
+            ("promotion", "2020-01-01", "2025-01-01"), ("counter", "2025-01-01", None), department=bn1
         )
         d.hit("SOD-001", s, "the only common day is 2025-01-01 = period_start (inside the period)")
-        s = d.new_staff(
-            "info_processing",
-            "fund_processing",
-            hire="2018-01-01",
-            role_dates=[("2018-01-01", "2024-12-31"), ("2024-06-01", None)],
+        s = d.two_roles(
+            ("info_processing", "2018-01-01", "2024-12-31"), ("fund_processing", "2024-06-01", None)
         )
         d.near("SOD-001", s, "info/fund processing overlapped only in 2024, before the period")
         s = d.new_staff("counter", "sales", department=bn1, hire="2019-09-01")
         d.near("SOD-001", s, "counter + sales is not a conflicting pair")
 
     # ------------------------------------------------------------------ SOD-002
-    s = d.new_staff(
-        "audit",
-        "sales",
-        department="合规稽核部",
-        hire="2019-01-01",
-        role_dates=[("2019-01-01", None), ("2025-09-01", "2025-10-31")],
+    s = d.two_roles(
+        ("audit", "2019-01-01", None), ("sales", "2025-09-01", "2025-10-31"), department="合规稽核部"
     )
     d.hit("SOD-002", s, "audit staff also held sales from 2025-09-01 to 2025-10-31")
-    s = d.new_staff(
-        "audit",
-        "promotion",
-        department="合规稽核部",
-        hire="2017-01-01",
-        role_dates=[("2017-01-01", "2025-05-31"), ("2025-06-01", None)],
+    s = d.two_roles(
+        ("audit", "2017-01-01", "2025-05-31"), ("promotion", "2025-06-01", None), department="合规稽核部"
     )
     d.near("SOD-002", s, "audit ended 2025-05-31, promotion started 2025-06-01: no common day")
     if not small:
-        s = d.new_staff(
-            "risk_monitoring",
-            "counter",
-            department=bn1,
-            hire="2018-01-01",
-            role_dates=[("2025-12-31", None), ("2018-01-01", "2025-12-31")],
+        s = d.two_roles(
+            ("risk_monitoring", "2025-12-31", None), ("counter", "2018-01-01", "2025-12-31"), department=bn1
         )
         d.hit(
             "SOD-002",
@@ -112,67 +78,31 @@ def plant(d: Demo) -> None:
         d.near(
             "SOD-002", s, "risk_monitoring + complaint_handling: complaint handling is not a business role"
         )
-        s = d.new_staff(
-            "audit",
-            "counter",
-            department=bn2,
-            hire="2016-01-01",
-            role_dates=[("2026-01-05", None), ("2016-01-01", "2026-01-31")],
+        s = d.two_roles(
+            ("audit", "2026-01-05", None), ("counter", "2016-01-01", "2026-01-31"), department=bn2
         )
         d.near("SOD-002", s, "audit + counter overlap only from 2026-01-05, after the period")
 
     # ------------------------------------------------------------------ SOD-003
-    s = d.new_staff(
-        "it_head",
-        "infosec_head",
-        hire="2016-01-01",
-        role_dates=[("2016-01-01", None), ("2025-07-01", "2025-08-15")],
-    )
+    s = d.two_roles(("it_head", "2016-01-01", None), ("infosec_head", "2025-07-01", "2025-08-15"))
     d.hit("SOD-003", s, "IT head acted as information-security head 2025-07-01..2025-08-15")
     if not small:
-        s = d.new_staff(
-            "it_head",
-            "infosec_head",
-            hire="2015-01-01",
-            role_dates=[("2015-01-01", "2025-02-28"), ("2025-03-01", None)],
-        )
+        s = d.two_roles(("it_head", "2015-01-01", "2025-02-28"), ("infosec_head", "2025-03-01", None))
         d.near("SOD-003", s, "it_head ended 2025-02-28, infosec_head from 2025-03-01")
         s = d.new_staff("infosec_head", "it_head", hire="2021-04-01")
         d.hit("SOD-003", s, "infosec_head and it_head both held all year")
 
     # ------------------------------------------------------------------ SOD-004 (+ SOD-005 actors)
-    m = d.new_staff(
-        "it_ops",
-        "counter",
-        department=bn2,
-        hire="2021-01-01",
-        role_dates=[("2021-01-01", None), ("2025-08-01", None)],
-    )
+    m = d.two_roles(("it_ops", "2021-01-01", None), ("counter", "2025-08-01", None), department=bn2)
     d.hit("SOD-004", m, "it_ops staff also given the counter role from 2025-08-01")
-    q = d.new_staff(
-        "it_ops",
-        "counter",
-        department=bn2,
-        hire="2019-01-01",
-        role_dates=[("2019-01-01", "2024-12-31"), ("2025-01-01", None)],
-    )
+    q = d.two_roles(("it_ops", "2019-01-01", "2024-12-31"), ("counter", "2025-01-01", None), department=bn2)
     d.near("SOD-004", q, "it_ops ended 2024-12-31, counter from 2025-01-01")
-    dev = d.new_staff(
-        "it_dev",
-        "info_processing",
-        hire="2019-01-01",
-        role_dates=[("2019-01-01", "2025-06-30"), ("2025-07-01", None)],
-    )
+    dev = d.two_roles(("it_dev", "2019-01-01", "2025-06-30"), ("info_processing", "2025-07-01", None))
     d.near("SOD-004", dev, "it_dev ended 2025-06-30, info_processing from 2025-07-01")
     if not small:
         s = d.new_staff("it_dev", "it_ops", hire="2020-01-01")
         d.hit("SOD-004", s, "it_dev and it_ops held together")
-        s = d.new_staff(
-            "it_dev",
-            "info_processing",
-            hire="2020-01-01",
-            role_dates=[("2020-01-01", "2025-03-31"), ("2025-03-01", None)],
-        )
+        s = d.two_roles(("it_dev", "2020-01-01", "2025-03-31"), ("info_processing", "2025-03-01", None))
         d.hit("SOD-004", s, "it_dev until 2025-03-31 overlaps info_processing from 2025-03-01 (March 2025)")
         s = d.new_staff("it_dev", "infosec_head", hire="2020-01-01")
         d.near("SOD-004", s, "it_dev + infosec_head: neither it_ops nor a business role")
@@ -226,10 +156,7 @@ def plant(d: Demo) -> None:
     d.own_ops.add(f)
     d.op("2025-06-19 09:30:00", fund[0], "enter", "fund_transfer", f)
     d.op("2025-06-19 09:50:00", fund[0], "approve", "fund_transfer", f)
-    if not small:
-        d.hit("SOD-006", f, "dividend transfer entered and approved by the same staff")
-    else:
-        d.hit("SOD-006", f, "dividend transfer entered and approved by the same staff")
+    d.hit("SOD-006", f, "dividend transfer entered and approved by the same staff")
     e = d.new_event(u, "info_change", "2025-03-12 10:00:00", staff_id=k1)
     d.own_ops.add(e)
     d.op("2025-03-12 10:00:00", k1, "enter", "info_change", e)
@@ -327,28 +254,17 @@ def plant(d: Demo) -> None:
     )
     s = d.new_staff("complaint_handling", "info_processing", hire="2021-02-01")
     d.near("SOD-009", s, "complaint handling + info_processing: not a sales role")
-    s = d.new_staff(
-        "complaint_handling",
-        "promotion",
-        hire="2019-05-01",
-        role_dates=[("2019-05-01", "2025-04-30"), ("2025-05-01", None)],
-    )
+    s = d.two_roles(("complaint_handling", "2019-05-01", "2025-04-30"), ("promotion", "2025-05-01", None))
     d.near("SOD-009", s, "complaint handling ended 2025-04-30, promotion from 2025-05-01: no common day")
     if not small:
-        s = d.new_staff(
-            "complaint_handling",
-            "sales",
-            department=bn2,
-            hire="2018-01-01",
-            role_dates=[("2018-01-01", None), ("2025-12-31", None)],
+        s = d.two_roles(
+            ("complaint_handling", "2018-01-01", None), ("sales", "2025-12-31", None), department=bn2
         )
         d.hit("SOD-009", s, "sales added on 2025-12-31: one common day = period_end")
-        s = d.new_staff(
-            "complaint_handling",
-            "sales",
+        s = d.two_roles(
+            ("complaint_handling", "2018-01-01", None),
+            ("sales", "2023-01-01", "2024-12-31"),
             department=bn2,
-            hire="2018-01-01",
-            role_dates=[("2018-01-01", None), ("2023-01-01", "2024-12-31")],
             training=[],
         )
         d.near("SOD-009", s, "complaint handling + sales only until 2024-12-31, before the period")

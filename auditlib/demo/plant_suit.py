@@ -134,7 +134,7 @@ def plant(d: Demo) -> None:
             "never assessed, bought in 2022, but closed 2024-12-31: no relationship in the period",
         )
 
-    # ------------------------------------------------------------------ SUIT-006 and SUIT-001 by the rating in force
+    # ---------------------------------------------------------- SUIT-006 and SUIT-001 by the rating in force
     # a new product first rated on 2025-05-12 (launched with its rating a day late)
     pr = d.new_product(mid, "2025-05-12", "青松创新成长混合A", history=[(mid, "2025-05-12")])
     c = d.new_customer(tol=hi, assessed="2024-10-09 10:00:00")

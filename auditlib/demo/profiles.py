@@ -6,6 +6,9 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..rules.info import DATA_ACCESS_ROLES
+from ..schema import ROLES
+
 PERIOD_START = dt.date(2025, 1, 1)
 PERIOD_END = dt.date(2025, 12, 31)
 AS_OF = dt.date(2026, 1, 31)
@@ -31,6 +34,15 @@ ALL_TABLES = (
 #: optional columns of data contract v2 (`table.column`); an institution may leave them out
 V2_COLUMNS = ("transactions.fee", "products.max_fee_rate")
 
+#: head-office roles (the contract's, but counter and sales, which branches hold), in the order staffed
+HEAD_OFFICE_ROLES = tuple(r for r in ROLES if r not in ("counter", "sales"))
+
+
+def head_office_staff(*counts: int) -> dict[str, int]:
+    """Head-office staff by role from counts in HEAD_OFFICE_ROLES order (one line a profile); 0: none."""
+    return {role: n for role, n in zip(HEAD_OFFICE_ROLES, counts, strict=True) if n}
+
+
 # default rule parameters (rules.md); an institution's overrides are applied on top
 DEFAULTS: dict[str, dict[str, Any]] = {
     "CMP-001": {"forward_working_minutes": 30},
@@ -45,17 +57,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     "RET-007": {"archive_grace_days": 30},
     "CMP-011": {"register_working_days": 1},
     "STAFF-003": {"suitability_course_keywords": ["适用性", "适当性", "suitability"]},
-    "INFO-001": {
-        "data_access_roles": [
-            "counter",
-            "sales",
-            "info_processing",
-            "fund_processing",
-            "complaint_handling",
-            "risk_monitoring",
-            "audit",
-        ]
-    },
+    "INFO-001": {"data_access_roles": list(DATA_ACCESS_ROLES)},
     "FEE-001": {"fee_tolerance": "0.0001"},
 }
 
@@ -110,18 +112,7 @@ DEMO_A = Profile(
     n_branches=6,
     transactions=30_000,
     per_branch={"counter": 2, "sales": 2},
-    head_office={
-        "promotion": 3,
-        "info_processing": 5,
-        "fund_processing": 3,
-        "risk_monitoring": 2,
-        "audit": 2,
-        "complaint_handling": 3,
-        "it_head": 1,
-        "infosec_head": 1,
-        "it_dev": 3,
-        "it_ops": 2,
-    },
+    head_office=head_office_staff(3, 5, 3, 2, 2, 3, 1, 1, 3, 2),
     channel_mix={"online": 0.38, "app": 0.34, "counter": 0.22, "phone": 0.06},
     overrides={"ABN-009": {"sales_special_accounts": ["3100202501010018"]}},
 )
@@ -136,17 +127,7 @@ DEMO_B = Profile(
     n_branches=2,
     transactions=3_000,
     per_branch={"counter": 2, "sales": 1},
-    head_office={
-        "promotion": 1,
-        "info_processing": 2,
-        "fund_processing": 2,
-        "risk_monitoring": 1,
-        "audit": 1,
-        "complaint_handling": 1,
-        "it_head": 1,
-        "infosec_head": 1,
-        "it_ops": 1,
-    },
+    head_office=head_office_staff(1, 2, 2, 1, 1, 1, 1, 1, 0, 1),
     channel_mix={"online": 0.45, "app": 0.30, "counter": 0.20, "phone": 0.05},
     # v1 bundle: none of the v2 tables and columns; no sales special account configured (ABN-009 not tested)
     absent=("backups", "training", "reconciliations", "product_ratings", "data_changes"),
@@ -176,18 +157,7 @@ DEMO_C = Profile(
     n_branches=20,
     transactions=200_000,
     per_branch={"counter": 3, "sales": 2},
-    head_office={
-        "promotion": 4,
-        "info_processing": 8,
-        "fund_processing": 5,
-        "risk_monitoring": 4,
-        "audit": 4,
-        "complaint_handling": 6,
-        "it_head": 1,
-        "infosec_head": 1,
-        "it_dev": 6,
-        "it_ops": 4,
-    },
+    head_office=head_office_staff(4, 8, 5, 4, 4, 6, 1, 1, 6, 4),
     channel_mix={"counter": 0.5, "app": 0.3, "online": 0.15, "phone": 0.05},
     three_level=True,
     parquet=("transactions", "operations"),

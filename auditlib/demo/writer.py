@@ -10,172 +10,23 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from ..schema import TABLES
 from .base import Demo
 
+#: how the demo writes a column where the contract's type alone does not say (risk levels as the
+#: institution's labels, fee rates as rates)
+WRITE_AS = {
+    "risk_assessments.risk_tolerance": "level_c",
+    "products.risk_level": "level_r",
+    "products.max_fee_rate": "rate",
+    "product_ratings.risk_level": "level_r",
+}
+#: every table's columns in contract order (schema.TABLES, the one source) and the format they are written in
 SCHEMA: dict[str, list[tuple[str, str]]] = {
-    "staff": [
-        ("staff_id", "str"),
-        ("name", "str"),
-        ("department", "str"),
-        ("hire_date", "date"),
-        ("leave_date", "date"),
-        ("qualified", "bool"),
-    ],
-    "staff_roles": [("staff_id", "str"), ("role", "str"), ("start_date", "date"), ("end_date", "date")],
-    "operations": [
-        ("op_id", "str"),
-        ("ts", "ts"),
-        ("staff_id", "str"),
-        ("action", "str"),
-        ("business_type", "str"),
-        ("ref_id", "str"),
-    ],
-    "customers": [
-        ("customer_id", "str"),
-        ("name", "str"),
-        ("id_type", "str"),
-        ("id_number", "str"),
-        ("phone", "str"),
-        ("investor_type", "str"),
-        ("open_date", "date"),
-        ("close_date", "date"),
-    ],
-    "account_events": [
-        ("event_id", "str"),
-        ("customer_id", "str"),
-        ("event_type", "str"),
-        ("event_at", "ts"),
-        ("new_bank_account", "str"),
-        ("new_account_holder", "str"),
-        ("identity_verified", "bool"),
-        ("flagged_abnormal", "bool"),
-        ("staff_id", "str"),
-    ],
-    "risk_assessments": [("customer_id", "str"), ("assessed_at", "ts"), ("risk_tolerance", "level_c")],
-    "products": [
-        ("product_code", "str"),
-        ("name", "str"),
-        ("risk_level", "level_r"),
-        ("rated_at", "date"),
-        ("max_fee_rate", "rate"),
-    ],
-    "transactions": [
-        ("txn_id", "str"),
-        ("customer_id", "str"),
-        ("product_code", "str"),
-        ("business_code", "str"),
-        ("applied_at", "ts"),
-        ("trade_date", "date"),
-        ("amount", "dec"),
-        ("shares", "dec"),
-        ("status", "str"),
-        ("channel", "str"),
-        ("branch_id", "str"),
-        ("staff_id", "str"),
-        ("risk_mismatch_confirmed", "bool"),
-        ("notified_at", "ts"),
-        ("fee", "dec"),
-    ],
-    "fund_transfers": [
-        ("transfer_id", "str"),
-        ("transfer_type", "str"),
-        ("txn_id", "str"),
-        ("customer_id", "str"),
-        ("branch_id", "str"),
-        ("business_date", "date"),
-        ("due_at", "ts"),
-        ("executed_at", "ts"),
-        ("to_account", "str"),
-        ("to_account_holder", "str"),
-        ("amount", "dec"),
-    ],
-    "complaints": [
-        ("complaint_id", "str"),
-        ("customer_id", "str"),
-        ("received_at", "ts"),
-        ("channel", "str"),
-        ("severity", "str"),
-        ("category", "str"),
-        ("description", "str"),
-        ("registered_at", "ts"),
-        ("forwarded_at", "ts"),
-        ("interim_measure_at", "ts"),
-        ("responded_at", "ts"),
-        ("resolved_at", "ts"),
-        ("callback_at", "ts"),
-        ("recording_ref", "str"),
-        ("root_cause", "str"),
-        ("involves_violation", "bool"),
-        ("reported_to_compliance_at", "ts"),
-    ],
-    "archive_records": [
-        ("record_id", "str"),
-        ("record_type", "str"),
-        ("subject_id", "str"),
-        ("archived_at", "date"),
-        ("disposed_at", "date"),
-        ("location", "str"),
-    ],
-    "backups": [
-        ("backup_id", "str"),
-        ("backup_date", "date"),
-        ("completed_at", "ts"),
-        ("status", "str"),
-        ("site", "str"),
-        ("offsite", "bool"),
-        ("immutable", "bool"),
-        ("retain_until", "date"),
-        ("contains_investor_data", "bool"),
-    ],
-    "reconciliations": [
-        ("recon_date", "date"),
-        ("branch_id", "str"),
-        ("performed_at", "ts"),
-        ("differences", "int"),
-    ],
-    "training": [("staff_id", "str"), ("date", "date"), ("course", "str"), ("hours", "dec")],
-    "product_ratings": [("product_code", "str"), ("risk_level", "level_r"), ("rated_at", "date")],
-    "data_changes": [
-        ("change_id", "str"),
-        ("changed_at", "ts"),
-        ("changed_by", "str"),
-        ("table_name", "str"),
-        ("record_id", "str"),
-        ("field", "str"),
-        ("old_value", "str"),
-        ("new_value", "str"),
-        ("approved_by", "str"),
-        ("approved_at", "ts"),
-    ],
+    t: [(c.name, WRITE_AS.get(f"{t}.{c.name}", c.type)) for c in table.columns] for t, table in TABLES.items()
 }
-
-# required columns (data-contract.md, marked *)
-REQUIRED: dict[str, tuple[str, ...]] = {
-    "staff": ("staff_id", "name"),
-    "staff_roles": ("staff_id", "role", "start_date"),
-    "operations": ("op_id", "ts", "staff_id", "action", "business_type", "ref_id"),
-    "customers": ("customer_id", "name", "open_date"),
-    "account_events": ("event_id", "customer_id", "event_type", "event_at"),
-    "risk_assessments": ("customer_id", "assessed_at", "risk_tolerance"),
-    "products": ("product_code", "name", "risk_level", "rated_at"),
-    "transactions": (
-        "txn_id",
-        "customer_id",
-        "product_code",
-        "business_code",
-        "applied_at",
-        "trade_date",
-        "status",
-    ),
-    "fund_transfers": ("transfer_id", "transfer_type", "business_date", "due_at", "amount"),
-    "complaints": ("complaint_id", "received_at", "channel", "severity"),
-    "archive_records": ("record_id", "record_type", "subject_id"),
-    "backups": ("backup_id", "backup_date", "status", "offsite", "immutable", "contains_investor_data"),
-    "reconciliations": ("recon_date", "branch_id"),
-    "training": ("staff_id", "date", "hours"),
-    "product_ratings": ("product_code", "risk_level", "rated_at"),
-    "data_changes": ("change_id", "changed_at", "changed_by", "table_name", "record_id"),
-}
+#: required columns (data-contract.md, marked *)
+REQUIRED: dict[str, tuple[str, ...]] = {t: tuple(table.required_columns) for t, table in TABLES.items()}
 REQUIRED_TABLES = (
     "staff",
     "staff_roles",
@@ -192,8 +43,10 @@ PRODUCT_3 = {1: "低风险", 3: "中风险", 5: "高风险"}
 BOOL_STYLES = {"tf": ("true", "false"), "yn": ("Y", "N"), "shifou": ("是", "否"), "10": ("1", "0")}
 
 
-def _fmt_time(values, minutes: bool, date: bool) -> np.ndarray:
-    """datetime64 -> 'YYYY-MM-DD[ HH:MM[:SS]]' strings (None for NaT), vectorized."""
+def _time_bytes(values, minutes: bool, date: bool) -> tuple[np.ndarray, np.ndarray, int]:
+    """datetime64 -> (fixed-width ASCII rows 'YYYY-MM-DD[ HH:MM[:SS]]' as uint8, NaT mask, width).
+
+    Cutting the ISO strings as bytes keeps both writers vectorized; NaT rows hold a placeholder."""
     arr = np.asarray(values, dtype="datetime64[s]")
     nat = np.isnat(arr)
     width = 10 if date else (16 if minutes else 19)
@@ -201,6 +54,12 @@ def _fmt_time(values, minutes: bool, date: bool) -> np.ndarray:
     b = np.ascontiguousarray(s.astype("S19")).view(np.uint8).reshape(-1, 19)[:, :width].copy()
     if not date:
         b[:, 10] = ord(" ")
+    return b, nat, width
+
+
+def _fmt_time(values, minutes: bool, date: bool) -> np.ndarray:
+    """datetime64 -> 'YYYY-MM-DD[ HH:MM[:SS]]' strings (None for NaT), vectorized."""
+    b, nat, width = _time_bytes(values, minutes, date)
     out = b.view(f"S{width}").ravel().astype(f"U{width}").astype(object)
     out[nat] = None
     return out
@@ -208,14 +67,8 @@ def _fmt_time(values, minutes: bool, date: bool) -> np.ndarray:
 
 def _time_arrow(values, minutes: bool, date: bool) -> pa.Array:
     """Like _fmt_time, as an Arrow string array built from buffers (no Python objects)."""
-    arr = np.asarray(values, dtype="datetime64[s]")
-    nat = np.isnat(arr)
-    width = 10 if date else (16 if minutes else 19)
-    s = np.datetime_as_string(np.where(nat, np.datetime64("2000-01-01T00:00:00"), arr), unit="s")
-    b = np.ascontiguousarray(s.astype("S19")).view(np.uint8).reshape(-1, 19)[:, :width].copy()
-    if not date:
-        b[:, 10] = ord(" ")
-    n = len(arr)
+    b, nat, width = _time_bytes(values, minutes, date)
+    n = len(nat)
     out = pa.StringArray.from_buffers(
         n, pa.py_buffer((np.arange(n + 1, dtype=np.int32) * width).tobytes()), pa.py_buffer(b.tobytes())
     )

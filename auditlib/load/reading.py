@@ -52,7 +52,8 @@ def detect_encoding(path: Path) -> str:
 
 
 def find_table_files(data_dir: Path) -> tuple[dict[str, Path], list[Problem]]:
-    """The file of each contract table in `data_dir` (`<table>.csv|.parquet|.xlsx`), in the contract's order."""
+    """The file of each contract table in `data_dir` (`<table>.csv|.parquet|.xlsx`), in the contract's
+    order."""
     files: dict[str, Path] = {}
     problems: list[Problem] = []
     for name in TABLES:
@@ -78,7 +79,8 @@ def _csv_header(path: Path, encoding: str) -> list[str]:
 
 
 def _odd_quotes(path: Path) -> bool:
-    """True if the file holds an odd number of `"` (no GBK/GB18030/UTF-8 multi-byte character contains 0x22)."""
+    """True if the file holds an odd number of `"` (no GBK/GB18030/UTF-8 multi-byte character contains
+    0x22)."""
     n = 0
     with open(path, "rb") as f:
         for block in iter(lambda: f.read(1 << 22), b""):
@@ -237,7 +239,8 @@ def _read_csv_module(path: Path, encoding: str, n: int) -> tuple[pd.DataFrame, l
 
 
 def _drop_empty(df: pd.DataFrame) -> pd.DataFrame:
-    """Blank lines and records of empty cells only (`,,,`: Excel exports formatted empty rows so) are no rows."""
+    """Blank lines and records of empty cells only (`,,,`: Excel exports formatted empty rows so) are no
+    rows."""
     if df.empty or not len(df.columns):
         return df
     cand = np.flatnonzero(

@@ -42,14 +42,15 @@ def _to_ns(values: pd.Series) -> pd.Series:
 
 
 # given as text, not compiled, so that pandas hands it to pyarrow (RE2) instead of calling Python's `re` per
-# cell (10^7 timestamps: 7.6 s -> 0.3 s); ASCII classes and no `\s`, which pandas would send back to `re`
+# cell (docs/performance.md); ASCII classes and no `\s`, which pandas would send back to `re`
 _ZONE = r"[0-9]:[0-9]{2}(?::[0-9]{2}(?:[.,][0-9]*)?)?[ \t]*(?:[zZ]|[+-][0-9]{2}(?::?[0-9]{2})?)$"
 
 
 def _datetimes_arrow(text: pd.Series) -> pd.Series | None:
     """pyarrow's cast when it reads every cell (`YYYY-MM-DD[ HH:MM[:SS[.f]]]` in the ns range): ~5x faster
-    than pandas on 10^7 cells, and where it reads a cell it reads it as pandas does (tests/test_load_arrow.py).
-    None when any cell is refused (`2020/01/05`, `9999-12-31`, a bad cell): pandas then reads the column."""
+    than pandas on 10^7 cells, and where it reads a cell it reads it as pandas does
+    (tests/test_load_arrow.py). None when any cell is refused (`2020/01/05`, `9999-12-31`, a bad cell): pandas
+    then reads the column."""
     try:
         values = pc.cast(pa.array(text.astype("string").array), pa.timestamp("ns"))
     except (pa.ArrowException, TypeError, ValueError):
@@ -111,7 +112,8 @@ def vocabulary_dtype(col: Column) -> pd.CategoricalDtype:
 
 
 def _parse(col: Column, raw: pd.Series) -> tuple[pd.Series, pd.Series, str | pd.Series]:
-    """Return (typed values, bad mask, reason) for one column; the reason is text, or a Series cell by cell."""
+    """Return (typed values, bad mask, reason) for one column; the reason is text, or a Series cell by
+    cell."""
     kind = col.type
     if kind in ("date", "ts") and pd.api.types.is_datetime64_any_dtype(raw):  # typed already (Parquet)
         values = _to_ns(raw)
@@ -133,9 +135,9 @@ def _parse_text(col: Column, raw: pd.Series) -> tuple[pd.Series, pd.Series, str]
     values = _as_text(raw)
     if col.choices is None:
         return values, pd.Series(False, index=raw.index), ""
-    # one byte a row instead of the text: the vocabulary, sorted, is the categories, so comparisons, membership
-    # and sorting read as on the text (tests/test_load_arrow.py); the codes come from Arrow's lookup in the few
-    # allowed values, not from hashing every cell
+    # one byte a row instead of the text: the vocabulary, sorted, is the categories, so comparisons,
+    # membership and sorting read as on the text (tests/test_load_arrow.py); the codes come from Arrow's
+    # lookup in the few allowed values, not from hashing every cell
     dtype = vocabulary_dtype(col)
     codes = codes_in(values.str.lower(), dtype.categories)
     bad = pd.Series(values.notna().to_numpy(dtype=bool) & (codes < 0), index=raw.index)

@@ -71,6 +71,11 @@ def combine(outputs: list[RuleOutput]) -> RuleOutput:
     )
 
 
+def _asked(ctx: RuleContext) -> tuple:
+    """What a rule's output depends on besides the tables: its parameters, period, as_of and calendars."""
+    return (repr(ctx.params), ctx.period_start, ctx.period_end, ctx.as_of, repr(ctx.calendar_params))
+
+
 class Partitions:
     """The declared rules of one audit, evaluated over the buckets of a `PartitionedBundle`.
 
@@ -80,6 +85,7 @@ class Partitions:
     def __init__(self, bundle, client=None):
         self.bundle, self.client = bundle, client
         self._done: dict[str, RuleOutput | BaseException] = {}
+        self._asked: dict[str, tuple] = {}  # what each output was computed for (`_asked`)
 
     def small_tables(self) -> dict[str, pd.DataFrame]:
         t = self.bundle.tables
@@ -93,6 +99,7 @@ class Partitions:
         if not groups:
             return
         contexts = {c: dataclasses.replace(context(c), tables={}) for codes in groups.values() for c in codes}
+        self._asked.update({c: _asked(ctx) for c, ctx in contexts.items()})
         n, stores, small = self.bundle.n_buckets, self.bundle.stores, self.small_tables()
         results: dict[str, list] = {c: [None] * n for codes in groups.values() for c in codes}
         if self.client is None:
@@ -121,7 +128,8 @@ class Partitions:
             f.release()
 
     def evaluate(self, r: Rule, ctx: RuleContext) -> RuleOutput:
-        if r.code not in self._done:
+        # not prepared, or prepared for other parameters (the notebook's `rerun`): run it (again)
+        if r.code not in self._done or self._asked.get(r.code) != _asked(ctx):
             self.prepare([r], lambda code: ctx)
         o = self._done[r.code]
         if isinstance(o, BaseException):

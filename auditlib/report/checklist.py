@@ -1,9 +1,9 @@
 """The manual-procedure checklist (`auditlib checklist`): one line per clause the data cannot settle alone.
 
 Written for an examiner to fill and return as params `attestations`: the working-paper header block, the
-clause's own text, the procedure (and for partly covered clauses what the data leaves out), a drop-down for the
-result, a date-checked date column, wrapped text and an A4 landscape print set-up. Headers and values are in the
-report language; `auditlib.attestations` reads back either language (and the contract's column names).
+clause's own text, the procedure (and for partly covered clauses what the data leaves out), a drop-down for
+the result, a date-checked date column, wrapped text and an A4 landscape print set-up. Headers and values are
+in the report language; `auditlib.attestations` reads back either language (and the contract's column names).
 """
 
 from __future__ import annotations

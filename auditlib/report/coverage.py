@@ -1,5 +1,5 @@
-"""Clause coverage: for every clause of the catalogue, whether this examination tested it by data, concluded on
-it by hand, or neither, and why; with the totals an examiner signs off on (clauses, % tested by data,
+"""Clause coverage: for every clause of the catalogue, whether this examination tested it by data, concluded
+on it by hand, or neither, and why; with the totals an examiner signs off on (clauses, % tested by data,
 % concluded).
 
 A clause's status comes from its rules' results in this run and the examiner's accepted attestation:
@@ -147,7 +147,7 @@ def totals(frame: pd.DataFrame) -> dict[str, int]:
     }
 
 
-# ------------------------------------------------------------------------------------------ the report section
+# ----------------------------------------------------------------------------------------- the report section
 
 
 def _pct(n: int, d: int) -> str:
@@ -192,10 +192,8 @@ def _totals_html(frame: pd.DataFrame, lang: str) -> str:
             t("cov_count", lang): [f"{counts[k]:,}" for k in STATUSES if counts.get(k, 0)],
         }
     )
-    return (
-        f'<div class="cov-tot">{by_source}</div>'
-        f"<h3>{esc(t('cov_by_status', lang))}</h3>{table_html(st, numeric=(t('cov_count', lang),), trusted=(t('cov_status', lang),))}"
-    )
+    by_status = table_html(st, numeric=(t("cov_count", lang),), trusted=(t("cov_status", lang),))
+    return f'<div class="cov-tot">{by_source}</div><h3>{esc(t("cov_by_status", lang))}</h3>{by_status}'
 
 
 def status_text(status: str, lang: str) -> str:
@@ -245,7 +243,8 @@ def _how(c, result, lang: str) -> str:
 
 
 def _requirement(c, lang: str) -> str:
-    """A short line (the English gloss, or the text's opening in Chinese) opening onto the clause's own text."""
+    """A short line (the English gloss, or the text's opening in Chinese) opening onto the clause's own
+    text."""
     summary = c.summary(lang)
     if lang == "zh" and len(summary) > 40:
         summary = summary[:38] + "……"

@@ -25,8 +25,8 @@ _LANG_COL = re.compile(r"(?P<base>.+)_(?P<lang>zh|en)")
 def values_frame(result, code: str, personal_data: bool = False) -> pd.DataFrame:
     """The values the rule used, one row per finding, indexed by entity_id.
 
-    Language variants (`what_zh` / `what_en`) are reduced to the report language, under the base name, when the
-    frame has no base column of that name."""
+    Language variants (`what_zh` / `what_en`) are reduced to the report language, under the base name, when
+    the frame has no base column of that name."""
     frame = result.rule_frames.get(code)
     if frame is None:
         return pd.DataFrame()

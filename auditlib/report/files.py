@@ -109,8 +109,8 @@ def _unique(names: list[str], taken: set[str]) -> list[str]:
 def rule_sheet(
     result: AuditResult, code: str, personal_data: bool = False, limit: int | None = None
 ) -> pd.DataFrame:
-    """One rule's findings (the first `limit`) with tracking and evidence, then the values the rule used (masked
-    unless `personal_data`)."""
+    """One rule's findings (the first `limit`) with tracking and evidence, then the values the rule used
+    (masked unless `personal_data`)."""
     f = result.findings[result.findings["rule_code"] == code]
     if limit is not None:
         f = f.head(limit)
@@ -178,7 +178,8 @@ RECHECK = {"zh": ("复核结论", "复核人", "备注"), "en": ("re-performed r
 
 def write_coverage_files(result: AuditResult, attestations: Attestations | None, out: Path) -> list[Path]:
     """coverage.csv (every clause with its status) and attestations.csv (every filled checklist line with
-    accepted/reason; only the header when no attestations were given), so that both are always in the manifest."""
+    accepted/reason; only the header when no attestations were given), so that both are always in the
+    manifest."""
     from .coverage import CSV_COLUMNS, coverage_frame
 
     paths = [out / "coverage.csv", out / "attestations.csv"]

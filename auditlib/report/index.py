@@ -169,7 +169,8 @@ def index_html(rows: pd.DataFrame, out: Path) -> str:
     if not rates.empty:
         comparison = (
             "<h2>各机构例外率对比（按规则）/ Exception rates by rule and institution</h2>"
-            '<p class="muted">颜色越深例外率越高；“—”为该机构未测试此规则。 / The darker, the higher the rate; '
+            '<p class="muted">颜色越深例外率越高；“—”为该机构未测试此规则。 / The darker, the '
+            "higher the rate; "
             "— : rule not tested for that institution.</p>" + rates_table(rates, names)
         )
     ok = int((rows["status"] == "ok").sum())

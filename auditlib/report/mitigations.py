@@ -4,7 +4,8 @@ An approved exception (params `mitigations`) turns matching findings `mitigated`
 (rules.md v2, "Mitigations end"). The examiner needs to see the ones that stopped covering during the
 period (the conflict may have gone on), the ones that end within 30 days after the as-of day (renewal or
 remediation due), and the ones that matched no finding (approved for nothing: stale, or aimed at the wrong
-person or rule). Every value from the params is escaped; the approver is named in the working papers, not here.
+person or rule). Every value from the params is escaped; the approver is named in the working papers, not
+here.
 """
 
 from __future__ import annotations
@@ -103,11 +104,13 @@ def mitigations_section(result) -> str:
     lapsed = int(result.mitigation_use.attrs.get("lapsed_findings", 0))
     until = (result.params.as_of + dt.timedelta(days=SOON_DAYS)).isoformat()
     expired, soon, unused = m[m["expired_in_period"]], m[m["ending_soon"]], m[m["unused"]]
+    covered = int((f["status"] == "mitigated").sum())
     parts = [
         head,
-        f"<p>{esc(t('mit.intro', lang, n=len(m), covered=int((f['status'] == 'mitigated').sum()), lapsed=lapsed))}</p>",
+        f"<p>{esc(t('mit.intro', lang, n=len(m), covered=covered, lapsed=lapsed))}</p>",
         f"<h3>{esc(t('mit.expired', lang, n=len(expired)))}</h3>{_listing(expired, lang)}",
-        f"<h3>{esc(t('mit.soon', lang, days=SOON_DAYS, until=until, n=len(soon)))}</h3>{_listing(soon, lang)}",
+        f"<h3>{esc(t('mit.soon', lang, days=SOON_DAYS, until=until, n=len(soon)))}</h3>"
+        f"{_listing(soon, lang)}",
         f"<h3>{esc(t('mit.unused', lang, n=len(unused)))}</h3>{_listing(unused, lang)}",
     ]
     return style() + wrap("".join(parts))

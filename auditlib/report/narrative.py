@@ -33,7 +33,8 @@ from .html import (
     wrap,
 )
 
-#: high-severity findings listed one by one under Key findings; more are counted and left to the working papers
+#: high-severity findings listed one by one under Key findings;
+#: more are counted and left to the working papers
 KEY_FINDINGS_ROWS = 100
 
 
@@ -57,6 +58,11 @@ def _codes(codes: list[str], lang: str) -> str:
     return SEPARATORS[lang][0].join(codes)
 
 
+def _engagement(p) -> dict:
+    """The fields that name the engagement in the report's sentences (institution, period, as_of)."""
+    return {"name": p.institution_name, "start": p.period_start, "end": p.period_end, "as_of": p.as_of}
+
+
 def conclusion(result, tracking=None) -> str:
     """A short overall statement generated from the results, then the counts by family and severity."""
     p, lang = result.params, result.params.language
@@ -69,10 +75,7 @@ def conclusion(result, tracking=None) -> str:
             t(
                 "concl_scope",
                 lang,
-                start=p.period_start,
-                end=p.period_end,
-                as_of=p.as_of,
-                name=p.institution_name,
+                **_engagement(p),
                 selected=len(selected),
                 tested=int(sel["tested"].sum()),
             )
@@ -184,18 +187,7 @@ def scope(result) -> str:
     b = result.bundle
     parts = [
         _h2(t("scope", lang), anchor("scope"), lang),
-        "<p>"
-        + esc(
-            t(
-                "scope_intro",
-                lang,
-                name=p.institution_name,
-                start=p.period_start,
-                end=p.period_end,
-                as_of=p.as_of,
-            )
-        )
-        + "</p>",
+        "<p>" + esc(t("scope_intro", lang, **_engagement(p))) + "</p>",
         f"<h3>{esc(t('scope_data', lang))}</h3>",
     ]
     files = pd.DataFrame(
@@ -312,8 +304,8 @@ def _source_of(clause_id: str) -> str:
 
 def sources_legend(result, catalogue: Mapping | None = None, sources: Mapping | None = None) -> str:
     """Each cited source's full title, then each cited clause with its text (the regulation's Chinese in zh,
-    the English gloss in en) and the rules citing it. `catalogue` and `sources` default to the package's clause
-    catalogue (auditlib/clauses)."""
+    the English gloss in en) and the rules citing it. `catalogue` and `sources` default to the package's
+    clause catalogue (auditlib/clauses)."""
     from .. import clauses as cat
 
     lang = result.params.language

@@ -38,6 +38,7 @@ from ..i18n import t
 from ..mask import mask_columns
 from ..params import resolve_relative
 from .html import esc, table_html, wrap
+from .tracking import read_previous_csv
 from .workbook import RESPONSE_FIELDS, RESPONSE_PII, TEXT, response_labels
 
 COLUMNS = ["finding_id", "owner", "action", "due_date", "response", "accepted", "reason"]
@@ -70,14 +71,14 @@ REASONS = {
 SECTION = {
     "zh": {
         "title": "机构整改回复",
-        "received": "收到机构回复 {rows} 行：接受 {accepted} 行，不予接受 {rejected} 行（原因见下表及 responses.csv）。"
-        "本期 {findings} 项发现中，{answered} 项已有被接受的回复。",
+        "received": "收到机构回复 {rows} 行：接受 {accepted} 行，不予接受 {rejected} 行（原因见下表及 "
+        "responses.csv）。本期 {findings} 项发现中，{answered} 项已有被接受的回复。",
         "accepted": "已接受的回复",
         "rejected": "不予接受的回复",
         "where": "位置",
         "followup": "上期承诺整改事项跟踪",
-        "followup_intro": "上期（{previous}）机构就 {promised} 项发现承诺了整改措施：本期已不再发现 {kept} 项，"
-        "尚未到期 {pending} 项，已逾期仍存在 {overdue} 项。",
+        "followup_intro": "上期（{previous}）机构就 {promised} 项发现承诺了整改措施：本期已不再发现 {kept} "
+        "项，尚未到期 {pending} 项，已逾期仍存在 {overdue} 项。",
         "no_previous_responses": "上期（{previous}）未收到机构的整改回复，无承诺事项可跟踪。",
         "overdue": "逾期未完成的整改（计划完成日期早于检查基准日，发现仍存在）",
         "days_overdue": "逾期天数",
@@ -87,15 +88,17 @@ SECTION = {
     },
     "en": {
         "title": "The institution's responses",
-        "received": "{rows} response rows received: {accepted} accepted, {rejected} not accepted (reasons below and in "
-        "responses.csv). {answered} of this audit's {findings} findings have an accepted response.",
+        "received": "{rows} response rows received: {accepted} accepted, {rejected} not accepted (reasons "
+        "below and in responses.csv). {answered} of this audit's {findings} findings have an "
+        "accepted response.",
         "accepted": "Accepted responses",
         "rejected": "Responses not accepted",
         "where": "Where",
         "followup": "Actions promised last period",
         "followup_intro": "Last period ({previous}) the institution promised actions on {promised} findings: "
         "{kept} no longer found, {pending} not yet due, {overdue} overdue and still found.",
-        "no_previous_responses": "No responses were received last period ({previous}): no promised actions to follow.",
+        "no_previous_responses": "No responses were received last period ({previous}): no promised "
+        "actions to follow.",
         "overdue": "Overdue actions (due before the as-of date, finding still present)",
         "days_overdue": "Days overdue",
         "recurred": "Findings resolved, then found again",
@@ -107,7 +110,8 @@ SECTION = {
 
 
 class ResponsesError(AuditError):
-    """The responses file cannot be read as responses at all (rows that can be read are accepted or rejected)."""
+    """The responses file cannot be read as responses at all (rows that can be read are accepted or
+    rejected)."""
 
 
 # ---------------------------------------------------------------- reading
@@ -362,15 +366,7 @@ def follow_up(result, tracking) -> FollowUp | None:
     promised = pd.DataFrame(columns=[*COLUMNS, "state", "days_overdue", "rule_code", "entity_id"])
     path = folder / FILE
     if path.is_file():
-        try:
-            prev = pd.read_csv(path, dtype=str, encoding="utf-8-sig", keep_default_na=False)
-        except (OSError, ValueError, UnicodeError) as e:
-            raise ResponsesError(f"previous_dir: {path} cannot be read: {e}") from None
-        missing = [c for c in COLUMNS if c not in prev.columns]
-        if missing:
-            raise ResponsesError(
-                f"previous_dir: {path} is not a responses.csv (missing {', '.join(missing)})"
-            )
+        prev = read_previous_csv(path, COLUMNS, ResponsesError)
         prev = prev[prev["accepted"].str.lower() == "true"].drop_duplicates("finding_id").copy()
         due = pd.to_datetime(prev["due_date"], errors="coerce", format="ISO8601")
         present = prev["finding_id"].isin(now.index)

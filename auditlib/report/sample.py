@@ -96,7 +96,7 @@ def scope_mask(result, code: str, cache: dict | None = None) -> np.ndarray:
     """Which rows of the rule's scope table fall in its scope (a mask: no copy of a 10^7-row table).
 
     `cache`: a dict shared by the rules sampled together; rules with the same scope table, period test or
-    filter (SUIT-001..004, SOD-005/007...) then compute each part once (10^7 transactions: 8 s -> ~2 s)."""
+    filter (SUIT-001..004, SOD-005/007...) then compute each part once (docs/performance.md)."""
     sc, p = scope_of(code), result.params
     df = result.bundle.tables[sc.table]
     cache = {} if cache is None else cache

@@ -85,14 +85,22 @@ def read_previous(folder: Path, institution_id: str) -> tuple[pd.DataFrame, str]
             raise TrackingError(f"previous_dir: {folder} holds the results of {other}, not {institution_id}")
         if params.get("period_start") and params.get("period_end"):
             label = f"{params['period_start']} — {params['period_end']}"
+    prev = read_previous_csv(path, NEEDED, TrackingError)
+    return prev.drop_duplicates("finding_id").reset_index(drop=True), label
+
+
+def read_previous_csv(path: Path, needed, error: type[AuditError]) -> pd.DataFrame:
+    """A previous run's output CSV, all text; `error` names what could not be read or is not that file
+    (findings.csv here, responses.csv for the responses follow-up), so the examiner sees which input is
+    wrong."""
     try:
         prev = pd.read_csv(path, dtype=str, encoding="utf-8-sig", keep_default_na=False)
     except (OSError, ValueError, UnicodeError) as e:
-        raise TrackingError(f"previous_dir: {path} cannot be read: {e}") from None
-    missing = [c for c in NEEDED if c not in prev.columns]
+        raise error(f"previous_dir: {path} cannot be read: {e}") from None
+    missing = [c for c in needed if c not in prev.columns]
     if missing:
-        raise TrackingError(f"previous_dir: {path} is not a findings.csv (missing {', '.join(missing)})")
-    return prev.drop_duplicates("finding_id").reset_index(drop=True), label
+        raise error(f"previous_dir: {path} is not a {path.name} (missing {', '.join(missing)})")
+    return prev
 
 
 def track(

@@ -1,12 +1,12 @@
 """findings.xlsx: the working papers an auditor prints, files and sends to the institution for its responses.
 
 Every sheet opens with the working-paper header block (institution, period, index number, prepared by / on,
-reviewed by / on, a link back to the index); the first sheet is the index, with a link to every sheet. A rule's
-sheet states what was required, the clauses it tests, population, exceptions, rate and a conclusion line, with
-a drop-down for the reviewer's conclusion, then the findings: headers and values in the report language (the
-finding id, rule codes and the institution's own column names stay as they are: tools and the institution
-match them), rates as percentages, amounts as #,##0.00, dates and timestamps as Excel dates, long text
-wrapped, the header row frozen and filtered, printed A4 landscape, fit to width, the header row repeated.
+reviewed by / on, a link back to the index); the first sheet is the index, with a link to every sheet. A
+rule's sheet states what was required, the clauses it tests, population, exceptions, rate and a conclusion
+line, with a drop-down for the reviewer's conclusion, then the findings: headers and values in the report
+language (the finding id, rule codes and the institution's own column names stay as they are: tools and the
+institution match them), rates as percentages, amounts as #,##0.00, dates and timestamps as Excel dates, long
+text wrapped, the header row frozen and filtered, printed A4 landscape, fit to width, the header row repeated.
 
 The findings sheets carry the response columns (owner, action, due date, response) for the institution: those
 cells, the sign-off cells and the sample's re-performance columns are unlocked, the rest of every sheet is
@@ -147,8 +147,8 @@ TEXT = {
         "review_choices": ("agreed", "not agreed", "further work needed"),
         "recheck_choices": ("agrees", "exception", "n/a"),
         "concl_none": "Population {pop}; no exceptions.",
-        "concl_some": "Population {pop}; {exc} exceptions (rate {rate}): {open} open, {mit} approved exceptions; "
-        "listed below.",
+        "concl_some": "Population {pop}; {exc} exceptions (rate {rate}): {open} open, {mit} approved "
+        "exceptions; listed below.",
         "finding_id": "Finding id",
         "rule_code": "Rule",
         "title": "Title",

@@ -56,7 +56,8 @@ def _not_tested(result, row, what: str, lang: str) -> str | None:
 
 
 def id_kinds(result) -> pd.Series:
-    """Customers with an invalid resident ID number per kind of problem (PROBLEMS order; ACC-002's findings)."""
+    """Customers with an invalid resident ID number per kind of problem (PROBLEMS order; ACC-002's
+    findings)."""
     f = _frame(result, "ACC-002")
     kinds = f["kind"] if "kind" in f else pd.Series(dtype=object)
     return kinds.value_counts().reindex(list(PROBLEMS), fill_value=0)
@@ -85,7 +86,8 @@ def ids_block(result, lang: str) -> str:
         return skipped
     counts = id_kinds(result)
     bad = int(counts.sum())
-    out = f"<p>{esc(t('acc.ids', lang, n=_n(row['population']), bad=_n(bad), rate=_rate(bad, row['population'])))}"
+    n = row["population"]
+    out = f"<p>{esc(t('acc.ids', lang, n=_n(n), bad=_n(bad), rate=_rate(bad, n)))}"
     f = _frame(result, "ACC-002")
     fifteen = int(f["fifteen"].sum()) if "fifteen" in f else 0
     if fifteen:

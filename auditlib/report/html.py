@@ -71,11 +71,11 @@ CSS = """
 #: the print layout for WeasyPrint (report/pdf.py): A4, page numbers and the running header (from the cover's
 #: hidden `runhead` line), one bookmark per section (h2) and per rule (h3 of a rule), navigation not printed;
 #: on paper no cell refuses to wrap (a wide table would run off the page) and a clause's text in the coverage
-#: table gets a readable column. The findings tables and the coverage tables (the ones after a chapter's h4) are
-#: laid out with fixed column widths (the description takes the rest): WeasyPrint's automatic table layout
-#: measures every cell's min-content width by breaking its text at every opportunity, which for Chinese is
-#: every character, and that was a quarter of the PDF's CPU (docs/performance.md); widths are border boxes
-#: (content + 12pt of padding), taken from what the automatic layout chose, with long identifiers allowed to
+#: table gets a readable column. The findings tables and the coverage tables (the ones after a chapter's h4)
+#: are laid out with fixed column widths (the description takes the rest): WeasyPrint's automatic table
+#: layout measures every cell's min-content width by breaking its text at every opportunity, which for
+#: Chinese is every character, and that was a quarter of the PDF's CPU (docs/performance.md); the widths
+#: (content; each cell adds 12pt of padding) are what the automatic layout chose, and long identifiers may
 #: break rather than run over
 PRINT_CSS = """
 @page{size:A4;margin:20mm 16mm 18mm 16mm;

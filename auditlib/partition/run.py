@@ -134,7 +134,7 @@ class Partitions:
         if not codes:
             return
         n, stores, small = self.bundle.n_buckets, self.bundle.stores, self.small_tables()
-        contexts = {c: dataclasses.replace(context(c), tables={}) for c in codes}
+        contexts = {c: dataclasses.replace(context(c), tables={}) for c in codes}  # tables: per bucket
         gathered = {c: _Gathered(REGISTRY[c], n) for c in codes}
         if self.client is None:
             for i in range(n):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 
+import numpy as np
 import pandas as pd
 
 from ..load.quality import ROW
@@ -34,10 +35,13 @@ def run_bucket(
     n: int,
     stores: dict[str, TableStore],
     small: dict[str, pd.DataFrame],
+    small_buckets: dict[tuple[str, str], np.ndarray] | None = None,
 ) -> dict[str, BucketResult]:
     """Every rule of `codes` on bucket `i` (a Dask task, or a step of the local loop): the big tables each
-    reads cut to the bucket, its co-partitioned small tables cut by the same hash, the rest whole. A bucket
-    read is shared by the rules that need it and dropped after the last of them (`codes` is ordered so)."""
+    reads cut to the bucket, its co-partitioned small tables cut by the same hash (`small_buckets`: each
+    row's bucket, worked out once for all buckets), the rest whole. A bucket read is shared by the rules that
+    need it and dropped after the last of them (`codes` is ordered so)."""
+    small_buckets = small_buckets or {}
     last = {tk: j for j, code in enumerate(codes) for tk in _reads(code, stores, small)}
     read: dict[tuple[str, str], pd.DataFrame] = {}
     out: dict[str, BucketResult] = {}
@@ -50,7 +54,9 @@ def run_bucket(
                     read[(table, key)] = stores[table].read(key, i)
                 else:
                     df = small[table]
-                    read[(table, key)] = df[bucket_of(df[key], n, df[ROW]) == i].reset_index(drop=True)
+                    b = small_buckets.get((table, key))
+                    b = bucket_of(df[key], n, df[ROW]) if b is None else b
+                    read[(table, key)] = df[b == i].reset_index(drop=True)
             tables[table] = read[(table, key)]
         ctx = dataclasses.replace(contexts[code], tables=tables, _cache={})
         try:
@@ -136,20 +142,26 @@ class Partitions:
         n, stores, small = self.bundle.n_buckets, self.bundle.stores, self.small_tables()
         contexts = {c: dataclasses.replace(context(c), tables={}) for c in codes}  # tables: per bucket
         gathered = {c: _Gathered(REGISTRY[c], n) for c in codes}
+        split = {tk for c in codes for tk in _reads(c, stores, small) if tk[0] not in stores}
+        buckets = {(t, k): bucket_of(small[t][k], n, small[t][ROW]) for t, k in split}
         if self.client is None:
             for i in range(n):
-                for code, o in run_bucket(codes, contexts, i, n, stores, small).items():
+                for code, o in run_bucket(codes, contexts, i, n, stores, small, buckets).items():
                     gathered[code].add(i, o)
         else:
-            self._on_cluster(codes, contexts, n, stores, small, gathered)
+            self._on_cluster(codes, contexts, n, stores, small, buckets, gathered)
         for code, g in gathered.items():
             self._done[code] = g.result(dataclasses.replace(contexts[code], tables=dict(small)))
 
-    def _on_cluster(self, codes, contexts, n, stores, small, gathered) -> None:
+    def _on_cluster(self, codes, contexts, n, stores, small, buckets, gathered) -> None:
         c = self.client
         small_f = c.scatter(small, broadcast=True)  # the broadcast tables, sent once to every worker
         stores_f, ctx_f = c.scatter(stores, broadcast=True), c.scatter(contexts, broadcast=True)
-        futures = {c.submit(run_bucket, codes, ctx_f, i, n, stores_f, small_f, pure=False): i for i in range(n)}
+        buckets_f = c.scatter(buckets, broadcast=True)
+        futures = {
+            c.submit(run_bucket, codes, ctx_f, i, n, stores_f, small_f, buckets_f, pure=False): i
+            for i in range(n)
+        }
         for f, i in futures.items():  # the kernel receives rule outputs and aggregates, never a bucket's rows
             for code, o in f.result().items():
                 gathered[code].add(i, o)

@@ -93,15 +93,15 @@ def render_details(r: Rule, frame: pd.DataFrame, lang: str, mask: bool = True) -
     )
 
 
-def rule_context(params: AuditParams, bundle: Bundle, code: str, tables: bool = True) -> RuleContext:
-    """The rule sees the tables it declares and nothing else, so a declaration cannot fall behind the code.
-    `tables=False`: none yet (the partitioned engine gives each partition its own; asking a partitioned
-    bundle for a big table would read it whole)."""
+def rule_context(params: AuditParams, bundle: Bundle, code: str) -> RuleContext:
+    """The rule sees the tables it declares and nothing else, so a declaration cannot fall behind the code."""
     r = REGISTRY[code]
+    names = [t for t in (*r.tables, *r.optional_tables) if t in bundle.tables]
+    view = getattr(
+        bundle.tables, "view", None
+    )  # a partitioned bundle: no big table read until a rule reads it
     return RuleContext(
-        tables={t: bundle.tables[t] for t in (*r.tables, *r.optional_tables) if t in bundle.tables}
-        if tables
-        else {},
+        tables=view(names) if view is not None else {t: bundle.tables[t] for t in names},
         params=params.rule_params(code),
         period_start=pd.Timestamp(params.period_start),
         period_end=pd.Timestamp(params.period_end),
@@ -171,7 +171,7 @@ def _evaluate(r: Rule, params: AuditParams, bundle: Bundle) -> RuleOutput:
     rule run partition by partition and combined (auditlib/partition, docs/partitioned.md)."""
     partitions = getattr(bundle, "partitions", None)
     if partitions is not None and r.partition:
-        return partitions.evaluate(r, rule_context(params, bundle, r.code, tables=False))
+        return partitions.evaluate(r, rule_context(params, bundle, r.code))
     return r.func(rule_context(params, bundle, r.code))
 
 
@@ -265,7 +265,7 @@ def run_audit(params: AuditParams, bundle: Bundle) -> AuditResult:
     if getattr(bundle, "partitions", None) is not None:  # the declared rules, all buckets at once
         bundle.partitions.prepare(
             [r for c, r in REGISTRY.items() if c in selected and _runnable(r, params, bundle)],
-            lambda code: rule_context(params, bundle, code, tables=False),
+            lambda code: rule_context(params, bundle, code),
         )
     for code, r in REGISTRY.items():
         if code not in selected:

@@ -29,6 +29,7 @@ from .load import ROW
 from .mask import contract_pii_kind, mask_series
 from .params import AuditParams, parse_params, read_params_file, resolve_data_dir, resolve_relative
 from .partition import open_bundle
+from .partition.aggregate import first_row, rows_of
 from .report import auditor_guide, html, narrative
 from .report.auditor_guide import GUIDE
 from .report.coverage import coverage_section
@@ -275,7 +276,13 @@ class Audit:
         tables = self.result.bundle.tables
         if name not in tables:
             raise AuditError(f"no table {name} was loaded (loaded: {', '.join(sorted(tables))})")
-        df = tables[name]
+        return self._masked(name, tables[name])
+
+    def _big(self, name: str):
+        """The table's buckets when the audit is partitioned and `name` is a big table, else None."""
+        return getattr(self.result.bundle, "stores", {}).get(name)
+
+    def _masked(self, name: str, df: pd.DataFrame) -> pd.DataFrame:
         if self.params.show_personal_data:
             return df
         out = df.copy(deep=False)
@@ -293,7 +300,8 @@ class Audit:
             raise AuditError(f"{code} has no finding for {entity_id}")
         parts = []
         for table, row in re.findall(r"(\w+) row (\d+)", " ".join(hit["evidence"].astype(str))):
-            t = self.table(table)
+            store = self._big(table)  # partitioned: the one row read from the buckets, not the table
+            t = self._masked(table, rows_of(store, [int(row)])) if store is not None else self.table(table)
             parts.append(t[t[ROW] == int(row)].assign(table=table))
         return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
 
@@ -346,7 +354,8 @@ class Audit:
         entity = entities.iloc[0] if len(entities) else ""
         r = REGISTRY[code]
         table = next((tb for tb in r.tables if tb in self.result.bundle.tables), r.tables[0])
-        df = self.result.bundle.tables.get(table, pd.DataFrame())
+        store = self._big(table)
+        df = first_row(store) if store is not None else self.result.bundle.tables.get(table, pd.DataFrame())
         column = r.entity if r.entity in df.columns else (str(df.columns[0]) if len(df.columns) else "")
         value = str(df[column].iloc[0]) if column and len(df) else ""
         if entity and column == r.entity:

@@ -66,7 +66,10 @@ def dataset(root: Path, profile: str, n: int) -> tuple[Path, Path]:
         subprocess.run([str(c) for c in cmd], check=True)
     demo = yaml.safe_load((ROOT / "params" / f"{profile}.yaml").read_text(encoding="utf-8"))
     demo["data_dir"] = str(data)
-    demo.pop("attestations", None)  # the checklist is the examiner's, not a cost of the rules
+    # the checklist and the institution's answers belong to the demo's own size (paths beside its params, finding
+    # ids of its findings): not a cost of the rules
+    demo.pop("attestations", None)
+    demo.pop("responses", None)
     v1 = [c for c in REGISTRY if c not in V2_RULES]
     out = []
     for name, rules in (("v1", v1), ("v2", "all")):

@@ -32,6 +32,7 @@ FILES = ("findings.csv", "rule_summary.csv", "data_quality.csv", "papers.xlsx")
 def outputs(data: dict, engine: str, out: Path, monkeypatch, n: int = 3, scheduler=None) -> dict[str, bytes]:
     monkeypatch.setenv(partition.ENGINE_ENV, engine)
     monkeypatch.setenv(partition.BUCKETS_ENV, str(n))
+    monkeypatch.setenv(pload.STRICT_ENV, "1")  # a big table read whole stops the partitioned run
     params = parse_params(data)
     bundle = partition.open_bundle(params, data["data_dir"], scheduler=scheduler)
     assert bundle.engine_info["engine"] == engine
@@ -254,12 +255,81 @@ def test_aggregates_combine_across_buckets(demos, code):
     assert crossing > 0  # groups do cross buckets: the combination is exercised
 
 
-def test_partitioned_rules_never_read_a_big_table_whole(demos, monkeypatch):
-    """The declared rules get each bucket, never the whole table (which would hold it all in memory)."""
+def notebook_outputs(params_file: Path, data_dir: Path, out: Path, monkeypatch) -> tuple[list[str], dict]:
+    """The audit notebook's cells run in this process, as `auditlib run` runs them (no kernel): the text of
+    every output the cells show, in order, and the files `write_outputs` wrote."""
+    import ast
+    import json
+
+    import IPython.display
+
+    nb = json.loads((ROOT / "notebooks" / "institution_audit.ipynb").read_text(encoding="utf-8"))
+    cells = ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code"]
+    shown: list = []
+    monkeypatch.setattr(IPython.display, "display", lambda *objs, **_: shown.extend(objs))
+    ns: dict = {}
+    exec(cells[0], ns)  # the parameters cell: every name None
+    ns.update(params_file=str(params_file), output_dir=str(out), run_id="r1", data_dir=str(data_dir))
+    for src in cells[1:]:
+        tree = ast.parse(src)
+        last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
+        exec(compile(tree, "<cell>", "exec"), ns)
+        if last is not None:
+            value = eval(compile(ast.Expression(last.value), "<cell>", "eval"), ns)
+            if value is not None:
+                shown.append(value)
+    texts = []
+    for o in shown:
+        if isinstance(o, pd.DataFrame):
+            texts.append(o.to_csv())
+        else:
+            texts.append(o.data if hasattr(o, "data") else repr(o))
+    return texts, ns["audit"]
+
+
+def test_report_path_bounded_and_identical(demos, tmp_path, monkeypatch):
+    """The whole `auditlib run` notebook path (every report section, the auditor's part, the working papers)
+    on a demo institution cut into small buckets: no big table is read whole (strict mode raises, and the
+    bundle's log of whole reads stays empty), and every output equals the in-memory run's, but the sentence
+    that names the engine."""
+    from auditlib.report.narrative import _engine_text
+
+    params_file = ROOT / "params" / "demo-a.yaml"
+    monkeypatch.delenv(partition.BUCKETS_ENV, raising=False)
+    monkeypatch.setenv(partition.ENGINE_ENV, "memory")
+    memory, m_audit = notebook_outputs(params_file, demos["demo-a"], tmp_path / "memory", monkeypatch)
     monkeypatch.setenv(partition.ENGINE_ENV, "partitioned")
-    monkeypatch.setenv(partition.BUCKETS_ENV, "3")
-    data = demo_params("demo-a", demos["demo-a"])
-    params = parse_params(data)
-    bundle = partition.open_bundle(params, data["data_dir"])
-    run_audit(params, bundle)
-    assert bundle.stores and all(dict.__getitem__(bundle.tables, t) is None for t in bundle.stores)
+    monkeypatch.setenv(partition.BUCKET_ROWS_ENV, "4000")  # demo-a: ~30 000 transactions, 8 buckets
+    monkeypatch.setenv(pload.STRICT_ENV, "1")
+    parted, p_audit = notebook_outputs(params_file, demos["demo-a"], tmp_path / "partitioned", monkeypatch)
+    bundle = p_audit.result.bundle
+    assert bundle.engine_info["engine"] == "partitioned" and bundle.n_buckets >= 6
+    assert bundle.tables.whole_reads == []
+    assert not any(dict.__getitem__(bundle.tables, n) is not None for n in bundle.stores)  # none held whole
+    lang = p_audit.params.language
+    engine = (_engine_text(bundle.engine_info, lang), _engine_text({"engine": "memory"}, lang))
+    assert any(engine[0] in p for p in parted)
+    parted = [p.replace(engine[0], engine[1]) if isinstance(p, str) else p for p in parted]
+    assert len(parted) == len(memory) > 30
+    for i, (p, m) in enumerate(zip(parted, memory, strict=True)):
+        assert p == m, i
+    for name in ("findings.csv", "rule_summary.csv", "data_quality.csv", "papers.xlsx", "evidence.csv"):
+        if (tmp_path / "memory" / name).exists():
+            assert (tmp_path / "partitioned" / name).read_bytes() == (tmp_path / "memory" / name).read_bytes()
+
+
+def test_strict_mode_stops_a_whole_read(demos, monkeypatch):
+    """A big table read whole in a partitioned run is logged, and under strict mode it stops the run with a
+    BaseException no rule or section handler turns into a note."""
+    monkeypatch.setenv(partition.ENGINE_ENV, "partitioned")
+    monkeypatch.setenv(partition.BUCKETS_ENV, "2")
+    params = parse_params(demo_params("demo-b", demos["demo-b"]))
+    bundle = partition.open_bundle(params, demos["demo-b"])
+    monkeypatch.setenv(pload.STRICT_ENV, "1")
+    with pytest.raises(pload.WholeTableRead):
+        _ = {**bundle.tables}  # dict's own copy would give the unread tables as None, silently
+    assert len(bundle.tables.whole_reads) == 1 and bundle.tables.whole_reads[0] in bundle.stores
+    assert not issubclass(pload.WholeTableRead, Exception)
+    monkeypatch.delenv(pload.STRICT_ENV)
+    assert len(bundle.tables.view(["transactions"])["transactions"]) == bundle.stores["transactions"].rows
+    assert bundle.tables.whole_reads[1:] == ["transactions"]

@@ -58,13 +58,14 @@ class Bundle:
 
     @property
     def missing_columns(self) -> list[str]:
-        """Optional columns added after v1 (`transactions.fee`...) that the given tables do not have."""
+        """Optional columns added after v1 (`transactions.fee`...) that the given tables do not have (asked of
+        `has`: a partitioned bundle knows its big tables' columns without reading them)."""
         return [
             f"{name}.{c.name}"
-            for name, df in self.tables.items()
+            for name in self.tables
             if name in TABLES
             for c in TABLES[name].columns
-            if c.since > 1 and c.name not in df.columns
+            if c.since > 1 and not self.has(f"{name}.{c.name}")
         ]
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import os
 from pathlib import Path
 
 import numpy as np
@@ -39,20 +40,44 @@ BIG_TABLES = ("operations", "transactions", "fund_transfers", "archive_records",
 BATCH_BYTES = 1 << 26  # CSV bytes per batch typed at once (~6 * 10^5 transactions)
 
 
+STRICT_ENV = "AUDITLIB_PARTITION_STRICT"  # set (tests): a big table read whole raises WholeTableRead
+
+
+class WholeTableRead(BaseException):
+    """A big table was about to be read whole during a partitioned audit with $AUDITLIB_PARTITION_STRICT set.
+    A BaseException on purpose: the handlers that turn a rule's crash into its status or a failing report
+    section into a note catch `Exception`, and this must stop the run, not become a quiet note."""
+
+
 class LazyTables(dict):
     """The bundle's tables: small ones held, big ones read whole from their buckets only when asked for
-    (a rule or report section that is not partitioned)."""
+    (a rule or report section that is not partitioned). Every such read is logged in `whole_reads`; with
+    $AUDITLIB_PARTITION_STRICT set it raises `WholeTableRead` instead (tests: nothing of a partitioned run
+    may hold a big table whole)."""
 
-    def __init__(self, small: dict[str, pd.DataFrame], stores: dict[str, TableStore], order: list[str]):
+    def __init__(
+        self,
+        small: dict[str, pd.DataFrame],
+        stores: dict[str, TableStore],
+        order: list[str],
+        whole_reads: list[str] | None = None,
+    ):
         super().__init__({n: small.get(n) for n in order})
         self.stores = stores
+        self.whole_reads = [] if whole_reads is None else whole_reads
 
     def __getitem__(self, name):
         value = super().__getitem__(name)
         if value is None:
+            self.whole_reads.append(name)
+            if os.environ.get(STRICT_ENV, "").strip():
+                raise WholeTableRead(f"{name} read whole during a partitioned audit")
             value = self.stores[name].read_whole()
             super().__setitem__(name, value)
         return value
+
+    def __iter__(self):  # not dict's own: `{**tables}` and `dict(tables)` then go through __getitem__
+        return iter(list(super().keys()))
 
     def get(self, name, default=None):
         return self[name] if name in self else default
@@ -62,6 +87,15 @@ class LazyTables(dict):
 
     def items(self):
         return [(n, self[n]) for n in self]
+
+    def view(self, names) -> LazyTables:
+        """The tables `names` that the bundle has, still lazy (a rule's context: a big table is read only if
+        the rule reads it whole, and then only into this view), sharing the log of whole reads."""
+        v = LazyTables({}, self.stores, [], self.whole_reads)
+        for n in names:
+            if n in self:
+                dict.__setitem__(v, n, dict.__getitem__(self, n))
+        return v
 
 
 @dataclasses.dataclass

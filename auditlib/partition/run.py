@@ -119,6 +119,11 @@ class _Gathered:
             return e
 
 
+def _asked(ctx: RuleContext) -> tuple:
+    """What a rule's output depends on besides the tables: its parameters, period, as_of and calendars."""
+    return (repr(ctx.params), ctx.period_start, ctx.period_end, ctx.as_of, repr(ctx.calendar_params))
+
+
 class Partitions:
     """The declared rules of one audit, evaluated over the buckets of a `PartitionedBundle`.
 
@@ -128,6 +133,7 @@ class Partitions:
     def __init__(self, bundle, client=None):
         self.bundle, self.client = bundle, client
         self._done: dict[str, RuleOutput | BaseException] = {}
+        self._asked: dict[str, tuple] = {}  # what each output was computed for (`_asked`)
 
     def small_tables(self) -> dict[str, pd.DataFrame]:
         t = self.bundle.tables
@@ -141,6 +147,7 @@ class Partitions:
             return
         n, stores, small = self.bundle.n_buckets, self.bundle.stores, self.small_tables()
         contexts = {c: dataclasses.replace(context(c), tables={}) for c in codes}  # tables: per bucket
+        self._asked.update({c: _asked(ctx) for c, ctx in contexts.items()})
         gathered = {c: _Gathered(REGISTRY[c], n) for c in codes}
         split = {tk for c in codes for tk in _reads(c, stores, small) if tk[0] not in stores}
         buckets = {(t, k): bucket_of(small[t][k], n, small[t][ROW]) for t, k in split}
@@ -168,7 +175,8 @@ class Partitions:
             f.release()
 
     def evaluate(self, r: Rule, ctx: RuleContext) -> RuleOutput:
-        if r.code not in self._done:
+        # not prepared, or prepared for other parameters (the notebook's `rerun`): run it (again)
+        if r.code not in self._done or self._asked.get(r.code) != _asked(ctx):
             self.prepare([r], lambda code: ctx)
         o = self._done[r.code]
         if isinstance(o, BaseException):

@@ -29,7 +29,15 @@ from .base import (
     no_findings,
     rule,
 )
-from .suit import bases_of, business_names, column_codes, combine_codes, latest_by_codes, with_details
+from .suit import (
+    bases_of,
+    business_names,
+    column_codes,
+    combine_codes,
+    latest_by_codes,
+    transaction_head,
+    with_details,
+)
 
 NS_PER_DAY = 86_400 * 10**9
 REDEMPTION = "024"
@@ -154,13 +162,14 @@ def transfer_type_names(types: pd.Series) -> dict[str, pd.Series]:
     params={"min_events": 3, "window_days": 30},
     title={"zh": "短期内频繁开户、销户", "en": "Frequent account opening and closing"},
     requirement={
-        "zh": "同一客户在任意 {window_days} 天（{window_days}×24 小时）内的开户、销户事件少于 {min_events} 次；"
-        "否则应作为异常交易关注",
+        "zh": "同一客户在任意 {window_days} 天（{window_days}×24 小时）内的开户、销户事件少于 {min_events} "
+        "次；否则应作为异常交易关注",
         "en": "A customer should have fewer than {min_events} account open/close events within any "
         "{window_days} days ({window_days} x 24 h); more is an abnormal pattern to follow up",
     },
     detail={
-        "zh": "客户 {customer_id} 于 {first_at} 至 {last_at} 之间发生 {min_events} 次开户/销户事件（期间内共 {events} 次）",
+        "zh": "客户 {customer_id} 于 {first_at} 至 {last_at} 之间发生 {min_events} "
+        "次开户/销户事件（期间内共 {events} 次）",
         "en": "Customer {customer_id} had {min_events} account open/close events from {first_at} to "
         "{last_at} ({events} in the period in all)",
     },
@@ -223,8 +232,8 @@ def abn_001(ctx: RuleContext) -> RuleOutput:
     params={"holding_days": 7},
     title={"zh": "申购后短期内赎回", "en": "Redemption shortly after a purchase"},
     requirement={
-        "zh": "确认的赎回与同一客户同一产品此前确认的认购/申购/定投之间的交易日间隔应超过 {holding_days} 个自然日；"
-        "否则应作为异常交易关注",
+        "zh": "确认的赎回与同一客户同一产品此前确认的认购/申购/定投之间的交易日间隔应超过 {holding_days} "
+        "个自然日；否则应作为异常交易关注",
         "en": "A confirmed redemption should come more than {holding_days} calendar days (trade dates) "
         "after the same customer's last confirmed purchase-type transaction of the product; "
         "otherwise it is an abnormal pattern to follow up",
@@ -268,10 +277,7 @@ def abn_002(ctx: RuleContext) -> RuleOutput:
         _row_p=p["_row"].to_numpy(),
     )
     out = {
-        "entity_id": hit["txn_id"],
-        "occurred_at": hit["applied_at"],
-        "staff_id": hit["staff_id"],
-        "txn_id": hit["txn_id"],
+        **transaction_head(hit),
         "customer_id": hit["customer_id"],
         "product_code": hit["product_code"],
         "trade_date": fmt_day(hit["trade_date"]),
@@ -301,7 +307,8 @@ def abn_002(ctx: RuleContext) -> RuleOutput:
         "en": "Bank account change without identity check or abnormal-transaction handling",
     },
     requirement={
-        "zh": "每次变更银行账户均须核实申请人身份，并作为异常交易进行处理（记录显示已核实身份且已标记为异常交易）",
+        "zh": "每次变更银行账户均须核实申请人身份，"
+        "并作为异常交易进行处理（记录显示已核实身份且已标记为异常交易）",
         "en": "Every change of bank account must have the requester's identity verified and be handled "
         "as an abnormal transaction (the record shows the identity verified and the change flagged abnormal)",
     },
@@ -375,8 +382,8 @@ def _name_key(s: pd.Series) -> pd.Series:
         "holder equal to the customer's name): {transfer_types}",
     },
     detail={
-        "zh": "划款 {transfer_id}（{transfer_type}，业务日 {business_date}，金额 {amount}）收款户名“{holder}”，"
-        "客户 {customer_id} 姓名“{customer_name}”：{what}",
+        "zh": "划款 {transfer_id}（{transfer_type}，业务日 {business_date}，金额 "
+        "{amount}）收款户名“{holder}”，客户 {customer_id} 姓名“{customer_name}”：{what}",
         "en": "Transfer {transfer_id} ({transfer_type}, business date {business_date}, amount {amount}) to "
         "account holder '{holder}'; customer {customer_id} is '{customer_name}': {what}",
     },
@@ -471,15 +478,16 @@ def transfer_timeliness(ctx: RuleContext) -> tuple[pd.DataFrame, pd.Series, np.n
     params={"grace_minutes": 0},
     title={"zh": "资金划转未按约定时间完成", "en": "Fund transfer late or not executed"},
     requirement={
-        "zh": "资金划转须在约定的最迟执行时间前完成（宽限 {grace_minutes} 分钟）；截至检查基准日已过最迟时间仍未执行的"
-        "亦属例外",
-        "en": "A fund transfer must be executed by its agreed latest time (grace {grace_minutes} minute(s)); one "
-        "still not executed when that time is before the as-of date is an exception",
+        "zh": "资金划转须在约定的最迟执行时间前完成（宽限 {grace_minutes} 分钟）；"
+        "截至检查基准日已过最迟时间仍未执行的亦属例外",
+        "en": "A fund transfer must be executed by its agreed latest time (grace {grace_minutes} "
+        "minute(s)); one still not executed when that time is before the as-of date is an exception",
     },
     detail={
-        "zh": "划款 {transfer_id}（{transfer_type}，业务日 {business_date}，金额 {amount}）应于 {deadline} 前执行：{what}",
-        "en": "Transfer {transfer_id} ({transfer_type}, business date {business_date}, amount {amount}) was due "
-        "by {deadline}: {what}",
+        "zh": "划款 {transfer_id}（{transfer_type}，业务日 {business_date}，金额 {amount}）应于 {deadline} "
+        "前执行：{what}",
+        "en": "Transfer {transfer_id} ({transfer_type}, business date {business_date}, amount {amount}) was "
+        "due by {deadline}: {what}",
     },
 )
 def abn_005(ctx: RuleContext) -> RuleOutput:
@@ -588,8 +596,8 @@ def branch_sweeps(ctx: RuleContext) -> pd.DataFrame:
         "that business date executed that day total at least the amount, tolerance {tolerance})",
     },
     detail={
-        "zh": "网点 {branch_id} 交易日 {trade_date} 收取申购类款项 {collected}（{txns} 笔），当日执行的归集划款合计 "
-        "{swept}，短少 {short}",
+        "zh": "网点 {branch_id} 交易日 {trade_date} 收取申购类款项 {collected}（{txns} 笔），"
+        "当日执行的归集划款合计 {swept}，短少 {short}",
         "en": "Branch {branch_id} collected {collected} ({txns} transaction(s)) on trade date {trade_date}; "
         "sweeps executed that day total {swept}, {short} short",
     },
@@ -598,7 +606,8 @@ def abn_006(ctx: RuleContext) -> RuleOutput:
     """Money a branch collects must not stay at the branch (IC 23(4)): for each branch and trade date in the
     period with confirmed purchase-type money collected, the `branch_sweep` transfers of that branch with
     that business_date and executed on that same calendar day must total at least the collected amount,
-    less `tolerance`. Amounts are compared in whole cents (short by exactly the tolerance is not a finding)."""
+    less `tolerance`. Amounts are compared in whole cents (short by exactly the tolerance is not a
+    finding)."""
     coll = branch_collections(ctx)
     swept = branch_sweeps(ctx)["s"]
     coll["swept"] = swept.reindex(coll.index).fillna(0).astype("int64").to_numpy()
@@ -685,14 +694,16 @@ def sweeps_in_period(ctx: RuleContext) -> pd.DataFrame:
         "en": "Branch sweep not paid into a head-office sales special account",
     },
     requirement={
-        "zh": "网点收取的资金须归集至总部的基金销售专用账户：每笔网点资金归集划款的收款账户须为下列账户之一：{sales_special_accounts}",
-        "en": "Money a branch collects must be swept into the head office's fund sales special account: every "
-        "branch sweep must be paid into one of these accounts: {sales_special_accounts}",
+        "zh": "网点收取的资金须归集至总部的基金销售专用账户："
+        "每笔网点资金归集划款的收款账户须为下列账户之一：{sales_special_accounts}",
+        "en": "Money a branch collects must be swept into the head office's fund sales special account: "
+        "every branch sweep must be paid into one of these accounts: {sales_special_accounts}",
     },
     detail={
-        "zh": "网点 {branch_id} 的归集划款 {transfer_id}（业务日 {business_date}，金额 {amount}）{what}{to_account}",
-        "en": "Branch sweep {transfer_id} of branch {branch_id} (business date {business_date}, amount {amount}) "
-        "{what}{to_account}",
+        "zh": "网点 {branch_id} 的归集划款 {transfer_id}（业务日 {business_date}，金额 "
+        "{amount}）{what}{to_account}",
+        "en": "Branch sweep {transfer_id} of branch {branch_id} (business date {business_date}, amount "
+        "{amount}) {what}{to_account}",
     },
     pii={"to_account": "account"},
 )
@@ -762,12 +773,14 @@ def cutoff_check(ctx: RuleContext) -> tuple[pd.DataFrame, np.ndarray, np.ndarray
     params={"cutoff": "15:00"},
     title={"zh": "交易申请的交易日（T 日）认定错误", "en": "Wrong trade date for the application time"},
     requirement={
-        "zh": "交易日 {cutoff} 前提交的申请以当日为交易日；{cutoff} 及以后或非交易日提交的申请以下一交易日为交易日",
+        "zh": "交易日 {cutoff} 前提交的申请以当日为交易日；{cutoff} "
+        "及以后或非交易日提交的申请以下一交易日为交易日",
         "en": "An application before {cutoff} on a trading day trades that day; one at or after {cutoff}, "
         "or on a non-trading day, trades on the next trading day",
     },
     detail={
-        "zh": "交易 {txn_id}（{business}，{status}）于 {applied_at}（{when}）申请，应以 {expected} 为交易日，实际为 {trade_date}",
+        "zh": "交易 {txn_id}（{business}，{status}）于 {applied_at}（{when}）申请，应以 {expected} "
+        "为交易日，实际为 {trade_date}",
         "en": "Transaction {txn_id} ({business}, {status}) applied {applied_at} ({when}) should trade on "
         "{expected}, recorded {trade_date}",
     },
@@ -791,10 +804,7 @@ def abn_007(ctx: RuleContext) -> RuleOutput:
         ),
     }
     out = {
-        "entity_id": hit["txn_id"],
-        "occurred_at": hit["applied_at"],
-        "staff_id": hit["staff_id"],
-        "txn_id": hit["txn_id"],
+        **transaction_head(hit),
         "applied_at": fmt_ts(hit["applied_at"]),
         "expected": fmt_day(exp),
         "trade_date": fmt_day(hit["trade_date"]),
@@ -826,14 +836,15 @@ def abn_007(ctx: RuleContext) -> RuleOutput:
         "en": "Investor not told in time of a failed or rejected transaction",
     },
     requirement={
-        "zh": "失败或被拒绝的交易须在申请后 {notify_working_days} 个工作日内（第 {notify_working_days} 个工作日 "
-        "23:59:59 前）告知投资者",
+        "zh": "失败或被拒绝的交易须在申请后 {notify_working_days} 个工作日内（第 {notify_working_days} "
+        "个工作日 23:59:59 前）告知投资者",
         "en": "The investor must be told of a failed or rejected transaction within "
         "{notify_working_days} working day(s) of the application (by 23:59:59 of working day "
         "{notify_working_days} after its date)",
     },
     detail={
-        "zh": "交易 {txn_id}（{business}，{status}）于 {applied_at} 申请，应于 {deadline} 前告知投资者：{what}",
+        "zh": "交易 {txn_id}（{business}，{status}）于 {applied_at} 申请，应于 {deadline} 前告知投资者："
+        "{what}",
         "en": "Transaction {txn_id} ({business}, {status}) applied {applied_at}; the investor was to be told "
         "by {deadline}: {what}",
     },
@@ -857,10 +868,7 @@ def abn_008(ctx: RuleContext) -> RuleOutput:
     notified = fmt_ts(hit["notified_at"]).fillna("")
     as_of = ctx.as_of.strftime("%Y-%m-%d")
     out = {
-        "entity_id": hit["txn_id"],
-        "occurred_at": hit["applied_at"],
-        "staff_id": hit["staff_id"],
-        "txn_id": hit["txn_id"],
+        **transaction_head(hit),
         "applied_at": fmt_ts(hit["applied_at"]),
         "deadline": fmt_ts(dl),
         "what_zh": np.where(is_late, "实际于 " + notified + " 告知", f"截至检查基准日 {as_of} 无告知记录"),

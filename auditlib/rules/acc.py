@@ -55,7 +55,8 @@ def _arrow_text(s: pd.Series) -> pa.ChunkedArray:
 
 
 def normalize(s: pd.Series) -> pd.Series:
-    """The normalized text of rules.md: trimmed and upper-cased (so a final `x` reads as `X`); empty = null."""
+    """The normalized text of rules.md: trimmed and upper-cased (so a final `x` reads as `X`); empty =
+    null."""
     text = pc.utf8_upper(pc.utf8_trim_whitespace(_arrow_text(s)))
     out = pd.Series(pd.arrays.ArrowExtensionArray(text), index=s.index).astype("string")
     return out.mask(out == "")
@@ -175,7 +176,8 @@ def in_scope(ctx: RuleContext) -> np.ndarray:
 
 
 def id_types(c: pd.DataFrame) -> np.ndarray:
-    """The ID type of each customer as compared by ACC-002/003: trimmed, upper-cased, null counted as ID_CARD."""
+    """The ID type of each customer as compared by ACC-002/003: trimmed, upper-cased, null counted as
+    ID_CARD."""
     codes, values = _distinct(c["id_type"], ID_CARD)
     return values[codes]
 
@@ -199,8 +201,8 @@ def id_types(c: pd.DataFrame) -> np.ndarray:
     },
     requirement={
         "zh": "检查期间内申请的已确认交易，其申请日须在客户开户日当日或之后，且不晚于销户日（已销户的）",
-        "en": "A confirmed transaction applied in the period must be applied on or after the customer's account "
-        "opening date and, for a closed account, no later than its closing date",
+        "en": "A confirmed transaction applied in the period must be applied on or after the customer's "
+        "account opening date and, for a closed account, no later than its closing date",
     },
     detail={
         "zh": "交易 {txn_id}（{business}）于 {applied_at} 申请，客户 {customer_id} {what}",
@@ -208,10 +210,10 @@ def id_types(c: pd.DataFrame) -> np.ndarray:
     },
 )
 def acc_001(ctx: RuleContext) -> RuleOutput:
-    """Every trade must lie within the customer's business relationship (IC 21(4), 22): a confirmed transaction
-    applied in the period on a calendar day before the customer's open_date, or after its close_date. Trades
-    on the opening or the closing day itself are within it. A transaction whose customer is not in the
-    customers table is left out of the population (the loader reports the broken reference)."""
+    """Every trade must lie within the customer's business relationship (IC 21(4), 22): a confirmed
+    transaction applied in the period on a calendar day before the customer's open_date, or after its
+    close_date. Trades on the opening or the closing day itself are within it. A transaction whose customer is
+    not in the customers table is left out of the population (the loader reports the broken reference)."""
     tx = ctx.tables["transactions"]
     pos = np.flatnonzero(
         ((tx["status"] == "confirmed") & ctx.in_period(tx["applied_at"])).to_numpy(dtype=bool)
@@ -285,18 +287,19 @@ _SCOPE_EN = (
     requirement={
         "zh": _SCOPE_ZH
         + "，证件类型为居民身份证或未登记的，须登记有效的 18 位居民身份证号码（GB 11643-1999）："
-        "前 17 位为数字，第 7–14 位为真实的出生日期且不晚于开户日，第 18 位为正确的校验码；15 位旧号码不视为有效",
+        "前 17 位为数字，第 7–14 位为真实的出生日期且不晚于开户日，第 18 位为正确的校验码；15 "
+        "位旧号码不视为有效",
         "en": "For "
         + _SCOPE_EN
         + ", with the ID type resident identity card or not recorded, a valid 18-character "
-        "resident identity number (GB 11643-1999) must be recorded: 17 digits, characters 7-14 a real birth date "
-        "not after the account opening date, and the right check character; a 15-digit (pre-1999) number is not "
-        "valid",
+        "resident identity number (GB 11643-1999) must be recorded: 17 digits, characters 7-14 a real birth "
+        "date not after the account opening date, and the right check character; a 15-digit (pre-1999) "
+        "number is not valid",
     },
     detail={
         "zh": "客户 {customer_id}（{name}，{open_date} 开户）的身份证号码“{id_number}”无效：{what}",
-        "en": "Customer {customer_id} ({name}, account opened {open_date}): resident ID number '{id_number}' is "
-        "not valid: {what}",
+        "en": "Customer {customer_id} ({name}, account opened {open_date}): resident ID number "
+        "'{id_number}' is not valid: {what}",
     },
     pii={"name": "name", "id_number": "id_number"},
 )
@@ -417,9 +420,10 @@ def _codes(s: pd.Series) -> np.ndarray:
         "customer of a different name (names compared with surrounding whitespace removed)",
     },
     detail={
-        "zh": "客户 {customer_id}（{name}）的证件号码 {id_number}（{id_type}）同时登记于姓名不同的其他客户 {n} 名：{others}",
-        "en": "Customer {customer_id} ({name}): ID number {id_number} ({id_type}) is also recorded for {n} other "
-        "customer(s) of a different name: {others}",
+        "zh": "客户 {customer_id}（{name}）的证件号码 {id_number}（{id_type}）同时登记于姓名不同的其他客户 "
+        "{n} 名：{others}",
+        "en": "Customer {customer_id} ({name}): ID number {id_number} ({id_type}) is also recorded for {n} "
+        "other customer(s) of a different name: {others}",
     },
     localize=("id_type",),
     pii={"name": "name", "id_number": "id_number"},

@@ -123,7 +123,8 @@ class Rule:
     #: the population its audit sample is drawn from (None: its first table in the period)
     sample: Scope | None = None
     #: the column each table is partitioned on when the audit runs partition by partition (tables not named
-    #: are given whole to every partition); None: not partitionable, runs on the whole tables (docs/partitioned.md)
+    #: are given whole to every partition); None: not partitionable, runs on the whole tables
+    #: (docs/partitioned.md)
     partition: dict[str, str] | None = None
     #: the sums-up of big tables the rule reads through (`Aggregate`): with them, only these are computed
     #: per partition and combined, and the rule's body runs once on the combined sums (docs/partitioned.md)
@@ -264,7 +265,8 @@ class RuleOutput:
 
     population: int
     findings: pd.DataFrame
-    #: rows left out of the population because a value the rule needs is null (rules.md v2: the summary says so)
+    #: rows left out of the population because a value the rule needs is null (rules.md v2: the summary
+    #: says so)
     left_out: int = 0
     #: counts the report states beside the verdicts (e.g. SUIT-001: verdicts resting on a later rating)
     notes: dict[str, int] = field(default_factory=dict)
@@ -307,7 +309,8 @@ class RuleContext:
 
 
 def lookup(keys: pd.Series, table: pd.DataFrame, key: str, column: str) -> pd.Series:
-    """`table[column]` of the first row whose `key` equals each of `keys` (NA where none), aligned with `keys`.
+    """`table[column]` of the first row whose `key` equals each of `keys` (NA where none), aligned with
+    `keys`.
 
     One place for this join because `Series.map` loses the column's dtype when the mapping is empty
     (a header-only table gives float64, which a date column cannot become)."""
@@ -338,7 +341,8 @@ def fmt_ts(s: pd.Series) -> pd.Series:
 
 
 def join_reasons(parts: list[tuple[np.ndarray, np.ndarray | str]], sep: str) -> np.ndarray:
-    """Vectorized: the texts whose mask is true, joined with `sep`, per row (a finding with several causes)."""
+    """Vectorized: the texts whose mask is true, joined with `sep`, per row (a finding with several
+    causes)."""
     out = np.full(len(parts[0][0]), "", dtype=object)
     for mask, text in parts:
         piece = np.where(mask, text, "")

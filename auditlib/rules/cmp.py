@@ -19,6 +19,8 @@ benchmarks/bench_cmp.py and docs/complaints.md).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -75,25 +77,67 @@ def blank(s: pd.Series) -> pd.Series:
 # deadline rules: one template pair, one checker
 
 
-def _timed_detail(action_zh: str, noun_en: str, anchor: str = "received") -> dict[str, str]:
+@dataclass(frozen=True)
+class Action:
+    """A complaint-handling step on the clock, in the words of its finding's detail."""
+
+    zh: str  #: what was due: 应于 … 前{zh}
+    noun_en: str  #: what was due: {noun_en} due by …
+    done_en: str  #: what happened: {done_en} at …
+
+
+FORWARD = Action("转交处理部门", "forwarding to the handling department", "forwarded")
+REPLY = Action("答复", "reply", "answered")
+INTERIM = Action("采取临时处置措施", "interim measure", "interim measure taken")
+REGISTER = Action("登记", "registration", "registered")
+REPORT = Action("报告合规部门", "report to compliance", "reported")
+CALLBACK = Action("回访", "callback", "called back")
+
+
+def _timed_detail(action: Action, anchor: str = "received") -> dict[str, str]:
     """Detail templates: what was due when, and what happened (or did not)."""
-    if anchor == "resolved":
-        return {
-            "zh": "投诉 {complaint_id}（{kind}，{received_at} 受理，{anchor_at} 办结）应于 {deadline} 前"
-            + action_zh
-            + "，{outcome}",
-            "en": "Complaint {complaint_id} ({kind}, received {received_at}, resolved {anchor_at}): "
-            + noun_en
-            + " due by {deadline}; {outcome}",
-        }
+    resolved = anchor == "resolved"
     return {
-        "zh": "投诉 {complaint_id}（{kind}，{received_at} 受理）应于 {deadline} 前"
-        + action_zh
+        "zh": "投诉 {complaint_id}（{kind}，{received_at} 受理"
+        + ("，{anchor_at} 办结" if resolved else "")
+        + "）应于 {deadline} 前"
+        + action.zh
         + "，{outcome}",
-        "en": "Complaint {complaint_id} ({kind}, received {received_at}): "
-        + noun_en
+        "en": "Complaint {complaint_id} ({kind}, received {received_at}"
+        + (", resolved {anchor_at}" if resolved else "")
+        + "): "
+        + action.noun_en
         + " due by {deadline}; {outcome}",
     }
+
+
+def _where(c: pd.DataFrame, column: str, value: str) -> pd.DataFrame:
+    """The complaints whose `column` is `value`."""
+    return c[(c[column] == value).to_numpy(dtype=bool)]
+
+
+def complaint_findings(population: int, h: pd.DataFrame, **columns) -> RuleOutput:
+    """One finding per complaint in `h`: the complaint, its customer, channel and severity, when it was
+    received, then the rule's own `columns`."""
+    severity = h["severity"]
+    return RuleOutput(
+        population,
+        pd.DataFrame(
+            {
+                "entity_id": h["complaint_id"],
+                "occurred_at": h["received_at"],
+                "complaint_id": h["complaint_id"],
+                "customer_id": h["customer_id"],
+                "channel": h["channel"],
+                "severity": severity,
+                "kind_zh": vocab(severity, SEVERITY_LABELS, "zh"),
+                "kind_en": vocab(severity, SEVERITY_LABELS, "en"),
+                "received_at": fmt_ts(h["received_at"]),
+                **columns,
+                "evidence": evidence("complaints", h["_row"]),
+            }
+        ).reset_index(drop=True),
+    )
 
 
 def deadline_findings(
@@ -101,10 +145,7 @@ def deadline_findings(
     rows: pd.DataFrame,
     done_col: str,
     deadline: np.ndarray,
-    *,
-    action_zh: str,
-    noun_en: str,
-    done_en: str,
+    action: Action,
     anchor_col: str = "received_at",
 ) -> RuleOutput:
     """Late or overdue actions among `rows` (the rule's population), one finding per complaint.
@@ -123,34 +164,19 @@ def deadline_findings(
     is_late = late[hit]
     done_s = fmt_ts(h[done_col]).fillna("")
     as_of = ctx.as_of.strftime("%Y-%m-%d")
-    outcome_zh = np.where(
-        is_late, "实际于 " + done_s + " " + action_zh, f"尚未{action_zh}（截至检查基准日 {as_of} 已逾期）"
-    )
-    outcome_en = np.where(is_late, done_en + " at " + done_s, f"no {noun_en} yet (overdue as of {as_of})")
-    severity = h["severity"]
-    received = fmt_ts(h["received_at"])
-    return RuleOutput(
+    return complaint_findings(
         len(rows),
-        pd.DataFrame(
-            {
-                "entity_id": h["complaint_id"],
-                "occurred_at": h["received_at"],
-                "complaint_id": h["complaint_id"],
-                "customer_id": h["customer_id"],
-                "channel": h["channel"],
-                "severity": severity,
-                "kind_zh": vocab(severity, SEVERITY_LABELS, "zh"),
-                "kind_en": vocab(severity, SEVERITY_LABELS, "en"),
-                "received_at": received,
-                "anchor_at": received if anchor_col == "received_at" else fmt_ts(h[anchor_col]),
-                "deadline": fmt_ts(due[hit]),
-                "done_at": done_s,
-                "status": np.where(is_late, "late", "overdue"),
-                "outcome_zh": outcome_zh,
-                "outcome_en": outcome_en,
-                "evidence": evidence("complaints", h["_row"]),
-            }
-        ).reset_index(drop=True),
+        h,
+        anchor_at=fmt_ts(h[anchor_col]),
+        deadline=fmt_ts(due[hit]),
+        done_at=done_s,
+        status=np.where(is_late, "late", "overdue"),
+        outcome_zh=np.where(
+            is_late, "实际于 " + done_s + " " + action.zh, f"尚未{action.zh}（截至检查基准日 {as_of} 已逾期）"
+        ),
+        outcome_en=np.where(
+            is_late, action.done_en + " at " + done_s, f"no {action.noun_en} yet (overdue as of {as_of})"
+        ),
     )
 
 
@@ -178,7 +204,7 @@ def deadline_findings(
         "minutes of working time of receipt (counted from the next start of working time if received "
         "outside it; forwarding exactly at the deadline is on time)",
     },
-    detail=_timed_detail("转交处理部门", "forwarding to the handling department"),
+    detail=_timed_detail(FORWARD),
 )
 def cmp_001(ctx: RuleContext) -> RuleOutput:
     """First-receiver forwarding (首问负责): every complaint received in the period must reach the handling
@@ -186,18 +212,9 @@ def cmp_001(ctx: RuleContext) -> RuleOutput:
     on working days); a complaint received at night or on a holiday starts the clock at the next start of
     working time. Never forwarded and the deadline passed before the as-of day: overdue."""
     rows = received_in_period(ctx, "forwarded_at")
-    due = ctx.workdays.working_time_deadline(
-        rows["received_at"], float(ctx.params["forward_working_minutes"])
-    )
-    return deadline_findings(
-        ctx,
-        rows,
-        "forwarded_at",
-        due,
-        action_zh="转交处理部门",
-        noun_en="forwarding to the handling department",
-        done_en="forwarded",
-    )
+    minutes = float(ctx.params["forward_working_minutes"])
+    due = ctx.workdays.working_time_deadline(rows["received_at"], minutes)
+    return deadline_findings(ctx, rows, "forwarded_at", due, FORWARD)
 
 
 @rule(
@@ -217,17 +234,14 @@ def cmp_001(ctx: RuleContext) -> RuleOutput:
         "receipt (by 23:59:59 of working day {general_reply_working_days} after the day "
         "of receipt)",
     },
-    detail=_timed_detail("答复", "reply"),
+    detail=_timed_detail(REPLY),
 )
 def cmp_002(ctx: RuleContext) -> RuleOutput:
     """Reply to a general complaint within the working-day limit. The day of receipt never counts;
     调休 make-up weekends count as working days and the holiday breaks do not."""
-    c = received_in_period(ctx, "responded_at")
-    rows = c[(c["severity"] == "general").to_numpy(dtype=bool)]
+    rows = _where(received_in_period(ctx, "responded_at"), "severity", "general")
     due = ctx.workdays.workday_deadline(rows["received_at"], int(ctx.params["general_reply_working_days"]))
-    return deadline_findings(
-        ctx, rows, "responded_at", due, action_zh="答复", noun_en="reply", done_en="answered"
-    )
+    return deadline_findings(ctx, rows, "responded_at", due, REPLY)
 
 
 @rule(
@@ -247,25 +261,15 @@ def cmp_002(ctx: RuleContext) -> RuleOutput:
         "working hours of receipt (counted from the next start of working time if received "
         "outside it)",
     },
-    detail=_timed_detail("采取临时处置措施", "interim measure"),
+    detail=_timed_detail(INTERIM),
 )
 def cmp_003(ctx: RuleContext) -> RuleOutput:
     """A major complaint (重大投诉) needs an interim measure within the working-hour limit, counted in
     working time from receipt (or from the next start of working time)."""
-    c = received_in_period(ctx, "interim_measure_at")
-    rows = c[(c["severity"] == "major").to_numpy(dtype=bool)]
-    due = ctx.workdays.working_time_deadline(
-        rows["received_at"], float(ctx.params["major_interim_working_hours"]) * 60
-    )
-    return deadline_findings(
-        ctx,
-        rows,
-        "interim_measure_at",
-        due,
-        action_zh="采取临时处置措施",
-        noun_en="interim measure",
-        done_en="interim measure taken",
-    )
+    rows = _where(received_in_period(ctx, "interim_measure_at"), "severity", "major")
+    minutes = float(ctx.params["major_interim_working_hours"]) * 60
+    due = ctx.workdays.working_time_deadline(rows["received_at"], minutes)
+    return deadline_findings(ctx, rows, "interim_measure_at", due, INTERIM)
 
 
 @rule(
@@ -285,16 +289,13 @@ def cmp_003(ctx: RuleContext) -> RuleOutput:
         "receipt (by 23:59:59 of working day {major_reply_working_days} after the day of "
         "receipt)",
     },
-    detail=_timed_detail("答复", "reply"),
+    detail=_timed_detail(REPLY),
 )
 def cmp_004(ctx: RuleContext) -> RuleOutput:
     """Reply to a major complaint within its (shorter) working-day limit."""
-    c = received_in_period(ctx, "responded_at")
-    rows = c[(c["severity"] == "major").to_numpy(dtype=bool)]
+    rows = _where(received_in_period(ctx, "responded_at"), "severity", "major")
     due = ctx.workdays.workday_deadline(rows["received_at"], int(ctx.params["major_reply_working_days"]))
-    return deadline_findings(
-        ctx, rows, "responded_at", due, action_zh="答复", noun_en="reply", done_en="answered"
-    )
+    return deadline_findings(ctx, rows, "responded_at", due, REPLY)
 
 
 @rule(
@@ -313,19 +314,15 @@ def cmp_004(ctx: RuleContext) -> RuleOutput:
         "en": "A complaint referred by a regulator (or its hotline, e.g. 12386) must be registered in the "
         "complaint system within {regulator_register_working_days} working day(s) of receipt",
     },
-    detail=_timed_detail("登记", "registration"),
+    detail=_timed_detail(REGISTER),
 )
 def cmp_005(ctx: RuleContext) -> RuleOutput:
     """Complaints transferred by a regulator (channel `regulator`) must be entered in the complaint system
     (registered_at) within the working-day limit."""
-    c = received_in_period(ctx, "registered_at")
-    rows = c[(c["channel"] == "regulator").to_numpy(dtype=bool)]
-    due = ctx.workdays.workday_deadline(
-        rows["received_at"], int(ctx.params["regulator_register_working_days"])
-    )
-    return deadline_findings(
-        ctx, rows, "registered_at", due, action_zh="登记", noun_en="registration", done_en="registered"
-    )
+    rows = _where(received_in_period(ctx, "registered_at"), "channel", "regulator")
+    days = int(ctx.params["regulator_register_working_days"])
+    due = ctx.workdays.workday_deadline(rows["received_at"], days)
+    return deadline_findings(ctx, rows, "registered_at", due, REGISTER)
 
 
 @rule(
@@ -342,11 +339,12 @@ def cmp_005(ctx: RuleContext) -> RuleOutput:
         "en": "Complaint alleging a violation not reported to compliance in time",
     },
     requirement={
-        "zh": "涉嫌违法违规的投诉须在受理后 {violation_report_working_days} 个工作日内报告合规（监察稽核）部门",
+        "zh": "涉嫌违法违规的投诉须在受理后 {violation_report_working_days} 个工作日内"
+        "报告合规（监察稽核）部门",
         "en": "A complaint alleging a violation of law or rules must be reported to compliance/audit "
         "within {violation_report_working_days} working days of receipt",
     },
-    detail=_timed_detail("报告合规部门", "report to compliance"),
+    detail=_timed_detail(REPORT),
 )
 def cmp_006(ctx: RuleContext) -> RuleOutput:
     """A complaint flagged `involves_violation` must be reported to compliance (reported_to_compliance_at)
@@ -354,15 +352,7 @@ def cmp_006(ctx: RuleContext) -> RuleOutput:
     c = received_in_period(ctx, "involves_violation", "reported_to_compliance_at")
     rows = c[c["involves_violation"].fillna(False).to_numpy(dtype=bool)]
     due = ctx.workdays.workday_deadline(rows["received_at"], int(ctx.params["violation_report_working_days"]))
-    return deadline_findings(
-        ctx,
-        rows,
-        "reported_to_compliance_at",
-        due,
-        action_zh="报告合规部门",
-        noun_en="report to compliance",
-        done_en="reported",
-    )
+    return deadline_findings(ctx, rows, "reported_to_compliance_at", due, REPORT)
 
 
 @rule(
@@ -380,7 +370,7 @@ def cmp_006(ctx: RuleContext) -> RuleOutput:
         "en": "The complainant must be called back within {callback_working_days} working day(s) after "
         "the complaint is resolved (the day of resolution does not count)",
     },
-    detail=_timed_detail("回访", "callback", anchor="resolved"),
+    detail=_timed_detail(CALLBACK, anchor="resolved"),
 )
 def cmp_008(ctx: RuleContext) -> RuleOutput:
     """Callback (回访) after resolution: complaints received in the period and resolved (resolved_at
@@ -391,16 +381,7 @@ def cmp_008(ctx: RuleContext) -> RuleOutput:
     resolved = c["resolved_at"].notna() & (c["resolved_at"] < ctx.as_of + pd.Timedelta(days=1))
     rows = c[resolved.to_numpy(dtype=bool)]
     due = ctx.workdays.workday_deadline(rows["resolved_at"], int(ctx.params["callback_working_days"]))
-    return deadline_findings(
-        ctx,
-        rows,
-        "callback_at",
-        due,
-        action_zh="回访",
-        noun_en="callback",
-        done_en="called back",
-        anchor_col="resolved_at",
-    )
+    return deadline_findings(ctx, rows, "callback_at", due, CALLBACK, anchor_col="resolved_at")
 
 
 @rule(
@@ -420,19 +401,17 @@ def cmp_008(ctx: RuleContext) -> RuleOutput:
         "{register_working_days} working day(s) of receipt (by 23:59:59 of working day "
         "{register_working_days} after the day of receipt)",
     },
-    detail=_timed_detail("登记", "registration"),
+    detail=_timed_detail(REGISTER),
 )
 def cmp_011(ctx: RuleContext) -> RuleOutput:
     """Every complaint is registered (IC 29(3); CP-1): one received in the period through any channel but
-    `regulator` (CMP-005 holds those to their own limit) must have registered_at within the working-day limit. 调休 make-up weekends count as working days,
-    holidays do not; registered exactly at the deadline is on time; never registered and overdue at as_of
-    is an exception too."""
+    `regulator` (CMP-005 holds those to their own limit) must have registered_at within the working-day
+    limit. 调休 make-up weekends count as working days, holidays do not; registered exactly at the
+    deadline is on time; never registered and overdue at as_of is an exception too."""
     c = received_in_period(ctx, "registered_at")
     rows = c[~(c["channel"] == "regulator").fillna(False).to_numpy(dtype=bool)]
     due = ctx.workdays.workday_deadline(rows["received_at"], int(ctx.params["register_working_days"]))
-    return deadline_findings(
-        ctx, rows, "registered_at", due, action_zh="登记", noun_en="registration", done_en="registered"
-    )
+    return deadline_findings(ctx, rows, "registered_at", due, REGISTER)
 
 
 @rule(
@@ -470,27 +449,9 @@ def cmp_012(ctx: RuleContext) -> RuleOutput:
 # CMP-007, CMP-009: records that must exist
 
 
-def _missing_record(rows: pd.DataFrame, missing: np.ndarray, extra: dict | None = None) -> RuleOutput:
-    h = rows[missing]
-    sev = h["severity"]
-    return RuleOutput(
-        len(rows),
-        pd.DataFrame(
-            {
-                "entity_id": h["complaint_id"],
-                "occurred_at": h["received_at"],
-                "complaint_id": h["complaint_id"],
-                "customer_id": h["customer_id"],
-                "channel": h["channel"],
-                "severity": sev,
-                "kind_zh": vocab(sev, SEVERITY_LABELS, "zh"),
-                "kind_en": vocab(sev, SEVERITY_LABELS, "en"),
-                "received_at": fmt_ts(h["received_at"]),
-                **{k: f(h) for k, f in (extra or {}).items()},
-                "evidence": evidence("complaints", h["_row"]),
-            }
-        ).reset_index(drop=True),
-    )
+def _missing_record(rows: pd.DataFrame, missing: np.ndarray, **columns) -> RuleOutput:
+    """The complaints among `rows` (the population) that lack a record."""
+    return complaint_findings(len(rows), rows[missing], **columns)
 
 
 @rule(
@@ -508,14 +469,14 @@ def _missing_record(rows: pd.DataFrame, missing: np.ndarray, extra: dict | None 
     },
     detail={
         "zh": "电话投诉 {complaint_id}（{kind}，{received_at} 受理）无录音编号",
-        "en": "Phone complaint {complaint_id} ({kind}, received {received_at}) has no call recording reference",
+        "en": "Phone complaint {complaint_id} ({kind}, received {received_at}) has no call recording "
+        "reference",
     },
 )
 def cmp_007(ctx: RuleContext) -> RuleOutput:
     """Phone complaints (channel `phone`) received in the period must carry a recording reference; an
     empty or blank `recording_ref` is a finding. No clock."""
-    c = received_in_period(ctx, "recording_ref")
-    rows = c[(c["channel"] == "phone").to_numpy(dtype=bool)]
+    rows = _where(received_in_period(ctx, "recording_ref"), "channel", "phone")
     return _missing_record(rows, blank(rows["recording_ref"]))
 
 
@@ -543,9 +504,8 @@ def cmp_009(ctx: RuleContext) -> RuleOutput:
     an empty or blank `root_cause` is a finding. No clock."""
     c = received_in_period(ctx, "resolved_at", "root_cause")
     rows = c[c["resolved_at"].notna().to_numpy(dtype=bool)]
-    return _missing_record(
-        rows, blank(rows["root_cause"]), {"resolved_at": lambda h: fmt_ts(h["resolved_at"])}
-    )
+    missing = blank(rows["root_cause"])
+    return _missing_record(rows, missing, resolved_at=fmt_ts(rows["resolved_at"][missing]))
 
 
 # --------------------------------------------------------------------------------------------
@@ -553,8 +513,9 @@ def cmp_009(ctx: RuleContext) -> RuleOutput:
 
 
 def gap_text(gap: pd.Series) -> dict[str, pd.Series]:
-    """A duration as words per language (vectorized): whole days, then hours, minutes and seconds when there
-    are any (`30 天`, `29 天 23 小时 59 分 59 秒`; `30 days`, `29 days 23 h 59 min 59 s`), never a timedelta."""
+    """A duration as words per language (vectorized): whole days, then hours, minutes and seconds when
+    there are any (`30 天`, `29 天 23 小时 59 分 59 秒`; `30 days`, `29 days 23 h 59 min 59 s`), never a
+    timedelta."""
     secs = (gap // pd.Timedelta(seconds=1)).astype("int64")
     days, rest = (secs // 86_400).astype("string"), secs % 86_400
     h, m, s = (
@@ -588,20 +549,20 @@ def gap_text(gap: pd.Series) -> dict[str, pd.Series]:
         "the earlier one was not effectively resolved",
     },
     detail={
-        "zh": "投诉 {complaint_id}（客户 {customer_id}，类别 {category}，{received_at} 受理）距该客户同类投诉 "
-        "{previous_id}（{previous_at} 受理）仅 {gap}",
-        "en": "Complaint {complaint_id} (customer {customer_id}, category {category}, received {received_at}) "
-        "came {gap} after complaint {previous_id} (received {previous_at}) of the same customer and "
-        "category",
+        "zh": "投诉 {complaint_id}（客户 {customer_id}，类别 {category}，{received_at} 受理）"
+        "距该客户同类投诉 {previous_id}（{previous_at} 受理）仅 {gap}",
+        "en": "Complaint {complaint_id} (customer {customer_id}, category {category}, "
+        "received {received_at}) came {gap} after complaint {previous_id} (received {previous_at}) "
+        "of the same customer and category",
     },
 )
 def cmp_010(ctx: RuleContext) -> RuleOutput:
-    """A repeat complaint: same customer_id and category (both recorded), received 0 < gap <= repeat_days x 24 h
-    after the customer's previous complaint in that category. The later complaint must be received in the
-    period (it is the finding's entity); the earlier one may be received at any time, before the period
-    too. Complaints received at the very same instant are not repeats of each other (gap 0); the earlier
-    complaint referenced is the nearest strictly earlier one. Population: complaints received in the period
-    with a customer_id and a category."""
+    """A repeat complaint: same customer_id and category (both recorded), received
+    0 < gap <= repeat_days x 24 h after the customer's previous complaint in that category. The later
+    complaint must be received in the period (it is the finding's entity); the earlier one may be received
+    at any time, before the period too. Complaints received at the very same instant are not repeats of
+    each other (gap 0); the earlier complaint referenced is the nearest strictly earlier one. Population:
+    complaints received in the period with a customer_id and a category."""
     c = ctx.tables["complaints"][["_row", "complaint_id", "customer_id", "category", "received_at"]]
     keyed = c[c["customer_id"].notna().to_numpy(dtype=bool) & c["category"].notna().to_numpy(dtype=bool)]
     t = keyed["received_at"].to_numpy(dtype="datetime64[ns]").view(np.int64)

@@ -49,7 +49,8 @@ POW10 = np.array([10**k for k in range(100)], dtype=object)
 def scaled(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(X, d) with x == X / 10**d exactly, X an integer below 10^15 and d the fewest decimals (0..12); d = -1
     where there is none. Below 10^15 the decimal X * 10^-d has at most 15 significant digits, so it is the
-    institution's own figure (the one decimal of that length reading back to x); vectorized, one pass per d."""
+    institution's own figure (the one decimal of that length reading back to x); vectorized, one pass per
+    d."""
     big = np.zeros(len(x), dtype=np.int64)
     d = np.full(len(x), -1, dtype=np.int64)
     for k in range(MAX_DECIMALS + 1):
@@ -88,8 +89,9 @@ def _exact_above(fee: np.ndarray, amount: np.ndarray, rate: np.ndarray, tol: Dec
 def above_limit(fee: np.ndarray, amount: np.ndarray, rate: np.ndarray, tolerance) -> np.ndarray:
     """fee / amount > rate + tolerance, exactly in decimal (amount > 0): fee > (rate + tolerance) * amount.
 
-    Float arithmetic decides the rows clearly on one side; the rows within a relative 1e-9 of the limit (all of
-    them, if an institution charges exactly the limit on every sale) are decided exactly by `_exact_above`."""
+    Float arithmetic decides the rows clearly on one side; the rows within a relative 1e-9 of the limit (all
+    of them, if an institution charges exactly the limit on every sale) are decided exactly by
+    `_exact_above`."""
     tol = exact(tolerance)
     limit = (rate + float(tol)) * amount
     diff = fee - limit
@@ -101,7 +103,8 @@ def above_limit(fee: np.ndarray, amount: np.ndarray, rate: np.ndarray, tolerance
 
 
 def percent(values) -> list[str]:
-    """Fractions as percentages for the report (hits only): 0.015 -> 1.5%, up to 6 decimals, no trailing zeros."""
+    """Fractions as percentages for the report (hits only): 0.015 -> 1.5%, up to 6 decimals, no trailing
+    zeros."""
     return [_plain((exact(v) * 100).quantize(Decimal("0.000001"))) + "%" for v in values]
 
 
@@ -173,19 +176,19 @@ def fee_checks(ctx: RuleContext) -> tuple[pd.DataFrame, pd.Series, np.ndarray, i
         "{fee_tolerance}, as a fraction)",
     },
     detail={
-        "zh": "交易 {txn_id}（产品 {product_code}）于 {applied_at} 申请，金额 {amount} 元，收取费用 {fee} 元，"
-        "费率 {rate}，超过合同最高费率 {max_rate}（允许误差 {tolerance}）",
-        "en": "Transaction {txn_id} (product {product_code}) applied {applied_at}: amount {amount}, fee {fee}, "
-        "a rate of {rate}, above the contract's highest rate {max_rate} (tolerance {tolerance})",
+        "zh": "交易 {txn_id}（产品 {product_code}）于 {applied_at} 申请，金额 {amount} 元，收取费用 {fee} "
+        "元，费率 {rate}，超过合同最高费率 {max_rate}（允许误差 {tolerance}）",
+        "en": "Transaction {txn_id} (product {product_code}) applied {applied_at}: amount {amount}, fee "
+        "{fee}, a rate of {rate}, above the contract's highest rate {max_rate} (tolerance {tolerance})",
     },
 )
 def fee_001(ctx: RuleContext) -> RuleOutput:
-    """Fees must be charged as the law and the contracts say (IC 35: 严格按照法律法规和基金合同的规定收取费用).
-    Only when the bundle gives `transactions.fee` and `products.max_fee_rate`: a confirmed purchase-type
-    transaction applied in the period with `amount` > 0 whose fee / amount exceeds the product's `max_fee_rate`
-    plus `fee_tolerance`, compared in exact decimal arithmetic (a fee exactly at the limit is no exception).
-    Rows with a null amount, fee or rate (or a product not in the products table) are left out of the
-    population and counted."""
+    """Fees must be charged as the law and the contracts say (IC 35:
+    严格按照法律法规和基金合同的规定收取费用). Only when the bundle gives `transactions.fee` and
+    `products.max_fee_rate`: a confirmed purchase-type transaction applied in the period with `amount` > 0
+    whose fee / amount exceeds the product's `max_fee_rate` plus `fee_tolerance`, compared in exact decimal
+    arithmetic (a fee exactly at the limit is no exception). Rows with a null amount, fee or rate (or a
+    product not in the products table) are left out of the population and counted."""
     m, rate, bad, left_out = fee_checks(ctx)
     tx, products = ctx.tables["transactions"], ctx.tables["products"].drop_duplicates("product_code")
     if not bad.any():

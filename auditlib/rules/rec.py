@@ -22,7 +22,8 @@ from .base import RuleContext, RuleOutput, Scope, evidence, fmt_day, fmt_ts, joi
         "en": "Branch reconciliation late, missing or with differences",
     },
     requirement={
-        "zh": "每个网点须对每个交易日进行对账，最迟于其后第 {reconcile_working_days} 个工作日结束前完成，且无未解决差异",
+        "zh": "每个网点须对每个交易日进行对账，最迟于其后第 {reconcile_working_days} 个工作日结束前完成，"
+        "且无未解决差异",
         "en": "Each branch must reconcile every trading day by the end of the "
         "working day {reconcile_working_days} after it, with no unresolved differences",
     },

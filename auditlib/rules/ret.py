@@ -11,6 +11,8 @@ All date arithmetic is on whole years (`dt.year`), so a basis date on 29 Februar
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 
@@ -66,7 +68,7 @@ def early_disposals(ctx: RuleContext, record_type: str) -> tuple[int, pd.DataFra
     `early` (the end is known and not yet passed), `no_basis` (active customer), `unknown` (subject
     not in its table, so no end can be established)."""
     # the retention end only for the disposed records: joining every record to its subject first would
-    # copy 10^7 transaction keys for the handful that were disposed (33 s, +3.7 GiB at 10^7)
+    # copy every transaction key for the handful that were disposed
     ar = ctx.tables["archive_records"]
     of_type = (ar["record_type"] == record_type).fillna(False).to_numpy(dtype=bool)
     gone = of_type & (ar["disposed_at"].notna() & (ar["disposed_at"] <= ctx.as_of)).fillna(False).to_numpy(
@@ -98,6 +100,44 @@ _RETENTION_PARAMS_TEXT = {
 }
 
 
+def disposal_findings(
+    ctx: RuleContext,
+    record_type: str,
+    subject_table: str,
+    basis_column: str,
+    what: Callable[[pd.Series, pd.Series, pd.Series], tuple[pd.Series, pd.Series]],
+) -> RuleOutput:
+    """One finding per record of `record_type` disposed before its retention end (`early_disposals`):
+    the record, its subject (a row of `subject_table`), the day its retention counts from (shown as
+    `basis_column`), its retention end, and why it is a finding in each language,
+    `what(basis day, retention end, why)`."""
+    population, hit = early_disposals(ctx, record_type)
+    if hit.empty:
+        return RuleOutput(population, no_findings())
+    why = hit["why"]
+    basis = fmt_day(hit["basis"]).fillna("")
+    end = hit["retention_end"].fillna("")
+    what_zh, what_en = what(basis, end, why)
+    return RuleOutput(
+        population,
+        pd.DataFrame(
+            {
+                "entity_id": hit["record_id"],
+                "occurred_at": hit["disposed_at"],
+                "record_id": hit["record_id"],
+                "subject_id": hit["subject_id"],
+                "disposed_at": fmt_day(hit["disposed_at"]),
+                basis_column: basis,
+                "retention_end": end,
+                "why": why,
+                "what_zh": what_zh,
+                "what_en": what_en,
+                "evidence": _evidence_with_subject(hit, subject_table),
+            }
+        ),
+    )
+
+
 @rule(
     "RET-001",
     partition={"archive_records": "subject_id", "customers": "customer_id"},
@@ -123,7 +163,8 @@ _RETENTION_PARAMS_TEXT = {
     },
     detail={
         "zh": "客户身份资料 {record_id}（客户 {subject_id}）于 {disposed_at} 销毁，{what}",
-        "en": "Customer identity record {record_id} (customer {subject_id}) disposed on {disposed_at}: {what}",
+        "en": "Customer identity record {record_id} (customer {subject_id}) disposed on {disposed_at}: "
+        "{what}",
     },
 )
 def ret_001(ctx: RuleContext) -> RuleOutput:
@@ -132,42 +173,24 @@ def ret_001(ctx: RuleContext) -> RuleOutput:
     retention end is an exception; so is any disposed record of a customer still active (no close_date:
     the retention period has not started) or of a customer missing from the customers table (no retention
     end can be established, so the disposal cannot be shown to be allowed)."""
-    population, hit = early_disposals(ctx, "customer_identity")
-    if hit.empty:
-        return RuleOutput(population, no_findings())
-    why = hit["why"]
-    close = fmt_day(hit["basis"]).fillna("")
-    end = hit["retention_end"].fillna("")
-    what_zh = ("客户于 " + close + " 结束业务关系，保存期应至 " + end).where(why == "early", "")
-    what_zh = what_zh.mask(why == "no_basis", "该客户仍为存续客户（未销户），保存期尚未开始计算")
-    what_zh = what_zh.mask(why == "unknown", "客户资料中无此客户，无法确认保存期已届满")
-    what_en = ("the relationship ended on " + close + ", so it must be kept until " + end).where(
-        why == "early", ""
-    )
-    what_en = what_en.mask(
-        why == "no_basis", "the customer is still active, so its retention period has not started"
-    )
-    what_en = what_en.mask(
-        why == "unknown", "the customer is not in the customers table, so no retention end can be established"
-    )
-    return RuleOutput(
-        population,
-        pd.DataFrame(
-            {
-                "entity_id": hit["record_id"],
-                "occurred_at": hit["disposed_at"],
-                "record_id": hit["record_id"],
-                "subject_id": hit["subject_id"],
-                "disposed_at": fmt_day(hit["disposed_at"]),
-                "close_date": close,
-                "retention_end": end,
-                "why": why,
-                "what_zh": what_zh,
-                "what_en": what_en,
-                "evidence": _evidence_with_subject(hit, "customers"),
-            }
-        ),
-    )
+
+    def what(close: pd.Series, end: pd.Series, why: pd.Series) -> tuple[pd.Series, pd.Series]:
+        what_zh = ("客户于 " + close + " 结束业务关系，保存期应至 " + end).where(why == "early", "")
+        what_zh = what_zh.mask(why == "no_basis", "该客户仍为存续客户（未销户），保存期尚未开始计算")
+        what_zh = what_zh.mask(why == "unknown", "客户资料中无此客户，无法确认保存期已届满")
+        what_en = ("the relationship ended on " + close + ", so it must be kept until " + end).where(
+            why == "early", ""
+        )
+        what_en = what_en.mask(
+            why == "no_basis", "the customer is still active, so its retention period has not started"
+        )
+        what_en = what_en.mask(
+            why == "unknown",
+            "the customer is not in the customers table, so no retention end can be established",
+        )
+        return what_zh, what_en
+
+    return disposal_findings(ctx, "customer_identity", "customers", "close_date", what)
 
 
 @rule(
@@ -196,37 +219,18 @@ def ret_002(ctx: RuleContext) -> RuleOutput:
     A record disposed (disposed_at up to as_of, at any time) on or before its retention end, computed from
     the transaction's trade_date, is an exception; so is a disposed record whose transaction is not in
     the transactions table (no retention end can be established)."""
-    population, hit = early_disposals(ctx, "transaction")
-    if hit.empty:
-        return RuleOutput(population, no_findings())
-    why = hit["why"]
-    trade = fmt_day(hit["basis"]).fillna("")
-    end = hit["retention_end"].fillna("")
-    what_zh = ("交易日 " + trade + "，保存期应至 " + end).where(
-        why != "unknown", "交易数据中无此交易，无法确认保存期已届满"
-    )
-    what_en = ("traded on " + trade + ", so it must be kept until " + end).where(
-        why != "unknown",
-        "the transaction is not in the transactions table, so no retention end can be established",
-    )
-    return RuleOutput(
-        population,
-        pd.DataFrame(
-            {
-                "entity_id": hit["record_id"],
-                "occurred_at": hit["disposed_at"],
-                "record_id": hit["record_id"],
-                "subject_id": hit["subject_id"],
-                "disposed_at": fmt_day(hit["disposed_at"]),
-                "trade_date": trade,
-                "retention_end": end,
-                "why": why,
-                "what_zh": what_zh,
-                "what_en": what_en,
-                "evidence": _evidence_with_subject(hit, "transactions"),
-            }
-        ),
-    )
+
+    def what(trade: pd.Series, end: pd.Series, why: pd.Series) -> tuple[pd.Series, pd.Series]:
+        what_zh = ("交易日 " + trade + "，保存期应至 " + end).where(
+            why != "unknown", "交易数据中无此交易，无法确认保存期已届满"
+        )
+        what_en = ("traded on " + trade + ", so it must be kept until " + end).where(
+            why != "unknown",
+            "the transaction is not in the transactions table, so no retention end can be established",
+        )
+        return what_zh, what_en
+
+    return disposal_findings(ctx, "transaction", "transactions", "trade_date", what)
 
 
 @rule(
@@ -261,8 +265,8 @@ def ret_003(ctx: RuleContext) -> RuleOutput:
     no `transaction` row once `archive_grace_days` have passed since its trade date (due when
     as_of >= trade_date + grace; not yet due is not tested). Any archive row counts, held or disposed:
     early disposal is RET-001/002's business."""
-    # Positions and the key columns only: at 10^7 transactions a copy of the tested rows (all columns) and
-    # hashing their ids again cost 13 s and +2.2 GiB; the loader already keeps one row per primary key.
+    # Positions and the key columns only, not a copy of the tested rows (all columns) with their ids hashed
+    # again: the loader already keeps one row per primary key.
     ar = ctx.tables["archive_records"]
     kind = ar["record_type"]
     cust = ctx.tables["customers"]
@@ -324,6 +328,24 @@ def success_backups(ctx: RuleContext) -> pd.DataFrame:
     """Successful backups whose backup_date is in the period."""
     b = ctx.tables["backups"]
     return b[(b["status"] == "success") & ctx.in_period(b["backup_date"])]
+
+
+def backup_findings(population: pd.DataFrame, hit: pd.DataFrame, **columns) -> RuleOutput:
+    """One finding per backup in `hit` (out of the backups tested, `population`): the backup and its
+    day, then the rule's own `columns`."""
+    return RuleOutput(
+        len(population),
+        pd.DataFrame(
+            {
+                "entity_id": hit["backup_id"],
+                "occurred_at": hit["backup_date"],
+                "backup_id": hit["backup_id"],
+                "backup_date": fmt_day(hit["backup_date"]),
+                **columns,
+                "evidence": evidence("backups", hit["_row"]),
+            }
+        ),
+    )
 
 
 @rule(
@@ -408,24 +430,14 @@ def ret_005(ctx: RuleContext) -> RuleOutput:
     if hit.empty:
         return RuleOutput(len(b), no_findings())
     stated = hit["offsite"].notna()
-    return RuleOutput(
-        len(b),
-        pd.DataFrame(
-            {
-                "entity_id": hit["backup_id"],
-                "occurred_at": hit["backup_date"],
-                "backup_id": hit["backup_id"],
-                "backup_date": fmt_day(hit["backup_date"]),
-                "site_zh": hit["site"].fillna("未记录"),
-                "site_en": hit["site"].fillna("not recorded"),
-                "what_zh": pd.Series("未异地存放", index=hit.index).where(
-                    stated, "未标明是否异地存放（视为未异地）"
-                ),
-                "what_en": pd.Series("is not stored offsite", index=hit.index).where(
-                    stated, "does not state whether it is offsite (counted as not offsite)"
-                ),
-                "evidence": evidence("backups", hit["_row"]),
-            }
+    return backup_findings(
+        b,
+        hit,
+        site_zh=hit["site"].fillna("未记录"),
+        site_en=hit["site"].fillna("not recorded"),
+        what_zh=pd.Series("未异地存放", index=hit.index).where(stated, "未标明是否异地存放（视为未异地）"),
+        what_en=pd.Series("is not stored offsite", index=hit.index).where(
+            stated, "does not state whether it is offsite (counted as not offsite)"
         ),
     )
 
@@ -444,7 +456,8 @@ def ret_005(ctx: RuleContext) -> RuleOutput:
         "en": "Investor-data backup not immutable or kept too briefly",
     },
     requirement={
-        "zh": "涉及基金投资人信息和交易记录的成功备份须保存在不可修改的介质上，且保存期限不早于备份日加 {retain_years} 年",
+        "zh": "涉及基金投资人信息和交易记录的成功备份须保存在不可修改的介质上，且保存期限不早于备份日加 "
+        "{retain_years} 年",
         "en": "Successful backups holding investor information or transaction records are kept on an "
         "unmodifiable medium until no earlier than {retain_years} years after the backup date",
     },
@@ -481,21 +494,13 @@ def ret_006(ctx: RuleContext) -> RuleOutput:
     )
     sep_zh = pd.Series("；", index=hit.index).where(mutable & (short | no_until), "")
     sep_en = pd.Series("; ", index=hit.index).where(mutable & (short | no_until), "")
-    return RuleOutput(
-        len(b),
-        pd.DataFrame(
-            {
-                "entity_id": hit["backup_id"],
-                "occurred_at": hit["backup_date"],
-                "backup_id": hit["backup_id"],
-                "backup_date": fmt_day(hit["backup_date"]),
-                "retain_until": until,
-                "required_until": req,
-                "what_zh": m_zh + sep_zh + k_zh,
-                "what_en": m_en + sep_en + k_en,
-                "evidence": evidence("backups", hit["_row"]),
-            }
-        ),
+    return backup_findings(
+        b,
+        hit,
+        retain_until=until,
+        required_until=req,
+        what_zh=m_zh + sep_zh + k_zh,
+        what_en=m_en + sep_en + k_en,
     )
 
 
@@ -514,10 +519,13 @@ def ret_006(ctx: RuleContext) -> RuleOutput:
         "en": "Complaint or its call recording missing from the records inventory",
     },
     requirement={
-        "zh": "检查期间内受理的每件投诉须在受理日后 {archive_grace_days} 日内有投诉档案；记录了录音编号的电话投诉"
+        "zh": "检查期间内受理的每件投诉须在受理日后 {archive_grace_days} "
+        "日内有投诉档案；记录了录音编号的电话投诉"
         "还须有通话录音档案（已保存或已销毁的档案均可）",
-        "en": "Every complaint received in the period has a complaint record within {archive_grace_days} days "
-        "of the day of receipt, and a phone complaint with a recording reference also a call recording record "
+        "en": "Every complaint received in the period has a complaint record within {archive_grace_days} "
+        "days "
+        "of the day of receipt, and a phone complaint with a recording reference also a call recording "
+        "record "
         "(a held or disposed record both count)",
     },
     detail={

@@ -63,7 +63,8 @@ _ROLES_TEXT = {
 }
 _ROLES_DETAIL = {
     "zh": "员工 {staff_id} 自 {first_day} 起同时担任{role_a}与{role_b}（冲突岗位组合 {pairs} 组）",
-    "en": "Staff {staff_id} held {role_a} and {role_b} together from {first_day} ({pairs} conflicting pair(s))",
+    "en": "Staff {staff_id} held {role_a} and {role_b} together from {first_day} ({pairs} conflicting "
+    "pair(s))",
 }
 _ROLE_COMMON = dict(
     family="SOD",
@@ -155,7 +156,8 @@ def sod_004(ctx: RuleContext) -> RuleOutput:
         "the period after the leave date",
     },
     detail={
-        "zh": "员工 {staff_id} 已于 {leave_date} 离职，检查期间内自 {kept_from} 至 {kept_to} 仍保留{roles}岗位",
+        "zh": "员工 {staff_id} 已于 {leave_date} 离职，检查期间内自 {kept_from} 至 {kept_to} "
+        "仍保留{roles}岗位",
         "en": "Staff {staff_id} left on {leave_date} but still held {roles} from {kept_from} to {kept_to} "
         "in the period",
     },
@@ -319,7 +321,7 @@ def sod_006(ctx: RuleContext) -> RuleOutput:
     c_key = c_ref.astype(np.int64) * (len(staff) + 1) + staff_codes[check]
     del staff_codes
     # a check by someone who is not one of the item's makers (the makers: its enters in the period)
-    by_other = ~pd.Series(c_key).isin(e_key).to_numpy()  # a hash table: np.isin sorts twice (10 s at 10^7)
+    by_other = ~pd.Series(c_key).isin(e_key).to_numpy()  # a hash table: np.isin sorts twice
     checked_by_other = np.zeros(len(refs), dtype=bool)
     checked_by_other[c_ref[by_other]] = True
     checked_at_all = np.zeros(len(refs), dtype=bool)

@@ -37,9 +37,9 @@ def sales_staff(ctx: RuleContext) -> pd.DataFrame:
 _COMMON = dict(family="STAFF", entity="staff_id")
 
 
-def untrained_findings(hit: pd.DataFrame, extra: dict | None = None) -> pd.DataFrame:
-    """One finding per sales staff in `hit` (rows of `sales_staff`) short of the training a rule requires: the
-    roles held, the first such day, and where to re-perform the check (STAFF-002, STAFF-003)."""
+def sales_staff_findings(hit: pd.DataFrame, where: pd.Series, **columns) -> pd.DataFrame:
+    """One finding per sales staff in `hit` (rows of `sales_staff`): the roles held, the first such day,
+    then the rule's own `columns`, and `where` to re-perform the check (the evidence)."""
     return pd.DataFrame(
         {
             "entity_id": hit["staff_id"],
@@ -48,11 +48,17 @@ def untrained_findings(hit: pd.DataFrame, extra: dict | None = None) -> pd.DataF
             "first_day": fmt_day(hit["first_day"]),
             "roles_zh": hit["roles_zh"],
             "roles_en": hit["roles_en"],
-            **(extra or {}),
-            "evidence": evidence("staff_roles", hit["_row"])
-            + "; training rows of the staff dated in the period",
+            **columns,
+            "evidence": where,
         }
     )
+
+
+def untrained_findings(hit: pd.DataFrame, **columns) -> pd.DataFrame:
+    """The sales staff in `hit` short of the training a rule requires (STAFF-002, STAFF-003), their
+    training rows as the evidence."""
+    where = evidence("staff_roles", hit["_row"]) + "; training rows of the staff dated in the period"
+    return sales_staff_findings(hit, where, **columns)
 
 
 @rule(
@@ -91,26 +97,13 @@ def staff_001(ctx: RuleContext) -> RuleOutput:
     staff_row = hit["staff_id"].map(staff["_row"])
     ev = evidence("staff_roles", hit["_row"])
     ev = ev.where(~hit_known, ev + "; " + evidence("staff", staff_row.fillna(0)))
-    return RuleOutput(
-        len(st),
-        pd.DataFrame(
-            {
-                "entity_id": hit["staff_id"],
-                "occurred_at": hit["first_day"],
-                "staff_id": hit["staff_id"],
-                "first_day": fmt_day(hit["first_day"]),
-                "roles_zh": hit["roles_zh"],
-                "roles_en": hit["roles_en"],
-                "what_zh": pd.Series("未取得基金从业资格", index=hit.index).where(
-                    hit_known, "员工表中无此员工，无法证明取得基金从业资格"
-                ),
-                "what_en": pd.Series("not qualified", index=hit.index).where(
-                    hit_known, "not in the staff table, so no qualification can be shown"
-                ),
-                "evidence": ev,
-            }
-        ),
+    what_zh = pd.Series("未取得基金从业资格", index=hit.index).where(
+        hit_known, "员工表中无此员工，无法证明取得基金从业资格"
     )
+    what_en = pd.Series("not qualified", index=hit.index).where(
+        hit_known, "not in the staff table, so no qualification can be shown"
+    )
+    return RuleOutput(len(st), sales_staff_findings(hit, ev, what_zh=what_zh, what_en=what_en))
 
 
 @rule(
@@ -147,8 +140,8 @@ def staff_002(ctx: RuleContext) -> RuleOutput:
     hit = st[short]
     if hit.empty:
         return RuleOutput(len(st), no_findings())
-    extra = {"hours": h[short].map(lambda x: f"{x:g}"), "min_hours": f"{minimum:g}"}
-    return RuleOutput(len(st), untrained_findings(hit, extra))
+    hours_text = h[short].map(lambda x: f"{x:g}")
+    return RuleOutput(len(st), untrained_findings(hit, hours=hours_text, min_hours=f"{minimum:g}"))
 
 
 SUITABILITY_KEYWORDS = ["适用性", "适当性", "suitability"]
@@ -177,8 +170,9 @@ def keyword_training(ctx: RuleContext, keywords: list[str]) -> pd.Series:
     **_COMMON,
     title={"zh": "销售人员未接受适用性培训", "en": "Sales staff without suitability training"},
     requirement={
-        "zh": "检查期间内担任以下岗位的员工，期间内须接受过课程名称含下列关键词之一（不区分大小写）的适用性培训："
-        "岗位 {roles}；关键词 {suitability_course_keywords}",
+        "zh": "检查期间内担任以下岗位的员工，"
+        "期间内须接受过课程名称含下列关键词之一（不区分大小写）的适用性培训：岗位 {roles}；关键词 "
+        "{suitability_course_keywords}",
         "en": "Staff holding any of these roles in the period must have a training dated in the period whose "
         "course name contains one of these keywords (case-insensitive): roles {roles}; keywords "
         "{suitability_course_keywords}",

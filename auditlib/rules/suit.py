@@ -1,4 +1,5 @@
-"""SUIT: suitability (适用性): match of product risk and investor tolerance, assessments, product ratings (SU 17-32).
+"""SUIT: suitability (适用性): product risk matched to investor tolerance, assessments, product ratings
+(SU 17-32).
 
 Every SUIT rule tests the confirmed purchase-type transactions (020/022/039) applied in the period.
 The investor's tolerance is the latest assessment at or before `applied_at` (an assessment on the very
@@ -77,6 +78,17 @@ def purchases_in_period(ctx: RuleContext, columns=KEY_COLUMNS) -> pd.DataFrame:
         & ctx.in_period(tx["applied_at"])
     )
     return tx.loc[keep.fillna(False).to_numpy(dtype=bool), list(columns)]
+
+
+def transaction_head(hit: pd.DataFrame) -> dict[str, pd.Series]:
+    """The columns a finding on a transaction starts with: the transaction, when it was applied and who
+    sold it."""
+    return {
+        "entity_id": hit["txn_id"],
+        "occurred_at": hit["applied_at"],
+        "staff_id": hit["staff_id"],
+        "txn_id": hit["txn_id"],
+    }
 
 
 def with_details(
@@ -280,17 +292,17 @@ def _ratings_at(ctx: RuleContext, table: pd.DataFrame, pos: np.ndarray, index: p
 def rating_in_force(ctx: RuleContext, codes: pd.Series, at: pd.Series) -> pd.DataFrame:
     """From the rating history, the rating in force on date(`at`) of each product: the row with the latest
     `rated_at` on or before that day (NA when none, e.g. a product with no history row). `rated_at` is a day
-    (midnight), so "on or before date(at)" is "at or before `at`": one merge_asof on the timestamps, no per-row
-    Python. Columns as `_ratings_at`."""
+    (midnight), so "on or before date(at)" is "at or before `at`": one merge_asof on the timestamps, no
+    per-row Python. Columns as `_ratings_at`."""
     pr = ctx.tables["product_ratings"]
     i = latest_at_or_before([codes], at, [pr["product_code"]], pr["rated_at"], pr["_row"].to_numpy())
     return _ratings_at(ctx, pr, i, codes.index)
 
 
 def purchase_ratings(ctx: RuleContext, m: pd.DataFrame) -> pd.DataFrame:
-    """The rating each purchase is judged by (`risk_level`, `product_level`, `rated_at`, `_row_p` products row,
-    `_row_pr` history row), aligned with `m`: with the rating history, the one in force on date(applied_at);
-    without it, the products table's current rating (the v1 reading)."""
+    """The rating each purchase is judged by (`risk_level`, `product_level`, `rated_at`, `_row_p` products
+    row, `_row_pr` history row), aligned with `m`: with the rating history, the one in force on
+    date(applied_at); without it, the products table's current rating (the v1 reading)."""
     none = pd.Series(pd.NA, index=m.index, dtype="Int64")
     if has_history(ctx):
         r = rating_in_force(ctx, m["product_code"], m["applied_at"])
@@ -393,10 +405,7 @@ def suit_001(ctx: RuleContext) -> RuleOutput:
     rated = fmt_day(hit["rated_at"]).fillna("")
     in_force = {"zh": ("（" + rated + " 起适用的评级）"), "en": (" (the rating in force from " + rated + ")")}
     out = {
-        "entity_id": hit["txn_id"],
-        "occurred_at": hit["applied_at"],
-        "staff_id": hit["staff_id"],
-        "txn_id": hit["txn_id"],
+        **transaction_head(hit),
         "customer_id": hit["customer_id"],
         "product_code": hit["product_code"],
         "applied_at": fmt_ts(hit["applied_at"]),
@@ -435,7 +444,8 @@ def suit_001(ctx: RuleContext) -> RuleOutput:
         "been assessed for risk tolerance",
     },
     detail={
-        "zh": "交易 {txn_id}（{business}）于 {applied_at} 申请，客户 {customer_id} 在此之前无任何风险测评记录",
+        "zh": "交易 {txn_id}（{business}）于 {applied_at} 申请，客户 {customer_id} "
+        "在此之前无任何风险测评记录",
         "en": "Transaction {txn_id} ({business}) applied {applied_at}: customer {customer_id} had no risk "
         "assessment at or before it",
     },
@@ -446,10 +456,7 @@ def suit_002(ctx: RuleContext) -> RuleOutput:
     m = with_assessment(ctx)
     hit = with_details(ctx, m[m["assessed_at"].isna().to_numpy()])
     out = {
-        "entity_id": hit["txn_id"],
-        "occurred_at": hit["applied_at"],
-        "staff_id": hit["staff_id"],
-        "txn_id": hit["txn_id"],
+        **transaction_head(hit),
         "customer_id": hit["customer_id"],
         "applied_at": fmt_ts(hit["applied_at"]),
         "evidence": evidence("transactions", hit["_row"]),
@@ -476,8 +483,8 @@ def suit_002(ctx: RuleContext) -> RuleOutput:
         "months at the application",
     },
     detail={
-        "zh": "交易 {txn_id}（{business}）于 {applied_at} 申请，客户 {customer_id} 最近一次测评为 {assessed_at}"
-        "（{tolerance}），已于 {expired_at} 过期",
+        "zh": "交易 {txn_id}（{business}）于 {applied_at} 申请，客户 {customer_id} 最近一次测评为 "
+        "{assessed_at}（{tolerance}），已于 {expired_at} 过期",
         "en": "Transaction {txn_id} ({business}) applied {applied_at}: customer {customer_id}'s latest "
         "assessment was on {assessed_at} ({tolerance}), out of date since {expired_at}",
     },
@@ -491,10 +498,7 @@ def suit_003(ctx: RuleContext) -> RuleOutput:
     hit_mask = has & (expires < m["applied_at"]).fillna(False).to_numpy(dtype=bool)
     hit, expired = with_details(ctx, m[hit_mask]), expires[hit_mask]
     out = {
-        "entity_id": hit["txn_id"],
-        "occurred_at": hit["applied_at"],
-        "staff_id": hit["staff_id"],
-        "txn_id": hit["txn_id"],
+        **transaction_head(hit),
         "customer_id": hit["customer_id"],
         "applied_at": fmt_ts(hit["applied_at"]),
         "assessed_at": fmt_ts(hit["assessed_at"]),
@@ -612,27 +616,27 @@ def suit_004(ctx: RuleContext) -> RuleOutput:
         "en": "Customer who bought funds never assessed by the end of the period",
     },
     requirement={
-        "zh": "在检查期间内仍有业务关系、且截至期末已有已确认认购、申购或定投的客户，截至期末须至少有一次风险承受能力测评"
-        "（对存量客户须补做测评）",
+        "zh": "在检查期间内仍有业务关系、且截至期末已有已确认认购、申购或定投的客户，"
+        "截至期末须至少有一次风险承受能力测评（对存量客户须补做测评）",
         "en": "Every customer with a business relationship in the period who had a confirmed subscription, "
         "purchase or regular investment by its end must have at least one risk assessment by the end of the "
         "period (existing holders assessed retroactively)",
     },
     detail={
-        "zh": "客户 {customer_id}（{open_date} 开户）截至 {period_end} 有已确认的认购、申购、定投 {purchases} 笔"
-        "（首笔申请于 {first_purchase}），但截至期末无任何风险测评记录",
-        "en": "Customer {customer_id} (account opened {open_date}) had confirmed subscriptions, purchases or "
-        "regular investments ({purchases} in all) by {period_end} (the first applied {first_purchase}) and no "
-        "risk assessment at all by the end of the period",
+        "zh": "客户 {customer_id}（{open_date} 开户）截至 {period_end} 有已确认的认购、申购、定投 "
+        "{purchases} 笔（首笔申请于 {first_purchase}），但截至期末无任何风险测评记录",
+        "en": "Customer {customer_id} (account opened {open_date}) had confirmed subscriptions, purchases "
+        "or regular investments ({purchases} in all) by {period_end} (the first applied {first_purchase}) "
+        "and no risk assessment at all by the end of the period",
     },
 )
 def suit_005(ctx: RuleContext) -> RuleOutput:
     """Investors must be assessed, existing holders retroactively (SU 21: 对已购买基金的投资者补充进行风险承受
     能力调查): a customer whose relationship overlaps the period (`open_date` on or before period_end,
-    `close_date` null or on or after period_start) with at least one confirmed purchase-type transaction applied
-    on or before period_end (at any time before), and no risk assessment with `assessed_at` at or before the
-    end (23:59:59) of period_end. About the customer: a purchase in the period with no assessment before it is
-    also SUIT-002's (one finding per purchase)."""
+    `close_date` null or on or after period_start) with at least one confirmed purchase-type transaction
+    applied on or before period_end (at any time before), and no risk assessment with `assessed_at` at or
+    before the end (23:59:59) of period_end. About the customer: a purchase in the period with no assessment
+    before it is also SUIT-002's (one finding per purchase)."""
     cu = ctx.tables["customers"].drop_duplicates("customer_id")
     overlap = (cu["open_date"] <= ctx.period_end) & (
         cu["close_date"].isna() | (cu["close_date"] >= ctx.period_start)
@@ -702,21 +706,23 @@ def suit_005(ctx: RuleContext) -> RuleOutput:
         "en": "Sale of a product with no risk rating in force",
     },
     requirement={
-        "zh": "认购、申购、定投（已确认）的产品在申请当日须有有效的风险评级（评级历史中最近一次评级日期不晚于当日）",
-        "en": "A product sold by a confirmed subscription, purchase or regular investment must have a risk rating "
-        "in force on the day of the application (a rating in the history dated on or before that day)",
+        "zh": "认购、申购、"
+        "定投（已确认）的产品在申请当日须有有效的风险评级（评级历史中最近一次评级日期不晚于当日）",
+        "en": "A product sold by a confirmed subscription, purchase or regular investment must have a risk "
+        "rating in force on the day of the application (a rating in the history dated on or before that day)",
     },
     detail={
-        "zh": "交易 {txn_id}（{business}）于 {applied_at} 申请：产品 {product_code} 当日无有效风险评级，{what}",
-        "en": "Transaction {txn_id} ({business}) applied {applied_at}: product {product_code} had no risk rating "
-        "in force that day; {what}",
+        "zh": "交易 {txn_id}（{business}）于 {applied_at} 申请：产品 {product_code} 当日无有效风险评级，"
+        "{what}",
+        "en": "Transaction {txn_id} ({business}) applied {applied_at}: product {product_code} had no risk "
+        "rating in force that day; {what}",
     },
 )
 def suit_006(ctx: RuleContext) -> RuleOutput:
     """A product must be rated before it is sold (SU 17), or the sale cannot be matched to the investor
-    (SU 30). Only when the rating history (`product_ratings`) is provided: a purchase applied in the period for
-    a product with no history row dated on or before date(applied_at) (a product with no history row at all
-    has no rating in force on any day)."""
+    (SU 30). Only when the rating history (`product_ratings`) is provided: a purchase applied in the period
+    for a product with no history row dated on or before date(applied_at) (a product with no history row at
+    all has no rating in force on any day)."""
     m = purchases_in_period(ctx, ["product_code", "applied_at"])
     r = rating_in_force(ctx, m["product_code"], m["applied_at"])
     hit = with_details(ctx, m[r["rated_at"].isna().to_numpy()])
@@ -731,10 +737,7 @@ def suit_006(ctx: RuleContext) -> RuleOutput:
     ev = evidence("transactions", hit["_row"])
     ev = ev.where(~known, ev + "; " + evidence("product_ratings", first_row.fillna(0)))
     out = {
-        "entity_id": hit["txn_id"],
-        "occurred_at": hit["applied_at"],
-        "staff_id": hit["staff_id"],
-        "txn_id": hit["txn_id"],
+        **transaction_head(hit),
         "product_code": hit["product_code"],
         "applied_at": fmt_ts(hit["applied_at"]),
         "first_rated_at": day,

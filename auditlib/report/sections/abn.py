@@ -23,6 +23,7 @@ from matplotlib.ticker import MaxNLocator
 from ...calendar import CalendarRangeError
 from ...i18n import t
 from ...mask import mask_account
+from ...partition.aggregate import per_bucket
 from ...rules.abn import (
     cents,
     cutoff_check,
@@ -43,28 +44,50 @@ CUTOFF_KINDS = ("after_cutoff", "before_cutoff", "non_trading")
 CUTOFF_COLOURS = (RED, ORANGE, BLUE)
 
 
-def transfer_months(result) -> pd.DataFrame:
-    """Transfers per month of business date (index `YYYY-MM`) and state (columns TRANSFER_STATES)."""
-    ctx = rule_context(result, "ABN-005")
+def _months_part(ctx) -> pd.DataFrame:
+    """Transfers per (month of business date, state) in `ctx`'s tables: `month`, `state`, `n`."""
     ft, _, late, missing = transfer_timeliness(ctx)
     executed = ft["executed_at"].notna().to_numpy()
     state = np.select([late, missing, executed], ["late", "missing", "on_time"], "not_due")
     month = ft["business_date"].dt.strftime("%Y-%m").to_numpy()
-    counts = pd.crosstab(pd.Series(month, name="month"), pd.Series(state, name="state"))
-    return counts.reindex(columns=list(TRANSFER_STATES), fill_value=0)
+    return (
+        pd.DataFrame({"month": month, "state": state})
+        .groupby(["month", "state"])
+        .size()
+        .reset_index(name="n")
+    )
 
 
-def cutoff_hours(result) -> pd.DataFrame:
-    """Applications per hour of the day (0-23): `all` and the wrong trade dates by kind (CUTOFF_KINDS)."""
-    ctx = rule_context(result, "ABN-007")
+def transfer_months(result) -> pd.DataFrame:
+    """Transfers per month of business date (index `YYYY-MM`) and state (columns TRANSFER_STATES), counted per
+    bucket (ABN-005's key) and summed; in memory, over one."""
+    ctx = rule_context(result, "ABN-005")
+    counted = pd.concat(per_bucket(result.bundle, ctx, "ABN-005", _months_part), ignore_index=True)
+    counts = counted.groupby(["month", "state"])["n"].sum().unstack("state", fill_value=0)
+    counts = counts.reindex(columns=list(TRANSFER_STATES), fill_value=0).astype("int64")
+    counts.columns.name = "state"
+    return counts
+
+
+def _hours_part(ctx) -> np.ndarray:
+    """Applications per hour (row 0) and wrong trade dates per hour by kind (rows 1.., CUTOFF_KINDS)."""
     tx, expected, trading, before = cutoff_check(ctx)
     wrong = tx["trade_date"].to_numpy() != expected
     kind = np.select([~trading, before], ["non_trading", "before_cutoff"], "after_cutoff")
     hour = tx["applied_at"].dt.hour.to_numpy()
+    rows = [np.bincount(hour, minlength=24)]
+    rows += [np.bincount(hour[wrong & (kind == k)], minlength=24) for k in CUTOFF_KINDS]
+    return np.array(rows, dtype=np.int64)
+
+
+def cutoff_hours(result) -> pd.DataFrame:
+    """Applications per hour of the day (0-23): `all` and the wrong trade dates by kind (CUTOFF_KINDS),
+    counted per bucket (ABN-007's key) and summed."""
+    ctx = rule_context(result, "ABN-007")
+    counts = sum(per_bucket(result.bundle, ctx, "ABN-007", _hours_part))
     out = pd.DataFrame(index=pd.RangeIndex(24, name="hour"))
-    out["all"] = np.bincount(hour, minlength=24)
-    for k in CUTOFF_KINDS:
-        out[k] = np.bincount(hour[wrong & (kind == k)], minlength=24)
+    for name, row in zip(("all", *CUTOFF_KINDS), counts, strict=True):
+        out[name] = row
     return out
 
 
@@ -172,31 +195,41 @@ def cutoff_chart(result, lang: str) -> str:
 SWEEP_ROWS = 15
 
 
+def _sweeps_part(ctx) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Branch sweeps in `ctx`'s tables per receiving account (`special`, `count`, `cents`) and the distinct
+    (account, branch) pairs: a branch counts once per account whichever buckets its sweeps fall in."""
+    sw = sweeps_in_period(ctx)
+    d = pd.DataFrame(
+        {
+            "account": sw["account"].fillna("").astype(str).to_numpy(),
+            "special": sw["special"].to_numpy(),
+            "c": cents(sw["amount"]),
+            "branch": sw["branch_id"].astype("string").to_numpy(),
+        }
+    )
+    g = d.groupby("account", sort=True).agg(
+        special=("special", "any"), count=("c", "size"), cents=("c", "sum")
+    )
+    pairs = d.loc[d["branch"].notna().to_numpy(dtype=bool), ["account", "branch"]].drop_duplicates()
+    return g.reset_index(), pairs
+
+
 def sweep_destinations(result) -> pd.DataFrame:
     """Branch sweeps in the period by receiving account (trimmed; "" when none): `account`, `special` (True,
     False, or None when no special account is configured), `count`, `cents`, `branches`; the special
-    accounts first, then by amount."""
+    accounts first, then by amount. Summed over the buckets (ABN-009's key), branches counted over the union
+    of each bucket's (account, branch) pairs."""
     ctx = rule_context(result, "ABN-009")
-    sw = sweeps_in_period(ctx)
     configured = bool(special_accounts(ctx))
-    g = (
-        pd.DataFrame(
-            {
-                "account": sw["account"].fillna("").astype(str).to_numpy(),
-                "special": sw["special"].to_numpy(),
-                "c": cents(sw["amount"]),
-                "branch": sw["branch_id"].astype("string").to_numpy(),
-            }
-        )
-        .groupby("account", sort=True)
-        .agg(
-            special=("special", "any"),
-            count=("c", "size"),
-            cents=("c", "sum"),
-            branches=("branch", "nunique"),
-        )
-        .reset_index()
+    got = per_bucket(result.bundle, ctx, "ABN-009", _sweeps_part)
+    per = pd.concat([g for g, _ in got], ignore_index=True)
+    pairs = pd.concat([p for _, p in got], ignore_index=True).drop_duplicates()
+    g = per.groupby("account", sort=True).agg(
+        special=("special", "any"), count=("count", "sum"), cents=("cents", "sum")
     )
+    g["count"] = g["count"].astype("int64")
+    g["branches"] = pairs.groupby("account")["branch"].size().reindex(g.index, fill_value=0).astype("int64")
+    g = g.reset_index()
     g = g.sort_values(["special", "cents", "account"], ascending=[False, False, True], kind="stable")
     if not configured:
         g["special"] = None

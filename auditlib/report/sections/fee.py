@@ -9,11 +9,15 @@ counts only: no customer, no staff.
 
 from __future__ import annotations
 
+import dataclasses
+import math
+
 import numpy as np
 import pandas as pd
 from matplotlib.ticker import MaxNLocator
 
 from ...i18n import t
+from ...partition.aggregate import per_bucket
 from ...rules.fee import above_limit, fee_checks, percent
 from ..charts import figure_html, new_figure
 from ..html import esc, table_html
@@ -53,6 +57,31 @@ def bands_chart(counts: np.ndarray, lang: str) -> str:
     return figure_html(fig, t("fee.alt", lang))
 
 
+@dataclasses.dataclass
+class FeePart:
+    """FEE-001's checks over some transactions (all, or one bucket of customers): counts that add up, and
+    the exceptions' excess fees (as many rows as the rule's findings), summed exactly once combined."""
+
+    checked: int
+    left_out: int
+    bands: np.ndarray
+    products: pd.DataFrame  # per product: checked, exceptions
+    over: pd.DataFrame  # per exception: product, excess
+
+
+def _fee_part(ctx) -> FeePart:
+    m, rate, bad, left_out = fee_checks(ctx)
+    products = (
+        pd.DataFrame({"product": m["product_code"].to_numpy(), "bad": bad})
+        .groupby("product", sort=True)
+        .agg(checked=("bad", "size"), exceptions=("bad", "sum"))
+        .astype("int64")
+    )
+    excess = (m["fee"] - rate * m["amount"]).to_numpy(dtype="float64")[bad]
+    over = pd.DataFrame({"product": m["product_code"].to_numpy()[bad], "excess": excess})
+    return FeePart(len(m), left_out, fee_bands(m, rate, bad), products, over)
+
+
 @family_extra("FEE")
 def fee_extras(result, lang: str) -> str:
     """What FEE-001 required and found, the fees charged against the contract rate, the products over it."""
@@ -70,20 +99,19 @@ def fee_extras(result, lang: str) -> str:
     ctx = rule_context(result, "FEE-001")
     tolerance = percent([ctx.params["fee_tolerance"]])[0]
     parts = [head, f"<p>{esc(t('fee.required', lang, tolerance=tolerance))}</p>"]
-    m, rate, bad, left_out = fee_checks(ctx)
+    got = per_bucket(result.bundle, ctx, "FEE-001", _fee_part)
+    n, left_out = sum(g.checked for g in got), sum(g.left_out for g in got)
     extra = (" " if lang == "en" else "") + t("fee.left_out", lang, n=f"{left_out:,}") if left_out else ""
-    if not len(m):
+    if not n:
         return "".join(parts) + f"<p>{esc(t('fee.none', lang) + extra)}</p>"
-    excess = (m["fee"] - rate * m["amount"]).where(bad, 0.0)
-    found = t("fee.found", lang, n=f"{len(m):,}", bad=f"{int(bad.sum()):,}", excess=f"{excess.sum():,.2f}")
+    over = pd.concat([g.over for g in got], ignore_index=True)  # one row per exception: FEE-001's findings
+    found = t("fee.found", lang, n=f"{n:,}", bad=f"{len(over):,}", excess=f"{math.fsum(over['excess']):,.2f}")
     parts.append(f"<p>{esc(found + extra)}</p>")
-    parts.append(bands_chart(fee_bands(m, rate, bad), lang))
-    if bad.any():
-        by = (
-            pd.DataFrame({"product": m["product_code"].to_numpy(), "bad": bad, "excess": excess.to_numpy()})
-            .groupby("product", sort=True)
-            .agg(checked=("bad", "size"), exceptions=("bad", "sum"), excess=("excess", "sum"))
-        )
+    parts.append(bands_chart(sum(g.bands for g in got), lang))
+    if len(over):
+        by = pd.concat([g.products for g in got]).groupby(level=0, sort=True).sum()
+        excess = over.groupby("product", sort=True)["excess"].agg(math.fsum)  # exact: any order, any buckets
+        by["excess"] = excess.reindex(by.index, fill_value=0.0)
         by = (
             by[by["exceptions"] > 0].sort_values(["excess", "exceptions"], ascending=False).head(TOP_PRODUCTS)
         )

@@ -13,6 +13,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ...i18n import t
+from ...partition.aggregate import per_bucket
 from ...rules.info import change_checks, table_names
 from ..html import esc, table_html
 from . import family_extra
@@ -26,11 +27,30 @@ def _joined(names: list[str], lang: str) -> str:
     return "、".join(words) if lang == "zh" else ", ".join(words)
 
 
+def _changes_part(ctx) -> tuple[pd.DataFrame, int, int]:
+    """(per business table: `changes` and each check's count; changes failing any check; changes in the
+    period to any table) over `ctx`'s data changes (all, or one bucket)."""
+    dc, checks = change_checks(ctx)
+    frame = pd.DataFrame({"table": dc["table_name"].str.lower().to_numpy(), **checks})
+    counts = frame.groupby("table", sort=True).agg(
+        changes=("table", "size"), **{c: (c, "sum") for c in CHECKS}
+    )
+    bad = int(pd.DataFrame(checks).any(axis=1).sum()) if len(dc) else 0
+    return counts.astype("int64"), bad, int(ctx.in_period(ctx.tables["data_changes"]["changed_at"]).sum())
+
+
+def change_totals(result) -> tuple[pd.DataFrame, int, int]:
+    """Per business table (as named in the data): `changes` and the count of each check; the changes failing
+    any check; all changes in the period. Counted per bucket of changes (INFO-002's key) and summed."""
+    got = per_bucket(result.bundle, rule_context(result, "INFO-002"), "INFO-002", _changes_part)
+    counts = pd.concat([c for c, _, _ in got]).groupby(level=0, sort=True).sum().astype("int64")
+    counts.index.name = "table"
+    return counts, sum(b for _, b, _ in got), sum(p for _, _, p in got)
+
+
 def change_counts(result) -> pd.DataFrame:
     """Per business table (as named in the data): `changes` and the count of each check."""
-    dc, checks = change_checks(rule_context(result, "INFO-002"))
-    frame = pd.DataFrame({"table": dc["table_name"].str.lower().to_numpy(), **checks})
-    return frame.groupby("table", sort=True).agg(changes=("table", "size"), **{c: (c, "sum") for c in CHECKS})
+    return change_totals(result)[0]
 
 
 @family_extra("INFO")
@@ -42,15 +62,12 @@ def info_extras(result, lang: str) -> str:
     ctx = rule_context(result, "INFO-002")
     tables = [str(t) for t in ctx.params["tables"]]
     parts = [head, f"<p>{esc(t('info.required', lang, tables=_joined(tables, lang)))}</p>"]
-    counts = change_counts(result)
+    counts, bad, in_period = change_totals(result)
     n = int(counts["changes"].sum())
-    _, checks = change_checks(ctx)
-    bad = int(pd.DataFrame(checks).any(axis=1).sum()) if n else 0
     parts.append(
         f"<p>{esc(t('info.found', lang, n=f'{n:,}', ok=f'{n - bad:,}', bad=f'{bad:,}') if n else t('info.none', lang))}"
     )
-    in_period = ctx.in_period(ctx.tables["data_changes"]["changed_at"])
-    other = int(in_period.sum()) - n
+    other = in_period - n
     parts.append((" " if lang == "en" else "") + esc(t("info.other", lang, n=f"{other:,}")) if other else "")
     parts.append("</p>")
     if n:

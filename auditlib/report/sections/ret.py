@@ -15,10 +15,12 @@ from matplotlib.patches import Patch
 
 from ...arrowops import isin_text
 from ...i18n import t
+from ...partition.aggregate import per_bucket
 from ...rules.ret import BASIS, RETAINED_TYPES, record_retention
 from ..charts import figure_html, new_figure
 from ..html import esc, table_html
 from . import family_extra
+from .suit import rule_context
 
 #: day states of the backup calendar, in colour order
 STATES = ("success", "failed", "none", "not_due")
@@ -95,62 +97,95 @@ def backup_calendar(result, lang: str) -> str:
     return head + f"<p>{esc(summary)}</p>" + figure_html(fig, t("ret.alt", lang))
 
 
-def upcoming_ends(result) -> tuple[pd.DataFrame, list[str]]:
-    """Records held at as_of whose retention end falls in (as_of, as_of + 12 months].
+COLUMNS = ["record_id", "record_type", "retention_end"]
 
-    Returns the records (`record_id`, `record_type`, `retention_end` as a date) sorted by end and id,
-    and the record types that could not be counted (their subject table is missing)."""
-    tables, p = result.bundle.tables, result.params
-    as_of = pd.Timestamp(p.as_of)
+
+def _ends_part(ctx, record_type: str, until: pd.Timestamp, first: int | None):
+    """In `ctx`'s tables (RET-001's or RET-002's: the archive records with their subjects), the held records
+    of `record_type` whose retention ends in (as_of, until]: (count per end, the `first` of them by end and
+    id: all of them when None)."""
+    subject_table, key, basis_col = BASIS[record_type]
+    tables, params, as_of = ctx.tables, ctx.params, ctx.as_of
+    # The end is always 31 December: only the years of as_of and of as_of + 12 months can qualify, so
+    # only subjects whose basis year gives one of those years, and the held records naming them, are
+    # looked up (the whole inventory against every transaction cost 45 s and +4.2 GiB at 10^7). The
+    # loader keeps one row per primary key, so a subject's basis does not depend on this filter.
+    shift = int(params["years"]) - (1 if params["basis_year_counts"] else 0)
+    subjects = tables[subject_table]
+    basis_year = subjects[basis_col].dt.year
+    near_subjects = subjects[
+        basis_year.between(as_of.year - shift, until.year - shift).fillna(False).to_numpy(dtype=bool)
+    ]
+    ar = tables["archive_records"]
+    held = (
+        ((ar["record_type"] == record_type) & (ar["disposed_at"].isna() | (ar["disposed_at"] > as_of)))
+        .fillna(False)
+        .to_numpy(dtype=bool)
+    )
+    ar = ar[held]
+    ar = ar[isin_text(ar["subject_id"], near_subjects[key])]
+    recs = record_retention({"archive_records": ar, subject_table: near_subjects}, record_type, params)
+    near = recs[recs["end_year"].between(as_of.year, until.year).fillna(False).to_numpy(dtype=bool)]
+    end = pd.to_datetime(pd.DataFrame({"year": near["end_year"].astype("int64"), "month": 12, "day": 31}))
+    keep = ((end > as_of) & (end <= until)).to_numpy(dtype=bool)
+    ends = pd.DataFrame(
+        {
+            "record_id": near["record_id"].to_numpy()[keep],
+            "record_type": record_type,
+            "retention_end": end.to_numpy()[keep],
+        }
+    )
+    counts = ends.groupby("retention_end").size()
+    ends = ends.sort_values(["retention_end", "record_id"], kind="stable")
+    return counts, ends if first is None else ends.head(first)
+
+
+def upcoming(result, first: int | None = None) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+    """Records held at as_of whose retention end falls in (as_of, as_of + 12 months], with the same ends
+    as RET-001/002 (their effective parameters), computed per bucket of subjects (their key) and combined.
+
+    Returns (counts: `retention_end`, `record_type`, `count` by end then type; the records: `record_id`,
+    `record_type`, `retention_end` as a date, sorted by end, type and id, the `first` of each type or all
+    when None; the record types that could not be counted: their subject table is missing)."""
+    as_of = pd.Timestamp(result.params.as_of)
     until = as_of + pd.DateOffset(months=12)
-    parts, missing = [], []
+    counts, records, missing = [], [], []
     for record_type in RETAINED_TYPES:
-        subject_table, key, basis_col = BASIS[record_type]
+        subject_table = BASIS[record_type][0]
         if not result.bundle.has(subject_table):
             missing.append(record_type)
             continue
-        params = p.rule_params(RULE_OF[record_type])
-        # The end is always 31 December: only the years of as_of and of as_of + 12 months can qualify, so
-        # only subjects whose basis year gives one of those years, and the held records naming them, are
-        # looked up (the whole inventory against every transaction cost 45 s and +4.2 GiB at 10^7). The
-        # loader keeps one row per primary key, so a subject's basis does not depend on this filter.
-        shift = int(params["years"]) - (1 if params["basis_year_counts"] else 0)
-        subjects = tables[subject_table]
-        basis_year = subjects[basis_col].dt.year
-        near_subjects = subjects[
-            basis_year.between(as_of.year - shift, until.year - shift).fillna(False).to_numpy(dtype=bool)
-        ]
-        ar = tables["archive_records"]
-        held = (
-            ((ar["record_type"] == record_type) & (ar["disposed_at"].isna() | (ar["disposed_at"] > as_of)))
-            .fillna(False)
-            .to_numpy(dtype=bool)
+        code = RULE_OF[record_type]
+        got = per_bucket(
+            result.bundle,
+            rule_context(result, code),
+            code,
+            lambda ctx, rt=record_type: _ends_part(ctx, rt, until, first),
         )
-        ar = ar[held]
-        ar = ar[isin_text(ar["subject_id"], near_subjects[key])]
-        recs = record_retention(
-            {**tables, "archive_records": ar, subject_table: near_subjects}, record_type, params
+        n = pd.concat([c for c, _ in got]).groupby(level=0).sum()
+        counts.append(
+            pd.DataFrame({"retention_end": n.index, "record_type": record_type, "count": n.to_numpy()})
         )
-        near = recs[recs["end_year"].between(as_of.year, until.year).fillna(False).to_numpy(dtype=bool)]
-        end = pd.to_datetime(pd.DataFrame({"year": near["end_year"].astype("int64"), "month": 12, "day": 31}))
-        keep = ((end > as_of) & (end <= until)).to_numpy(dtype=bool)
-        parts.append(
-            pd.DataFrame(
-                {
-                    "record_id": near["record_id"].to_numpy()[keep],
-                    "record_type": record_type,
-                    "retention_end": end.to_numpy()[keep],
-                }
-            )
-        )
-    out = (
-        pd.concat(parts, ignore_index=True)
-        if parts
-        else pd.DataFrame(columns=["record_id", "record_type", "retention_end"])
+        ends = pd.concat([e for _, e in got], ignore_index=True)
+        ends = ends.sort_values(["retention_end", "record_id"], kind="stable")
+        records.append(ends if first is None else ends.head(first))
+    counts_df = (
+        pd.concat(counts, ignore_index=True)
+        if counts
+        else pd.DataFrame({"retention_end": pd.Series(dtype="datetime64[ns]"), "record_type": "", "count": 0})
     )
-    return out.sort_values(["retention_end", "record_type", "record_id"], kind="stable").reset_index(
-        drop=True
-    ), missing
+    records_df = pd.concat(records, ignore_index=True) if records else pd.DataFrame(columns=COLUMNS)
+    counts_df = counts_df[counts_df["count"] > 0]
+    counts_df = counts_df.sort_values(["retention_end", "record_type"], kind="stable").reset_index(drop=True)
+    records_df = records_df.sort_values(COLUMNS[::-1], kind="stable").reset_index(drop=True)
+    return counts_df.astype({"count": "int64"}), records_df, missing
+
+
+def upcoming_ends(result) -> tuple[pd.DataFrame, list[str]]:
+    """Every record held at as_of whose retention ends in the next 12 months (sorted by end, type and id),
+    and the record types that could not be counted (the report shows only counts and a few of them)."""
+    _, ends, missing = upcoming(result)
+    return ends, missing
 
 
 def retention_overview(result, lang: str) -> str:
@@ -161,18 +196,20 @@ def retention_overview(result, lang: str) -> str:
     until = as_of + pd.DateOffset(months=12)
     note = t("ret.upcoming_note", lang, as_of=f"{as_of:%Y-%m-%d}", until=f"{until:%Y-%m-%d}")
     parts = [head, f'<p class="muted">{esc(note)}</p>']
-    ends, missing = upcoming_ends(result)
+    counts, first, missing = upcoming(result, EXAMPLES // len(RETAINED_TYPES) or 1)
     for record_type in missing:
         table = {"customer_identity": "customers", "transaction": "transactions"}[record_type]
         text = t("ret.not_provided", lang, table=table, kind=t("ret." + record_type, lang))
         parts.append(f'<p class="muted">{esc(text)}</p>')
-    if ends.empty:
+    if counts.empty:
         return "".join(parts) + f"<p>{esc(t('ret.none_upcoming', lang))}</p>"
-    type_label = ends["record_type"].map(lambda v: t("ret." + v, lang))
     counts = (
-        ends.assign(type=type_label, month=ends["retention_end"].dt.strftime("%Y-%m"))
-        .groupby(["type", "month"], sort=False)
-        .size()
+        counts.assign(
+            type=counts["record_type"].map(lambda v: t("ret." + v, lang)),
+            month=counts["retention_end"].dt.strftime("%Y-%m"),
+        )
+        .groupby(["type", "month"], sort=False)["count"]
+        .sum()
         .reset_index(name="count")
     )
     parts.append(
@@ -182,11 +219,11 @@ def retention_overview(result, lang: str) -> str:
             numeric=("count",),
         )
     )
-    ex = ends.groupby("record_type", sort=False).head(EXAMPLES // len(RETAINED_TYPES) or 1).head(EXAMPLES)
+    ex = first.head(EXAMPLES)
     examples = pd.DataFrame(
         {
             "record_id": ex["record_id"],
-            "type": type_label.loc[ex.index],
+            "type": ex["record_type"].map(lambda v: t("ret." + v, lang)),
             "end": ex["retention_end"].dt.strftime("%Y-%m-%d"),
         }
     )

@@ -15,6 +15,7 @@ from matplotlib.patches import Rectangle
 
 from ...engine import rule_context as engine_rule_context
 from ...i18n import t
+from ...partition.aggregate import per_bucket
 from ...rules.base import RuleContext
 from ...rules.suit import (
     LEVELS,
@@ -39,17 +40,15 @@ def rule_context(result, code: str) -> RuleContext:
     return engine_rule_context(result.params, result.bundle, code)
 
 
-def suitability_cells(result) -> pd.DataFrame:
-    """Sales counted per (product level, investor level): `product`, `investor` (1-5, 0 = unrecognised
-    label, -1 = no assessment), `sales`, `unconfirmed` (no signed mismatch confirmation), `allowed`."""
-    ctx = rule_context(result, "SUIT-001")
+def _cells_part(ctx: RuleContext) -> pd.DataFrame:
+    """Sales and unconfirmed ones per (product level, investor level) of the purchases in `ctx`'s tables."""
     m = with_assessment(ctx)
     r = purchase_ratings(ctx, m)
     if has_history(ctx):  # a sale with no rating in force is shown apart (see `rating_sentence`)
         m, r = m[r["rated_at"].notna().to_numpy()], r[r["rated_at"].notna().to_numpy()]
     product = r["product_level"]
     investor = m["tolerance_level"].fillna(UNKNOWN).astype("int64").where(m["assessed_at"].notna(), NONE)
-    cells = (
+    return (
         pd.DataFrame(
             {
                 "product": product.fillna(UNKNOWN).astype("int64").to_numpy(),
@@ -59,8 +58,22 @@ def suitability_cells(result) -> pd.DataFrame:
         )
         .groupby(["product", "investor"])
         .agg(sales=("unconfirmed", "size"), unconfirmed=("unconfirmed", "sum"))
+        .reset_index()
     )
-    cells = cells.reset_index()
+
+
+def suitability_cells(result) -> pd.DataFrame:
+    """Sales counted per (product level, investor level): `product`, `investor` (1-5, 0 = unrecognised
+    label, -1 = no assessment), `sales`, `unconfirmed` (no signed mismatch confirmation), `allowed`.
+    Counted per bucket of customers (SUIT-001's key) and summed; in memory, over one."""
+    ctx = rule_context(result, "SUIT-001")
+    counted = pd.concat(per_bucket(result.bundle, ctx, "SUIT-001", _cells_part), ignore_index=True)
+    cells = (
+        counted.groupby(["product", "investor"])
+        .agg(sales=("sales", "sum"), unconfirmed=("unconfirmed", "sum"))
+        .astype("int64")
+        .reset_index()
+    )
     allowed = matrix_table(ctx.params["matrix"])
     known = (cells["product"] > 0) & (cells["investor"] > 0)
     cells["allowed"] = (
@@ -68,6 +81,11 @@ def suitability_cells(result) -> pd.DataFrame:
     )
     cells["mismatch"] = known & ~cells["allowed"]
     return cells
+
+
+def _unrated(ctx: RuleContext) -> int:
+    m = purchases_in_period(ctx, ["product_code", "applied_at"])
+    return int(rating_in_force(ctx, m["product_code"], m["applied_at"])["rated_at"].isna().sum())
 
 
 def _axis(levels: list[int], prefix: str, label_map: dict, lang: str) -> list[str]:
@@ -127,8 +145,7 @@ def rating_sentence(result, lang: str) -> str:
         if "SUIT-006" in summary.index and summary.loc["SUIT-006", "tested"]:
             n = int(summary.loc["SUIT-006", "exceptions"])
         else:
-            m = purchases_in_period(ctx, ["product_code", "applied_at"])
-            n = int(rating_in_force(ctx, m["product_code"], m["applied_at"])["rated_at"].isna().sum())
+            n = sum(per_bucket(result.bundle, ctx, "SUIT-001", _unrated))
         return t("suit.history", lang, unrated=t("suit.unrated", lang, n=f"{n:,}") if n else "")
     row = summary.loc["SUIT-001"] if "SUIT-001" in summary.index else None
     notes = row["notes"] if row is not None and "notes" in row and isinstance(row["notes"], dict) else {}

@@ -98,20 +98,25 @@ def open_bundle(
         folder = Path(tempfile.mkdtemp(prefix="auditlib-partitions-"))
     keys, whole = plan(params.selected())
     n = n_buckets(data_dir)
+    scheduler = os.environ.get(SCHEDULER_ENV, "").strip() or scheduler
+    client = None
     try:
-        bundle = load_partitioned(data_dir, folder, keys, n, encoding=params.encoding, as_of=params.as_of)
+        if scheduler:  # the partitions written and the rules run on the cluster's workers
+            from distributed import Client
+
+            client = Client(scheduler, set_as_default=False)
+        bundle = load_partitioned(
+            data_dir, folder, keys, n, encoding=params.encoding, as_of=params.as_of, client=client
+        )
     except BaseException:
+        if client is not None:
+            client.close()
         if keep is None:
             shutil.rmtree(folder, ignore_errors=True)
         raise
     if keep is None:  # the partitions hold personal data: gone with the bundle (or the process)
         weakref.finalize(bundle, shutil.rmtree, str(folder), True)
-    scheduler = os.environ.get(SCHEDULER_ENV, "").strip() or scheduler
-    client = None
-    if scheduler:
-        from distributed import Client
-
-        client = Client(scheduler, set_as_default=False)
+    if client is not None:
         weakref.finalize(bundle, client.close)
     bundle.partitions = Partitions(bundle, client)
     bundle.engine_info = {

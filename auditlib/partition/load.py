@@ -120,9 +120,12 @@ def load_partitioned(
     n: int,
     encoding: str | None = None,
     as_of: dt.date | str | None = None,
+    client=None,
 ) -> PartitionedBundle:
     """Load the bundle with the big tables written into `folder` as `n` buckets per key in `keys`
-    ({table: [key columns]}); a big table no declared rule partitions is written by its first column."""
+    ({table: [key columns]}); a big table no declared rule partitions is written by its first column.
+    With a Dask `client`, each big table is read and written by a task on the cluster (the largest first:
+    the tables are written side by side), and `folder` must be where the workers write too."""
     data_dir = Path(data_dir)
     as_of = pd.Timestamp(as_of) if as_of is not None else None
     from ..load.reading import find_table_files
@@ -133,15 +136,25 @@ def load_partitioned(
     small = small_bundle.tables
     stores, infos, issues = {}, dict(small_bundle.files), [small_bundle.quality]
     problems = []
+    jobs = {
+        name: (name, files[name], folder, keys.get(name) or [TABLES[name].columns[0].name], n) for name in big
+    }
+    if client is not None:
+        small_f = client.scatter(dict(small), broadcast=True)
+        largest = sorted(big, key=lambda t: -files[t].stat().st_size * len(jobs[t][3]))
+        futures = {
+            t: client.submit(_load_big_task, *jobs[t], encoding, as_of, small_f, pure=False) for t in largest
+        }
     for name in big:
-        table_keys = keys.get(name) or [TABLES[name].columns[0].name]
-        try:
-            store, info, table_issues = _load_big(
-                name, files[name], folder, table_keys, n, encoding, as_of, small
-            )
-        except DataContractError as e:
-            problems.extend(e.problems)
+        if client is None:
+            loaded = _load_big_task(*jobs[name], encoding, as_of, small)
+        else:
+            loaded = futures[name].result()
+            futures[name].release()
+        if isinstance(loaded, list):  # the table's contract problems
+            problems.extend(loaded)
             continue
+        store, info, table_issues = loaded
         stores[name], infos[name] = store, info
         issues.extend(table_issues)
     if problems:
@@ -160,6 +173,15 @@ def load_partitioned(
         stores=stores,
         n_buckets=n,
     )
+
+
+def _load_big_task(*args) -> tuple[TableStore, FileInfo, list[pd.DataFrame]] | list:
+    """`_load_big`, its contract problems returned (as `Problem`s: an exception would lose them on its way
+    back from a Dask worker)."""
+    try:
+        return _load_big(*args)
+    except DataContractError as e:
+        return e.records
 
 
 def _load_big(
@@ -352,9 +374,12 @@ def _duplicate_keys(store: TableStore) -> list[pd.DataFrame]:
     cols = ", ".join(f'"{k}"' for k in key)
     con = _duckdb(store.folder / ".duckdb")
     try:
+        # the repeated keys by a hash aggregate, then their rows by a join (a window over every row sorts them all)
+        same = " AND ".join(f'a."{k}" IS NOT DISTINCT FROM d."{k}"' for k in key)
         dups = con.execute(
-            f'SELECT "{ROW}" AS r, first_value("{ROW}") OVER (PARTITION BY {cols} ORDER BY "{ROW}") AS f '
-            f"FROM {_files_sql(store)} QUALIFY r <> f ORDER BY r"
+            f'WITH d AS (SELECT {cols}, min("{ROW}") AS f FROM {_files_sql(store)} GROUP BY {cols} '
+            f'HAVING count(*) > 1) SELECT a."{ROW}" AS r, d.f AS f FROM {_files_sql(store)} a JOIN d ON {same} '
+            f'WHERE a."{ROW}" <> d.f ORDER BY r'
         ).fetchnumpy()
     finally:
         con.close()

@@ -1,8 +1,10 @@
 """Running the declared rules bucket by bucket, here or on a Dask cluster, and adding their outputs up.
 
-The rules that share their tables' keys run together on one bucket (it is read once); each rule's outputs
-over the buckets combine into the one `RuleOutput` the whole tables give: population, left-out rows and
-notes summed, findings concatenated in bucket order (the engine then sorts them by entity as always).
+Every declared rule runs on one bucket in one task, each (table, key) read at most once and let go after the
+last rule that needs it; each rule's outputs over the buckets combine into the one `RuleOutput` the whole
+tables give: population, left-out rows and notes summed, findings concatenated in bucket order (the engine
+then sorts them by entity as always). A rule that reads big tables through aggregates (`Rule.aggregates`)
+has only those computed per bucket; they are combined and its body runs once, here, on the combined frames.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 
+import numpy as np
 import pandas as pd
 
 from ..load.quality import ROW
@@ -17,10 +20,12 @@ from ..rules import REGISTRY
 from ..rules.base import Rule, RuleContext, RuleOutput
 from .store import TableStore, bucket_of
 
+#: what one rule gives for one bucket: its output, its aggregates' parts (name -> frame), or its error
+BucketResult = RuleOutput | dict[str, pd.DataFrame] | BaseException
 
-def _group_key(r: Rule, big: set[str]) -> tuple:
-    """Rules reading the same big tables by the same keys share one read of each bucket."""
-    return tuple(sorted((t, k) for t, k in r.partition.items() if t in big))
+
+def _reads(code: str, stores: dict[str, TableStore], small: dict[str, pd.DataFrame]) -> list[tuple[str, str]]:
+    return [(t, k) for t, k in REGISTRY[code].partition.items() if t in stores or t in small]
 
 
 def run_bucket(
@@ -30,28 +35,40 @@ def run_bucket(
     n: int,
     stores: dict[str, TableStore],
     small: dict[str, pd.DataFrame],
-) -> dict[str, RuleOutput | BaseException]:
-    """Every rule of one group on bucket `i` (a Dask task, or a step of the local loop): the big tables the
-    group reads cut to the bucket, each rule's co-partitioned small tables cut by the same hash, the rest whole."""
+    small_buckets: dict[tuple[str, str], np.ndarray] | None = None,
+) -> dict[str, BucketResult]:
+    """Every rule of `codes` on bucket `i` (a Dask task, or a step of the local loop): the big tables each
+    reads cut to the bucket, its co-partitioned small tables cut by the same hash (`small_buckets`: each
+    row's bucket, worked out once for all buckets), the rest whole. A bucket read is shared by the rules that
+    need it and dropped after the last of them (`codes` is ordered so)."""
+    small_buckets = small_buckets or {}
+    last = {tk: j for j, code in enumerate(codes) for tk in _reads(code, stores, small)}
     read: dict[tuple[str, str], pd.DataFrame] = {}
-    out: dict[str, RuleOutput | BaseException] = {}
-    for code in codes:
+    out: dict[str, BucketResult] = {}
+    for j, code in enumerate(codes):
+        r = REGISTRY[code]
         tables = dict(small)
-        for table, key in REGISTRY[code].partition.items():
-            if table not in stores and table not in small:
-                continue
+        for table, key in _reads(code, stores, small):
             if (table, key) not in read:
                 if table in stores:
                     read[(table, key)] = stores[table].read(key, i)
                 else:
                     df = small[table]
-                    read[(table, key)] = df[bucket_of(df[key], n, df[ROW]) == i].reset_index(drop=True)
+                    b = small_buckets.get((table, key))
+                    b = bucket_of(df[key], n, df[ROW]) if b is None else b
+                    read[(table, key)] = df[b == i].reset_index(drop=True)
             tables[table] = read[(table, key)]
         ctx = dataclasses.replace(contexts[code], tables=tables, _cache={})
         try:
-            out[code] = REGISTRY[code].func(ctx)
+            if r.aggregates:
+                out[code] = {a.name: a.func(ctx) for a in r.aggregates}
+            else:
+                out[code] = r.func(ctx)
         except Exception as e:  # noqa: BLE001 - the rule's error, re-raised where the engine reports it
             out[code] = e
+        del tables, ctx
+        for tk in [tk for tk, at in last.items() if at == j]:
+            read.pop(tk, None)
     return out
 
 
@@ -71,6 +88,37 @@ def combine(outputs: list[RuleOutput]) -> RuleOutput:
     )
 
 
+class _Gathered:
+    """One rule's results as the buckets come in: outputs kept for `combine`, aggregate parts folded at once
+    (the kernel holds one combined frame per aggregate, not one per bucket)."""
+
+    def __init__(self, r: Rule, n: int):
+        self.rule = r
+        self.outputs: list[RuleOutput | None] = [None] * n
+        self.aggregates: dict[str, pd.DataFrame] = {}
+        self.error: BaseException | None = None
+
+    def add(self, i: int, o: BucketResult) -> None:
+        if isinstance(o, BaseException):
+            self.error = self.error or o
+        elif isinstance(o, dict):
+            for a in self.rule.aggregates:
+                have = self.aggregates.get(a.name)
+                self.aggregates[a.name] = o[a.name] if have is None else a.combine([have, o[a.name]])
+        else:
+            self.outputs[i] = o
+
+    def result(self, ctx: RuleContext) -> RuleOutput | BaseException:
+        if self.error is not None:
+            return self.error
+        if not self.rule.aggregates:
+            return combine(self.outputs)
+        try:  # the body once, on the combined aggregates and the small tables (a big one is not there)
+            return self.rule.func(dataclasses.replace(ctx, _cache={}, _aggregates=self.aggregates))
+        except Exception as e:  # noqa: BLE001 - as in run_bucket
+            return e
+
+
 def _asked(ctx: RuleContext) -> tuple:
     """What a rule's output depends on besides the tables: its parameters, period, as_of and calendars."""
     return (repr(ctx.params), ctx.period_start, ctx.period_end, ctx.as_of, repr(ctx.calendar_params))
@@ -79,8 +127,8 @@ def _asked(ctx: RuleContext) -> tuple:
 class Partitions:
     """The declared rules of one audit, evaluated over the buckets of a `PartitionedBundle`.
 
-    `prepare` runs every declared rule the engine will run (locally, or as one Dask task per group and
-    bucket when `client` is given) and keeps only the combined outputs; `evaluate` hands one to the engine."""
+    `prepare` runs every declared rule the engine will run (locally, or as one Dask task per bucket when
+    `client` is given) and keeps only the combined outputs; `evaluate` hands one to the engine."""
 
     def __init__(self, bundle, client=None):
         self.bundle, self.client = bundle, client
@@ -92,39 +140,38 @@ class Partitions:
         return {n: dict.__getitem__(t, n) for n in t if n not in self.bundle.stores}
 
     def prepare(self, rules: list[Rule], context: Callable[[str], RuleContext]) -> None:
-        groups: dict[tuple, list[str]] = {}
-        for r in rules:
-            if r.partition:
-                groups.setdefault(_group_key(r, set(self.bundle.stores)), []).append(r.code)
-        if not groups:
+        big = set(self.bundle.stores)
+        # rules reading the same buckets run one after the other, so that each read is let go early
+        codes = [r.code for r in sorted((r for r in rules if r.partition), key=lambda r: _group_key(r, big))]
+        if not codes:
             return
-        contexts = {c: dataclasses.replace(context(c), tables={}) for codes in groups.values() for c in codes}
-        self._asked.update({c: _asked(ctx) for c, ctx in contexts.items()})
         n, stores, small = self.bundle.n_buckets, self.bundle.stores, self.small_tables()
-        results: dict[str, list] = {c: [None] * n for codes in groups.values() for c in codes}
+        contexts = {c: dataclasses.replace(context(c), tables={}) for c in codes}  # tables: per bucket
+        self._asked.update({c: _asked(ctx) for c, ctx in contexts.items()})
+        gathered = {c: _Gathered(REGISTRY[c], n) for c in codes}
+        split = {tk for c in codes for tk in _reads(c, stores, small) if tk[0] not in stores}
+        buckets = {(t, k): bucket_of(small[t][k], n, small[t][ROW]) for t, k in split}
         if self.client is None:
-            for codes in groups.values():
-                for i in range(n):
-                    for code, o in run_bucket(codes, contexts, i, n, stores, small).items():
-                        results[code][i] = o
+            for i in range(n):
+                for code, o in run_bucket(codes, contexts, i, n, stores, small, buckets).items():
+                    gathered[code].add(i, o)
         else:
-            self._on_cluster(groups, contexts, n, stores, small, results)
-        for code, outs in results.items():
-            errors = [o for o in outs if isinstance(o, BaseException)]
-            self._done[code] = errors[0] if errors else combine(outs)
+            self._on_cluster(codes, contexts, n, stores, small, buckets, gathered)
+        for code, g in gathered.items():
+            self._done[code] = g.result(dataclasses.replace(contexts[code], tables=dict(small)))
 
-    def _on_cluster(self, groups, contexts, n, stores, small, results) -> None:
+    def _on_cluster(self, codes, contexts, n, stores, small, buckets, gathered) -> None:
         c = self.client
         small_f = c.scatter(small, broadcast=True)  # the broadcast tables, sent once to every worker
         stores_f, ctx_f = c.scatter(stores, broadcast=True), c.scatter(contexts, broadcast=True)
-        futures = {}
-        for codes in groups.values():
-            for i in range(n):
-                f = c.submit(run_bucket, codes, ctx_f, i, n, stores_f, small_f, pure=False)
-                futures[f] = i
-        for f, i in futures.items():  # the kernel receives rule outputs, never a bucket's rows
+        buckets_f = c.scatter(buckets, broadcast=True)
+        futures = {
+            c.submit(run_bucket, codes, ctx_f, i, n, stores_f, small_f, buckets_f, pure=False): i
+            for i in range(n)
+        }
+        for f, i in futures.items():  # the kernel receives rule outputs and aggregates, never a bucket's rows
             for code, o in f.result().items():
-                results[code][i] = o
+                gathered[code].add(i, o)
             f.release()
 
     def evaluate(self, r: Rule, ctx: RuleContext) -> RuleOutput:
@@ -135,3 +182,7 @@ class Partitions:
         if isinstance(o, BaseException):
             raise o
         return o
+
+
+def _group_key(r: Rule, big: set[str]) -> tuple:
+    return tuple(sorted((t, k) for t, k in r.partition.items() if t in big))

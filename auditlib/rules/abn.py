@@ -21,6 +21,7 @@ from .base import (
     RuleContext,
     RuleOutput,
     Scope,
+    aggregate,
     evidence,
     fmt_day,
     fmt_ts,
@@ -477,7 +478,7 @@ def transfer_timeliness(ctx: RuleContext) -> tuple[pd.DataFrame, pd.Series, np.n
 
 @rule(
     "ABN-005",
-    partition={"fund_transfers": "branch_id"},
+    partition={"fund_transfers": "txn_id"},  # row by row: any key
     family="ABN",
     severity="medium",
     tables=("fund_transfers",),
@@ -535,9 +536,52 @@ def abn_005(ctx: RuleContext) -> RuleOutput:
 # ------------------------------------------------------------------------------------------ ABN-006
 
 
+@aggregate(collected="sum", txns="sum", first_row="min")
+def branch_collections(ctx: RuleContext) -> pd.DataFrame:
+    """Per branch and trade date in the period (sorted): the confirmed purchase-type money collected, in
+    cents, the number of those transactions and the first one's row."""
+    tx = ctx.tables["transactions"]
+    tx = select(
+        tx,
+        is_confirmed_purchase(tx) & tx["branch_id"].notna() & ctx.in_period(tx["trade_date"]),
+        ["_row", "branch_id", "trade_date", "amount"],
+    )
+    return (
+        pd.DataFrame(
+            {
+                "branch_id": tx["branch_id"],
+                "day": tx["trade_date"],
+                "c": cents(tx["amount"]),
+                "_row": tx["_row"],
+            }
+        )
+        .groupby(["branch_id", "day"], sort=True)
+        .agg(collected=("c", "sum"), txns=("c", "size"), first_row=("_row", "min"))
+    )
+
+
+@aggregate(s="sum")
+def branch_sweeps(ctx: RuleContext) -> pd.DataFrame:
+    """Per branch and business date (sorted): the `branch_sweep` transfers executed that same day, in cents."""
+    ft = ctx.tables["fund_transfers"]
+    sw = select(
+        ft,
+        (ft["transfer_type"] == "branch_sweep") & (ft["executed_at"].dt.normalize() == ft["business_date"]),
+        ["branch_id", "business_date", "amount"],
+    )
+    return (
+        pd.DataFrame({"branch_id": sw["branch_id"], "day": sw["business_date"], "s": cents(sw["amount"])})
+        .groupby(["branch_id", "day"], sort=True)[["s"]]
+        .sum()
+    )
+
+
 @rule(
     "ABN-006",
-    partition={"transactions": "branch_id", "fund_transfers": "branch_id"},
+    # any keys: collections and sweeps are summed up per branch and day (aggregates), so one branch's sales
+    # need not share a partition
+    partition={"transactions": "customer_id", "fund_transfers": "txn_id"},
+    aggregates=(branch_collections, branch_sweeps),
     family="ABN",
     severity="medium",
     tables=("transactions", "fund_transfers"),
@@ -566,35 +610,8 @@ def abn_006(ctx: RuleContext) -> RuleOutput:
     that business_date and executed on that same calendar day must total at least the collected amount,
     less `tolerance`. Amounts are compared in whole cents (short by exactly the tolerance is not a
     finding)."""
-    tx = ctx.tables["transactions"]
-    tx = select(
-        tx,
-        is_confirmed_purchase(tx) & tx["branch_id"].notna() & ctx.in_period(tx["trade_date"]),
-        ["_row", "branch_id", "trade_date", "amount"],
-    )
-    coll = (
-        pd.DataFrame(
-            {
-                "branch_id": tx["branch_id"],
-                "day": tx["trade_date"],
-                "c": cents(tx["amount"]),
-                "_row": tx["_row"],
-            }
-        )
-        .groupby(["branch_id", "day"], sort=True)
-        .agg(collected=("c", "sum"), txns=("c", "size"), first_row=("_row", "min"))
-    )
-    ft = ctx.tables["fund_transfers"]
-    sw = select(
-        ft,
-        (ft["transfer_type"] == "branch_sweep") & (ft["executed_at"].dt.normalize() == ft["business_date"]),
-        ["branch_id", "business_date", "amount"],
-    )
-    swept = (
-        pd.DataFrame({"branch_id": sw["branch_id"], "day": sw["business_date"], "s": cents(sw["amount"])})
-        .groupby(["branch_id", "day"])["s"]
-        .sum()
-    )
+    coll = branch_collections(ctx)
+    swept = branch_sweeps(ctx)["s"]
     coll["swept"] = swept.reindex(coll.index).fillna(0).astype("int64").to_numpy()
     tolerance = int(round(float(ctx.params["tolerance"]) * 100))
     short = coll["collected"] - coll["swept"]
@@ -660,7 +677,7 @@ def sweeps_in_period(ctx: RuleContext) -> pd.DataFrame:
 
 @rule(
     "ABN-009",
-    partition={"fund_transfers": "branch_id"},
+    partition={"fund_transfers": "txn_id"},  # row by row: any key
     family="ABN",
     severity="high",
     tables=("fund_transfers",),

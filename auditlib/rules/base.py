@@ -56,6 +56,45 @@ CONFIRMED_PURCHASES = {"business_code": PURCHASE_CODES, "status": ("confirmed",)
 
 
 @dataclass(frozen=True)
+class Aggregate:
+    """A rule's sum-up of a big table per group (sales per product, collections per branch and day), combinable:
+    the partitioned engine computes it partition by partition and combines the parts, so that a group's rows
+    need not share a partition (one product's sales would fill one). `func(ctx)` returns a frame indexed by
+    the group, sorted, whose columns combine as `how` says (sum, min or max); the rule calls the aggregate
+    (`sold(ctx)`) and gets the whole tables' frame in either engine (docs/partitioned.md, "Aggregates")."""
+
+    func: Callable[[RuleContext], pd.DataFrame]
+    how: dict[str, str]
+
+    @property
+    def name(self) -> str:
+        return f"{self.func.__module__}.{self.func.__qualname__}"
+
+    def __call__(self, ctx: RuleContext) -> pd.DataFrame:
+        done = ctx._aggregates.get(self.name)  # combined over the partitions by the partitioned engine
+        return done if done is not None else self.func(ctx)
+
+    def combine(self, parts: list[pd.DataFrame]) -> pd.DataFrame:
+        """The parts computed on disjoint row sets, as `func` gives it on their union."""
+        full = [p for p in parts if len(p)]
+        if len(full) < 2:
+            return full[0] if full else parts[0]
+        df = pd.concat(full)
+        out = df.groupby(level=list(range(df.index.nlevels)), sort=True).agg(self.how)
+        return out[list(df.columns)]
+
+
+def aggregate(**how: str) -> Callable[[Callable], Aggregate]:
+    """Declare a function as an `Aggregate` whose columns combine as `how` (`@aggregate(first="min", n="sum")`)."""
+    assert how and set(how.values()) <= {"sum", "min", "max"}, how
+
+    def wrap(func: Callable) -> Aggregate:
+        return Aggregate(func, dict(how))
+
+    return wrap
+
+
+@dataclass(frozen=True)
 class Rule:
     code: str
     family: str
@@ -87,6 +126,9 @@ class Rule:
     #: are given whole to every partition); None: not partitionable, runs on the whole tables
     #: (docs/partitioned.md)
     partition: dict[str, str] | None = None
+    #: the sums-up of big tables the rule reads through (`Aggregate`): with them, only these are computed
+    #: per partition and combined, and the rule's body runs once on the combined sums (docs/partitioned.md)
+    aggregates: tuple[Aggregate, ...] = ()
 
     @property
     def citation(self) -> str:
@@ -136,6 +178,7 @@ def rule(
     needs: dict[str, dict[str, str]] | None = None,
     sample: Scope | None = None,
     partition: dict[str, str] | None = None,
+    aggregates: tuple[Aggregate, ...] = (),
 ):
     """Declare and register a rule."""
     assert family in FAMILIES and severity in SEVERITIES and code.startswith(family + "-"), code
@@ -163,6 +206,7 @@ def rule(
             tuple(optional_tables),
             sample,
             dict(partition) if partition else None,
+            tuple(aggregates),
         )
         return func
 
@@ -240,6 +284,8 @@ class RuleContext:
     calendar_params: Any = None
     institution_id: str = ""
     _cache: dict = field(default_factory=dict)
+    #: the rule's aggregates combined over the partitions (`Aggregate.name` -> frame), set by the partitioned engine
+    _aggregates: dict = field(default_factory=dict)
 
     @property
     def period_end_exclusive(self) -> pd.Timestamp:

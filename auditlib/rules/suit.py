@@ -28,6 +28,7 @@ from .base import (
     RuleContext,
     RuleOutput,
     Scope,
+    aggregate,
     evidence,
     fmt_day,
     fmt_ts,
@@ -513,9 +514,18 @@ def suit_003(ctx: RuleContext) -> RuleOutput:
     return RuleOutput(len(m), transaction_findings(hit, columns))
 
 
+@aggregate(min="min", size="sum")
+def products_sold(ctx: RuleContext) -> pd.DataFrame:
+    """Per product (sorted): the first `applied_at` (`min`) and the number (`size`) of its confirmed
+    purchase-type transactions applied in the period."""
+    tx = purchases_in_period(ctx, ["product_code", "applied_at"])
+    return tx.groupby("product_code", sort=True)["applied_at"].agg(["min", "size"])
+
+
 @rule(
     "SUIT-004",
-    partition={"transactions": "product_code"},
+    partition={"transactions": "customer_id"},  # any key: the sales are summed up per product (an aggregate)
+    aggregates=(products_sold,),
     optional_tables=("product_ratings",),
     family="SUIT",
     severity="medium",
@@ -543,8 +553,7 @@ def suit_004(ctx: RuleContext) -> RuleOutput:
     `rating_valid_months` calendar months. A product sold but missing from the products table has no
     rating at all and is reported too. With the rating history (`product_ratings`, v2) the rating is the
     history's latest `rated_at` on or before period_end (a product with none has no rating at all)."""
-    tx = purchases_in_period(ctx, ["product_code", "applied_at"])
-    sold = tx.groupby("product_code", sort=True)["applied_at"].agg(["min", "size"])
+    sold = products_sold(ctx)
     products = ctx.tables["products"].drop_duplicates("product_code").set_index("product_code")
     cutoff = ctx.period_end - pd.DateOffset(months=int(ctx.params["rating_valid_months"]))
     p = sold.join(products[["name", "risk_level", "rated_at", "_row"]], how="left")

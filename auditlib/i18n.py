@@ -374,7 +374,7 @@ TEXT["zh"].update(
         "相同数据与参数总得到相同样本，样本见工作底稿 findings.xlsx。",
         "method_masking": "个人信息（姓名、证件号码、电话、银行账号）在本报告中已脱敏。",
         "method_engine_memory": "全部数据一次读入一台计算机的内存进行检查。",
-        "method_engine_partitioned": "因数据量较大，数据按客户、网点、业务事项等划分为 {n} "
+        "method_engine_partitioned": "因数据量较大，数据按客户、交易、业务事项等划分为 {n} "
         "个分区逐区检查{where}，再合并各区结果；合并结果与整体一次检查的结果完全相同。",
         "method_engine_cluster": "（在计算集群上并行运行）",
         "method_tools": "检查工具：auditlib {version}；运行编号 {run_id}；数据指纹 "
@@ -474,7 +474,7 @@ TEXT["en"].update(
         "in this report.",
         "method_engine_memory": "All data was read into one computer's memory and tested at once.",
         "method_engine_partitioned": "Because of its size, the data was divided into {n} partitions (by "
-        "customer, branch, business item and the like), tested partition by partition{where}, and the "
+        "customer, transaction, business item and the like), tested partition by partition{where}, and the "
         "results combined; the combined results are identical to testing all the data at once.",
         "method_engine_cluster": " on a computing cluster",
         "method_tools": "Tool: auditlib {version}; run id {run_id}; data fingerprint {fingerprint} (a digest "

@@ -340,7 +340,8 @@ def test_findings_and_coverage_tables_print_with_fixed_columns_and_nothing_runs_
 
     long_id = "B03:2025-11-20:" + "9" * 30
     text = "客户 0009000030 的银行账户变更未核实申请人身份" * 3
-    row6 = f'<tr><td class="nw"><code>18d2bed91e84db55</code></td><td>ABN-003 变更银行账户</td><td>{long_id}</td>'
+    row6 = '<tr><td class="nw"><code>18d2bed91e84db55</code></td>'
+    row6 += f"<td>ABN-003 变更银行账户</td><td>{long_id}</td>"
     row6 += f'<td>2025-02-18 10:00:00</td><td class="nw">已批准例外</td><td>{text}</td></tr>'
     row5 = row6.replace("<td>ABN-003 变更银行账户</td>", "")
     head = "".join(f"<th>{h}</th>" for h in ("发现编号", "规则", "对象", "发生时间", "状态", "说明"))

@@ -28,7 +28,8 @@ ROWS_ENV = "AUDITLIB_PARTITION_ROWS"  # rows of the big tables from which `auto`
 BUCKETS_ENV = "AUDITLIB_PARTITIONS"  # a fixed number of buckets (tests: small ones)
 BUCKET_ROWS_ENV = "AUDITLIB_PARTITION_BUCKET_ROWS"  # rows a bucket holds: the memory bound's size
 #: rows of all big tables (estimated from their size) from which `auto` partitions: ~2 x 10^7 transactions
-#: with their operations, archive records and transfers, below the ~3 x 10^7 the in-memory audit fits on 24 GiB
+#: with their operations, archive records and transfers, below the ~3 x 10^7 the in-memory audit fits on
+#: 24 GiB
 AUTO_ROWS = 75_000_000
 BYTES_PER_ROW = 110  # a transactions CSV row, to estimate rows from file sizes before reading
 BUCKET_ROWS = 1_500_000

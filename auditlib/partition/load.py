@@ -374,11 +374,13 @@ def _duplicate_keys(store: TableStore) -> list[pd.DataFrame]:
     cols = ", ".join(f'"{k}"' for k in key)
     con = _duckdb(store.folder / ".duckdb")
     try:
-        # the repeated keys by a hash aggregate, then their rows by a join (a window over every row sorts them all)
+        # the repeated keys by a hash aggregate, then their rows by a join (a window over every row sorts them
+        # all)
         same = " AND ".join(f'a."{k}" IS NOT DISTINCT FROM d."{k}"' for k in key)
         dups = con.execute(
             f'WITH d AS (SELECT {cols}, min("{ROW}") AS f FROM {_files_sql(store)} GROUP BY {cols} '
-            f'HAVING count(*) > 1) SELECT a."{ROW}" AS r, d.f AS f FROM {_files_sql(store)} a JOIN d ON {same} '
+            f"HAVING count(*) > 1) "
+            f'SELECT a."{ROW}" AS r, d.f AS f FROM {_files_sql(store)} a JOIN d ON {same} '
             f'WHERE a."{ROW}" <> d.f ORDER BY r'
         ).fetchnumpy()
     finally:

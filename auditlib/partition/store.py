@@ -1,4 +1,5 @@
-"""Big tables on disk as Parquet, one file per hash bucket of a key: written batch by batch, read bucket by bucket.
+"""Big tables on disk as Parquet, one file per hash bucket of a key: written batch by batch, read bucket by
+bucket.
 
 `<folder>/<table>/<key>/part-<i>.parquet` holds the table's rows whose `key` hashes to bucket `i`, in file
 order. The hash is pandas' `hash_pandas_object` of the key's text (fixed seed: the same bucket in every

@@ -562,7 +562,8 @@ def branch_collections(ctx: RuleContext) -> pd.DataFrame:
 
 @aggregate(s="sum")
 def branch_sweeps(ctx: RuleContext) -> pd.DataFrame:
-    """Per branch and business date (sorted): the `branch_sweep` transfers executed that same day, in cents."""
+    """Per branch and business date (sorted): the `branch_sweep` transfers executed that same day, in
+    cents."""
     ft = ctx.tables["fund_transfers"]
     sw = select(
         ft,

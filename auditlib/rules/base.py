@@ -57,11 +57,12 @@ CONFIRMED_PURCHASES = {"business_code": PURCHASE_CODES, "status": ("confirmed",)
 
 @dataclass(frozen=True)
 class Aggregate:
-    """A rule's sum-up of a big table per group (sales per product, collections per branch and day), combinable:
-    the partitioned engine computes it partition by partition and combines the parts, so that a group's rows
-    need not share a partition (one product's sales would fill one). `func(ctx)` returns a frame indexed by
-    the group, sorted, whose columns combine as `how` says (sum, min or max); the rule calls the aggregate
-    (`sold(ctx)`) and gets the whole tables' frame in either engine (docs/partitioned.md, "Aggregates")."""
+    """A rule's sum-up of a big table per group (sales per product, collections per branch and day),
+    combinable: the partitioned engine computes it partition by partition and combines the parts, so that a
+    group's rows need not share a partition (one product's sales would fill one). `func(ctx)` returns a frame
+    indexed by the group, sorted, whose columns combine as `how` says (sum, min or max); the rule calls the
+    aggregate (`sold(ctx)`) and gets the whole tables' frame in either engine (docs/partitioned.md,
+    "Aggregates")."""
 
     func: Callable[[RuleContext], pd.DataFrame]
     how: dict[str, str]
@@ -85,7 +86,8 @@ class Aggregate:
 
 
 def aggregate(**how: str) -> Callable[[Callable], Aggregate]:
-    """Declare a function as an `Aggregate` whose columns combine as `how` (`@aggregate(first="min", n="sum")`)."""
+    """Declare a function as an `Aggregate` whose columns combine as `how`
+    (`@aggregate(first="min", n="sum")`)."""
     assert how and set(how.values()) <= {"sum", "min", "max"}, how
 
     def wrap(func: Callable) -> Aggregate:
@@ -284,7 +286,8 @@ class RuleContext:
     calendar_params: Any = None
     institution_id: str = ""
     _cache: dict = field(default_factory=dict)
-    #: the rule's aggregates combined over the partitions (`Aggregate.name` -> frame), set by the partitioned engine
+    #: the rule's aggregates combined over the partitions (`Aggregate.name` -> frame), set by the partitioned
+    #: engine
     _aggregates: dict = field(default_factory=dict)
 
     @property

@@ -33,7 +33,7 @@ from ..load.reading import (
     read_raw,
 )
 from ..schema import TABLES
-from .store import BucketWriter, TableStore
+from .store import BucketWriter, TableStore, scatter_whole
 
 #: tables that grow with the institution's business; every other table is read whole
 BIG_TABLES = ("operations", "transactions", "fund_transfers", "archive_records", "data_changes")
@@ -140,7 +140,7 @@ def load_partitioned(
         name: (name, files[name], folder, keys.get(name) or [TABLES[name].columns[0].name], n) for name in big
     }
     if client is not None:
-        small_f = client.scatter(dict(small), broadcast=True)
+        small_f = scatter_whole(client, dict(small))
         largest = sorted(big, key=lambda t: -files[t].stat().st_size * len(jobs[t][3]))
         futures = {
             t: client.submit(_load_big_task, *jobs[t], encoding, as_of, small_f, pure=False) for t in largest

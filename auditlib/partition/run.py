@@ -18,7 +18,7 @@ import pandas as pd
 from ..load.quality import ROW
 from ..rules import REGISTRY
 from ..rules.base import Rule, RuleContext, RuleOutput
-from .store import TableStore, bucket_of
+from .store import TableStore, bucket_of, scatter_whole
 
 #: what one rule gives for one bucket: its output, its aggregates' parts (name -> frame), or its error
 BucketResult = RuleOutput | dict[str, pd.DataFrame] | BaseException
@@ -162,9 +162,9 @@ class Partitions:
 
     def _on_cluster(self, codes, contexts, n, stores, small, buckets, gathered) -> None:
         c = self.client
-        small_f = c.scatter(small, broadcast=True)  # the broadcast tables, sent once to every worker
-        stores_f, ctx_f = c.scatter(stores, broadcast=True), c.scatter(contexts, broadcast=True)
-        buckets_f = c.scatter(buckets, broadcast=True)
+        small_f = scatter_whole(c, small)  # the broadcast tables, sent once to every worker
+        stores_f, ctx_f = scatter_whole(c, stores), scatter_whole(c, contexts)
+        buckets_f = scatter_whole(c, buckets)
         futures = {
             c.submit(run_bucket, codes, ctx_f, i, n, stores_f, small_f, buckets_f, pure=False): i
             for i in range(n)

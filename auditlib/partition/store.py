@@ -131,3 +131,13 @@ class TableStore:
             if col.choices is not None and col.name in df:
                 df[col.name] = df[col.name].astype(vocabulary_dtype(col))
         return df.reset_index(drop=True)
+
+
+def scatter_whole(client, obj):
+    """Send `obj` to every worker of a Dask cluster once, as one future under a key of its own.
+
+    A dict given to `Client.scatter` is scattered item by item under its own keys ('customers', 'SOD-005',
+    ...), so two scatters of dicts with the same keys (the loader's small tables, then the rules') share
+    keys, and releasing the first can lose the second's data on a worker ("failed to acquire keys")."""
+    [future] = client.scatter([obj], broadcast=True, hash=False)
+    return future

@@ -1,15 +1,17 @@
 """The partitioned audit at scale (issue 18): peak memory of the whole process tree, time, the speed-up on a
 LocalCluster of 2 workers, and the disk the partitions take. On demand, not in CI:
 
-    python benchmarks/bench_partitioned.py [--sizes 10000000 50000000] [--engines memory partitioned cluster]
-                                           [--data-root /tmp/auditlib-bench] [--cache-dir DIR] [--json
-out.json]
+    python benchmarks/bench_partitioned.py [--sizes 10000000 50000000]
+        [--engines memory partitioned cluster] [--data-root /tmp/auditlib-bench] [--cache-dir DIR]
+        [--json out.json]
 
-Each measurement is one child process (measured with its whole tree, workers included) that loads the bundle,
-runs every rule and writes findings.csv and rule_summary.csv: the audit's core, whose memory the engine
-decides (the report's sections are not in it: docs/partitioned.md, "Not yet bounded"). 10^7 comes from the
-demo generator (demo-a); a larger size repeats its transactions.csv with the txn_id of every further copy
-prefixed (`R1-...`), streaming, so the customers, products and other tables stay those of 10^7.
+Each measurement is one child process (measured with its whole tree, workers included) that loads the
+bundle, runs every rule and writes findings.csv and rule_summary.csv: the audit's core, whose memory the
+engine decides (the report's sections aggregate per bucket with the rules' keys: docs/partitioned.md).
+10^7 comes from the demo generator (demo-a); a larger size repeats its big tables (transactions, operations,
+the transactions' archive records, fund transfers) with the ids of every further copy prefixed (`R1-...`:
+`COPY_AWK`), so that the copies are new business of the same customers; the customers, products and other
+tables stay those of 10^7.
 Partitions are written in a temporary folder and removed, unless --cache-dir keeps them.
 """
 
@@ -41,31 +43,41 @@ def base_dataset(root: Path, n: int) -> Path:
     return data
 
 
+#: how a further copy k of each big table is written (awk over the base's CSV, "Rk-" before the ids that make
+#: it a new business event): the copies are new transactions with their own operations, transfers and archive
+#: records, by the same customers; small tables stay those of the base (no field of these tables is quoted)
+COPY_AWK = {
+    "transactions": "NR>1{$1=p $1; print}",  # txn_id
+    "operations": 'NR>1{$1=p $1; if ($NF!="") $NF=p $NF; print}',  # op_id, ref_id (the business item)
+    "archive_records": 'NR>1 && $2=="transaction"{$1=p $1; $3=p $3; print}',  # record_id, subject_id
+    "fund_transfers": 'NR>1{$1=p $1; if ($3!="") $3=p $3; print}',  # transfer_id, txn_id
+}
+
+
 def scaled_dataset(root: Path, n: int, generated: int = BASE) -> Path:
-    """demo-a at `n` transactions: generated up to `generated`, else its transactions repeated (streaming)."""
+    """demo-a at `n` transactions: generated up to `generated`, else its big tables repeated (`COPY_AWK`)."""
+    import subprocess
+
     if n <= generated:
         return base_dataset(root, n)
     base = base_dataset(root, generated)
     data = root / f"n{n}" / "demo-a"
-    target = data / "transactions.csv"
-    if target.exists():
+    if all((data / f"{t}.csv").exists() for t in COPY_AWK):
         return data
     data.mkdir(parents=True, exist_ok=True)
     for f in base.iterdir():
-        if f.name != "transactions.csv" and not (data / f.name).exists():
+        if f.name.removesuffix(".csv") not in COPY_AWK and not (data / f.name).exists():
             (data / f.name).symlink_to(f)
     copies = -(-n // generated)
-    print(f"writing {copies} copies of {base / 'transactions.csv'} ...", flush=True)
-    tmp = target.with_suffix(".part")
-    with open(tmp, "w", encoding="utf-8", newline="") as out:
-        for k in range(copies):
-            with open(base / "transactions.csv", encoding="utf-8", newline="") as src:
-                header = src.readline()
-                if k == 0:
-                    out.write(header)
-                for line in src:
-                    out.write(line if k == 0 else f"R{k}-{line}")  # txn_id is the first column
-    tmp.replace(target)
+    for table, program in COPY_AWK.items():
+        print(f"writing {copies} copies of {base / table}.csv ...", flush=True)
+        tmp = data / f"{table}.csv.part"
+        with open(tmp, "wb") as out:
+            subprocess.run(["cat", base / f"{table}.csv"], stdout=out, check=True)
+            for k in range(1, copies):
+                awk = ["awk", "-F,", "-v", "OFS=,", "-v", f"p=R{k}-", program, base / f"{table}.csv"]
+                subprocess.run([str(a) for a in awk], stdout=out, check=True)
+        tmp.replace(data / f"{table}.csv")
     return data
 
 

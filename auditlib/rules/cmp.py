@@ -116,6 +116,17 @@ def _where(c: pd.DataFrame, column: str, value: str) -> pd.DataFrame:
     return c[(c[column] == value).to_numpy(dtype=bool)]
 
 
+def complaint_head(h: pd.DataFrame) -> dict[str, pd.Series]:
+    """The leading columns of every complaint finding: the complaint (the entity), when it was received and
+    the customer."""
+    return {
+        "entity_id": h["complaint_id"],
+        "occurred_at": h["received_at"],
+        "complaint_id": h["complaint_id"],
+        "customer_id": h["customer_id"],
+    }
+
+
 def complaint_findings(population: int, h: pd.DataFrame, **columns) -> RuleOutput:
     """One finding per complaint in `h`: the complaint, its customer, channel and severity, when it was
     received, then the rule's own `columns`."""
@@ -124,10 +135,7 @@ def complaint_findings(population: int, h: pd.DataFrame, **columns) -> RuleOutpu
         population,
         pd.DataFrame(
             {
-                "entity_id": h["complaint_id"],
-                "occurred_at": h["received_at"],
-                "complaint_id": h["complaint_id"],
-                "customer_id": h["customer_id"],
+                **complaint_head(h),
                 "channel": h["channel"],
                 "severity": severity,
                 "kind_zh": vocab(severity, SEVERITY_LABELS, "zh"),
@@ -599,10 +607,7 @@ def cmp_010(ctx: RuleContext) -> RuleOutput:
         population,
         pd.DataFrame(
             {
-                "entity_id": h["complaint_id"],
-                "occurred_at": h["received_at"],
-                "complaint_id": h["complaint_id"],
-                "customer_id": h["customer_id"],
+                **complaint_head(h),
                 "category": h["category"],
                 "category_zh": vocab(h["category"], CATEGORY_LABELS, "zh"),
                 "category_en": vocab(h["category"], CATEGORY_LABELS, "en"),

@@ -102,6 +102,7 @@ def test_bad_input_quarantined_identically(tmp_path, monkeypatch, encoding):
     """Bad cells, a blank record, a repeated key in a later batch, references to no row (to a small table
     and from one big table to another): the same quality rows, in the same order."""
     monkeypatch.setattr(pload, "BATCH_BYTES", 64)  # a batch of a line or two: the repeated T1 is batches away
+    monkeypatch.setattr(pload, "DUPLICATE_SLICE_ROWS", 2)  # repeated keys looked for in several hash slices
     data_dir = bundle_dir(tmp_path / "data", BAD, encoding=encoding)
     params = {
         "institution_id": "test-inst",
@@ -147,6 +148,7 @@ def test_random_bundles_identical(tmp_path_factory, seed, n, transactions, batch
         path.write_bytes(b"".join(lines))
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(pload, "BATCH_BYTES", batch)
+        mp.setattr(pload, "DUPLICATE_SLICE_ROWS", 97)  # several hash slices of keys
         assert_same(demo_params("demo-b", folder), tmp, mp, n)
 
 

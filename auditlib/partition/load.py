@@ -348,6 +348,8 @@ def _small_references(name: str, typed: pd.DataFrame, small: dict[str, pd.DataFr
 
 
 DUCKDB_MEMORY = "1GB"  # DuckDB spills to disk beyond this: the partitioned audit's memory stays bounded
+#: rows of a big table whose primary keys are checked for repeats in one DuckDB aggregate
+DUPLICATE_SLICE_ROWS = 20_000_000
 
 
 def _duckdb(spill: Path | None = None):
@@ -372,19 +374,29 @@ def _duplicate_keys(store: TableStore) -> list[pd.DataFrame]:
     if not key or not store.files(store.keys[0]):
         return []
     cols = ", ".join(f'"{k}"' for k in key)
+    same = " AND ".join(f'a."{k}" IS NOT DISTINCT FROM d."{k}"' for k in key)
+    # the keys in slices by their hash, each slice's repeated keys by a hash aggregate and their rows by a
+    # join: one slice's hash table stays within DuckDB's memory whatever the table's size (one aggregate over
+    # 1.5 x 10^8 keys ran out of it, spilling or not)
+    slices = max(1, -(-store.rows // DUPLICATE_SLICE_ROWS))
+    part = f"hash({cols}) % {slices}"
     con = _duckdb(store.folder / ".duckdb")
     try:
-        # the repeated keys by a hash aggregate, then their rows by a join (a window over every row sorts them
-        # all)
-        same = " AND ".join(f'a."{k}" IS NOT DISTINCT FROM d."{k}"' for k in key)
-        dups = con.execute(
-            f'WITH d AS (SELECT {cols}, min("{ROW}") AS f FROM {_files_sql(store)} GROUP BY {cols} '
-            f"HAVING count(*) > 1) "
-            f'SELECT a."{ROW}" AS r, d.f AS f FROM {_files_sql(store)} a JOIN d ON {same} '
-            f'WHERE a."{ROW}" <> d.f ORDER BY r'
-        ).fetchnumpy()
+        found = [
+            con.execute(
+                f'WITH d AS (SELECT {cols}, min("{ROW}") AS f FROM {_files_sql(store)} '
+                f"WHERE {part} = {i} GROUP BY {cols} HAVING count(*) > 1) "
+                f'SELECT a."{ROW}" AS r, d.f AS f FROM {_files_sql(store)} a JOIN d ON {same} '
+                f'WHERE a."{ROW}" <> d.f'
+            ).fetchnumpy()
+            for i in range(slices)
+        ]
     finally:
         con.close()
+    r = np.concatenate([np.asarray(x["r"], dtype=np.int64) for x in found])
+    f = np.concatenate([np.asarray(x["f"], dtype=np.int64) for x in found])
+    order = np.argsort(r, kind="stable")
+    dups = {"r": r[order], "f": f[order]}
     rows = np.asarray(dups["r"], dtype=np.int64)
     if not len(rows):
         return []

@@ -377,7 +377,7 @@ def _duplicate_keys(store: TableStore) -> list[pd.DataFrame]:
     same = " AND ".join(f'a."{k}" IS NOT DISTINCT FROM d."{k}"' for k in key)
     # the keys in slices by their hash, each slice's repeated keys by a hash aggregate and their rows by a
     # join: one slice's hash table stays within DuckDB's memory whatever the table's size (one aggregate over
-    # 1.5 x 10^8 keys ran out of it, spilling or not)
+    # 1.3 x 10^8 keys ran out of it, spilling or not)
     slices = max(1, -(-store.rows // DUPLICATE_SLICE_ROWS))
     part = f"hash({cols}) % {slices}"
     con = _duckdb(store.folder / ".duckdb")

@@ -26,6 +26,7 @@ import pyarrow.parquet as pq
 from ..load.quality import ROW
 from ..rules import REGISTRY
 from ..rules.base import RuleContext
+from .run import bucket_table
 from .store import TableStore, bucket_of
 
 T = TypeVar("T")
@@ -45,17 +46,13 @@ def per_bucket(bundle, ctx: RuleContext, code: str, body: Callable[[RuleContext]
         raise ValueError(f"{code} declares no partition key for {', '.join(undeclared)}")
     small = {n: ctx.tables[n] for n in names if n not in stores}
     n_buckets = bundle.n_buckets
+    # a small table co-partitioned with the big ones (customers by customer_id): its rows' buckets once
+    rows_bucket = {n: bucket_of(df[keys[n]], n_buckets, df[ROW]) for n, df in small.items() if n in keys}
     out = []
     for i in range(n_buckets):
-        tables = {}
-        for name in names:
-            if name in stores:
-                tables[name] = stores[name].read(keys[name], i)
-            elif name in keys:  # a small table co-partitioned with the big ones (customers by customer_id)
-                df = small[name]
-                tables[name] = df[bucket_of(df[keys[name]], n_buckets, df[ROW]) == i].reset_index(drop=True)
-            else:  # broadcast: products, calendars' tables, ...
-                tables[name] = small[name]
+        tables = dict(small)  # broadcast: products, calendars' tables, ...
+        for name in [n for n in names if n in keys]:
+            tables[name] = bucket_table(name, keys[name], i, n_buckets, stores, small, rows_bucket.get(name))
         out.append(body(dataclasses.replace(ctx, tables=tables, _cache={})))
     return out
 

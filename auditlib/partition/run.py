@@ -28,6 +28,24 @@ def _reads(code: str, stores: dict[str, TableStore], small: dict[str, pd.DataFra
     return [(t, k) for t, k in REGISTRY[code].partition.items() if t in stores or t in small]
 
 
+def bucket_table(
+    table: str,
+    key: str,
+    i: int,
+    n: int,
+    stores: dict[str, TableStore],
+    small: dict[str, pd.DataFrame],
+    rows_bucket: np.ndarray | None = None,
+) -> pd.DataFrame:
+    """Bucket `i` of `table` cut by `key`: a big table's bucket file read, a small co-partitioned table's rows
+    of that bucket (`rows_bucket`: each row's bucket, when it was worked out once for all buckets)."""
+    if table in stores:
+        return stores[table].read(key, i)
+    df = small[table]
+    b = bucket_of(df[key], n, df[ROW]) if rows_bucket is None else rows_bucket
+    return df[b == i].reset_index(drop=True)
+
+
 def run_bucket(
     codes: list[str],
     contexts: dict[str, RuleContext],
@@ -50,13 +68,8 @@ def run_bucket(
         tables = dict(small)
         for table, key in _reads(code, stores, small):
             if (table, key) not in read:
-                if table in stores:
-                    read[(table, key)] = stores[table].read(key, i)
-                else:
-                    df = small[table]
-                    b = small_buckets.get((table, key))
-                    b = bucket_of(df[key], n, df[ROW]) if b is None else b
-                    read[(table, key)] = df[b == i].reset_index(drop=True)
+                b = small_buckets.get((table, key))
+                read[(table, key)] = bucket_table(table, key, i, n, stores, small, b)
             tables[table] = read[(table, key)]
         ctx = dataclasses.replace(contexts[code], tables=tables, _cache={})
         try:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import os
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -348,8 +349,8 @@ def _small_references(name: str, typed: pd.DataFrame, small: dict[str, pd.DataFr
 
 
 DUCKDB_MEMORY = "1GB"  # DuckDB spills to disk beyond this: the partitioned audit's memory stays bounded
-#: rows of a big table whose primary keys are checked for repeats in one DuckDB aggregate
-DUPLICATE_SLICE_ROWS = 20_000_000
+#: at most this many rows' primary keys are checked for repeats in one DuckDB aggregate
+DUPLICATE_SLICE_ROWS = 5_000_000
 
 
 def _duckdb(spill: Path | None = None):
@@ -359,55 +360,78 @@ def _duckdb(spill: Path | None = None):
     con.execute(f"SET memory_limit = '{DUCKDB_MEMORY}'")
     con.execute("SET preserve_insertion_order = false")
     if spill is not None:
-        con.execute(f"SET temp_directory = '{str(spill).replace(chr(39), chr(39) * 2)}'")
+        con.execute(f"SET temp_directory = '{_quote(spill)}'")
     return con
 
 
+def _quote(path: Path | str) -> str:
+    return str(path).replace("'", "''")
+
+
+def _parquet_sql(files: list[Path]) -> str:
+    return "read_parquet([" + ", ".join(f"'{_quote(f)}'" for f in files) + "])"
+
+
 def _files_sql(store: TableStore) -> str:
-    files = [str(p) for p in store.files(store.keys[0])]
-    return "read_parquet([" + ", ".join("'" + f.replace("'", "''") + "'" for f in files) + "])"
+    return _parquet_sql(store.files(store.keys[0]))
+
+
+def _key_slices(con, store: TableStore, key: str) -> list[list[Path]]:
+    """The table's files in groups such that all rows of one `key` value are in one group, each group read
+    once. Buckets written by `key` are such groups already; otherwise the key and row columns are copied once
+    into hash slices of at most `DUPLICATE_SLICE_ROWS` rows (one read of the table, whatever its size)."""
+    if key in store.keys:
+        return [[f] for f in store.files(key)]
+    slices = max(1, -(-store.rows // DUPLICATE_SLICE_ROWS))
+    if slices == 1:
+        return [store.files(store.keys[0])]
+    out = store.folder / ".keys" / store.table
+    shutil.rmtree(out, ignore_errors=True)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    con.execute(
+        f'COPY (SELECT "{key}", "{ROW}", hash("{key}") % {slices} AS s FROM {_files_sql(store)}) '
+        f"TO '{_quote(out)}' (FORMAT parquet, PARTITION_BY (s), COMPRESSION zstd)"
+    )
+    return [sorted(d.glob("*.parquet")) for d in sorted(out.glob("s=*"))]
 
 
 def _duplicate_keys(store: TableStore) -> list[pd.DataFrame]:
-    """Rows repeating the primary key of an earlier kept row: quarantined, as `load.typed` does."""
-    key = list(TABLES[store.table].primary_key)
-    if not key or not store.files(store.keys[0]):
+    """Rows repeating the primary key of an earlier kept row: quarantined, as `load.typed` does. Each group
+    of files holding all rows of its keys is searched by one hash aggregate that stays within DuckDB's memory
+    (one aggregate over 1.3 x 10^8 keys ran out of it, spilling or not)."""
+    [key] = TABLES[store.table].primary_key  # every big table's key is one column
+    if not store.files(store.keys[0]):
         return []
-    cols = ", ".join(f'"{k}"' for k in key)
-    same = " AND ".join(f'a."{k}" IS NOT DISTINCT FROM d."{k}"' for k in key)
-    # the keys in slices by their hash, each slice's repeated keys by a hash aggregate and their rows by a
-    # join: one slice's hash table stays within DuckDB's memory whatever the table's size (one aggregate over
-    # 1.3 x 10^8 keys ran out of it, spilling or not)
-    slices = max(1, -(-store.rows // DUPLICATE_SLICE_ROWS))
-    part = f"hash({cols}) % {slices}"
     con = _duckdb(store.folder / ".duckdb")
     try:
         found = [
             con.execute(
-                f'WITH d AS (SELECT {cols}, min("{ROW}") AS f FROM {_files_sql(store)} '
-                f"WHERE {part} = {i} GROUP BY {cols} HAVING count(*) > 1) "
-                f'SELECT a."{ROW}" AS r, d.f AS f FROM {_files_sql(store)} a JOIN d ON {same} '
-                f'WHERE a."{ROW}" <> d.f'
+                f'WITH a AS (SELECT "{key}" AS k, "{ROW}" AS r FROM {_parquet_sql(files)}), '
+                "d AS (SELECT k, min(r) AS f FROM a GROUP BY k HAVING count(*) > 1) "
+                "SELECT a.r AS r, d.f AS f FROM a JOIN d ON a.k = d.k WHERE a.r <> d.f"
             ).fetchnumpy()
-            for i in range(slices)
+            for files in _key_slices(con, store, key)
+            if files
         ]
     finally:
         con.close()
-    r = np.concatenate([np.asarray(x["r"], dtype=np.int64) for x in found])
-    f = np.concatenate([np.asarray(x["f"], dtype=np.int64) for x in found])
-    order = np.argsort(r, kind="stable")
-    dups = {"r": r[order], "f": f[order]}
-    rows = np.asarray(dups["r"], dtype=np.int64)
-    if not len(rows):
+        shutil.rmtree(store.folder / ".keys" / store.table, ignore_errors=True)
+    r = np.concatenate([np.asarray(x["r"], dtype=np.int64) for x in found] or [np.array([], np.int64)])
+    f = np.concatenate([np.asarray(x["f"], dtype=np.int64) for x in found] or [np.array([], np.int64)])
+    if not len(r):
         return []
+    order = np.argsort(r, kind="stable")
+    rows, firsts = r[order], f[order]
     store.excluded = rows
-    df = quality_rows(store.table, rows, ",".join(key), "", "quarantined")
-    df["reason"] = [f"duplicate primary key (first at row {int(r)})" for r in dups["f"]]
+    df = quality_rows(store.table, rows, key, "", "quarantined")
+    df["reason"] = [f"duplicate primary key (first at row {int(x)})" for x in firsts]
     return [df]
 
 
 def _big_references(stores: dict[str, TableStore]) -> list[pd.DataFrame]:
-    """References between two big tables (fund_transfers.txn_id -> transactions), by a DuckDB anti-join."""
+    """References between two big tables (fund_transfers.txn_id -> transactions), by DuckDB anti-joins:
+    bucket by bucket when both tables are written by the referring and referred columns (the same hash puts a
+    value in the same bucket of both), else over the whole tables."""
     out = []
     for name, store in stores.items():
         for col in TABLES[name].columns:
@@ -416,32 +440,42 @@ def _big_references(stores: dict[str, TableStore]) -> list[pd.DataFrame]:
             ref_table, ref_col = col.references.split(".")
             if ref_table not in stores or not store.files(store.keys[0]):
                 continue
-            ref = stores[ref_table]
-            con = _duckdb(store.folder / ".duckdb")
-            try:
-                con.register("ex_a", pa.table({"r": pa.array(store.excluded, pa.int64())}))
-                con.register("ex_b", pa.table({"r": pa.array(ref.excluded, pa.int64())}))
-                refs = (
-                    f'SELECT "{ref_col}" AS v FROM {_files_sql(ref)} '
-                    f'WHERE "{ROW}" NOT IN (SELECT r FROM ex_b)'
-                    if ref.files(ref.keys[0])
-                    else "SELECT NULL::VARCHAR AS v WHERE false"
-                )
-                rows = con.execute(
-                    f'SELECT "{ROW}" FROM {_files_sql(store)} a WHERE a."{col.name}" IS NOT NULL '
-                    f'AND a."{ROW}" NOT IN (SELECT r FROM ex_a) '
-                    f'AND a."{col.name}" NOT IN (SELECT v FROM ({refs}) WHERE v IS NOT NULL) ORDER BY 1'
-                ).fetchnumpy()[ROW]
-            finally:
-                con.close()
+            rows = _orphans(store, col.name, stores[ref_table], ref_col)
             if len(rows):
-                out.append(
-                    quality_rows(
-                        name,
-                        np.asarray(rows, dtype=np.int64),
-                        col.name,
-                        f"refers to no row of {ref_table}",
-                        "kept",
-                    )
-                )
+                out.append(quality_rows(name, rows, col.name, f"refers to no row of {ref_table}", "kept"))
     return out
+
+
+def _orphans(store: TableStore, col: str, ref: TableStore, ref_col: str) -> np.ndarray:
+    """Rows of `store` (not excluded) whose `col` is not null and is in no kept row's `ref_col` of `ref`."""
+    if col in store.keys and ref_col in ref.keys and store.n == ref.n:
+        pairs = [([store.path(col, i)], [ref.path(ref_col, i)]) for i in range(store.n)]
+    else:
+        pairs = [(store.files(store.keys[0]), ref.files(ref.keys[0]))]
+    con = _duckdb(store.folder / ".duckdb")
+    found = []
+    try:
+        con.register("ex_a", pa.table({"r": pa.array(store.excluded, pa.int64())}))
+        con.register("ex_b", pa.table({"r": pa.array(ref.excluded, pa.int64())}))
+        for files, ref_files in pairs:
+            files = [f for f in files if f.exists()]
+            ref_files = [f for f in ref_files if f.exists()]
+            if not files:
+                continue
+            refs = (
+                f'SELECT "{ref_col}" AS v FROM {_parquet_sql(ref_files)} '
+                f'WHERE "{ROW}" NOT IN (SELECT r FROM ex_b)'
+                if ref_files
+                else "SELECT NULL::VARCHAR AS v WHERE false"
+            )
+            found.append(
+                con.execute(
+                    f'SELECT "{ROW}" AS r FROM {_parquet_sql(files)} a WHERE a."{col}" IS NOT NULL '
+                    f'AND a."{ROW}" NOT IN (SELECT r FROM ex_a) '
+                    f'AND a."{col}" NOT IN (SELECT v FROM ({refs}) WHERE v IS NOT NULL)'
+                ).fetchnumpy()["r"]
+            )
+    finally:
+        con.close()
+    rows = np.concatenate([np.asarray(x, dtype=np.int64) for x in found] or [np.array([], np.int64)])
+    return np.sort(rows, kind="stable")

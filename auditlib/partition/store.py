@@ -105,9 +105,12 @@ class TableStore:
     def files(self, key: str) -> list[Path]:
         return sorted((self.folder / self.table / key).glob("part-*.parquet"))
 
+    def path(self, key: str, i: int) -> Path:
+        return self.folder / self.table / key / f"part-{i:05d}.parquet"
+
     def read(self, key: str, i: int) -> pd.DataFrame:
         """Bucket `i` by `key`, typed as the in-memory loader types it."""
-        p = self.folder / self.table / key / f"part-{i:05d}.parquet"
+        p = self.path(key, i)
         df = pq.read_table(p).to_pandas() if p.exists() else self.empty()
         return self._finish(df)
 

@@ -109,6 +109,7 @@ def core(params_path: str, engine: str, workers: int) -> None:
     write_tables(result, out)
     info = dict(getattr(bundle, "engine_info", {}))
     info.update(load_s=round(t1 - t0, 1), rules_s=round(t2 - t1, 1), findings=len(result.findings))
+    info["load_steps"] = getattr(bundle, "timings", {})
     info["findings_sha"] = __import__("hashlib").sha256((out / "findings.csv").read_bytes()).hexdigest()[:16]
     shutil.rmtree(out)
     print(json.dumps(info, default=str), flush=True)

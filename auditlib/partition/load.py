@@ -13,6 +13,7 @@ import dataclasses
 import datetime as dt
 import os
 import shutil
+import time
 from pathlib import Path
 
 import numpy as np
@@ -106,6 +107,8 @@ class PartitionedBundle(Bundle):
     stores: dict[str, TableStore] = dataclasses.field(default_factory=dict)
     n_buckets: int = 1
     partitions: object = None  # auditlib.partition.run.Partitions, set by the caller
+    #: seconds each step of the load took (benchmarks/bench_partitioned.py reports them; not in the manifest)
+    timings: dict[str, float] = dataclasses.field(default_factory=dict)
 
     def has(self, table: str) -> bool:
         name, _, column = table.partition(".")
@@ -133,8 +136,10 @@ def load_partitioned(
 
     files, _ = find_table_files(data_dir) if data_dir.is_dir() else ({}, [])
     big = [t for t in BIG_TABLES if t in files]
+    t0 = time.monotonic()
     small_bundle = load_bundle(data_dir, encoding=encoding, only=set(files) - set(big), as_of=as_of)
     small = small_bundle.tables
+    timings = {"small tables": time.monotonic() - t0}
     stores, infos, issues = {}, dict(small_bundle.files), [small_bundle.quality]
     problems = []
     jobs = {
@@ -157,10 +162,13 @@ def load_partitioned(
             continue
         store, info, table_issues = loaded
         stores[name], infos[name] = store, info
+        timings.update({f"{name} {step}": s for step, s in store.timings.items()})
         issues.extend(table_issues)
     if problems:
         raise DataContractError(problems)
+    t0 = time.monotonic()
     issues.extend(_big_references(stores))
+    timings["references"] = time.monotonic() - t0
     issues = [i for i in issues if len(i)]
     quality = pd.concat(issues, ignore_index=True) if issues else no_quality()
     quality = quality.astype({"row": "int64"}).sort_values(["table", "row", "column"], kind="stable")
@@ -173,6 +181,7 @@ def load_partitioned(
         small_bundle.missing,
         stores=stores,
         n_buckets=n,
+        timings={k: round(v, 1) for k, v in timings.items()},
     )
 
 
@@ -195,6 +204,7 @@ def _load_big(
     as_of: pd.Timestamp | None,
     small: dict[str, pd.DataFrame],
 ) -> tuple[TableStore, FileInfo, list[pd.DataFrame]]:
+    t0 = time.monotonic()
     writer = BucketWriter(folder, name, keys, n)
     try:
         batches, enc = _batches(name, path, encoding)
@@ -209,8 +219,10 @@ def _load_big(
         list(writer.schema.names) if writer.schema is not None else [c.name for c in TABLES[name].columns]
     )
     store = TableStore(folder, name, keys, n, columns, writer.schema, n_kept)
+    t1 = time.monotonic()
     if not writer.keys_increasing:
         issues.extend(_duplicate_keys(store))
+    store.timings = {"written": t1 - t0, "repeated keys": time.monotonic() - t1}
     if len(store.excluded):  # a repeated key is quarantined: its warnings are not reported (as in memory)
         issues = [
             i[~((i["action"] == "kept") & np.isin(i["row"].to_numpy(), store.excluded))] for i in issues

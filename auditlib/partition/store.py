@@ -101,6 +101,7 @@ class TableStore:
     schema: pa.Schema | None
     rows: int = 0
     excluded: np.ndarray = field(default_factory=lambda: np.array([], dtype=np.int64))
+    timings: dict[str, float] = field(default_factory=dict)  # seconds of the load's steps
 
     def files(self, key: str) -> list[Path]:
         return sorted((self.folder / self.table / key).glob("part-*.parquet"))

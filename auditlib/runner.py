@@ -329,7 +329,8 @@ def _last_examiner_cell(nb) -> int:
 
 
 def _pdf_hooks(job: _Job, watch: Watch) -> dict:
-    """nbclient hooks that start report.pdf as soon as the last examiner cell has run (`EarlyPdf`)."""
+    """nbclient hooks for `EarlyPdf`: its process prepared when the notebook starts, and given the report as
+    soon as the last examiner cell has run."""
     if not job.pdf:
         return {"on_notebook_start": watch.mark_ready}
     from .report.pdf import EarlyPdf
@@ -338,18 +339,27 @@ def _pdf_hooks(job: _Job, watch: Watch) -> dict:
 
     def started(notebook=None, **kw):
         state["nb"], state["last"] = notebook, _last_examiner_cell(notebook) if notebook is not None else -1
+        _cancel_pdf(job)  # a failed start's
+        job.early_pdf = EarlyPdf()
+        try:
+            job.early_pdf.prepare()
+        except OSError:  # no process: the PDF is rendered after the run, as without the hook
+            job.early_pdf = None
         watch.mark_ready(notebook=notebook, **kw)
 
     def executed(cell=None, cell_index=None, **_):
-        if cell_index is None or cell_index != state.get("last") or job.early_pdf is not None:
+        early = job.early_pdf
+        if cell_index is None or cell_index != state.get("last") or early is None or early.started:
             return
         try:
-            html = job.stage / "report.early.html"
-            export_notebook(state["nb"], html, job.params.language, _title(job))
-            job.early_pdf = EarlyPdf()
-            job.early_pdf.start(html, job.stage / "report.pdf")
+            import nbformat
+
+            notebook = job.stage / "report.early.ipynb"
+            nbformat.write(state["nb"], str(notebook))
+            html, pdf = job.stage / "report.early.html", job.stage / "report.pdf"
+            early.start(html, pdf, notebook, job.params.language, _title(job))
         except Exception:  # noqa: BLE001 - the PDF is then rendered after the run, as without the hook
-            job.early_pdf = None
+            _cancel_pdf(job)
 
     return {"on_notebook_start": started, "on_cell_executed": executed}
 
@@ -415,6 +425,7 @@ def export(job: _Job) -> None:
         early, job.early_pdf = job.early_pdf or EarlyPdf(), None
         early.finish(job.stage / "report.html", job.stage / "report.pdf")
         (job.stage / "report.early.html").unlink(missing_ok=True)
+        (job.stage / "report.early.ipynb").unlink(missing_ok=True)
 
 
 def _cancel_pdf(job: _Job) -> None:

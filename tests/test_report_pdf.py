@@ -293,6 +293,32 @@ def test_early_pdf_is_kept_only_for_the_html_it_was_rendered_from(tmp_path, monk
     assert stopped.proc is None
 
 
+def test_early_pdf_process_exports_the_report_the_run_writes(demo, tmp_path, monkeypatch):
+    """The early PDF's process exports the report from the executed notebook itself (with nbconvert loaded
+    while the kernel worked): byte for byte the run's report.html, so its PDF is the one kept."""
+    from auditlib.params import load_params
+    from auditlib.report import pdf
+
+    inst, root, folder = demo
+    if inst != "demo-b":
+        pytest.skip("one report is enough (a PDF rendered once more)")
+    p = load_params(root / f"{inst}.yaml")
+    rendered = []
+    monkeypatch.setattr(pdf, "write_pdf", lambda h, o: rendered.append(h) or o)
+    early = pdf.EarlyPdf()
+    early.prepare()
+    early.start(
+        tmp_path / "early.html",
+        tmp_path / "early.pdf",
+        folder / "report.ipynb",
+        p.language,
+        f"{p.institution_name} {p.period_end}",
+    )
+    assert early.finish(folder / "report.html", tmp_path / "early.pdf").read_bytes()[:5] == b"%PDF-"
+    assert rendered == []
+    assert (tmp_path / "early.html").read_bytes() == (folder / "report.html").read_bytes()
+
+
 def test_resume_reruns_an_output_written_without_the_pdf_when_the_pdf_is_wanted(tmp_path, monkeypatch):
     """--resume keeps a complete output only if it has what this batch writes: one written with --no-pdf is
     audited again by a batch that wants report.pdf; a --no-pdf batch keeps it (and one with the PDF)."""
@@ -328,7 +354,8 @@ def test_resume_reruns_an_output_written_without_the_pdf_when_the_pdf_is_wanted(
 
 
 def test_findings_and_coverage_tables_print_with_fixed_columns_and_nothing_runs_over(tmp_path):
-    """On paper the findings tables (5 or 6 columns) and a chapter's coverage table have fixed column widths
+    """On paper the findings tables (5 or 6 columns), a chapter's coverage table, the parameters and the
+    clause texts have fixed column widths
     (no min-content measuring of every cell: docs/performance.md); a long identifier breaks inside its cell
     instead of running over the next one, and the description column takes the rest of the page."""
     import weasyprint
@@ -349,9 +376,16 @@ def test_findings_and_coverage_tables_print_with_fixed_columns_and_nothing_runs_
         f'<html><head><style>{CSS}</style></head><body><div class="al">'
         f'<table class="findings"><thead><tr>{head}</tr></thead><tbody>{row6 * 3}</tbody></table>'
         f'<table class="findings"><thead><tr>{head.replace("<th>规则</th>", "")}</tr></thead>'
-        f"<tbody>{row5 * 3}</tbody></table><h4>第一章 总则</h4><table><thead><tr><th>条款</th><th>要求</th>"
-        f"<th>检查方式</th><th>状态</th><th>说明</th></tr></thead><tbody><tr><td>IC 24(2)</td><td>{text}</td>"
-        f"<td>人工检查程序</td><td>数据检查：发现例外</td><td>{text}</td></tr></tbody></table></div></body></html>"
+        f"<tbody>{row5 * 3}</tbody></table><h4>第一章 总则</h4>"
+        '<table class="coverage"><thead><tr><th>条款</th><th>要求</th><th>检查方式</th><th>状态</th><th>说明</th></tr></thead><tbody><tr><td>IC 24(2)</td>"
+        f"<td>{text}</td><td>人工检查程序</td><td>数据检查：发现例外</td><td>{text}</td></tr></tbody></table>"
+        '<table class="params"><thead><tr><th>规则</th><th>检查要求</th><th>版本</th><th>参数</th>'
+        "</tr></thead>"
+        f'<tbody><tr><td class="nw"><a href="#r">SUIT-004</a></td><td>{text}</td><td class="nw">2</td>'
+        '<td class="nw">已调整</td></tr></tbody></table>'
+        '<table class="texts"><thead><tr><th>条款</th><th>条文</th><th>引用规则</th></tr></thead>'
+        f'<tbody><tr><td class="nw">CP-10</td><td>{text}</td><td><a href="#a">RET-004</a> '
+        '<a href="#b">RET-005</a></td></tr></tbody></table></div></body></html>'
     )
     fonts = FontConfiguration()
     sheets = [weasyprint.CSS(string=font_css() + PRINT_CSS, font_config=fonts)]
@@ -371,10 +405,12 @@ def test_findings_and_coverage_tables_print_with_fixed_columns_and_nothing_runs_
 
     for p in doc.pages:
         walk(p._page_box)
-    assert [t.style["table_layout"] for t in tables] == ["fixed"] * 3
+    assert [t.style["table_layout"] for t in tables] == ["fixed"] * 5
     assert over == []
     pt = 4 / 3  # CSS px per pt
-    for t, first in zip(tables, (82, 82, 28), strict=True):
+    for t, first in zip(tables, (82, 82, 28, 50, 64), strict=True):
         assert abs(t.column_widths[0] - (first + 12) * pt) < 2  # the set width plus the cell's padding
         if first == 82:  # a findings table: the description gets the most room
             assert t.column_widths[-1] == max(t.column_widths)
+        if first in (50, 64):  # parameters, clause texts: the sentence gets the most room
+            assert t.column_widths[1] == max(t.column_widths)

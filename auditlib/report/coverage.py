@@ -327,7 +327,10 @@ def coverage_section(result, attestations: Attestations | None) -> str:
                 parts.append(f"<h4>{esc(chapter_title(chapter, lang))}</h4>")
             parts.append(
                 table_html(
-                    tab, trusted=tuple(tab.columns), nowrap=(t("cov_clause", lang), t("cov_status", lang))
+                    tab,
+                    trusted=tuple(tab.columns),
+                    nowrap=(t("cov_clause", lang), t("cov_status", lang)),
+                    cls="coverage",
                 )
             )
     return wrap("".join(parts))

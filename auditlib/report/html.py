@@ -92,7 +92,8 @@ body{margin:0;max-width:none;padding:0}
 .al table.findings td.nw{white-space:nowrap!important}
 .al nav.toc ol{columns:2;column-gap:2em}.al nav.toc li{break-inside:avoid}
 .al details.cl{display:block;width:20em}
-.al table.findings,.al h4+table{table-layout:fixed}.al table.findings td{overflow-wrap:anywhere}
+.al table.findings,.al table.coverage,.al table.texts,.al table.params{table-layout:fixed}
+.al table.findings td{overflow-wrap:anywhere}
 .al table.findings td.nw{white-space:normal!important}.al table.findings td.nw code{white-space:nowrap}
 .al table.findings th:nth-child(1){width:82pt}.al table.findings th:nth-child(2):nth-last-child(5){width:50pt}
 .al table.findings th:nth-child(3):nth-last-child(4){width:58pt}
@@ -101,8 +102,11 @@ body{margin:0;max-width:none;padding:0}
 .al table.findings th:nth-child(2):nth-last-child(4){width:58pt}
 .al table.findings th:nth-child(3):nth-last-child(3){width:50pt}
 .al table.findings th:nth-child(4):nth-last-child(2){width:30pt}
-.al h4+table th:nth-child(1){width:28pt}.al h4+table th:nth-child(2){width:185pt}
-.al h4+table th:nth-child(3){width:54pt}.al h4+table th:nth-child(4){width:50pt}
+.al table.coverage th:nth-child(1){width:28pt}.al table.coverage th:nth-child(2){width:185pt}
+.al table.coverage th:nth-child(3){width:54pt}.al table.coverage th:nth-child(4){width:50pt}
+.al table.texts th:nth-child(1){width:64pt}.al table.texts th:nth-child(3){width:72pt}
+.al table.params th:nth-child(1){width:50pt}.al table.params th:nth-child(3){width:36pt}
+.al table.params th:nth-child(4){width:52pt}
 """
 
 
@@ -649,7 +653,8 @@ def parameter_sentences(result) -> str:
         }
     )
     nowrap = (t("rule", lang), t("rule_version", lang), t("parameters", lang))
-    return f"<p>{esc(t('params_intro', lang))}</p>{table_html(tab, trusted=tab.columns, nowrap=nowrap)}"
+    params = table_html(tab, trusted=tab.columns, nowrap=nowrap, cls="params")
+    return f"<p>{esc(t('params_intro', lang))}</p>{params}"
 
 
 def appendix(result, run: dict, legend: str = "", with_mitigations: bool = True) -> str:

@@ -337,7 +337,7 @@ def sources_legend(result, catalogue: Mapping | None = None, sources: Mapping | 
     )
     return (
         f"<h3>{esc(t('sources_legend', lang))}</h3>{table_html(titles, trusted=titles.columns)}"
-        + table_html(clauses, trusted=clauses.columns, nowrap=(t("clause", lang),))
+        + table_html(clauses, trusted=clauses.columns, nowrap=(t("clause", lang),), cls="texts")
     )
 
 

@@ -377,7 +377,8 @@ def test_findings_and_coverage_tables_print_with_fixed_columns_and_nothing_runs_
         f'<table class="findings"><thead><tr>{head}</tr></thead><tbody>{row6 * 3}</tbody></table>'
         f'<table class="findings"><thead><tr>{head.replace("<th>规则</th>", "")}</tr></thead>'
         f"<tbody>{row5 * 3}</tbody></table><h4>第一章 总则</h4>"
-        '<table class="coverage"><thead><tr><th>条款</th><th>要求</th><th>检查方式</th><th>状态</th><th>说明</th></tr></thead><tbody><tr><td>IC 24(2)</td>"
+        '<table class="coverage"><thead><tr><th>条款</th><th>要求</th><th>检查方式</th><th>状态</th>'
+        "<th>说明</th></tr></thead><tbody><tr><td>IC 24(2)</td>"
         f"<td>{text}</td><td>人工检查程序</td><td>数据检查：发现例外</td><td>{text}</td></tr></tbody></table>"
         '<table class="params"><thead><tr><th>规则</th><th>检查要求</th><th>版本</th><th>参数</th>'
         "</tr></thead>"

@@ -320,3 +320,30 @@ def test_strict_mode_stops_a_whole_read(demos, monkeypatch):
     monkeypatch.delenv(pload.STRICT_ENV)
     assert len(bundle.tables.view(["transactions"])["transactions"]) == bundle.stores["transactions"].rows
     assert bundle.tables.whole_reads[1:] == ["transactions"]
+
+
+def test_a_gbk_file_ascii_for_batches_is_streamed_again_in_its_encoding(tmp_path, monkeypatch):
+    """UTF-8 is assumed and checked cell by cell while a big table streams (no separate pass over the file
+    to detect it); a GBK file whose first Chinese cell comes batches later is streamed again as GB18030,
+    still in batches, and its SHA-256 is the file's (hashed as it is read)."""
+    from auditlib.load import load_bundle, sha256_file
+
+    rows = "".join(f"AR{i:04d},transaction,T{i},2025-01-02,,room-{i}\n" for i in range(40))
+    archive = "record_id,record_type,subject_id,archived_at,disposed_at,location\n" + rows
+    archive += "AR9999,transaction,T1,2025-01-02,,总部档案室\n"
+    data_dir = bundle_dir(tmp_path / "data", {"archive_records": archive}, encoding="gb18030")
+    monkeypatch.setattr(pload, "BATCH_BYTES", 256)
+
+    def not_whole(*a, **k):
+        raise AssertionError("read whole")
+
+    monkeypatch.setattr(pload, "_write_whole", not_whole)
+    bundle = pload.load_partitioned(data_dir, tmp_path / "parts", {}, 3)
+    info = bundle.files["archive_records"]
+    assert (info.encoding, info.rows_loaded) == ("gb18030", 41)
+    assert info.sha256 == sha256_file(data_dir / "archive_records.csv")
+    locations = pd.concat([bundle.stores["archive_records"].read("record_id", i) for i in range(3)])
+    assert "总部档案室" in set(locations["location"])
+    memory = load_bundle(data_dir)
+    assert memory.files["archive_records"].encoding == "gb18030"
+    assert bundle.quality.equals(memory.quality)

@@ -9,8 +9,11 @@ loader, in its order (tests/test_partitioned.py).
 
 from __future__ import annotations
 
+import codecs
 import dataclasses
 import datetime as dt
+import hashlib
+import io
 import os
 import shutil
 import time
@@ -206,10 +209,16 @@ def _load_big(
 ) -> tuple[TableStore, FileInfo, list[pd.DataFrame]]:
     t0 = time.monotonic()
     writer = BucketWriter(folder, name, keys, n)
+    digest = None
     try:
-        batches, enc = _batches(name, path, encoding)
-        issues, n_read, n_kept = _write_batches(name, batches, writer, as_of, small)
-    except _NotStreamable:
+        try:
+            issues, n_read, n_kept, enc, digest = _stream(name, path, encoding, writer, as_of, small)
+        except _NotUtf8:  # UTF-8 was assumed and a cell is not: streamed again in the detected encoding
+            writer.discard()
+            writer = BucketWriter(folder, name, keys, n)
+            detected = detect_encoding(path)
+            issues, n_read, n_kept, enc, digest = _stream(name, path, detected, writer, as_of, small)
+    except (_NotStreamable, _NotUtf8):
         writer.discard()
         writer = BucketWriter(folder, name, keys, n)
         issues, n_read, n_kept, enc = _write_whole(name, path, encoding, writer, as_of, small)
@@ -229,22 +238,86 @@ def _load_big(
         ]
     store.rows = n_kept - len(store.excluded)
     fmt = path.suffix.lstrip(".").lower()
-    info = FileInfo(name, path, fmt, enc, sha256_file(path), n_read, store.rows, n_read - store.rows)
+    digest = digest or sha256_file(path)
+    info = FileInfo(name, path, fmt, enc, digest, n_read, store.rows, n_read - store.rows)
     give_back_memory()
     return store, info, issues
+
+
+def _stream(name, path, encoding, writer, as_of, small):
+    """The file streamed into `writer` in one read: (issues, rows read, rows kept, encoding, its SHA-256)."""
+    hashed = _HashingFile(path)
+    try:
+        batches, enc = _batches(name, path, encoding, hashed)
+        issues, n_read, n_kept = _write_batches(name, batches, writer, as_of, small)
+        return issues, n_read, n_kept, enc, hashed.hexdigest()
+    finally:
+        hashed.close()
 
 
 class _NotStreamable(Exception):
     """The streaming reader refused the file (ragged records, ...): it is read whole by the loader."""
 
 
-def _batches(name: str, path: Path, encoding: str | None):
-    """(iterator of raw cell frames indexed by data-row number, encoding) for a CSV pyarrow can stream."""
+class _NotUtf8(Exception):
+    """A file assumed to be UTF-8 (no encoding given) has a cell that is not: its encoding is detected."""
+
+
+class _HashingFile(io.RawIOBase):
+    """The file as the CSV reader reads it, hashed on the way: the manifest's SHA-256 without a second read
+    (at 5 x 10^7 transactions the extract is larger than the page cache, and every read comes from disk)."""
+
+    def __init__(self, path: Path):
+        super().__init__()
+        self._f = open(path, "rb", buffering=0)  # noqa: SIM115 - closed by close()
+        self._h = hashlib.sha256()
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b) -> int:
+        n = self._f.readinto(b)
+        if n:
+            self._h.update(memoryview(b)[:n])  # hashlib lets go of the GIL for large blocks
+        return n
+
+    def hexdigest(self) -> str:
+        """The whole file's hash (whatever the reader left unread is read here)."""
+        for block in iter(lambda: self._f.read(1 << 22), b""):
+            self._h.update(block)
+        return self._h.hexdigest()
+
+    def close(self) -> None:
+        self._f.close()
+        super().close()
+
+
+def _assumed_encoding(path: Path, encoding: str | None) -> tuple[str, bool]:
+    """(encoding, assumed): the given one, else UTF-8 assumed (with or without BOM) and checked by pyarrow
+    cell by cell as it parses, as the in-memory loader does (`reading._read_utf8_quick`): a file whose every
+    cell is valid UTF-8 is one `detect_encoding` would call UTF-8, without its pass over the whole file."""
+    if encoding:
+        return encoding, False
+    with open(path, "rb") as f:
+        head = f.read(3)
+    if head[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+        return detect_encoding(path), False  # raises its message about UTF-16
+    return ("utf-8-sig" if head == codecs.BOM_UTF8 else "utf-8"), True
+
+
+def _batches(name: str, path: Path, encoding: str | None, source=None):
+    """(iterator of raw cell frames indexed by data-row number, encoding) for a CSV pyarrow can stream, read
+    from `source` (a file object over `path`) when given."""
     if path.suffix.lower() != ".csv" or path.stat().st_size == 0:
         raise _NotStreamable
     try:
-        enc = encoding or detect_encoding(path)
-        header = _csv_header(path, enc)
+        enc, assumed = _assumed_encoding(path, encoding)
+        try:
+            header = _csv_header(path, enc)
+        except UnicodeError:
+            if not assumed:
+                raise
+            raise _NotUtf8 from None
     except (UnicodeError, ValueError, OSError) as e:
         raise DataContractError([_read_problem(path, name, e)]) from None
     raw_header = pd.DataFrame(columns=header)
@@ -255,9 +328,9 @@ def _batches(name: str, path: Path, encoding: str | None):
         raise DataContractError(problems)
     names = [f"c{i}" for i in range(len(header))]
     try:
-        reader = pa_csv.open_csv(path, **arrow_csv_options(names, enc, BATCH_BYTES))
-    except (pa.ArrowException, ValueError, LookupError, UnicodeError):
-        raise _NotStreamable from None
+        reader = pa_csv.open_csv(source or path, **arrow_csv_options(names, enc, BATCH_BYTES))
+    except (pa.ArrowException, ValueError, LookupError, UnicodeError) as e:
+        raise (_NotUtf8 if assumed and _utf8_error(e) else _NotStreamable) from None
 
     def frames():
         start = 0
@@ -271,8 +344,8 @@ def _batches(name: str, path: Path, encoding: str | None):
                 df.index = pd.RangeIndex(start, start + len(df))
                 start += len(df)
                 batch = df
-        except (pa.ArrowException, ValueError, UnicodeError):
-            raise _NotStreamable from None
+        except (pa.ArrowException, ValueError, UnicodeError) as e:
+            raise (_NotUtf8 if assumed and _utf8_error(e) else _NotStreamable) from None
         if batch is not None:
             try:
                 _check_last_record(path, batch)
@@ -281,6 +354,10 @@ def _batches(name: str, path: Path, encoding: str | None):
             yield batch
 
     return frames(), enc
+
+
+def _utf8_error(e: BaseException) -> bool:
+    return "utf8" in str(e).lower().replace("-", "")
 
 
 def _write_batches(name, batches, writer, as_of, small) -> tuple[list[pd.DataFrame], int, int]:

@@ -32,24 +32,19 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from . import signing
 from .kernel import AuditKernelManager, Watch, interrupt_active_runs, kernel, kernel_env, watching
 from .manifest import write_manifest
 from .outcome import Failure, Outcome
 from .params import AuditParams, load_params
-
-if TYPE_CHECKING:  # imported where used: a fresh `auditlib run` starts the kernel before loading them
-    import nbformat
+from .report.export import HIDDEN_TAGS, export_html
 
 __all__ = ["Outcome", "interrupt_active_runs", "run_one", "audit_dir", "completed", "clear_stale"]
 
 NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "institution_audit.ipynb"
 NOTEBOOK_ENV = "AUDITLIB_NOTEBOOK"  # another notebook with the same parameters cell (customisation, tests)
-TEMPLATES = Path(__file__).resolve().parent / "report" / "templates"
 NO_PDF_ENV = "AUDITLIB_NO_PDF"  # set (to anything but 0 or empty) by --no-pdf: no report.pdf
-HIDDEN_TAGS = {"auditor", "parameters", "injected-parameters"}
 OWNER_FILE = ".owner"  # `<host> <pid>` of the run that owns a staging folder, so a rerun can clear stale ones
 
 
@@ -63,49 +58,6 @@ def audit_dir(out_root: Path, params: AuditParams) -> Path:
     if root not in target.parents:
         raise ValueError(f"output folder escapes {root}: {target}")
     return target
-
-
-def examiner_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """The executed notebook as the examiner sees it: report outputs only, no code, streams or tracebacks."""
-    import nbformat
-
-    nb = nbformat.from_dict(nb)
-    keep = []
-    for cell in nb.cells:
-        if cell.cell_type != "code" or HIDDEN_TAGS & set(cell.metadata.get("tags", [])):
-            continue
-        cell.outputs = [
-            o
-            for o in cell.outputs
-            if o.output_type in ("display_data", "execute_result") and "text/html" in o.get("data", {})
-        ]
-        if cell.outputs:
-            keep.append(cell)
-    nb.cells = keep
-    return nb
-
-
-def export_html(nb_path: Path, html_path: Path, lang: str, title: str) -> Path:
-    import nbformat
-
-    return export_notebook(nbformat.read(nb_path, as_version=4), html_path, lang, title)
-
-
-def export_notebook(nb, html_path: Path, lang: str, title: str) -> Path:
-    """The examiner's report.html from an executed notebook (node), its report outputs only."""
-    from nbconvert import HTMLExporter
-
-    nb = examiner_notebook(nb)
-    exporter = HTMLExporter(
-        template_name="auditlib",
-        extra_template_basedirs=[str(TEMPLATES)],
-        exclude_input=True,
-        exclude_input_prompt=True,
-        exclude_output_prompt=True,
-    )
-    body, _ = exporter.from_notebook_node(nb, resources={"report_lang": lang, "report_title": title})
-    html_path.write_text(body, encoding="utf-8")
-    return html_path
 
 
 def _replace(stage: Path, target: Path) -> None:

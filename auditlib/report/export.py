@@ -9,10 +9,15 @@ cell: `auditlib html outputs/<institution_id>/<period_end>/report.ipynb [--out F
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import AuditError
 
+if TYPE_CHECKING:
+    import nbformat
+
 TEMPLATES = Path(__file__).resolve().parent / "templates"
+HIDDEN_TAGS = {"auditor", "parameters", "injected-parameters"}  # cells the examiner's report leaves out
 
 
 def _title_and_lang(nb) -> tuple[str, str]:
@@ -53,3 +58,46 @@ def auditor_html(nb_path: Path, out: Path | None = None) -> Path:
     out = Path(out) if out else nb_path.with_name(nb_path.stem + "-auditor.html")
     out.write_text(body, encoding="utf-8")
     return out
+
+
+def examiner_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """The executed notebook as the examiner sees it: report outputs only, no code, streams or tracebacks."""
+    import nbformat
+
+    nb = nbformat.from_dict(nb)
+    keep = []
+    for cell in nb.cells:
+        if cell.cell_type != "code" or HIDDEN_TAGS & set(cell.metadata.get("tags", [])):
+            continue
+        cell.outputs = [
+            o
+            for o in cell.outputs
+            if o.output_type in ("display_data", "execute_result") and "text/html" in o.get("data", {})
+        ]
+        if cell.outputs:
+            keep.append(cell)
+    nb.cells = keep
+    return nb
+
+
+def export_html(nb_path: Path, html_path: Path, lang: str, title: str) -> Path:
+    import nbformat
+
+    return export_notebook(nbformat.read(nb_path, as_version=4), html_path, lang, title)
+
+
+def export_notebook(nb, html_path: Path, lang: str, title: str) -> Path:
+    """The examiner's report.html from an executed notebook (node), its report outputs only."""
+    from nbconvert import HTMLExporter
+
+    nb = examiner_notebook(nb)
+    exporter = HTMLExporter(
+        template_name="auditlib",
+        extra_template_basedirs=[str(TEMPLATES)],
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+    )
+    body, _ = exporter.from_notebook_node(nb, resources={"report_lang": lang, "report_title": title})
+    html_path.write_text(body, encoding="utf-8")
+    return html_path

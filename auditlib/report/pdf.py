@@ -94,7 +94,7 @@ def _serve() -> None:
     import nbformat
     from nbconvert import HTMLExporter  # noqa: F401 - loaded before the job, as WeasyPrint is
 
-    from ..runner import export_notebook
+    from .export import export_notebook
 
     renderer = Renderer(warm=True)
     line = sys.stdin.readline()

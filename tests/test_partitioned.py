@@ -347,3 +347,19 @@ def test_a_gbk_file_ascii_for_batches_is_streamed_again_in_its_encoding(tmp_path
     memory = load_bundle(data_dir)
     assert memory.files["archive_records"].encoding == "gb18030"
     assert bundle.quality.equals(memory.quality)
+
+
+def test_a_big_file_in_no_known_encoding_is_a_contract_problem(tmp_path):
+    """Neither UTF-8 nor GB18030 (UTF-8 assumed, then detection fails): the bundle's problem naming the file
+    and table, as the in-memory loader reports it, not a traceback."""
+    from auditlib.load import DataContractError, load_bundle
+
+    data_dir = bundle_dir(tmp_path / "data")
+    path = data_dir / "transactions.csv"
+    path.write_bytes(path.read_bytes() + b"T9,0001,000001,022,2025-01-02 10:00,2025-01-02,\xff\xff\n")
+    with pytest.raises(DataContractError) as memory:
+        load_bundle(data_dir)
+    with pytest.raises(DataContractError) as parted:
+        pload.load_partitioned(data_dir, tmp_path / "parts", {}, 2)
+    assert str(parted.value) == str(memory.value)
+    assert "transactions" in str(parted.value) and "neither UTF-8 nor GBK" in str(parted.value)

@@ -216,9 +216,8 @@ def _load_big(
         except _NotUtf8:  # UTF-8 was assumed and a cell is not: streamed again in the detected encoding
             writer.discard()
             writer = BucketWriter(folder, name, keys, n)
-            detected = detect_encoding(path)
-            issues, n_read, n_kept, enc, digest = _stream(name, path, detected, writer, as_of, small)
-    except (_NotStreamable, _NotUtf8):
+            issues, n_read, n_kept, enc, digest = _stream(name, path, encoding, writer, as_of, small, False)
+    except _NotStreamable:
         writer.discard()
         writer = BucketWriter(folder, name, keys, n)
         issues, n_read, n_kept, enc = _write_whole(name, path, encoding, writer, as_of, small)
@@ -244,11 +243,11 @@ def _load_big(
     return store, info, issues
 
 
-def _stream(name, path, encoding, writer, as_of, small):
+def _stream(name, path, encoding, writer, as_of, small, assume_utf8=True):
     """The file streamed into `writer` in one read: (issues, rows read, rows kept, encoding, its SHA-256)."""
     hashed = _HashingFile(path)
     try:
-        batches, enc = _batches(name, path, encoding, hashed)
+        batches, enc = _batches(name, path, encoding, hashed, assume_utf8)
         issues, n_read, n_kept = _write_batches(name, batches, writer, as_of, small)
         return issues, n_read, n_kept, enc, hashed.hexdigest()
     finally:
@@ -292,12 +291,15 @@ class _HashingFile(io.RawIOBase):
         super().close()
 
 
-def _assumed_encoding(path: Path, encoding: str | None) -> tuple[str, bool]:
+def _assumed_encoding(path: Path, encoding: str | None, assume_utf8: bool) -> tuple[str, bool]:
     """(encoding, assumed): the given one, else UTF-8 assumed (with or without BOM) and checked by pyarrow
     cell by cell as it parses, as the in-memory loader does (`reading._read_utf8_quick`): a file whose every
-    cell is valid UTF-8 is one `detect_encoding` would call UTF-8, without its pass over the whole file."""
+    cell is valid UTF-8 is one `detect_encoding` would call UTF-8, without its pass over the whole file.
+    With `assume_utf8` off (the assumption failed) the encoding is detected."""
     if encoding:
         return encoding, False
+    if not assume_utf8:
+        return detect_encoding(path), False
     with open(path, "rb") as f:
         head = f.read(3)
     if head[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
@@ -305,13 +307,13 @@ def _assumed_encoding(path: Path, encoding: str | None) -> tuple[str, bool]:
     return ("utf-8-sig" if head == codecs.BOM_UTF8 else "utf-8"), True
 
 
-def _batches(name: str, path: Path, encoding: str | None, source=None):
+def _batches(name: str, path: Path, encoding: str | None, source=None, assume_utf8: bool = True):
     """(iterator of raw cell frames indexed by data-row number, encoding) for a CSV pyarrow can stream, read
-    from `source` (a file object over `path`) when given."""
+    from `source` (a file object over `path`) when given; with no `encoding`, see `_assumed_encoding`."""
     if path.suffix.lower() != ".csv" or path.stat().st_size == 0:
         raise _NotStreamable
     try:
-        enc, assumed = _assumed_encoding(path, encoding)
+        enc, assumed = _assumed_encoding(path, encoding, assume_utf8)
         try:
             header = _csv_header(path, enc)
         except UnicodeError:
@@ -505,8 +507,7 @@ def _duplicate_keys(store: TableStore) -> list[pd.DataFrame]:
     finally:
         con.close()
         shutil.rmtree(store.folder / ".keys" / store.table, ignore_errors=True)
-    r = np.concatenate([np.asarray(x["r"], dtype=np.int64) for x in found] or [np.array([], np.int64)])
-    f = np.concatenate([np.asarray(x["f"], dtype=np.int64) for x in found] or [np.array([], np.int64)])
+    r, f = _int64s(x["r"] for x in found), _int64s(x["f"] for x in found)
     if not len(r):
         return []
     order = np.argsort(r, kind="stable")
@@ -566,5 +567,9 @@ def _orphans(store: TableStore, col: str, ref: TableStore, ref_col: str) -> np.n
             )
     finally:
         con.close()
-    rows = np.concatenate([np.asarray(x, dtype=np.int64) for x in found] or [np.array([], np.int64)])
-    return np.sort(rows, kind="stable")
+    return np.sort(_int64s(found), kind="stable")
+
+
+def _int64s(parts) -> np.ndarray:
+    """The row numbers DuckDB returned in several queries, as one int64 array."""
+    return np.concatenate([np.asarray(x, dtype=np.int64) for x in parts] or [np.array([], np.int64)])

@@ -91,10 +91,9 @@ def write_pdf(html_path: Path, pdf_path: Path) -> Path:
 def _serve() -> None:
     """The early PDF's process (`EarlyPdf`): WeasyPrint loaded first, then one job read from stdin (a JSON
     line; nothing when the run ended without one): the report exported from the notebook, then rendered."""
-    import nbformat
-    from nbconvert import HTMLExporter  # noqa: F401 - loaded before the job, as WeasyPrint is
+    from nbconvert import HTMLExporter  # noqa: F401 - loaded (nbformat with it) before the job, as WeasyPrint is
 
-    from .export import export_notebook
+    from .export import export_html
 
     renderer = Renderer(warm=True)
     line = sys.stdin.readline()
@@ -103,8 +102,7 @@ def _serve() -> None:
     job = json.loads(line)
     html = Path(job["html"])
     if job.get("notebook"):
-        notebook = nbformat.read(job["notebook"], as_version=4)
-        export_notebook(notebook, html, job["language"], job["title"])
+        export_html(Path(job["notebook"]), html, job["language"], job["title"])
     renderer.write(html, Path(job["pdf"]))
 
 

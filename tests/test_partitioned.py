@@ -363,3 +363,63 @@ def test_a_big_file_in_no_known_encoding_is_a_contract_problem(tmp_path):
         pload.load_partitioned(data_dir, tmp_path / "parts", {}, 2)
     assert str(parted.value) == str(memory.value)
     assert "transactions" in str(parted.value) and "neither UTF-8 nor GBK" in str(parted.value)
+
+
+def _archive_csv(path: Path, rows: int) -> Path:
+    lines = "".join(f"AR{i:06d},transaction,T{i},2025-01-02,,room-{i}\n" for i in range(rows))
+    path.write_text("record_id,record_type,subject_id,archived_at,disposed_at,location\n" + lines)
+    return path
+
+
+def test_the_csv_reader_reads_a_bounded_way_ahead(tmp_path, monkeypatch):
+    """pyarrow's streaming reader would read a big file far ahead of the batch being typed (2.5 GiB of it
+    at 5 x 10^7 transactions); it reads at most READ_AHEAD batches ahead, and still reads the whole file
+    when the consumer is slower than the disk."""
+    import time
+
+    monkeypatch.setattr(pload, "BATCH_BYTES", 1024)
+    path = _archive_csv(tmp_path / "archive_records.csv", 4000)  # ~190 batches
+    source = pload._HashingFile(path, pload.READ_AHEAD * 1024)
+    batches, _ = pload._batches("archive_records", path, None, source)
+    furthest, rows = 0, 0
+    for i, batch in enumerate(batches):
+        rows += len(batch)
+        if i < 20:
+            time.sleep(0.01)  # the disk is faster than the typing: the reader would run ahead
+        furthest = max(furthest, source._read - source._handed)
+    source.close()
+    assert rows == 4000
+    assert 0 < furthest <= (pload.READ_AHEAD + 1) * 1024  # a block more while the consumer waits
+
+
+def test_an_abandoned_or_starved_csv_reader_does_not_hang(tmp_path, monkeypatch):
+    """A reader allowed nothing ahead still makes progress (one block per grace period the consumer waits:
+    it cannot wait forever on a consumer waiting on it), and a reader abandoned mid-file shuts down."""
+    import threading
+
+    monkeypatch.setattr(pload, "BATCH_BYTES", 1024)
+    monkeypatch.setattr(pload._HashingFile, "WAIT_GRACE", 0.01)
+    path = _archive_csv(tmp_path / "archive_records.csv", 400)
+    done = {}
+
+    def starved():
+        source = pload._HashingFile(path, 0)
+        batches, _ = pload._batches("archive_records", path, None, source)
+        done["rows"] = sum(len(b) for b in batches)
+        source.close()
+
+    def abandoned():
+        source = pload._HashingFile(path, 1024)
+        batches, _ = pload._batches("archive_records", path, None, source)
+        next(batches)
+        batches.close()
+        del batches
+        source.close()
+        done["abandoned"] = True
+
+    for work in (starved, abandoned):
+        t = threading.Thread(target=work, daemon=True)
+        t.start()
+        t.join(30)
+        assert not t.is_alive(), f"{work.__name__} reader hangs"
+    assert done == {"rows": 400, "abandoned": True}

@@ -99,6 +99,7 @@ def core(params_path: str, engine: str, workers: int) -> None:
             n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=50
         )
         scheduler = cluster.scheduler_address
+    rule_seconds = _time_rules() if engine != "cluster" else {}
     t0 = time.monotonic()
     params = parse_params(read_params_file(params_path))
     bundle = partition.open_bundle(params, params.data_dir, scheduler=scheduler)
@@ -110,11 +111,38 @@ def core(params_path: str, engine: str, workers: int) -> None:
     info = dict(getattr(bundle, "engine_info", {}))
     info.update(load_s=round(t1 - t0, 1), rules_s=round(t2 - t1, 1), findings=len(result.findings))
     info["load_steps"] = getattr(bundle, "timings", {})
+    if rule_seconds:  # the slowest rules, their seconds summed over the buckets
+        top = sorted(rule_seconds.items(), key=lambda kv: -kv[1])[:15]
+        info["rule_seconds"] = {k: round(v, 1) for k, v in top}
     info["findings_sha"] = __import__("hashlib").sha256((out / "findings.csv").read_bytes()).hexdigest()[:16]
     shutil.rmtree(out)
     print(json.dumps(info, default=str), flush=True)
     if cluster is not None:
         cluster.close()
+
+
+def _time_rules() -> dict[str, float]:
+    """Each rule's body and aggregates timed wherever they run in this process (seconds, summed)."""
+    import dataclasses
+
+    from auditlib.rules import REGISTRY
+
+    seconds: dict[str, float] = {}
+
+    def timed(code, func):
+        def run(ctx):
+            t = time.monotonic()
+            try:
+                return func(ctx)
+            finally:
+                seconds[code] = seconds.get(code, 0.0) + time.monotonic() - t
+
+        return run
+
+    for code, r in list(REGISTRY.items()):
+        aggregates = tuple(dataclasses.replace(a, func=timed(code, a.func)) for a in r.aggregates)
+        REGISTRY[code] = dataclasses.replace(r, func=timed(code, r.func), aggregates=aggregates)
+    return seconds
 
 
 def measure(params: Path, engine: str, workers: int, cache_dir: str | None, timeout: float, cap: int) -> dict:

@@ -41,6 +41,7 @@ from ..load.reading import (
 )
 from ..schema import TABLES
 from .store import BucketWriter, TableStore, scatter_whole
+from .threads import duckdb_threads, task_threads, use_threads
 
 #: tables that grow with the institution's business; every other table is read whole
 BIG_TABLES = ("operations", "transactions", "fund_transfers", "archive_records", "data_changes")
@@ -154,8 +155,10 @@ def load_partitioned(
     if client is not None:
         small_f = scatter_whole(client, dict(small))
         largest = sorted(big, key=lambda t: -files[t].stat().st_size * len(jobs[t][3]))
+        threads = task_threads(client)
         futures = {
-            t: client.submit(_load_big_task, *jobs[t], encoding, as_of, small_f, pure=False) for t in largest
+            t: client.submit(_load_big_task, *jobs[t], encoding, as_of, small_f, threads=threads, pure=False)
+            for t in largest
         }
     for name in big:
         if client is None:
@@ -191,9 +194,10 @@ def load_partitioned(
     )
 
 
-def _load_big_task(*args) -> tuple[TableStore, FileInfo, list[pd.DataFrame]] | list:
+def _load_big_task(*args, threads: int | None = None) -> tuple[TableStore, FileInfo, list] | list:
     """`_load_big`, its contract problems returned (as `Problem`s: an exception would lose them on its way
-    back from a Dask worker)."""
+    back from a Dask worker); on a worker, the libraries' threads limited first (`threads.use_threads`)."""
+    use_threads(threads)
     try:
         return _load_big(*args)
     except DataContractError as e:
@@ -512,6 +516,8 @@ def _duckdb(spill: Path | None = None):
 
     con = duckdb.connect()
     con.execute(f"SET memory_limit = '{DUCKDB_MEMORY}'")
+    if duckdb_threads():
+        con.execute(f"SET threads = {duckdb_threads()}")
     con.execute("SET preserve_insertion_order = false")
     if spill is not None:
         con.execute(f"SET temp_directory = '{_quote(spill)}'")

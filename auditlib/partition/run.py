@@ -19,6 +19,7 @@ from ..load.quality import ROW
 from ..rules import REGISTRY
 from ..rules.base import Rule, RuleContext, RuleOutput
 from .store import TableStore, bucket_of, scatter_whole
+from .threads import task_threads, use_threads
 
 #: what one rule gives for one bucket: its output, its aggregates' parts (name -> frame), or its error
 BucketResult = RuleOutput | dict[str, pd.DataFrame] | BaseException
@@ -83,6 +84,12 @@ def run_bucket(
         for tk in [tk for tk, at in last.items() if at == j]:
             read.pop(tk, None)
     return out
+
+
+def _bucket_task(threads: int, *args) -> dict[str, BucketResult]:
+    """`run_bucket` as a Dask task: the libraries' threads limited first (`threads.use_threads`)."""
+    use_threads(threads)
+    return run_bucket(*args)
 
 
 def combine(outputs: list[RuleOutput]) -> RuleOutput:
@@ -178,8 +185,9 @@ class Partitions:
         small_f = scatter_whole(c, small)  # the broadcast tables, sent once to every worker
         stores_f, ctx_f = scatter_whole(c, stores), scatter_whole(c, contexts)
         buckets_f = scatter_whole(c, buckets)
+        threads = task_threads(c)
         futures = {
-            c.submit(run_bucket, codes, ctx_f, i, n, stores_f, small_f, buckets_f, pure=False): i
+            c.submit(_bucket_task, threads, codes, ctx_f, i, n, stores_f, small_f, buckets_f, pure=False): i
             for i in range(n)
         }
         for f, i in futures.items():  # the kernel receives rule outputs and aggregates, never a bucket's rows

@@ -124,12 +124,14 @@ def core(params_path: str, engine: str, workers: int) -> None:
 def _time_rules() -> dict[str, float]:
     """Each rule's body and aggregates timed wherever they run in this process (seconds, summed)."""
     import dataclasses
+    import functools
 
     from auditlib.rules import REGISTRY
 
     seconds: dict[str, float] = {}
 
     def timed(code, func):
+        @functools.wraps(func)  # an aggregate is known by its function's name
         def run(ctx):
             t = time.monotonic()
             try:

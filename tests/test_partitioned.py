@@ -425,39 +425,6 @@ def test_an_abandoned_or_starved_csv_reader_does_not_hang(tmp_path, monkeypatch)
     assert done == {"rows": 400, "abandoned": True}
 
 
-def test_bucket_files_gather_batches_into_row_groups(tmp_path, monkeypatch):
-    """Batches are held until each bucket gets GROUP_ROWS rows (a bucket of many small row groups reads
-    slower), never beyond HELD_BYTES; the rows written and their order are the same whenever it writes."""
-    import pyarrow.parquet as pq
-
-    from auditlib.load.quality import ROW
-    from auditlib.partition import store as pstore
-
-    frames = [
-        pd.DataFrame({ROW: range(k * 30, k * 30 + 30), "customer_id": [f"C{j}" for j in range(30)], "k": k})
-        for k in range(5)
-    ]
-
-    def written(name: str, group_rows: int, held_bytes: int) -> list[pq.ParquetFile]:
-        monkeypatch.setattr(pstore, "GROUP_ROWS", group_rows)
-        monkeypatch.setattr(pstore, "HELD_BYTES", held_bytes)
-        w = pstore.BucketWriter(tmp_path / name, "transactions", ["customer_id"], 3)
-        for f in frames:
-            w.write(f)
-        w.close()
-        return [pq.ParquetFile(w.path("customer_id", i)) for i in range(3)]
-
-    at_once = written("at-once", 0, 1 << 30)
-    held = written("held", 10**9, 1 << 30)
-    capped = written("capped", 10**9, 1)
-    assert [f.metadata.num_row_groups for f in at_once] == [5, 5, 5]
-    assert [f.metadata.num_row_groups for f in held] == [1, 1, 1]
-    assert [f.metadata.num_row_groups for f in capped] == [5, 5, 5]
-    for a, b in zip(at_once, held, strict=True):
-        assert a.read().equals(b.read())
-        assert a.read().column(ROW).to_pylist() == sorted(a.read().column(ROW).to_pylist())
-
-
 def test_each_task_gets_its_share_of_the_cores():
     """Two single-threaded workers on one 2-core host: one library thread per task; on 8 cores, 4; a worker
     alone on another host does not get more than the fewest."""

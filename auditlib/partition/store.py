@@ -66,62 +66,38 @@ def _hashing_connection():
 PARQUET = {"compression": "zstd", "compression_level": 1, "use_dictionary": False}
 
 
-#: rows a bucket file's row group gathers at least, batches of the table held until then: with many buckets
-#: (58 at 5 x 10^7 transactions) a batch gives each bucket ~10^4 rows, and a bucket of such row groups reads
-#: 1.7 x slower than one of 6 x 10^4 (docs/performance.md)
-GROUP_ROWS = 65_536
-#: ... but never more than this many bytes of Arrow batches held (the loading's memory bound)
-HELD_BYTES = 1 << 29
-
-
 class BucketWriter:
-    """Appends rows of one table to its `n` bucket files per key, keeping file order within a bucket. Batches
-    are held until each bucket would get `GROUP_ROWS` rows (or `HELD_BYTES` are held), then written, one row
-    group per bucket."""
+    """Appends rows of one table to its `n` bucket files per key, keeping file order within a bucket.
+
+    Each batch is written as it comes, a row group per bucket. Holding batches until each bucket got 65 536
+    rows was tried (at 33 buckets a batch gives a bucket ~2 x 10^4 rows): no faster to write or to read
+    back, 0.5 GiB more memory (docs/performance.md)."""
 
     def __init__(self, folder: Path, table: str, keys: list[str], n: int):
         self.folder, self.table, self.keys, self.n = folder, table, keys, n
         self.schema: pa.Schema | None = None
         self.keys_increasing = False  # set by the loader: no repeated primary key is possible
         self._writers: dict[tuple[str, int], pq.ParquetWriter] = {}
-        self._held: list[tuple[pa.Table, dict[str, np.ndarray]]] = []  # (batch, each key's bucket per row)
-        self._held_rows = self._held_bytes = 0
 
     def path(self, key: str, i: int) -> Path:
         return self.folder / self.table / key / f"part-{i:05d}.parquet"
 
     def write(self, typed: pd.DataFrame) -> None:
-        """One typed batch: converted to Arrow once, its rows' buckets worked out per key, held."""
+        """One typed batch: converted to Arrow once, then per key sorted by bucket (stable: file order within
+        a bucket) and each bucket's slice appended to its file."""
         if not len(typed):
             return
         table = pa.Table.from_pandas(typed, schema=self.schema, preserve_index=False)
         if self.schema is None:
             self.schema = table.schema
-        buckets = {key: bucket_of(typed[key], self.n, typed[ROW]) for key in self.keys}
-        self._held.append((table, buckets))
-        self._held_rows += table.num_rows
-        self._held_bytes += table.nbytes
-        if self._held_rows >= self.n * GROUP_ROWS or self._held_bytes >= HELD_BYTES:
-            self.flush()
-
-    def flush(self) -> None:
-        """The held batches written: per key, each batch sorted by bucket (stable: file order within a
-        bucket) and every bucket's slices of all of them appended to its file as one row group."""
         for key in self.keys:
-            parts: list[list[pa.Table]] = [[] for _ in range(self.n)]
-            for table, buckets in self._held:
-                order = np.argsort(buckets[key], kind="stable")
-                bounds = np.searchsorted(buckets[key][order], np.arange(self.n + 1))
-                by_bucket = table.take(order) if self.n > 1 else table
-                for i in range(self.n):
-                    if bounds[i] < bounds[i + 1]:
-                        parts[i].append(by_bucket.slice(bounds[i], bounds[i + 1] - bounds[i]))
-            for i, slices in enumerate(parts):
-                if slices:
-                    self._writer(key, i).write_table(pa.concat_tables(slices))
-            del parts
-        self._held.clear()
-        self._held_rows = self._held_bytes = 0
+            buckets = bucket_of(typed[key], self.n, typed[ROW])
+            order = np.argsort(buckets, kind="stable")
+            bounds = np.searchsorted(buckets[order], np.arange(self.n + 1))
+            by_bucket = table.take(order) if self.n > 1 else table
+            for i in range(self.n):
+                if bounds[i] < bounds[i + 1]:
+                    self._writer(key, i).write_table(by_bucket.slice(bounds[i], bounds[i + 1] - bounds[i]))
 
     def _writer(self, key: str, i: int) -> pq.ParquetWriter:
         w = self._writers.get((key, i))
@@ -132,13 +108,11 @@ class BucketWriter:
         return w
 
     def close(self) -> None:
-        self.flush()
         for w in self._writers.values():
             w.close()
         self._writers.clear()
 
     def discard(self) -> None:
-        self._held.clear()
         self.close()
         shutil.rmtree(self.folder / self.table, ignore_errors=True)
 

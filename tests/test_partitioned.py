@@ -446,3 +446,17 @@ def test_each_task_gets_its_share_of_the_cores():
     three = {**two, "c": {"host": "g", "nthreads": 2}}
     assert task_threads(Client(three, {"a": 8, "b": 8, "c": 16})) == 4
     assert task_threads(Client({}, {})) == 1
+
+
+def test_buckets_fill_whole_rounds_of_the_cluster(monkeypatch):
+    """On a cluster the buckets are a multiple of its task slots (no worker idles in the last round), unless
+    their number is fixed."""
+
+    class Client:
+        def scheduler_info(self):
+            return {"workers": {"a": {"nthreads": 1}, "b": {"nthreads": 1}}}
+
+    monkeypatch.delenv(partition.BUCKETS_ENV, raising=False)
+    assert [partition.whole_rounds(n, Client()) for n in (1, 11, 12)] == [2, 12, 12]
+    monkeypatch.setenv(partition.BUCKETS_ENV, "3")
+    assert partition.whole_rounds(3, Client()) == 3

@@ -78,6 +78,16 @@ def n_buckets(data_dir: Path) -> int:
     return max(1, math.ceil(biggest / BYTES_PER_ROW / rows))
 
 
+def whole_rounds(n: int, client) -> int:
+    """`n` buckets rounded up to a multiple of the cluster's task slots, so that in the last round of bucket
+    tasks no worker idles (11 buckets on 2 slots: 6 rounds, one of them half idle; 12: 6 full rounds of
+    smaller buckets). A number fixed by $AUDITLIB_PARTITIONS is kept."""
+    if os.environ.get(BUCKETS_ENV, "").strip():
+        return n
+    slots = sum(int(w.get("nthreads", 1)) for w in client.scheduler_info().get("workers", {}).values())
+    return -(-n // slots) * slots if slots > 1 else n
+
+
 def open_bundle(
     params, data_dir: str | Path, cache_dir: str | Path | None = None, scheduler: str | None = None
 ) -> Bundle:
@@ -106,6 +116,7 @@ def open_bundle(
             from distributed import Client
 
             client = Client(scheduler, set_as_default=False)
+            n = whole_rounds(n, client)
         bundle = load_partitioned(
             data_dir, folder, keys, n, encoding=params.encoding, as_of=params.as_of, client=client
         )

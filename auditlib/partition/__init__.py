@@ -19,6 +19,7 @@ from ..load.reading import find_table_files
 from ..rules import REGISTRY
 from .load import BIG_TABLES, PartitionedBundle, load_partitioned
 from .run import Partitions
+from .threads import task_threads
 
 ENGINE_ENV = "AUDITLIB_ENGINE"  # memory | partitioned | auto: set by `auditlib run/batch --engine`
 SCHEDULER_ENV = (
@@ -110,15 +111,15 @@ def open_bundle(
     keys, whole = plan(params.selected())
     n = n_buckets(data_dir)
     scheduler = os.environ.get(SCHEDULER_ENV, "").strip() or scheduler
-    client = None
+    client, threads = None, None
     try:
         if scheduler:  # the partitions written and the rules run on the cluster's workers
             from distributed import Client
 
             client = Client(scheduler, set_as_default=False)
-            n = whole_rounds(n, client)
+            n, threads = whole_rounds(n, client), task_threads(client)  # asked of the workers once
         bundle = load_partitioned(
-            data_dir, folder, keys, n, encoding=params.encoding, as_of=params.as_of, client=client
+            data_dir, folder, keys, n, params.encoding, params.as_of, client=client, threads=threads
         )
     except BaseException:
         if client is not None:
@@ -130,7 +131,7 @@ def open_bundle(
         weakref.finalize(bundle, shutil.rmtree, str(folder), True)
     if client is not None:
         weakref.finalize(bundle, client.close)
-    bundle.partitions = Partitions(bundle, client)
+    bundle.partitions = Partitions(bundle, client, threads)
     bundle.engine_info = {
         "engine": "partitioned",
         "buckets": n,

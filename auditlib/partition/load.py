@@ -41,7 +41,7 @@ from ..load.reading import (
 )
 from ..schema import TABLES
 from .store import BucketWriter, TableStore, scatter_whole
-from .threads import duckdb_threads, task_threads, use_threads
+from .threads import duckdb_threads, use_threads
 
 #: tables that grow with the institution's business; every other table is read whole
 BIG_TABLES = ("operations", "transactions", "fund_transfers", "archive_records", "data_changes")
@@ -132,11 +132,13 @@ def load_partitioned(
     encoding: str | None = None,
     as_of: dt.date | str | None = None,
     client=None,
+    threads: int | None = None,
 ) -> PartitionedBundle:
     """Load the bundle with the big tables written into `folder` as `n` buckets per key in `keys`
     ({table: [key columns]}); a big table no declared rule partitions is written by its first column.
     With a Dask `client`, each big table is read and written by a task on the cluster (the largest first:
-    the tables are written side by side), and `folder` must be where the workers write too."""
+    the tables are written side by side) with `threads` library threads (`threads.task_threads`), and
+    `folder` must be where the workers write too."""
     data_dir = Path(data_dir)
     as_of = pd.Timestamp(as_of) if as_of is not None else None
     from ..load.reading import find_table_files
@@ -155,7 +157,6 @@ def load_partitioned(
     if client is not None:
         small_f = scatter_whole(client, dict(small))
         largest = sorted(big, key=lambda t: -files[t].stat().st_size * len(jobs[t][3]))
-        threads = task_threads(client)
         futures = {
             t: client.submit(_load_big_task, *jobs[t], encoding, as_of, small_f, threads=threads, pure=False)
             for t in largest
@@ -516,8 +517,9 @@ def _duckdb(spill: Path | None = None):
 
     con = duckdb.connect()
     con.execute(f"SET memory_limit = '{DUCKDB_MEMORY}'")
-    if duckdb_threads():
-        con.execute(f"SET threads = {duckdb_threads()}")
+    threads = duckdb_threads()
+    if threads:
+        con.execute(f"SET threads = {threads}")
     con.execute("SET preserve_insertion_order = false")
     if spill is not None:
         con.execute(f"SET temp_directory = '{_quote(spill)}'")

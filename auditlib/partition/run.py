@@ -19,7 +19,7 @@ from ..load.quality import ROW
 from ..rules import REGISTRY
 from ..rules.base import Rule, RuleContext, RuleOutput
 from .store import TableStore, bucket_of, scatter_whole
-from .threads import task_threads, use_threads
+from .threads import use_threads
 
 #: what one rule gives for one bucket: its output, its aggregates' parts (name -> frame), or its error
 BucketResult = RuleOutput | dict[str, pd.DataFrame] | BaseException
@@ -150,8 +150,9 @@ class Partitions:
     `prepare` runs every declared rule the engine will run (locally, or as one Dask task per bucket when
     `client` is given) and keeps only the combined outputs; `evaluate` hands one to the engine."""
 
-    def __init__(self, bundle, client=None):
+    def __init__(self, bundle, client=None, threads: int | None = None):
         self.bundle, self.client = bundle, client
+        self.threads = threads  # each bucket task's library threads on the cluster (`threads.task_threads`)
         self._done: dict[str, RuleOutput | BaseException] = {}
         self._asked: dict[str, tuple] = {}  # what each output was computed for (`_asked`)
 
@@ -185,7 +186,7 @@ class Partitions:
         small_f = scatter_whole(c, small)  # the broadcast tables, sent once to every worker
         stores_f, ctx_f = scatter_whole(c, stores), scatter_whole(c, contexts)
         buckets_f = scatter_whole(c, buckets)
-        threads = task_threads(c)
+        threads = self.threads
         futures = {
             c.submit(_bucket_task, threads, codes, ctx_f, i, n, stores_f, small_f, buckets_f, pure=False): i
             for i in range(n)

@@ -52,6 +52,25 @@ def give_back_memory() -> None:
         _LIBC.malloc_trim(0)
 
 
+#: glibc's `mallopt` parameters, and the values a long-running process's malloc reaches by itself: its mmap
+#: threshold rises with the largest block freed, up to 32 MiB on 64-bit, and the trim threshold to twice that
+M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
+USUAL_MMAP_THRESHOLD, USUAL_TRIM_THRESHOLD = 32 << 20, 64 << 20
+
+
+def usual_malloc() -> None:
+    """glibc's malloc as in a plain process, set by a task on a Dask worker (`partition.threads.use_threads`).
+
+    A Dask nanny starts its workers with MALLOC_TRIM_THRESHOLD_=65536 (`distributed.nanny.pre-spawn-environ`),
+    and a threshold set at all freezes glibc's mmap threshold at 128 KiB: every array over 128 KiB is mapped
+    and unmapped again and its pages faulted in anew on every use. A big table's load task ran 15-25 % slower
+    on a worker than in a process, with three times the page faults (docs/performance.md); with these values
+    it ran as fast. Memory is still given back between phases (`give_back_memory`)."""
+    if _LIBC is not None and hasattr(_LIBC, "mallopt"):
+        _LIBC.mallopt(M_MMAP_THRESHOLD, USUAL_MMAP_THRESHOLD)
+        _LIBC.mallopt(M_TRIM_THRESHOLD, USUAL_TRIM_THRESHOLD)
+
+
 def _libc():
     import ctypes
     import ctypes.util

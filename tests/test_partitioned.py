@@ -6,7 +6,10 @@ branch, item and subject crosses batch and bucket boundaries; the same on a Dask
 from __future__ import annotations
 
 import gc
+import os
 import random
+import subprocess
+import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -460,3 +463,40 @@ def test_buckets_fill_whole_rounds_of_the_cluster(monkeypatch):
     assert [partition.whole_rounds(n, Client()) for n in (1, 11, 12)] == [2, 12, 12]
     monkeypatch.setenv(partition.BUCKETS_ENV, "3")
     assert partition.whole_rounds(3, Client()) == 3
+
+
+_FAULTS = """
+import resource, sys
+import numpy as np
+from auditlib.partition.threads import use_threads
+
+def faults():
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    for _ in range(300):
+        a = np.ones(1 << 17)  # 1 MiB: over the 128 KiB mmap threshold a trim threshold freezes
+        del a
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before
+
+faults()
+first = faults()
+use_threads(1)  # what a task on a worker calls first
+faults()
+print(first, faults())
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's malloc")
+def test_a_task_on_a_dask_worker_gets_a_plain_process_malloc():
+    """A Dask nanny starts workers with MALLOC_TRIM_THRESHOLD_=65536: every array over 128 KiB is then
+    mapped and its pages faulted in again on each use. The task's first call sets the usual thresholds."""
+    from auditlib.arrowops import _LIBC
+
+    if _LIBC is None or not hasattr(_LIBC, "mallopt"):
+        pytest.skip("not glibc")
+    env = {**os.environ, "MALLOC_TRIM_THRESHOLD_": "65536"}
+    out = subprocess.run(
+        [sys.executable, "-c", _FAULTS], env=env, capture_output=True, text=True, check=True
+    ).stdout.split()
+    before, after = int(out[0]), int(out[1])
+    assert before > 300 * 200, before  # each 1 MiB array faulted in anew (256 pages)
+    assert after < before / 10, (before, after)

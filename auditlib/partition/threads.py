@@ -1,10 +1,11 @@
-"""How many threads the libraries may use inside one task on a Dask cluster.
+"""How many threads the libraries may use inside one task on a Dask cluster, and the worker's malloc.
 
 pyarrow (CSV parsing, Parquet reading) and DuckDB each start a thread per core of the machine. A worker
 process running one task per thread beside other workers on the same host then puts several pools on the same
 cores: on a LocalCluster of 2 single-threaded workers on 2 cores, each big table's task ran ~1.6 x slower
 beside another (docs/performance.md). Each task is given the host's cores divided by the task slots on that
-host, so that the tasks, not the libraries, share out the cores.
+host, so that the tasks, not the libraries, share out the cores. The same first call sets glibc's malloc
+back to a plain process's (`arrowops.usual_malloc`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import os
 from collections import defaultdict
 
 import pyarrow as pa
+
+from ..arrowops import usual_malloc
 
 _duckdb_threads: int | None = None
 
@@ -32,11 +35,14 @@ def task_threads(client) -> int:
 
 
 def use_threads(n: int | None) -> None:
-    """Called first by a task on a worker: pyarrow's and DuckDB's pools sized `n` in this process."""
+    """Called first by a task on a worker (`n` set): pyarrow's and DuckDB's pools sized `n` in this process,
+    and glibc's malloc set back to a plain process's (`arrowops.usual_malloc`: Dask's workers have it
+    return every freed block over 128 KiB to the system)."""
     global _duckdb_threads
     if n:
         pa.set_cpu_count(n)
         _duckdb_threads = n
+        usual_malloc()
 
 
 def duckdb_threads() -> int | None:

@@ -500,3 +500,26 @@ def test_a_task_on_a_dask_worker_gets_a_plain_process_malloc():
     before, after = int(out[0]), int(out[1])
     assert before > 300 * 200, before  # each 1 MiB array faulted in anew (256 pages)
     assert after < before / 10, (before, after)
+
+
+def _nap(seconds: float) -> tuple[float, float]:
+    import time
+
+    start = time.time()
+    time.sleep(seconds)
+    return start, time.time()
+
+
+def test_big_tables_go_to_the_worker_that_is_free(cluster):
+    """The largest first, and a worker that finishes takes the largest task left: on two workers, `c` starts
+    when `b` ends, not after `a` on whichever worker it was placed when submitted."""
+    from distributed import Client
+
+    from auditlib.partition.load import LargestFirst
+
+    jobs = {"a": (1.5,), "b": (0.5,), "c": (0.4,), "d": (0.2,)}
+    with Client(cluster.scheduler_address, set_as_default=False) as c:
+        ran = dict(LargestFirst(c, _nap, jobs, ["a", "b", "c", "d"]))
+    assert ran["c"][0] >= ran["b"][1] - 0.05  # never more tasks out than the two slots
+    assert ran["c"][0] < ran["a"][1]  # the free worker took it
+    assert ran["d"][0] >= min(ran["a"][1], ran["c"][1]) - 0.05

@@ -19,7 +19,7 @@ from ..load.reading import find_table_files
 from ..rules import REGISTRY
 from .load import BIG_TABLES, PartitionedBundle, load_partitioned
 from .run import Partitions
-from .threads import task_threads
+from .threads import task_slots, task_threads
 
 ENGINE_ENV = "AUDITLIB_ENGINE"  # memory | partitioned | auto: set by `auditlib run/batch --engine`
 SCHEDULER_ENV = (
@@ -85,7 +85,7 @@ def whole_rounds(n: int, client) -> int:
     smaller buckets). A number fixed by $AUDITLIB_PARTITIONS is kept."""
     if os.environ.get(BUCKETS_ENV, "").strip():
         return n
-    slots = sum(int(w.get("nthreads", 1)) for w in client.scheduler_info().get("workers", {}).values())
+    slots = task_slots(client)
     return -(-n // slots) * slots if slots > 1 else n
 
 

@@ -136,9 +136,9 @@ def load_partitioned(
 ) -> PartitionedBundle:
     """Load the bundle with the big tables written into `folder` as `n` buckets per key in `keys`
     ({table: [key columns]}); a big table no declared rule partitions is written by its first column.
-    With a Dask `client`, each big table is read and written by a task on the cluster (the largest first:
-    the tables are written side by side) with `threads` library threads (`threads.task_threads`), and
-    `folder` must be where the workers write too."""
+    With a Dask `client`, each big table is read and written by a task on the cluster (the largest first,
+    `LargestFirst`) with `threads` library threads (`threads.task_threads`), and `folder` must be where the
+    workers write too."""
     data_dir = Path(data_dir)
     as_of = pd.Timestamp(as_of) if as_of is not None else None
     from ..load.reading import find_table_files
@@ -154,19 +154,13 @@ def load_partitioned(
     jobs = {
         name: (name, files[name], folder, keys.get(name) or [TABLES[name].columns[0].name], n) for name in big
     }
+    largest = sorted(big, key=lambda t: -files[t].stat().st_size * len(jobs[t][3]))
     if client is not None:
         small_f = scatter_whole(client, dict(small))
-        largest = sorted(big, key=lambda t: -files[t].stat().st_size * len(jobs[t][3]))
-        futures = {
-            t: client.submit(_load_big_task, *jobs[t], encoding, as_of, small_f, threads=threads, pure=False)
-            for t in largest
-        }
+        tasks = {t: (*jobs[t], encoding, as_of, small_f) for t in big}
+        done = dict(LargestFirst(client, _load_big_task, tasks, largest, threads=threads))
     for name in big:
-        if client is None:
-            loaded = _load_big_task(*jobs[name], encoding, as_of, small)
-        else:
-            loaded = futures[name].result()
-            futures[name].release()
+        loaded = _load_big_task(*jobs[name], encoding, as_of, small) if client is None else done[name]
         if isinstance(loaded, list):  # the table's contract problems
             problems.extend(loaded)
             continue
@@ -193,6 +187,38 @@ def load_partitioned(
         n_buckets=n,
         timings={k: round(v, 1) for k, v in timings.items()},
     )
+
+
+class LargestFirst:
+    """Tasks on a Dask cluster, the largest first and never more given out than the cluster has task slots, so
+    that a worker that finishes takes the largest task left: tasks submitted at once are placed on workers as
+    they are submitted, and one worker could idle while another still has a big table queued. Iterating
+    gives (name, result) as the tasks finish."""
+
+    def __init__(self, client, func, jobs: dict[str, tuple], order: list[str], **kwargs):
+        from .threads import task_slots
+
+        self.client, self.func, self.jobs, self.kwargs = client, func, jobs, kwargs
+        self.left, self.names = list(order), {}
+        self.slots = task_slots(client)
+
+    def _submit(self):
+        name = self.left.pop(0)
+        f = self.client.submit(self.func, *self.jobs[name], **self.kwargs, pure=False)
+        self.names[f.key] = name
+        return f
+
+    def __iter__(self):
+        from distributed import as_completed
+
+        first = [self._submit() for _ in range(min(self.slots, len(self.left)))]
+        running = as_completed(first, loop=self.client.loop)  # the client is not the default one
+        for f in running:
+            if self.left:
+                running.add(self._submit())
+            result = f.result()
+            f.release()
+            yield self.names[f.key], result
 
 
 def _load_big_task(*args, threads: int | None = None) -> tuple[TableStore, FileInfo, list] | list:

@@ -20,6 +20,12 @@ from ..arrowops import usual_malloc
 _duckdb_threads: int | None = None
 
 
+def task_slots(client) -> int:
+    """How many tasks the cluster runs at once: its workers' threads."""
+    workers = client.scheduler_info().get("workers", {})
+    return max(1, sum(int(w.get("nthreads", 1)) for w in workers.values()))
+
+
 def task_threads(client) -> int:
     """The cores of a worker's host over the task slots (worker threads) on that host: the fewest of all."""
     workers = client.scheduler_info().get("workers", {})

@@ -523,3 +523,25 @@ def test_big_tables_go_to_the_worker_that_is_free(cluster):
     assert ran["c"][0] >= ran["b"][1] - 0.05  # never more tasks out than the two slots
     assert ran["c"][0] < ran["a"][1]  # the free worker took it
     assert ran["d"][0] >= min(ran["a"][1], ran["c"][1]) - 0.05
+
+
+def test_the_big_tables_tasks_get_only_the_keys_they_refer_to(demos):
+    """On a cluster the big tables' tasks are sent the small tables' referred columns, not the customers'
+    names and phones; the reference check reads no other column."""
+    from auditlib.load import load_bundle
+    from auditlib.partition.load import _referenced, _small_references
+
+    bundle = load_bundle(demos["demo-a"])
+    small = {n: t for n, t in bundle.tables.items() if n not in pload.BIG_TABLES}
+    txns = bundle.tables["transactions"]
+    gone = small["customers"]["customer_id"].isin(txns["customer_id"].iloc[:3])
+    small["customers"] = small["customers"][~gone]  # their transactions now refer to no customer
+    sent = _referenced(small, list(pload.BIG_TABLES))
+    assert {n: list(t.columns) for n, t in sent.items()} == {
+        "staff": ["staff_id"],
+        "customers": ["customer_id"],
+        "products": ["product_code"],
+    }
+    flagged = pd.concat(_small_references("transactions", txns, sent))
+    assert flagged.equals(pd.concat(_small_references("transactions", txns, small)))
+    assert len(flagged) >= 3

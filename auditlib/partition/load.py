@@ -156,7 +156,7 @@ def load_partitioned(
     }
     largest = sorted(big, key=lambda t: -files[t].stat().st_size * len(jobs[t][3]))
     if client is not None:
-        small_f = scatter_whole(client, dict(small))
+        small_f = scatter_whole(client, _referenced(small, big))
         tasks = {t: (*jobs[t], encoding, as_of, small_f) for t in big}
         done = dict(LargestFirst(client, _load_big_task, tasks, largest, threads=threads))
     for name in big:
@@ -514,6 +514,18 @@ def _write_whole(name, path, encoding, writer, as_of, small):
     for row, reason in malformed:
         issues.append(quality_rows(name, np.array([row]), "", "malformed record: " + reason, "quarantined"))
     return issues, n_read, n_kept, enc
+
+
+def _referenced(small: dict[str, pd.DataFrame], big: list[str]) -> dict[str, pd.DataFrame]:
+    """The columns of the small tables that the big tables refer to: all that `_small_references` reads, and
+    all that the big tables' tasks on a cluster are sent (customers' ids, not their names and phones)."""
+    cols: dict[str, list[str]] = {}
+    for name in big:
+        for col in TABLES[name].columns:
+            ref_table, _, ref_col = (col.references or "").partition(".")
+            if ref_table in small and ref_col not in cols.setdefault(ref_table, []):
+                cols[ref_table].append(ref_col)
+    return {t: small[t][c] for t, c in cols.items()}
 
 
 def _small_references(name: str, typed: pd.DataFrame, small: dict[str, pd.DataFrame]) -> list[pd.DataFrame]:

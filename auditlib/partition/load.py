@@ -41,7 +41,7 @@ from ..load.reading import (
 )
 from ..schema import TABLES
 from .store import BucketWriter, TableStore, scatter_whole
-from .threads import duckdb_threads, use_threads
+from .threads import duckdb_threads, task_slots, use_threads
 
 #: tables that grow with the institution's business; every other table is read whole
 BIG_TABLES = ("operations", "transactions", "fund_transfers", "archive_records", "data_changes")
@@ -154,8 +154,8 @@ def load_partitioned(
     jobs = {
         name: (name, files[name], folder, keys.get(name) or [TABLES[name].columns[0].name], n) for name in big
     }
-    largest = sorted(big, key=lambda t: -files[t].stat().st_size * len(jobs[t][3]))
     if client is not None:
+        largest = sorted(big, key=lambda t: -files[t].stat().st_size * len(jobs[t][3]))
         small_f = scatter_whole(client, _referenced(small, big))
         tasks = {t: (*jobs[t], encoding, as_of, small_f) for t in big}
         done = dict(LargestFirst(client, _load_big_task, tasks, largest, threads=threads))
@@ -196,8 +196,6 @@ class LargestFirst:
     gives (name, result) as the tasks finish."""
 
     def __init__(self, client, func, jobs: dict[str, tuple], order: list[str], **kwargs):
-        from .threads import task_slots
-
         self.client, self.func, self.jobs, self.kwargs = client, func, jobs, kwargs
         self.left, self.names = list(order), {}
         self.slots = task_slots(client)
